@@ -1,0 +1,13 @@
+/**
+ * `CliError`: a bad command line or bad input, reported as one line on stderr with a non-zero exit.
+ */
+export class CliError extends Error {
+  override readonly name = 'CliError';
+}
+
+/** Splits a `k=v` argument; the value may be empty, the name may not. */
+export function keyValue(flag: string, text: string): [string, string] {
+  const eq = text.indexOf('=');
+  if (eq <= 0) throw new CliError(`${flag} takes NAME=VALUE, got ${JSON.stringify(text)}`);
+  return [text.slice(0, eq), text.slice(eq + 1)];
+}

@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+/**
+ * The `countersign` command: dispatches to one module per command and turns bad input into a
+ * one-line error with exit code 2.
+ */
+import { isOAuthProblem } from '../problems/oauth-problem.js';
+import { CliError } from './cli-error.js';
+import * as signCommand from './commands/sign.js';
+
+interface Command {
+  readonly usage: string;
+  run(args: string[], out: (line: string) => void): void | Promise<void>;
+}
+
+const COMMANDS: Readonly<Record<string, Command>> = {
+  sign: { usage: signCommand.usage, run: signCommand.sign },
+};
+
+function help(): string {
+  return [
+    'Countersign — an OAuth 1.0a service provider.',
+    '',
+    'Commands:',
+    ...Object.values(COMMANDS).map((c) => `  ${c.usage.replaceAll('\n', '\n  ')}`),
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    console.log(help());
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    console.error(`countersign: unknown command ${JSON.stringify(name)} (try "countersign help")`);
+    return 2;
+  }
+  try {
+    await command.run(args, (line) => console.log(line));
+    return 0;
+  } catch (error) {
+    if (
+      error instanceof CliError ||
+      isOAuthProblem(error) ||
+      (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+    ) {
+      console.error(`countersign ${name}: ${(error as Error).message}`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

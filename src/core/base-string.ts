@@ -1,0 +1,103 @@
+/**
+ * The signature base string, RFC 5849 §3.4.1: the HTTP method, the base string URI and the
+ * normalized request parameters, each percent-encoded and joined by "&".
+ */
+import { rejectParameter } from '../problems/oauth-problem.js';
+import type { Parameter } from './parameters.js';
+import { percentEncode } from './percent-encoding.js';
+
+/** The parts of a request URI the base string URI is built from. */
+export interface RequestUri {
+  /** `http` or `https` (any case). */
+  readonly scheme: string;
+  /** The `Host` as sent: host name or IP literal, optionally with `:port`. */
+  readonly host: string;
+  /** The path of the request target as sent (no query); empty means "/". */
+  readonly path: string;
+}
+
+const DEFAULT_PORTS: Readonly<Record<string, string>> = { http: '80', https: '443' };
+const HOST_PORT = /^(\[[0-9A-Fa-f:.]+\]|[^:[\]/?#@\s]+)(?::(\d*))?$/;
+
+/**
+ * Builds the base string URI, RFC 5849 §3.4.1.2: "The scheme and host MUST be in lowercase. The host
+ * and port values MUST match the content of the HTTP request Host header field. The port MUST be
+ * included if it is not the default port for the scheme, and MUST be excluded if it is the default."
+ * The path is kept exactly as sent.
+ *
+ * @example
+ * ```ts
+ * baseStringUri({ scheme: 'http', host: 'EXAMPLE.COM:80', path: '/r%20v/X' }); // 'http://example.com/r%20v/X'
+ * ```
+ */
+export function baseStringUri(uri: RequestUri): string {
+  const scheme = uri.scheme.toLowerCase();
+  const hostPort = HOST_PORT.exec(uri.host);
+  if (!hostPort) throw rejectParameter('Host', uri.host, 'The Host header is not a valid host[:port].');
+  const host = (hostPort[1] as string).toLowerCase();
+  const port = hostPort[2];
+  const withPort =
+    port === undefined || port === '' || port === DEFAULT_PORTS[scheme] ? host : `${host}:${port}`;
+  return `${scheme}://${withPort}${uri.path === '' ? '/' : uri.path}`;
+}
+
+/** `scheme://authority` and the rest of an absolute URL, split without normalizing anything. */
+const ABSOLUTE_URL = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(?:[^@/?#]*@)?([^/?#]*)([^?#]*)(?:\?([^#]*))?/;
+
+/**
+ * Splits an absolute URL into the parts the base string needs, keeping the path and query exactly
+ * as written (unlike `new URL`, which re-encodes and resolves dot segments).
+ *
+ * @example
+ * ```ts
+ * splitUrl('https://Photos.example.net:443/photos?size=original');
+ * // { scheme: 'https', host: 'Photos.example.net:443', path: '/photos', query: 'size=original' }
+ * ```
+ */
+export function splitUrl(url: string): RequestUri & { readonly query: string } {
+  const match = ABSOLUTE_URL.exec(url);
+  if (!match) throw rejectParameter('url', url, 'Not an absolute URL.');
+  return {
+    scheme: match[1] as string,
+    host: match[2] as string,
+    path: match[3] as string,
+    query: match[4] ?? '',
+  };
+}
+
+/**
+ * Normalizes parameters, RFC 5849 §3.4.1.3.2: names and values are percent-encoded, sorted by name
+ * and then by value (ascending byte order), each pair joined with "=" and the pairs with "&".
+ * `oauth_signature` is excluded ("The "oauth_signature" parameter MUST be excluded").
+ *
+ * @example
+ * ```ts
+ * normalizeParameters([{ name: 'a', value: 'x y', source: 'query' }]); // 'a=x%20y'
+ * ```
+ */
+export function normalizeParameters(parameters: readonly Pick<Parameter, 'name' | 'value'>[]): string {
+  const encoded: [string, string][] = [];
+  for (const { name, value } of parameters) {
+    if (name !== 'oauth_signature') encoded.push([percentEncode(name), percentEncode(value)]);
+  }
+  encoded.sort(([an, av], [bn, bv]) => (an < bn ? -1 : an > bn ? 1 : av < bv ? -1 : av > bv ? 1 : 0));
+  return encoded.map(([name, value]) => `${name}=${value}`).join('&');
+}
+
+/**
+ * The signature base string, RFC 5849 §3.4.1.1: method (upper-case), "&", the encoded base string
+ * URI, "&", the encoded normalized parameters.
+ *
+ * @example
+ * ```ts
+ * signatureBaseString('GET', 'http://example.com/', [{ name: 'n', value: 'v', source: 'query' }]);
+ * // 'GET&http%3A%2F%2Fexample.com%2F&n%3Dv'
+ * ```
+ */
+export function signatureBaseString(
+  method: string,
+  baseUri: string,
+  parameters: readonly Pick<Parameter, 'name' | 'value'>[],
+): string {
+  return `${percentEncode(method.toUpperCase())}&${percentEncode(baseUri)}&${percentEncode(normalizeParameters(parameters))}`;
+}

@@ -1,0 +1,143 @@
+/**
+ * Parameter collection, RFC 5849 §3.4.1.3.1: the parameters of a request come from the
+ * `Authorization` header, the query component of the request URI, and a single-part
+ * `application/x-www-form-urlencoded` entity-body. Each collected parameter keeps its source, so that
+ * the provider can refuse protocol parameters that are duplicated or sent in more than one place.
+ */
+import { rejectParameter } from '../problems/oauth-problem.js';
+import { percentDecode } from './percent-encoding.js';
+
+/** Where a parameter was sent. */
+export type ParameterSource = 'header' | 'query' | 'body';
+
+/** One decoded request parameter. */
+export interface Parameter {
+  readonly name: string;
+  readonly value: string;
+  readonly source: ParameterSource;
+}
+
+/** Everything collected from a request. */
+export interface CollectedParameters {
+  /** All parameters in request order: header first, then query, then body. */
+  readonly parameters: readonly Parameter[];
+  /** The `realm` of the `Authorization` header, which is not a signed parameter (§3.4.1.3.1). */
+  readonly realm?: string;
+}
+
+/**
+ * Decodes `application/x-www-form-urlencoded` text (a query string or a form body). "+" is a space;
+ * empty segments (`a=1&&b=2`) are skipped; a segment without "=" is a name with an empty value.
+ * Malformed percent-encoding is a `parameter_rejected` problem.
+ *
+ * @example
+ * ```ts
+ * parseFormEncoded('c2&a3=2+q', 'body');
+ * // [{ name: 'c2', value: '', source: 'body' }, { name: 'a3', value: '2 q', source: 'body' }]
+ * ```
+ */
+export function parseFormEncoded(text: string, source: ParameterSource): Parameter[] {
+  const parameters: Parameter[] = [];
+  if (text === '') return parameters;
+  for (const segment of text.split('&')) {
+    if (segment === '') continue;
+    const eq = segment.indexOf('=');
+    const rawName = eq < 0 ? segment : segment.slice(0, eq);
+    const rawValue = eq < 0 ? '' : segment.slice(eq + 1);
+    const name = percentDecode(rawName, { plusAsSpace: true, context: { name: rawName, raw: rawValue } });
+    const value = percentDecode(rawValue, { plusAsSpace: true, context: { name, raw: rawValue } });
+    parameters.push({ name, value, source });
+  }
+  return parameters;
+}
+
+/** `OAuth` followed by whitespace, or alone (RFC 2617 auth-scheme, case-insensitive). */
+const SCHEME = /^oauth(?:[ \t]+|$)/i;
+/** One `name="value"` pair (RFC 5849 §3.5.1), with optional whitespace around it. */
+const PAIR = /^[ \t]*([!#$%&'*+\-.^_`|~0-9A-Za-z]+)[ \t]*=[ \t]*"([^"\\]*)"[ \t]*/;
+
+/** Whether an `Authorization` header value uses the OAuth scheme (other schemes are not ours). */
+export function isOAuthAuthorization(header: string): boolean {
+  return SCHEME.test(header.trimStart());
+}
+
+/**
+ * Parses an OAuth `Authorization` header value (RFC 5849 §3.5.1): the `OAuth` scheme, then
+ * comma-separated `name="value"` pairs whose names and values are percent-encoded. Optional whitespace
+ * is tolerated; anything else that is not this grammar is a `parameter_rejected` problem.
+ * Returns `undefined` when the header uses another scheme.
+ *
+ * @example
+ * ```ts
+ * parseAuthorizationHeader('OAuth realm="Example", oauth_nonce="7d8f3e4a"');
+ * // { realm: 'Example', parameters: [{ name: 'oauth_nonce', value: '7d8f3e4a', source: 'header' }] }
+ * ```
+ */
+export function parseAuthorizationHeader(header: string): CollectedParameters | undefined {
+  const trimmed = header.trim();
+  const scheme = SCHEME.exec(trimmed);
+  if (!scheme) return undefined;
+  const parameters: Parameter[] = [];
+  let realm: string | undefined;
+  let rest = trimmed.slice(scheme[0].length);
+  while (rest !== '') {
+    const pair = PAIR.exec(rest);
+    if (!pair) throw malformedHeader(rest);
+    const [matched, rawName = '', rawValue = ''] = pair;
+    rest = rest.slice(matched.length);
+    if (rest !== '') {
+      if (!rest.startsWith(',')) throw malformedHeader(rest);
+      rest = rest.slice(1);
+      if (rest.trim() === '') throw malformedHeader(',');
+    }
+    if (rawName === 'realm') {
+      if (realm !== undefined)
+        throw rejectParameter('realm', rawValue, 'The Authorization header has two realms.');
+      realm = rawValue;
+      continue;
+    }
+    const name = percentDecode(rawName, { plusAsSpace: false, context: { name: rawName, raw: rawValue } });
+    const value = percentDecode(rawValue, { plusAsSpace: false, context: { name, raw: rawValue } });
+    parameters.push({ name, value, source: 'header' });
+  }
+  return realm === undefined ? { parameters } : { parameters, realm };
+}
+
+function malformedHeader(at: string) {
+  const fragment = at.length > 60 ? `${at.slice(0, 60)}…` : at;
+  return rejectParameter(
+    'Authorization',
+    fragment,
+    'The Authorization header is malformed: after "OAuth" it must be comma-separated name="value" pairs ' +
+      `with percent-encoded names and values (RFC 5849 §3.5.1). It goes wrong at: ${fragment}`,
+  );
+}
+
+/** The raw parts of a request that carry parameters. */
+export interface ParameterSources {
+  /** The `Authorization` header value, if any. */
+  readonly authorization?: string | undefined;
+  /** The query component of the request target, without the "?". */
+  readonly query?: string | undefined;
+  /** The entity-body, only when it is single-part `application/x-www-form-urlencoded`. */
+  readonly formBody?: string | undefined;
+}
+
+/**
+ * Collects the parameters of a request from all three sources (RFC 5849 §3.4.1.3.1).
+ *
+ * @example
+ * ```ts
+ * collectParameters({ query: 'b5=%3D%253D&a3=a', formBody: 'c2&a3=2+q', authorization: 'OAuth realm="Example"' });
+ * ```
+ */
+export function collectParameters(sources: ParameterSources): CollectedParameters {
+  const header =
+    sources.authorization === undefined ? undefined : parseAuthorizationHeader(sources.authorization);
+  const parameters = [
+    ...(header?.parameters ?? []),
+    ...parseFormEncoded(sources.query ?? '', 'query'),
+    ...parseFormEncoded(sources.formBody ?? '', 'body'),
+  ];
+  return header?.realm === undefined ? { parameters } : { parameters, realm: header.realm };
+}

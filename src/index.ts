@@ -1,0 +1,50 @@
+/**
+ * Countersign: an OAuth 1.0a service provider (RFC 5849) with precise problem reporting.
+ * This is the package's main entry point; internals are not exported.
+ */
+export { authorizationHeader } from './core/authorization-header.js';
+export {
+  baseStringUri,
+  normalizeParameters,
+  type RequestUri,
+  signatureBaseString,
+  splitUrl,
+} from './core/base-string.js';
+export { type BodyHashAlgorithm, bodyHash, verifyBodyHash } from './core/body-hash.js';
+export {
+  type CollectedParameters,
+  collectParameters,
+  type Parameter,
+  type ParameterSource,
+  type ParameterSources,
+  parseAuthorizationHeader,
+  parseFormEncoded,
+} from './core/parameters.js';
+export { percentDecode, percentEncode } from './core/percent-encoding.js';
+export {
+  isSignatureMethodName,
+  SIGNATURE_METHOD_NAMES,
+  SIGNATURE_METHODS,
+  type SignatureMethod,
+  type SignatureMethodName,
+  type SigningCredentials,
+  signingKey,
+} from './core/signature-methods.js';
+export {
+  PROBLEM_LIST,
+  PROBLEMS,
+  type ProblemCode,
+  type ProblemEntry,
+  type ProblemExtra,
+  type ProblemName,
+} from './problems/catalogue.js';
+export { isOAuthProblem, OAuthProblem, type ProblemDetails } from './problems/oauth-problem.js';
+export {
+  type ProblemJson,
+  type ProblemResponse,
+  problemForm,
+  problemJson,
+  problemParameters,
+  renderProblem,
+  wwwAuthenticate,
+} from './problems/render.js';

@@ -1,0 +1,169 @@
+/**
+ * Renders an {@link OAuthProblem} onto the wire (SPEC "Wire format"): the `WWW-Authenticate` header
+ * on every problem response, and a body that is the same parameters plus `oauth_problem_advice`,
+ * form-encoded by default or JSON when the client prefers it.
+ *
+ * List-valued parameters are encoded twice, as the Problem Reporting extension says: each item is
+ * percent-encoded and the items joined by "&" (rejected ones as `name=value`), and then the whole
+ * value is percent-encoded again for the header or the form body.
+ */
+import Negotiator from 'negotiator';
+import { quoteRealm } from '../core/authorization-header.js';
+import { percentEncode } from '../core/percent-encoding.js';
+import { PROBLEMS } from './catalogue.js';
+import type { OAuthProblem } from './oauth-problem.js';
+
+/** The only `oauth_version` Countersign accepts, as the `oauth_acceptable_versions` range. */
+const ACCEPTABLE_VERSIONS = '1.0-1.0';
+
+/**
+ * The wire parameters of a problem, in order: `oauth_problem`, then its extra parameters, each value
+ * in its inner encoding (not yet encoded for the header or body).
+ *
+ * @example
+ * ```ts
+ * problemParameters(new OAuthProblem('parameter_absent', { parametersAbsent: ['oauth_nonce', 'oauth_timestamp'] }));
+ * // [['oauth_problem', 'parameter_absent'], ['oauth_parameters_absent', 'oauth_nonce&oauth_timestamp']]
+ * ```
+ */
+export function problemParameters(problem: OAuthProblem): [string, string][] {
+  const { details } = problem;
+  const parameters: [string, string][] = [['oauth_problem', problem.problem]];
+  for (const extra of PROBLEMS[problem.problem].extras) {
+    switch (extra) {
+      case 'oauth_acceptable_versions':
+        parameters.push([extra, ACCEPTABLE_VERSIONS]);
+        break;
+      case 'oauth_parameters_absent':
+        parameters.push([extra, (details.parametersAbsent ?? []).map(percentEncode).join('&')]);
+        break;
+      case 'oauth_parameters_rejected':
+        parameters.push([extra, (details.parametersRejected ?? []).map(encodePair).join('&')]);
+        break;
+      case 'oauth_acceptable_timestamps':
+        if (details.acceptableTimestamps) parameters.push([extra, details.acceptableTimestamps.join('-')]);
+        break;
+      case 'oauth_signature_base_string':
+        if (details.signatureBaseString !== undefined) parameters.push([extra, details.signatureBaseString]);
+        break;
+    }
+  }
+  return parameters;
+}
+
+function encodePair([name, value]: readonly [string, string]): string {
+  return `${percentEncode(name)}=${percentEncode(value)}`;
+}
+
+/**
+ * The `WWW-Authenticate` header value of a problem response (values percent-encoded, RFC 5849 §3.6).
+ *
+ * @example
+ * ```ts
+ * wwwAuthenticate(new OAuthProblem('nonce_used'), 'http://localhost:3000/');
+ * // 'OAuth realm="http://localhost:3000/", oauth_problem="nonce_used"'
+ * ```
+ */
+export function wwwAuthenticate(problem: OAuthProblem, realm: string): string {
+  const pairs = problemParameters(problem).map(([name, value]) => `${name}="${percentEncode(value)}"`);
+  return `OAuth realm="${quoteRealm(realm)}", ${pairs.join(', ')}`;
+}
+
+/**
+ * The form-encoded body: the header's parameters plus `oauth_problem_advice`.
+ *
+ * @example
+ * ```ts
+ * problemForm(new OAuthProblem('nonce_used')); // 'oauth_problem=nonce_used&oauth_problem_advice=Generate%20a…'
+ * ```
+ */
+export function problemForm(problem: OAuthProblem): string {
+  return [...problemParameters(problem), ['oauth_problem_advice', problem.advice]]
+    .map(([name, value]) => `${name}=${percentEncode(value as string)}`)
+    .join('&');
+}
+
+/** The JSON body of a problem response. */
+export interface ProblemJson {
+  oauth_problem: string;
+  code: number;
+  status: number;
+  message: string;
+  oauth_acceptable_versions?: string;
+  oauth_parameters_absent?: string[];
+  oauth_parameters_rejected?: { name: string; value: string }[];
+  oauth_acceptable_timestamps?: string;
+  oauth_signature_base_string?: string;
+  oauth_problem_advice: string;
+}
+
+/**
+ * The JSON body: the same content, with lists as arrays rather than "&"-joined strings.
+ *
+ * @example
+ * ```ts
+ * problemJson(new OAuthProblem('parameter_absent', { parametersAbsent: ['oauth_nonce'] })).oauth_parameters_absent;
+ * // ['oauth_nonce']
+ * ```
+ */
+export function problemJson(problem: OAuthProblem): ProblemJson {
+  const { details } = problem;
+  const body: ProblemJson = {
+    oauth_problem: problem.problem,
+    code: problem.code,
+    status: problem.status,
+    message: PROBLEMS[problem.problem].summary,
+    oauth_problem_advice: problem.advice,
+  };
+  for (const [name, value] of problemParameters(problem).slice(1)) {
+    if (name === 'oauth_parameters_absent') body[name] = [...(details.parametersAbsent ?? [])];
+    else if (name === 'oauth_parameters_rejected')
+      body[name] = (details.parametersRejected ?? []).map(([n, v]) => ({ name: n, value: v }));
+    else body[name as 'oauth_acceptable_timestamps'] = value;
+  }
+  // Key order on the wire: the problem and its facts first, the advice last.
+  const { oauth_problem_advice, ...rest } = body;
+  return { ...rest, oauth_problem_advice };
+}
+
+/** A rendered problem response, independent of any HTTP framework. */
+export interface ProblemResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+/** Whether an `Accept` header prefers JSON over the form encoding (the default). */
+export function prefersJson(accept: string | undefined): boolean {
+  if (accept === undefined || accept === '') return false;
+  const preferred = new Negotiator({ headers: { accept } }).mediaType([
+    'application/x-www-form-urlencoded',
+    'application/json',
+  ]);
+  return preferred === 'application/json';
+}
+
+/**
+ * Renders a problem as a complete response: status, `WWW-Authenticate`, `Cache-Control: no-store`,
+ * `Allow` for `method_not_allowed`, and the body in the format the client prefers.
+ *
+ * @example
+ * ```ts
+ * const res = renderProblem(problem, { realm: 'http://localhost:3000/', accept: req.headers.accept });
+ * ```
+ */
+export function renderProblem(
+  problem: OAuthProblem,
+  options: { realm: string; accept?: string | undefined },
+): ProblemResponse {
+  const json = prefersJson(options.accept);
+  const headers: Record<string, string> = {
+    'www-authenticate': wwwAuthenticate(problem, options.realm),
+    'content-type': json ? 'application/json; charset=utf-8' : 'application/x-www-form-urlencoded',
+    'cache-control': 'no-store',
+    vary: 'Accept',
+  };
+  if (problem.details.allow) headers.allow = problem.details.allow.join(', ');
+  const body = json ? JSON.stringify(problemJson(problem)) : problemForm(problem);
+  return { status: problem.status, headers, body };
+}

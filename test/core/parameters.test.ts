@@ -1,0 +1,197 @@
+/**
+ * The parameter collector and the strict decoder: examples, then properties over arbitrary input.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { authorizationHeader } from '../../src/core/authorization-header.js';
+import { collectParameters, parseAuthorizationHeader, parseFormEncoded } from '../../src/core/parameters.js';
+import { percentDecode, percentEncode } from '../../src/core/percent-encoding.js';
+import { isOAuthProblem, type OAuthProblem } from '../../src/problems/oauth-problem.js';
+
+function problemOf(run: () => unknown): OAuthProblem {
+  try {
+    run();
+  } catch (error) {
+    if (isOAuthProblem(error)) return error;
+    throw error;
+  }
+  throw new Error('expected a problem');
+}
+
+describe('percentDecode', () => {
+  it('decodes "+" as a space only in form encoding', () => {
+    expect(percentDecode('a+b%2B', { plusAsSpace: true })).toBe('a b+');
+    expect(percentDecode('a+b%2B', { plusAsSpace: false })).toBe('a+b+');
+  });
+
+  it.each(['%', '%4', '%G0', 'abc%zz', '%%41'])('refuses the malformed escape in %j', (text) => {
+    const problem = problemOf(() =>
+      percentDecode(text, { plusAsSpace: true, context: { name: 'q', raw: text } }),
+    );
+    expect(problem.problem).toBe('parameter_rejected');
+    expect(problem.details.parametersRejected).toEqual([['q', text]]);
+  });
+
+  it.each(['%FF', '%C3', '%C3%28', '%ED%A0%80'])('refuses %s, which is not UTF-8', (text) => {
+    expect(problemOf(() => percentDecode(text)).code).toBe(3);
+  });
+
+  it('accepts lower-case hex and raw non-ASCII', () => {
+    expect(percentDecode('%e3%80%81é')).toBe('、é');
+  });
+});
+
+describe('parseFormEncoded', () => {
+  it('keeps order, names without "=", empty values and repeated names; skips empty segments', () => {
+    const parsed = parseFormEncoded('a=1&&b&a=2&c=', 'query').map((p) => [p.name, p.value]);
+    expect(parsed).toEqual([
+      ['a', '1'],
+      ['b', ''],
+      ['a', '2'],
+      ['c', ''],
+    ]);
+  });
+
+  it('names the parameter whose value is malformed', () => {
+    expect(problemOf(() => parseFormEncoded('ok=1&bad=%ZZ', 'body')).details.parametersRejected).toEqual([
+      ['bad', '%ZZ'],
+    ]);
+  });
+});
+
+describe('parseAuthorizationHeader', () => {
+  it('tolerates optional whitespace and any case of the scheme', () => {
+    const parsed = parseAuthorizationHeader('oauth   realm="r",oauth_nonce="n%20x" ,\toauth_token = "t"  ');
+    expect(parsed?.realm).toBe('r');
+    expect(parsed?.parameters.map((p) => [p.name, p.value, p.source])).toEqual([
+      ['oauth_nonce', 'n x', 'header'],
+      ['oauth_token', 't', 'header'],
+    ]);
+  });
+
+  it('ignores other schemes', () => {
+    expect(parseAuthorizationHeader('Basic dXNlcjpwYXNz')).toBeUndefined();
+    expect(parseAuthorizationHeader('OAuthX a="b"')).toBeUndefined();
+  });
+
+  it('takes "OAuth" alone as no parameters', () => {
+    expect(parseAuthorizationHeader('OAuth')).toEqual({ parameters: [] });
+  });
+
+  it.each([
+    'OAuth oauth_nonce=n',
+    'OAuth oauth_nonce="n',
+    'OAuth oauth_nonce="n" oauth_token="t"',
+    'OAuth oauth_nonce="n",',
+    'OAuth ,oauth_nonce="n"',
+    'OAuth oauth_nonce="a\\"b"',
+    'OAuth realm="a", realm="b"',
+    'OAuth oauth nonce="n"',
+    'OAuth oauth_nonce="%zz"',
+  ])('refuses %j as parameter_rejected', (header) => {
+    const problem = problemOf(() => parseAuthorizationHeader(header));
+    expect(problem.problem).toBe('parameter_rejected');
+    expect(problem.details.parametersRejected?.length).toBe(1);
+  });
+
+  it('round-trips what authorizationHeader writes', () => {
+    const params: [string, string][] = [
+      ['oauth_consumer_key', 'k=ey&'],
+      ['oauth_callback', 'http://printer.example.com/ready?x=1 2'],
+    ];
+    const parsed = parseAuthorizationHeader(authorizationHeader(params, 'Photos'));
+    expect(parsed?.realm).toBe('Photos');
+    expect(parsed?.parameters.map((p) => [p.name, p.value])).toEqual(params);
+  });
+});
+
+describe('collectParameters', () => {
+  it('keeps each parameter’s source, header first', () => {
+    const { parameters } = collectParameters({
+      authorization: 'OAuth oauth_nonce="h"',
+      query: 'oauth_nonce=q',
+      formBody: 'oauth_nonce=b',
+    });
+    expect(parameters.map((p) => p.source)).toEqual(['header', 'query', 'body']);
+  });
+
+  it('treats "realm" in the query as an ordinary parameter', () => {
+    const collected = collectParameters({ query: 'realm=x' });
+    expect(collected.realm).toBeUndefined();
+    expect(collected.parameters).toEqual([{ name: 'realm', value: 'x', source: 'query' }]);
+  });
+});
+
+/** Arbitrary text that exercises the decoder: escapes (good and bad), "+", "=", "&", quotes, non-ASCII. */
+const nasty = fc.string({
+  unit: fc.oneof(
+    fc.constantFrom(
+      '%',
+      '%2',
+      '%41',
+      '%e3%80%81',
+      '%FF',
+      '+',
+      '=',
+      '&',
+      ',',
+      '"',
+      ' ',
+      '\t',
+      '\\',
+      'OAuth ',
+      'a',
+    ),
+    fc.string({ unit: 'binary', maxLength: 2 }),
+  ),
+  maxLength: 40,
+});
+
+function onlyProblems(run: () => unknown): void {
+  try {
+    run();
+  } catch (error) {
+    expect(isOAuthProblem(error, 'parameter_rejected')).toBe(true);
+  }
+}
+
+describe('properties', () => {
+  it('the decoders throw nothing but parameter_rejected on arbitrary input', () => {
+    fc.assert(
+      fc.property(nasty, fc.boolean(), (text, plus) => {
+        onlyProblems(() => percentDecode(text, { plusAsSpace: plus }));
+        onlyProblems(() => parseFormEncoded(text, 'query'));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('the header parser throws nothing but parameter_rejected on arbitrary input', () => {
+    const header = fc.tuple(fc.constantFrom('OAuth ', 'oauth', 'OAuth\t', ''), nasty).map(([a, b]) => a + b);
+    fc.assert(
+      fc.property(header, (text) => onlyProblems(() => parseAuthorizationHeader(text))),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('encode then decode gives back any well-formed string', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme' }), (text) => {
+        const encoded = percentEncode(text);
+        expect(encoded).toMatch(/^(?:[A-Za-z0-9\-._~]|%[0-9A-F]{2})*$/);
+        expect(percentDecode(encoded, { plusAsSpace: true })).toBe(text);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('a header written by authorizationHeader parses back to the same parameters', () => {
+    const pair = fc.tuple(fc.string({ unit: 'grapheme', minLength: 1 }), fc.string({ unit: 'grapheme' }));
+    fc.assert(
+      fc.property(fc.array(pair, { maxLength: 6 }), (params) => {
+        const parsed = parseAuthorizationHeader(authorizationHeader(params));
+        expect(parsed?.parameters.map((p) => [p.name, p.value])).toEqual(params);
+      }),
+    );
+  });
+});
