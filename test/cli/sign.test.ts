@@ -30,7 +30,7 @@ describe('countersign sign', () => {
   it('prints the base string, signature and header of the wiki example', () => {
     const lines: string[] = [];
     sign(args, (line) => lines.push(line));
-    const printed = JSON.parse(lines[0] ?? '');
+    const printed = JSON.parse(lines[0] ?? '') as Record<string, string>;
     const expected = vectors.hmac_sha1.cases[2];
     expect(printed.base_string).toBe(expected?.base_string);
     expect(printed.signature).toBe(expected?.expected);
