@@ -41,7 +41,7 @@ export {
 export { isOAuthProblem, OAuthProblem, type ProblemDetails } from './problems/oauth-problem.js';
 export {
   type ProblemJson,
-  type ProblemResponse,
+  type WireResponse,
   problemForm,
   problemJson,
   problemParameters,

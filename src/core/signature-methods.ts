@@ -85,7 +85,8 @@ function hmac(name: SignatureMethodName, digest: 'sha1' | 'sha256' | 'sha512'): 
   };
 }
 
-function toPublicKey(key: KeyObject | string): KeyObject {
+/** A public key from a PEM key, a PEM certificate, or a KeyObject. */
+export function toPublicKey(key: KeyObject | string): KeyObject {
   if (typeof key !== 'string') return key;
   return key.includes('CERTIFICATE') ? new X509Certificate(key).publicKey : createPublicKey(key);
 }

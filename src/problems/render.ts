@@ -126,8 +126,8 @@ export function problemJson(problem: OAuthProblem): ProblemJson {
   return { ...rest, oauth_problem_advice };
 }
 
-/** A rendered problem response, independent of any HTTP framework. */
-export interface ProblemResponse {
+/** A response as the engine produces it, independent of any HTTP framework. */
+export interface WireResponse {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string;
@@ -155,7 +155,7 @@ export function prefersJson(accept: string | undefined): boolean {
 export function renderProblem(
   problem: OAuthProblem,
   options: { realm: string; accept?: string | undefined },
-): ProblemResponse {
+): WireResponse {
   const json = prefersJson(options.accept);
   const headers: Record<string, string> = {
     'www-authenticate': wwwAuthenticate(problem, options.realm),

@@ -1,0 +1,35 @@
+/**
+ * Check 7: the signature method is known and enabled for the server and for this consumer, and
+ * PLAINTEXT is not used over plain HTTP unless allowed (RFC 5849 §3.4.4: PLAINTEXT "does not
+ * provide any security protection and SHOULD only be used over a secure channel")
+ * → `signature_method_rejected`, listing the accepted methods.
+ */
+import {
+  isSignatureMethodName,
+  SIGNATURE_METHODS,
+  type SignatureMethodName,
+} from '../../core/signature-methods.js';
+import { OAuthProblem } from '../../problems/oauth-problem.js';
+import { type CheckContext, lookupConsumer } from '../context.js';
+
+export async function checkSignatureMethod(context: CheckContext): Promise<void> {
+  const { config, oauth } = context;
+  const name = oauth.get('oauth_signature_method') ?? '';
+  let accepted: SignatureMethodName[] = [...config.signatureMethods];
+  const plainHttp = context.uri?.scheme.toLowerCase() !== 'https';
+  if (plainHttp && !config.allowPlaintextOverHttp) accepted = accepted.filter((m) => m !== 'PLAINTEXT');
+  // The consumer is looked up here only to narrow the methods; its own problems come at check 9.
+  const consumer = await lookupConsumer(context);
+  if (consumer) accepted = accepted.filter((m) => consumer.signatureMethods.includes(m));
+  if (isSignatureMethodName(name) && accepted.includes(name)) {
+    context.signatureMethod = SIGNATURE_METHODS[name];
+    return;
+  }
+  const why =
+    name === 'PLAINTEXT' && plainHttp && config.signatureMethods.has('PLAINTEXT')
+      ? 'PLAINTEXT is refused over plain HTTP. '
+      : '';
+  throw new OAuthProblem('signature_method_rejected', {
+    advice: `${why}${JSON.stringify(name)} is not accepted; use ${accepted.length > 0 ? accepted.join(', ') : 'a method enabled for this consumer'}.`,
+  });
+}

@@ -1,0 +1,28 @@
+/**
+ * Check 2: collect the parameters from the `Authorization` header, the query and a form body
+ * (RFC 5849 §3.4.1.3.1). Malformed input and array-style protocol parameter names are
+ * `parameter_rejected`.
+ */
+import { collectParameters } from '../../core/parameters.js';
+import { OAuthProblem } from '../../problems/oauth-problem.js';
+import type { CheckContext } from '../context.js';
+import { bodyText, isFormBody, requestUri, singleHeader } from '../request.js';
+
+export function collectRequestParameters(context: CheckContext): void {
+  const { request } = context;
+  context.uri = requestUri(request, context.config);
+  const { parameters } = collectParameters({
+    authorization: singleHeader(request.headers, 'authorization'),
+    query: context.uri.query,
+    formBody: isFormBody(request) ? bodyText(request) : undefined,
+  });
+  const arrayStyle = parameters.filter((p) => p.name.startsWith('oauth_') && /[[\]]/.test(p.name));
+  if (arrayStyle.length > 0) {
+    throw new OAuthProblem('parameter_rejected', {
+      parametersRejected: arrayStyle.map((p) => [p.name, p.value]),
+      advice:
+        'Protocol parameters are single strings; array-style names such as oauth_token[] are not allowed.',
+    });
+  }
+  context.parameters = parameters;
+}

@@ -1,0 +1,41 @@
+/**
+ * Check 9: the consumer → `consumer_key_rejected` (malformed key, or disabled for good),
+ * `consumer_key_unknown`, `consumer_key_refused` (suspended), and `consumer_key_invalid` for a
+ * consumer-only request from a consumer not enabled for two-legged use.
+ */
+import { OAuthProblem } from '../../problems/oauth-problem.js';
+import { type CheckContext, lookupConsumer } from '../context.js';
+import { spendSignatureTime } from './check-signature.js';
+
+export async function loadConsumer(context: CheckContext): Promise<void> {
+  const key = context.oauth.get('oauth_consumer_key') ?? '';
+  const consumer = await lookupConsumer(context);
+  let problem: OAuthProblem | undefined;
+  if (!context.config.consumerKeyPattern.test(key)) {
+    problem = new OAuthProblem('consumer_key_rejected', {
+      advice: `oauth_consumer_key ${JSON.stringify(key)} is not a well-formed consumer key.`,
+    });
+  } else if (!consumer) {
+    problem = new OAuthProblem('consumer_key_unknown');
+  } else if (consumer.status === 'disabled') {
+    problem = new OAuthProblem('consumer_key_rejected', {
+      advice: 'This consumer has been disabled for good.',
+    });
+  } else if (consumer.status === 'suspended') {
+    problem = new OAuthProblem('consumer_key_refused');
+  } else if (
+    context.endpoint.name === 'resource' &&
+    !context.oauth.get('oauth_token') &&
+    !consumer.twoLegged
+  ) {
+    problem = new OAuthProblem('consumer_key_invalid', {
+      advice:
+        'This consumer is not enabled for two-legged requests; send an oauth_token, or enable two-legged use.',
+    });
+  }
+  if (problem || !consumer) {
+    spendSignatureTime(context);
+    throw problem ?? new OAuthProblem('consumer_key_unknown');
+  }
+  context.consumer = consumer;
+}

@@ -1,0 +1,83 @@
+/**
+ * Check 10: the token → `token_rejected` (unknown, another consumer's, the wrong kind),
+ * `token_used`, `token_expired`, `token_revoked`, `user_refused`. A protected resource takes an access
+ * token (or none, for a consumer-only request); the token endpoint takes an authorized request token.
+ */
+import { OAuthProblem } from '../../problems/oauth-problem.js';
+import type { AccessToken, RequestToken } from '../model.js';
+import type { CheckContext } from '../context.js';
+import { spendSignatureTime } from './check-signature.js';
+
+function rejected(advice: string): OAuthProblem {
+  return new OAuthProblem('token_rejected', { advice });
+}
+
+async function userRefused(
+  context: CheckContext,
+  name: string | undefined,
+): Promise<OAuthProblem | undefined> {
+  if (name === undefined) return undefined;
+  const user = await context.config.store.getUser(name);
+  return user?.status === 'active' ? undefined : new OAuthProblem('user_refused');
+}
+
+async function accessTokenProblem(context: CheckContext, token: AccessToken | undefined, value: string) {
+  if (!token) {
+    const requestToken = await context.config.store.getRequestToken(value);
+    return rejected(
+      requestToken?.consumerKey === context.consumer?.key
+        ? 'This is a request token; exchange it for an access token at the token endpoint first.'
+        : 'No access token of this consumer has this value.',
+    );
+  }
+  if (token.consumerKey !== context.consumer?.key)
+    return rejected('No access token of this consumer has this value.');
+  if (token.expiresAt !== undefined && token.expiresAt <= context.now)
+    return new OAuthProblem('token_expired');
+  if (token.revokedAt !== undefined) return new OAuthProblem('token_revoked');
+  return userRefused(context, token.user);
+}
+
+async function requestTokenProblem(context: CheckContext, token: RequestToken | undefined, value: string) {
+  if (!token) {
+    const accessToken = await context.config.store.getAccessToken(value);
+    return accessToken?.consumerKey === context.consumer?.key
+      ? new OAuthProblem('token_used', {
+          advice: 'This is an access token; it is used at protected resources, not exchanged.',
+        })
+      : rejected('No request token of this consumer has this value.');
+  }
+  if (token.consumerKey !== context.consumer?.key)
+    return rejected('No request token of this consumer has this value.');
+  if (token.state === 'exchanged') {
+    return new OAuthProblem('token_used', {
+      advice: 'This request token was already exchanged; start the flow again.',
+    });
+  }
+  if (token.expiresAt <= context.now) {
+    return new OAuthProblem('token_expired', {
+      advice: 'This request token has expired; start the flow again.',
+    });
+  }
+  return userRefused(context, token.state === 'authorized' ? token.user : undefined);
+}
+
+export async function loadToken(context: CheckContext): Promise<void> {
+  const value = context.oauth.get('oauth_token') ?? '';
+  if (value === '') return;
+  const { store } = context.config;
+  let problem: OAuthProblem | undefined;
+  if (context.endpoint.name === 'resource') {
+    const token = await store.getAccessToken(value);
+    problem = await accessTokenProblem(context, token, value);
+    if (token) context.accessToken = token;
+  } else {
+    const token = await store.getRequestToken(value);
+    problem = await requestTokenProblem(context, token, value);
+    if (token) context.requestToken = token;
+  }
+  if (problem) {
+    spendSignatureTime(context);
+    throw problem;
+  }
+}

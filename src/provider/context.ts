@@ -1,0 +1,58 @@
+/**
+ * What the checks of one request share: the endpoint being served, the request, the configuration,
+ * and what earlier checks found (parameters, consumer, token). Each check reads and extends it.
+ */
+import type { RequestUri } from '../core/base-string.js';
+import type { Parameter } from '../core/parameters.js';
+import type { SignatureMethod } from '../core/signature-methods.js';
+import type { AccessToken, Consumer, RequestToken } from './model.js';
+import type { ProviderConfig } from './options.js';
+import type { OAuthRequest } from './request.js';
+
+/** The three kinds of signed request. */
+export type EndpointName = 'initiate' | 'token' | 'resource';
+
+/** What an endpoint takes. */
+export interface Endpoint {
+  readonly name: EndpointName;
+  /** HTTP methods allowed; `undefined` means any (a protected resource decides for itself). */
+  readonly methods?: readonly string[];
+  /** Protocol parameters that must be present. */
+  readonly required: readonly string[];
+  /** Every `oauth_*` parameter the endpoint takes. */
+  readonly accepted: ReadonlySet<string>;
+}
+
+/** The state of one request as it passes the checks. */
+export interface CheckContext {
+  readonly endpoint: Endpoint;
+  readonly request: OAuthRequest;
+  readonly config: ProviderConfig;
+  /** Milliseconds since the epoch, read once per request. */
+  readonly now: number;
+  uri?: RequestUri & { readonly query: string };
+  /** Every collected parameter. */
+  parameters: readonly Parameter[];
+  /** The protocol (`oauth_*`) parameters by name, each known to be sent once. */
+  oauth: Map<string, string>;
+  signatureMethod?: SignatureMethod;
+  /** The consumer named by `oauth_consumer_key`, looked up at most once. */
+  consumerLookup?: Promise<Consumer | undefined>;
+  consumer?: Consumer;
+  requestToken?: RequestToken;
+  accessToken?: AccessToken;
+  /** The base string the signature was checked against. */
+  baseString?: string;
+}
+
+/** One step of an endpoint: returns normally, or throws an `OAuthProblem`. */
+export type Check = (context: CheckContext) => void | Promise<void>;
+
+/** The consumer for `oauth_consumer_key`, fetched once and shared by the checks that need it. */
+export function lookupConsumer(context: CheckContext): Promise<Consumer | undefined> {
+  const key = context.oauth.get('oauth_consumer_key') ?? '';
+  context.consumerLookup ??= context.config.consumerKeyPattern.test(key)
+    ? context.config.store.getConsumer(key)
+    : Promise.resolve(undefined);
+  return context.consumerLookup;
+}

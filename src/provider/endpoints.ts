@@ -1,0 +1,80 @@
+/**
+ * The three signed endpoints as tables: which methods and parameters each takes, and the checks it
+ * runs, in the documented order (docs/problems.md, "The order of checks").
+ */
+import { checkBodyHash } from './checks/check-body-hash.js';
+import { checkCallback } from './checks/check-callback.js';
+import { checkDecision } from './checks/check-decision.js';
+import { checkDuplicates } from './checks/check-duplicates.js';
+import { checkHttpMethod } from './checks/check-http-method.js';
+import { checkNonce } from './checks/check-nonce.js';
+import { checkRequestedScopes } from './checks/check-requested-scopes.js';
+import { checkRequired } from './checks/check-required.js';
+import { checkSignature } from './checks/check-signature.js';
+import { checkSignatureMethod } from './checks/check-signature-method.js';
+import { checkTimestamp } from './checks/check-timestamp.js';
+import { checkUnexpected } from './checks/check-unexpected.js';
+import { checkVerifier } from './checks/check-verifier.js';
+import { checkVersion } from './checks/check-version.js';
+import { collectRequestParameters } from './checks/collect-request-parameters.js';
+import { loadConsumer } from './checks/load-consumer.js';
+import { loadToken } from './checks/load-token.js';
+import type { Check, CheckContext, Endpoint } from './context.js';
+
+const SIGNING = [
+  'oauth_consumer_key',
+  'oauth_signature_method',
+  'oauth_signature',
+  'oauth_timestamp',
+  'oauth_nonce',
+];
+const OPTIONAL = ['oauth_version', 'oauth_body_hash'];
+
+export const INITIATE: Endpoint = {
+  name: 'initiate',
+  methods: ['POST'],
+  required: [...SIGNING, 'oauth_callback'],
+  accepted: new Set([...SIGNING, ...OPTIONAL, 'oauth_callback']),
+};
+
+export const TOKEN: Endpoint = {
+  name: 'token',
+  methods: ['POST'],
+  required: [...SIGNING, 'oauth_token', 'oauth_verifier'],
+  accepted: new Set([...SIGNING, ...OPTIONAL, 'oauth_token', 'oauth_verifier']),
+};
+
+export const RESOURCE: Endpoint = {
+  name: 'resource',
+  required: SIGNING,
+  accepted: new Set([...SIGNING, ...OPTIONAL, 'oauth_token']),
+};
+
+/** Checks 1–12, shared by every signed request. */
+export const SIGNED_REQUEST_CHECKS: readonly Check[] = [
+  checkHttpMethod,
+  collectRequestParameters,
+  checkDuplicates,
+  checkVersion,
+  checkRequired,
+  checkUnexpected,
+  checkSignatureMethod,
+  checkTimestamp,
+  loadConsumer,
+  loadToken,
+  checkSignature,
+  checkBodyHash,
+  checkNonce,
+];
+
+export const INITIATE_CHECKS: readonly Check[] = [
+  ...SIGNED_REQUEST_CHECKS,
+  checkCallback,
+  checkRequestedScopes,
+];
+export const TOKEN_CHECKS: readonly Check[] = [...SIGNED_REQUEST_CHECKS, checkDecision, checkVerifier];
+
+/** Runs checks in order; the first problem thrown is the answer. */
+export async function runChecks(context: CheckContext, checks: readonly Check[]): Promise<void> {
+  for (const check of checks) await check(context);
+}

@@ -1,0 +1,36 @@
+/**
+ * The token request, RFC 5849 §2.3: checks 1–13, then the atomic exchange of the authorized request
+ * token for an access token carrying the granted scopes. Of concurrent exchanges, one wins; the
+ * others get `token_used`.
+ */
+import { OAuthProblem } from '../problems/oauth-problem.js';
+import type { WireResponse } from '../problems/render.js';
+import type { CheckContext } from './context.js';
+import { newCredential } from './credentials.js';
+import { runChecks, TOKEN_CHECKS } from './endpoints.js';
+import { formResponse } from './form-response.js';
+import type { AccessToken } from './model.js';
+
+export async function exchange(context: CheckContext): Promise<WireResponse> {
+  await runChecks(context, TOKEN_CHECKS);
+  const { config, now, requestToken } = context;
+  if (!requestToken?.user) throw new Error('token checks passed without an authorized request token');
+  const accessToken: AccessToken = {
+    token: newCredential(config.randomBytes),
+    secret: newCredential(config.randomBytes),
+    consumerKey: requestToken.consumerKey,
+    user: requestToken.user,
+    scopes: requestToken.grantedScopes ?? [],
+    createdAt: now,
+    expiresAt: config.accessTokenTtl === undefined ? undefined : now + config.accessTokenTtl * 1000,
+  };
+  if (!(await config.store.exchangeRequestToken(requestToken.token, accessToken))) {
+    throw new OAuthProblem('token_used', {
+      advice: 'This request token was already exchanged; start the flow again.',
+    });
+  }
+  return formResponse([
+    ['oauth_token', accessToken.token],
+    ['oauth_token_secret', accessToken.secret],
+  ]);
+}

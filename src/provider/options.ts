@@ -1,0 +1,106 @@
+/**
+ * Provider configuration: the options an embedding application passes, their defaults, and their
+ * validation at start (a bad option is a `TypeError` at `createProvider`, never a surprise later).
+ */
+import { randomBytes } from 'node:crypto';
+import { isSignatureMethodName, type SignatureMethodName } from '../core/signature-methods.js';
+import type { Store } from '../stores/store.js';
+
+/** What `createProvider` takes. */
+export interface ProviderOptions {
+  readonly store: Store;
+  /**
+   * The public base URL clients sign against (`https://api.example.com`), when a proxy in front
+   * changes the scheme, host or port. Its path, if any, is put before the request path.
+   */
+  readonly publicUrl?: string | undefined;
+  /** Rebuild the URL from `Forwarded` / `X-Forwarded-Proto/Host/Port` (only behind a trusted proxy). */
+  readonly trustProxy?: boolean | undefined;
+  /** The realm of `WWW-Authenticate`; defaults to the request's origin followed by "/". */
+  readonly realm?: string | undefined;
+  /** Accepted clock skew either side of now, in seconds (default 300). */
+  readonly timestampWindow?: number | undefined;
+  /** Request-token lifetime in seconds (default 300). */
+  readonly requestTokenTtl?: number | undefined;
+  /** Access-token lifetime in seconds; unset means until revoked. */
+  readonly accessTokenTtl?: number | undefined;
+  /** Signature methods the server accepts (default `['HMAC-SHA1']`). */
+  readonly signatureMethods?: readonly SignatureMethodName[] | undefined;
+  /** Allow PLAINTEXT over plain HTTP (default false: PLAINTEXT only over HTTPS). */
+  readonly allowPlaintextOverHttp?: boolean | undefined;
+  /** Whether a non-form body must carry `oauth_body_hash` (default `optional`). */
+  readonly bodyHash?: 'optional' | 'required' | undefined;
+  /** The shape of a well-formed consumer key (default 32 characters from `[a-z0-9]`). */
+  readonly consumerKeyPattern?: RegExp | undefined;
+  /** Milliseconds since the epoch (default `Date.now`). */
+  readonly clock?: (() => number) | undefined;
+  /** Cryptographically secure random bytes (default `crypto.randomBytes`). */
+  readonly randomBytes?: ((size: number) => Uint8Array) | undefined;
+}
+
+/** Options after defaults and validation. */
+export interface ProviderConfig {
+  readonly store: Store;
+  readonly publicUrl:
+    { readonly scheme: string; readonly host: string; readonly pathPrefix: string } | undefined;
+  readonly trustProxy: boolean;
+  readonly realm: string | undefined;
+  readonly timestampWindow: number;
+  readonly requestTokenTtl: number;
+  readonly accessTokenTtl: number | undefined;
+  readonly signatureMethods: ReadonlySet<SignatureMethodName>;
+  readonly allowPlaintextOverHttp: boolean;
+  readonly bodyHashRequired: boolean;
+  readonly consumerKeyPattern: RegExp;
+  readonly clock: () => number;
+  readonly randomBytes: (size: number) => Uint8Array;
+}
+
+function positiveSeconds(name: string, value: number | undefined, fallback: number): number {
+  const seconds = value ?? fallback;
+  if (!Number.isInteger(seconds) || seconds <= 0)
+    throw new TypeError(`${name} must be a positive whole number of seconds`);
+  return seconds;
+}
+
+function parsePublicUrl(value: string): NonNullable<ProviderConfig['publicUrl']> {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new TypeError(`publicUrl is not an absolute URL: ${value}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new TypeError('publicUrl must be http or https');
+  if (url.search !== '' || url.hash !== '')
+    throw new TypeError('publicUrl must not have a query or fragment');
+  return { scheme: url.protocol.slice(0, -1), host: url.host, pathPrefix: url.pathname.replace(/\/+$/, '') };
+}
+
+/** Applies defaults and validates; throws `TypeError` on a bad option. */
+export function resolveOptions(options: ProviderOptions): ProviderConfig {
+  if (typeof options.store?.getConsumer !== 'function') throw new TypeError('store is required');
+  const methods = options.signatureMethods ?? ['HMAC-SHA1'];
+  if (methods.length === 0) throw new TypeError('signatureMethods must name at least one method');
+  for (const method of methods) {
+    if (!isSignatureMethodName(method)) throw new TypeError(`unknown signature method ${String(method)}`);
+  }
+  return {
+    store: options.store,
+    publicUrl: options.publicUrl === undefined ? undefined : parsePublicUrl(options.publicUrl),
+    trustProxy: options.trustProxy ?? false,
+    realm: options.realm,
+    timestampWindow: positiveSeconds('timestampWindow', options.timestampWindow, 300),
+    requestTokenTtl: positiveSeconds('requestTokenTtl', options.requestTokenTtl, 300),
+    accessTokenTtl:
+      options.accessTokenTtl === undefined
+        ? undefined
+        : positiveSeconds('accessTokenTtl', options.accessTokenTtl, 0),
+    signatureMethods: new Set(methods),
+    allowPlaintextOverHttp: options.allowPlaintextOverHttp ?? false,
+    bodyHashRequired: (options.bodyHash ?? 'optional') === 'required',
+    consumerKeyPattern: options.consumerKeyPattern ?? /^[a-z0-9]{32}$/,
+    clock: options.clock ?? Date.now,
+    randomBytes: options.randomBytes ?? randomBytes,
+  };
+}

@@ -1,0 +1,129 @@
+/**
+ * `createProvider`: the engine an application embeds. It serves the two token endpoints, verifies
+ * protected-resource requests, exposes the two calls a consent UI needs, and renders problems.
+ */
+import { isOAuthProblem, type OAuthProblem } from '../problems/oauth-problem.js';
+import { renderProblem, type WireResponse } from '../problems/render.js';
+import {
+  type AuthorizationRequest,
+  authorization,
+  type DecisionOutcome,
+  decide,
+  type UserDecision,
+} from './authorize.js';
+import { type ConsumerRegistration, newConsumer } from './consumers.js';
+import type { CheckContext, Endpoint } from './context.js';
+import { INITIATE, RESOURCE, TOKEN } from './endpoints.js';
+import { StoreUnavailableError } from './errors.js';
+import { exchange } from './exchange.js';
+import { initiate } from './initiate.js';
+import type { Consumer } from './model.js';
+import { type ProviderConfig, type ProviderOptions, resolveOptions } from './options.js';
+import { type OAuthRequest, requestUri, singleHeader } from './request.js';
+import { type VerifiedRequest, verify } from './verify.js';
+
+/** An OAuth 1.0a provider. */
+export interface Provider {
+  readonly config: ProviderConfig;
+  /** `POST /oauth/initiate`: answers with a request token, or a problem. */
+  initiate(request: OAuthRequest): Promise<WireResponse>;
+  /** `POST /oauth/token`: answers with an access token, or a problem. */
+  token(request: OAuthRequest): Promise<WireResponse>;
+  /** Verifies a protected-resource request needing `scope`; throws an `OAuthProblem` if refused. */
+  verify(request: OAuthRequest, options?: { scope?: string | undefined }): Promise<VerifiedRequest>;
+  /** What the consent page shows for a request token; throws an `OAuthProblem` if it cannot be decided. */
+  authorization(requestToken: string): Promise<AuthorizationRequest>;
+  /** Records the user's decision on a request token. */
+  decide(requestToken: string, decision: UserDecision): Promise<DecisionOutcome>;
+  /** Registers a consumer with a fresh key and secret. */
+  registerConsumer(registration: ConsumerRegistration): Promise<Consumer>;
+  /**
+   * Turns any error from the calls above into a response: a problem as itself, an unavailable
+   * store as 503, anything else as a generic 500 (the detail goes to `onError`, never the client).
+   */
+  errorResponse(error: unknown, request: OAuthRequest): WireResponse;
+}
+
+/** Options of `createProvider` beyond the engine's: where unexpected errors are reported. */
+export interface CreateProviderOptions extends ProviderOptions {
+  readonly onError?: ((error: unknown) => void) | undefined;
+}
+
+function realmFor(config: ProviderConfig, request: OAuthRequest): string {
+  if (config.realm !== undefined) return config.realm;
+  try {
+    const uri = requestUri(request, config);
+    return `${uri.scheme.toLowerCase()}://${uri.host.toLowerCase()}/`;
+  } catch {
+    return '';
+  }
+}
+
+function problemResponse(config: ProviderConfig, problem: OAuthProblem, request: OAuthRequest): WireResponse {
+  let accept: string | undefined;
+  try {
+    accept = singleHeader(request.headers, 'accept');
+  } catch {
+    accept = undefined;
+  }
+  return renderProblem(problem, { realm: realmFor(config, request), accept });
+}
+
+function plain(status: number, body: string): WireResponse {
+  return {
+    status,
+    headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
+    body,
+  };
+}
+
+/**
+ * Creates a provider.
+ *
+ * @example
+ * ```ts
+ * import { createProvider, MemoryStore } from 'countersign';
+ * const provider = createProvider({ store: new MemoryStore(), publicUrl: 'https://api.example.com' });
+ * const verified = await provider.verify(request, { scope: 'read_public' });
+ * ```
+ */
+export function createProvider(options: CreateProviderOptions): Provider {
+  const config = resolveOptions(options);
+  const onError = options.onError ?? ((error: unknown) => console.error(error));
+  const context = (endpoint: Endpoint, request: OAuthRequest): CheckContext => ({
+    endpoint,
+    request,
+    config,
+    now: config.clock(),
+    parameters: [],
+    oauth: new Map(),
+  });
+  const answer = async (run: () => Promise<WireResponse>, request: OAuthRequest) => {
+    try {
+      return await run();
+    } catch (error) {
+      return provider.errorResponse(error, request);
+    }
+  };
+  const provider: Provider = {
+    config,
+    initiate: (request) => answer(() => initiate(context(INITIATE, request)), request),
+    token: (request) => answer(() => exchange(context(TOKEN, request)), request),
+    verify: (request, verifyOptions) => verify(context(RESOURCE, request), verifyOptions?.scope),
+    authorization: (token) => authorization(config, token),
+    decide: (token, decision) => decide(config, token, decision),
+    async registerConsumer(registration) {
+      const consumer = newConsumer(config, registration);
+      await config.store.putConsumer(consumer);
+      return consumer;
+    },
+    errorResponse(error, request) {
+      if (isOAuthProblem(error)) return problemResponse(config, error, request);
+      onError(error);
+      if (error instanceof StoreUnavailableError)
+        return plain(503, 'The service is temporarily unavailable; try again shortly.');
+      return plain(500, 'Internal server error.');
+    },
+  };
+  return provider;
+}

@@ -1,0 +1,150 @@
+/**
+ * An in-memory store, for tests and for embedding in a single process. Every operation runs
+ * synchronously inside one call, so the atomic ones are atomic. Nonces are swept as they expire, so
+ * their memory is bounded by the timestamp window.
+ */
+import type { AccessToken, Consumer, RequestToken, User } from '../provider/model.js';
+import type { Decision, Store } from './store.js';
+
+/**
+ * @example
+ * ```ts
+ * const provider = createProvider({ store: new MemoryStore() });
+ * ```
+ */
+export class MemoryStore implements Store {
+  readonly #consumers = new Map<string, Consumer>();
+  readonly #users = new Map<string, User>();
+  readonly #requestTokens = new Map<string, RequestToken>();
+  readonly #accessTokens = new Map<string, AccessToken>();
+  readonly #nonces = new Map<string, number>();
+  /** Nonce keys in insertion order with their expiry, for sweeping from the front. */
+  #nonceQueue: { key: string; expiresAt: number }[] = [];
+  #nonceQueueStart = 0;
+
+  getConsumer(key: string) {
+    return Promise.resolve(this.#consumers.get(key));
+  }
+
+  putConsumer(consumer: Consumer) {
+    this.#consumers.set(consumer.key, consumer);
+    return Promise.resolve();
+  }
+
+  deleteConsumer(key: string) {
+    this.#consumers.delete(key);
+    for (const [token, t] of this.#requestTokens)
+      if (t.consumerKey === key) this.#requestTokens.delete(token);
+    for (const [token, t] of this.#accessTokens) if (t.consumerKey === key) this.#accessTokens.delete(token);
+    return Promise.resolve();
+  }
+
+  listConsumers(owner: string) {
+    return Promise.resolve(
+      [...this.#consumers.values()]
+        .filter((c) => c.owner === owner)
+        .sort((a, b) => b.createdAt - a.createdAt),
+    );
+  }
+
+  getUser(name: string) {
+    return Promise.resolve(this.#users.get(name));
+  }
+
+  putUser(user: User) {
+    this.#users.set(user.name, user);
+    return Promise.resolve();
+  }
+
+  createRequestToken(token: RequestToken) {
+    this.#requestTokens.set(token.token, token);
+    return Promise.resolve();
+  }
+
+  getRequestToken(token: string) {
+    return Promise.resolve(this.#requestTokens.get(token));
+  }
+
+  decideRequestToken(token: string, decision: Decision) {
+    const current = this.#requestTokens.get(token);
+    if (current?.state !== 'pending') return Promise.resolve(false);
+    this.#requestTokens.set(token, { ...current, ...decision });
+    return Promise.resolve(true);
+  }
+
+  recordVerifierFailure(token: string) {
+    const current = this.#requestTokens.get(token);
+    if (!current) return Promise.resolve(0);
+    const verifierFailures = current.verifierFailures + 1;
+    this.#requestTokens.set(token, { ...current, verifierFailures });
+    return Promise.resolve(verifierFailures);
+  }
+
+  exchangeRequestToken(requestToken: string, accessToken: AccessToken) {
+    const current = this.#requestTokens.get(requestToken);
+    if (current?.state !== 'authorized') return Promise.resolve(false);
+    this.#requestTokens.set(requestToken, { ...current, state: 'exchanged' });
+    this.#accessTokens.set(accessToken.token, accessToken);
+    return Promise.resolve(true);
+  }
+
+  getAccessToken(token: string) {
+    return Promise.resolve(this.#accessTokens.get(token));
+  }
+
+  revokeAccessToken(token: string, at: number) {
+    const current = this.#accessTokens.get(token);
+    if (!current) return Promise.resolve(false);
+    if (current.revokedAt === undefined) this.#accessTokens.set(token, { ...current, revokedAt: at });
+    return Promise.resolve(true);
+  }
+
+  touchAccessToken(token: string, at: number) {
+    const current = this.#accessTokens.get(token);
+    if (current) this.#accessTokens.set(token, { ...current, lastUsedAt: at });
+    return Promise.resolve();
+  }
+
+  listAccessTokens(user: string) {
+    return Promise.resolve(
+      [...this.#accessTokens.values()]
+        .filter((t) => t.user === user)
+        .sort((a, b) => b.createdAt - a.createdAt),
+    );
+  }
+
+  recordNonce(key: string, now: number, expiresAt: number) {
+    this.#sweepNonces(now);
+    const existing = this.#nonces.get(key);
+    if (existing !== undefined && existing > now) return Promise.resolve(false);
+    this.#nonces.set(key, expiresAt);
+    this.#nonceQueue.push({ key, expiresAt });
+    return Promise.resolve(true);
+  }
+
+  /** How many nonces are held; bounded by the requests of one timestamp window. */
+  get nonceCount(): number {
+    return this.#nonces.size;
+  }
+
+  #sweepNonces(now: number): void {
+    const queue = this.#nonceQueue;
+    let start = this.#nonceQueueStart;
+    // Expiries are timestamp + window, so nearly in order; an entry that expires later than the one
+    // before it only waits for that one, which bounds memory by the window all the same.
+    while (start < queue.length && (queue[start] as { expiresAt: number }).expiresAt <= now) {
+      const { key, expiresAt } = queue[start] as { key: string; expiresAt: number };
+      if (this.#nonces.get(key) === expiresAt) this.#nonces.delete(key);
+      start++;
+    }
+    if (start > 1024 && start * 2 > queue.length) {
+      this.#nonceQueue = queue.slice(start);
+      start = 0;
+    }
+    this.#nonceQueueStart = start;
+  }
+
+  close() {
+    return Promise.resolve();
+  }
+}

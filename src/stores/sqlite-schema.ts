@@ -1,0 +1,60 @@
+/**
+ * The SQLite schema as numbered migrations: each runs once, in order, inside a transaction, and is
+ * never edited after release (a change is a new migration).
+ */
+export const SQLITE_MIGRATIONS: readonly string[] = [
+  `CREATE TABLE users (
+     name TEXT PRIMARY KEY,
+     status TEXT NOT NULL CHECK (status IN ('active', 'suspended')),
+     password_hash TEXT,
+     created_at INTEGER NOT NULL
+   );
+   CREATE TABLE consumers (
+     key TEXT PRIMARY KEY,
+     secret TEXT NOT NULL,
+     name TEXT NOT NULL,
+     description TEXT,
+     owner TEXT NOT NULL,
+     callback TEXT NOT NULL,
+     scopes TEXT NOT NULL,
+     signature_methods TEXT NOT NULL,
+     two_legged INTEGER NOT NULL,
+     rsa_public_key TEXT,
+     status TEXT NOT NULL CHECK (status IN ('active', 'suspended', 'disabled')),
+     created_at INTEGER NOT NULL
+   );
+   CREATE INDEX consumers_owner ON consumers (owner);
+   CREATE TABLE request_tokens (
+     token TEXT PRIMARY KEY,
+     secret TEXT NOT NULL,
+     consumer_key TEXT NOT NULL,
+     callback TEXT NOT NULL,
+     scopes TEXT NOT NULL,
+     state TEXT NOT NULL CHECK (state IN ('pending', 'authorized', 'denied', 'exchanged')),
+     user TEXT,
+     granted_scopes TEXT,
+     verifier TEXT,
+     verifier_failures INTEGER NOT NULL DEFAULT 0,
+     created_at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL
+   );
+   CREATE INDEX request_tokens_consumer ON request_tokens (consumer_key);
+   CREATE TABLE access_tokens (
+     token TEXT PRIMARY KEY,
+     secret TEXT NOT NULL,
+     consumer_key TEXT NOT NULL,
+     user TEXT NOT NULL,
+     scopes TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     expires_at INTEGER,
+     revoked_at INTEGER,
+     last_used_at INTEGER
+   );
+   CREATE INDEX access_tokens_user ON access_tokens (user);
+   CREATE INDEX access_tokens_consumer ON access_tokens (consumer_key);
+   CREATE TABLE nonces (
+     key TEXT PRIMARY KEY,
+     expires_at INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   CREATE INDEX nonces_expiry ON nonces (expires_at);`,
+];

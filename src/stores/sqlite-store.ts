@@ -1,0 +1,309 @@
+/**
+ * The SQLite store (better-sqlite3): one file, WAL mode, versioned migrations, prepared statements.
+ * Statements run synchronously inside one call, and the two atomic operations are single
+ * conditional statements or an immediate transaction, so they stay atomic even when several
+ * processes (the server and the admin CLI) share the file.
+ */
+import Database from 'better-sqlite3';
+import type { AccessToken, Consumer, RequestToken, User } from '../provider/model.js';
+import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
+import type { Decision, Store } from './store.js';
+
+type Row = Record<string, unknown>;
+
+const str = (v: unknown) => v as string;
+const optStr = (v: unknown) => (v === null ? undefined : (v as string));
+const optNum = (v: unknown) => (v === null ? undefined : Number(v));
+const list = (v: unknown) => JSON.parse(v as string) as string[];
+
+function toConsumer(r: Row): Consumer {
+  return {
+    key: str(r.key),
+    secret: str(r.secret),
+    name: str(r.name),
+    description: optStr(r.description),
+    owner: str(r.owner),
+    callback: str(r.callback),
+    scopes: list(r.scopes),
+    signatureMethods: list(r.signature_methods) as Consumer['signatureMethods'],
+    twoLegged: r.two_legged === 1,
+    rsaPublicKey: optStr(r.rsa_public_key),
+    status: str(r.status) as Consumer['status'],
+    createdAt: Number(r.created_at),
+  };
+}
+
+function toUser(r: Row): User {
+  return {
+    name: str(r.name),
+    status: str(r.status) as User['status'],
+    passwordHash: optStr(r.password_hash),
+    createdAt: Number(r.created_at),
+  };
+}
+
+function toRequestToken(r: Row): RequestToken {
+  return {
+    token: str(r.token),
+    secret: str(r.secret),
+    consumerKey: str(r.consumer_key),
+    callback: str(r.callback),
+    scopes: list(r.scopes),
+    state: str(r.state) as RequestToken['state'],
+    user: optStr(r.user),
+    grantedScopes: r.granted_scopes === null ? undefined : list(r.granted_scopes),
+    verifier: optStr(r.verifier),
+    verifierFailures: Number(r.verifier_failures),
+    createdAt: Number(r.created_at),
+    expiresAt: Number(r.expires_at),
+  };
+}
+
+function toAccessToken(r: Row): AccessToken {
+  return {
+    token: str(r.token),
+    secret: str(r.secret),
+    consumerKey: str(r.consumer_key),
+    user: str(r.user),
+    scopes: list(r.scopes),
+    createdAt: Number(r.created_at),
+    expiresAt: optNum(r.expires_at),
+    revokedAt: optNum(r.revoked_at),
+    lastUsedAt: optNum(r.last_used_at),
+  };
+}
+
+/** Expired nonces are deleted after this many inserts. */
+const NONCE_SWEEP_EVERY = 1000;
+
+/**
+ * @example
+ * ```ts
+ * const store = new SqliteStore('./data/countersign.db');
+ * const provider = createProvider({ store });
+ * ```
+ */
+export class SqliteStore implements Store {
+  readonly #db: Database.Database;
+  readonly #sql: ReturnType<typeof prepare>;
+  #noncesSinceSweep = 0;
+
+  constructor(file: string) {
+    this.#db = new Database(file);
+    this.#db.pragma('journal_mode = WAL');
+    this.#db.pragma('synchronous = FULL');
+    this.#db.pragma('busy_timeout = 5000');
+    this.#db.pragma('foreign_keys = ON');
+    migrate(this.#db);
+    this.#sql = prepare(this.#db);
+  }
+
+  getConsumer(key: string) {
+    const row = this.#sql.getConsumer.get(key) as Row | undefined;
+    return Promise.resolve(row && toConsumer(row));
+  }
+
+  putConsumer(c: Consumer) {
+    this.#sql.putConsumer.run({
+      key: c.key,
+      secret: c.secret,
+      name: c.name,
+      description: c.description ?? null,
+      owner: c.owner,
+      callback: c.callback,
+      scopes: JSON.stringify(c.scopes),
+      signature_methods: JSON.stringify(c.signatureMethods),
+      two_legged: c.twoLegged ? 1 : 0,
+      rsa_public_key: c.rsaPublicKey ?? null,
+      status: c.status,
+      created_at: c.createdAt,
+    });
+    return Promise.resolve();
+  }
+
+  deleteConsumer(key: string) {
+    this.#sql.deleteConsumer(key);
+    return Promise.resolve();
+  }
+
+  listConsumers(owner: string) {
+    return Promise.resolve((this.#sql.listConsumers.all(owner) as Row[]).map(toConsumer));
+  }
+
+  getUser(name: string) {
+    const row = this.#sql.getUser.get(name) as Row | undefined;
+    return Promise.resolve(row && toUser(row));
+  }
+
+  putUser(u: User) {
+    this.#sql.putUser.run({
+      name: u.name,
+      status: u.status,
+      password_hash: u.passwordHash ?? null,
+      created_at: u.createdAt,
+    });
+    return Promise.resolve();
+  }
+
+  createRequestToken(t: RequestToken) {
+    this.#sql.insertRequestToken.run({
+      token: t.token,
+      secret: t.secret,
+      consumer_key: t.consumerKey,
+      callback: t.callback,
+      scopes: JSON.stringify(t.scopes),
+      state: t.state,
+      user: t.user ?? null,
+      granted_scopes: t.grantedScopes === undefined ? null : JSON.stringify(t.grantedScopes),
+      verifier: t.verifier ?? null,
+      verifier_failures: t.verifierFailures,
+      created_at: t.createdAt,
+      expires_at: t.expiresAt,
+    });
+    return Promise.resolve();
+  }
+
+  getRequestToken(token: string) {
+    const row = this.#sql.getRequestToken.get(token) as Row | undefined;
+    return Promise.resolve(row && toRequestToken(row));
+  }
+
+  decideRequestToken(token: string, d: Decision) {
+    const result = this.#sql.decideRequestToken.run({
+      token,
+      state: d.state,
+      user: d.user,
+      granted_scopes: d.state === 'authorized' ? JSON.stringify(d.grantedScopes) : null,
+      verifier: d.state === 'authorized' ? d.verifier : null,
+    });
+    return Promise.resolve(result.changes === 1);
+  }
+
+  recordVerifierFailure(token: string) {
+    const row = this.#sql.recordVerifierFailure.get(token) as Row | undefined;
+    return Promise.resolve(row ? Number(row.verifier_failures) : 0);
+  }
+
+  exchangeRequestToken(requestToken: string, a: AccessToken) {
+    return Promise.resolve(this.#sql.exchange(requestToken, a));
+  }
+
+  getAccessToken(token: string) {
+    const row = this.#sql.getAccessToken.get(token) as Row | undefined;
+    return Promise.resolve(row && toAccessToken(row));
+  }
+
+  revokeAccessToken(token: string, at: number) {
+    this.#sql.revokeAccessToken.run(at, token);
+    return Promise.resolve(this.#sql.getAccessToken.get(token) !== undefined);
+  }
+
+  touchAccessToken(token: string, at: number) {
+    this.#sql.touchAccessToken.run(at, token);
+    return Promise.resolve();
+  }
+
+  listAccessTokens(user: string) {
+    return Promise.resolve((this.#sql.listAccessTokens.all(user) as Row[]).map(toAccessToken));
+  }
+
+  recordNonce(key: string, now: number, expiresAt: number) {
+    if (++this.#noncesSinceSweep >= NONCE_SWEEP_EVERY) {
+      this.#noncesSinceSweep = 0;
+      this.#sql.sweepNonces.run(now);
+    }
+    return Promise.resolve(this.#sql.recordNonce.run(key, expiresAt, now).changes === 1);
+  }
+
+  close() {
+    this.#db.close();
+    return Promise.resolve();
+  }
+}
+
+function migrate(db: Database.Database): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)');
+  const applied = new Set(
+    (db.prepare('SELECT version FROM schema_migrations').all() as Row[]).map((r) => r.version),
+  );
+  SQLITE_MIGRATIONS.forEach((sql, index) => {
+    const version = index + 1;
+    if (applied.has(version)) return;
+    db.transaction(() => {
+      db.exec(sql);
+      db.prepare('INSERT OR IGNORE INTO schema_migrations (version) VALUES (?)').run(version);
+    }).immediate();
+  });
+}
+
+function prepare(db: Database.Database) {
+  const insertAccessToken = db.prepare(
+    `INSERT INTO access_tokens (token, secret, consumer_key, user, scopes, created_at, expires_at)
+     VALUES (@token, @secret, @consumer_key, @user, @scopes, @created_at, @expires_at)`,
+  );
+  const markExchanged = db.prepare(
+    "UPDATE request_tokens SET state = 'exchanged' WHERE token = ? AND state = 'authorized'",
+  );
+  const deleteConsumer = db.transaction((key: string) => {
+    db.prepare('DELETE FROM access_tokens WHERE consumer_key = ?').run(key);
+    db.prepare('DELETE FROM request_tokens WHERE consumer_key = ?').run(key);
+    db.prepare('DELETE FROM consumers WHERE key = ?').run(key);
+  });
+  const exchange = db.transaction((requestToken: string, a: AccessToken): boolean => {
+    if (markExchanged.run(requestToken).changes !== 1) return false;
+    insertAccessToken.run({
+      token: a.token,
+      secret: a.secret,
+      consumer_key: a.consumerKey,
+      user: a.user,
+      scopes: JSON.stringify(a.scopes),
+      created_at: a.createdAt,
+      expires_at: a.expiresAt ?? null,
+    });
+    return true;
+  });
+  return {
+    getConsumer: db.prepare('SELECT * FROM consumers WHERE key = ?'),
+    putConsumer: db.prepare(
+      `INSERT OR REPLACE INTO consumers (key, secret, name, description, owner, callback, scopes, signature_methods,
+         two_legged, rsa_public_key, status, created_at)
+       VALUES (@key, @secret, @name, @description, @owner, @callback, @scopes, @signature_methods,
+         @two_legged, @rsa_public_key, @status, @created_at)`,
+    ),
+    deleteConsumer: (key: string) => deleteConsumer.immediate(key),
+    listConsumers: db.prepare('SELECT * FROM consumers WHERE owner = ? ORDER BY created_at DESC, key'),
+    getUser: db.prepare('SELECT * FROM users WHERE name = ?'),
+    putUser: db.prepare(
+      `INSERT INTO users (name, status, password_hash, created_at) VALUES (@name, @status, @password_hash, @created_at)
+       ON CONFLICT (name) DO UPDATE SET status = excluded.status, password_hash = excluded.password_hash`,
+    ),
+    insertRequestToken: db.prepare(
+      `INSERT INTO request_tokens (token, secret, consumer_key, callback, scopes, state, user, granted_scopes,
+         verifier, verifier_failures, created_at, expires_at)
+       VALUES (@token, @secret, @consumer_key, @callback, @scopes, @state, @user, @granted_scopes,
+         @verifier, @verifier_failures, @created_at, @expires_at)`,
+    ),
+    getRequestToken: db.prepare('SELECT * FROM request_tokens WHERE token = ?'),
+    decideRequestToken: db.prepare(
+      `UPDATE request_tokens SET state = @state, user = @user, granted_scopes = @granted_scopes, verifier = @verifier
+       WHERE token = @token AND state = 'pending'`,
+    ),
+    recordVerifierFailure: db.prepare(
+      'UPDATE request_tokens SET verifier_failures = verifier_failures + 1 WHERE token = ? RETURNING verifier_failures',
+    ),
+    exchange: (requestToken: string, a: AccessToken) => exchange.immediate(requestToken, a),
+    getAccessToken: db.prepare('SELECT * FROM access_tokens WHERE token = ?'),
+    revokeAccessToken: db.prepare(
+      'UPDATE access_tokens SET revoked_at = ? WHERE token = ? AND revoked_at IS NULL',
+    ),
+    touchAccessToken: db.prepare('UPDATE access_tokens SET last_used_at = ? WHERE token = ?'),
+    listAccessTokens: db.prepare(
+      'SELECT * FROM access_tokens WHERE user = ? ORDER BY created_at DESC, token',
+    ),
+    recordNonce: db.prepare(
+      `INSERT INTO nonces (key, expires_at) VALUES (?, ?)
+       ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE nonces.expires_at <= ?`,
+    ),
+    sweepNonces: db.prepare('DELETE FROM nonces WHERE expires_at <= ?'),
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * The storage contract. Every store — memory, SQLite, PostgreSQL — implements it and runs the same
+ * shared suite. Two operations must be atomic: `decideRequestToken`/`exchangeRequestToken` change a
+ * request token only from the state they expect, and `recordNonce` inserts only if absent.
+ */
+import type { AccessToken, Consumer, RequestToken, User } from '../provider/model.js';
+
+/** The user's decision on a pending request token. */
+export type Decision =
+  | {
+      readonly state: 'authorized';
+      readonly user: string;
+      readonly grantedScopes: readonly string[];
+      readonly verifier: string;
+    }
+  | { readonly state: 'denied'; readonly user: string };
+
+/**
+ * Where a provider keeps its data.
+ *
+ * @example
+ * ```ts
+ * const store: Store = new MemoryStore();
+ * await store.putConsumer(consumer);
+ * ```
+ */
+export interface Store {
+  getConsumer(key: string): Promise<Consumer | undefined>;
+  /** Inserts or replaces a consumer. */
+  putConsumer(consumer: Consumer): Promise<void>;
+  /** Deletes a consumer and every token issued to it. */
+  deleteConsumer(key: string): Promise<void>;
+  listConsumers(owner: string): Promise<Consumer[]>;
+
+  getUser(name: string): Promise<User | undefined>;
+  /** Inserts or replaces a user. */
+  putUser(user: User): Promise<void>;
+
+  createRequestToken(token: RequestToken): Promise<void>;
+  getRequestToken(token: string): Promise<RequestToken | undefined>;
+  /** Records the user's decision, only if the token is still pending. Returns whether it did. */
+  decideRequestToken(token: string, decision: Decision): Promise<boolean>;
+  /** Counts one more wrong verifier; returns the new count. */
+  recordVerifierFailure(token: string): Promise<number>;
+  /**
+   * Marks an authorized request token exchanged and stores the access token, atomically, only if
+   * the request token is still `authorized`. Returns whether it did: of many concurrent exchanges of
+   * one request token, exactly one gets `true`.
+   */
+  exchangeRequestToken(requestToken: string, accessToken: AccessToken): Promise<boolean>;
+
+  getAccessToken(token: string): Promise<AccessToken | undefined>;
+  /** Marks an access token revoked (idempotent). Returns whether the token exists. */
+  revokeAccessToken(token: string, at: number): Promise<boolean>;
+  touchAccessToken(token: string, at: number): Promise<void>;
+  /** The access tokens a user granted, newest first. */
+  listAccessTokens(user: string): Promise<AccessToken[]>;
+
+  /**
+   * Records a nonce key at `now` until `expiresAt` (ms); returns `false` if it is already recorded
+   * and not yet expired. Must be atomic across every instance that shares the store.
+   */
+  recordNonce(key: string, now: number, expiresAt: number): Promise<boolean>;
+
+  close(): Promise<void>;
+}
