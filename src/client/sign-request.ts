@@ -25,7 +25,7 @@ export interface SignRequestOptions {
   readonly signatureMethod?: SignatureMethodName;
   /** PEM private key for the RSA methods. */
   readonly privateKey?: string | undefined;
-  /** Further protocol parameters: `oauth_callback`, `oauth_verifier`. */
+  /** Further protocol parameters (`oauth_callback`, `oauth_verifier`); they replace defaults of the same name. */
   readonly extra?: Readonly<Record<string, string>>;
   /** Seconds since the epoch; defaults to now. */
   readonly timestamp?: string | undefined;
@@ -70,7 +70,11 @@ export function signRequest(options: SignRequestOptions): SignedRequest {
     ['oauth_version', '1.0'],
   ];
   if (options.token !== undefined) oauth.push(['oauth_token', options.token]);
-  for (const [name, value] of Object.entries(options.extra ?? {})) oauth.push([name, value]);
+  for (const [name, value] of Object.entries(options.extra ?? {})) {
+    const existing = oauth.findIndex(([n]) => n === name);
+    if (existing >= 0) oauth[existing] = [name, value];
+    else oauth.push([name, value]);
+  }
   if (options.body !== undefined)
     oauth.push(['oauth_body_hash', bodyHash(options.body, method.bodyHashAlgorithm)]);
 

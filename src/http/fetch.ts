@@ -1,0 +1,88 @@
+/**
+ * The fetch-style adapter: a web `Request` in, a `Response` out. Usable from Hono, Deno-style
+ * servers, or anything that speaks the Fetch API.
+ */
+import type { WireResponse } from '../problems/render.js';
+import type { Provider } from '../provider/provider.js';
+import type { OAuthRequest } from '../provider/request.js';
+import type { VerifiedRequest } from '../provider/verify.js';
+import { DEFAULT_BODY_LIMIT } from './node.js';
+import { DEFAULT_PATHS, type EndpointPaths, endpointFor } from './paths.js';
+
+/** The engine's view of a fetch `Request`, or `undefined` when its body is over `limit`. */
+export async function fromFetchRequest(
+  request: Request,
+  limit = DEFAULT_BODY_LIMIT,
+): Promise<OAuthRequest | undefined> {
+  const url = new URL(request.url);
+  const headers: Record<string, string> = { host: url.host };
+  request.headers.forEach((value, name) => {
+    headers[name] = value;
+  });
+  if (Number(headers['content-length'] ?? 0) > limit) return undefined;
+  const body = request.body === null ? undefined : new Uint8Array(await request.arrayBuffer());
+  if (body && body.length > limit) return undefined;
+  return {
+    method: request.method,
+    target: url.pathname + url.search,
+    headers,
+    secure: url.protocol === 'https:',
+    body,
+  };
+}
+
+/** An engine answer as a fetch `Response`. */
+export function toResponse(wire: WireResponse): Response {
+  return new Response(wire.body, { status: wire.status, headers: wire.headers });
+}
+
+const tooLarge = () =>
+  new Response('Request body too large.', { status: 413, headers: { 'content-type': 'text/plain' } });
+
+/** The fetch adapter's two calls. */
+export interface FetchAdapter {
+  /** Answers the initiate and token endpoints; `undefined` for other paths. */
+  handleEndpoint(request: Request): Promise<Response | undefined>;
+  /** Verifies a resource request: what it proves and its body, or the problem `Response` to return. */
+  protect(
+    request: Request,
+    options?: { scope?: string | undefined },
+  ): Promise<{ verified: VerifiedRequest; body: Uint8Array | undefined } | Response>;
+}
+
+/**
+ * @example
+ * ```ts
+ * const oauth = fetchAdapter(provider);
+ * app.all('/oauth/*', async (c) => (await oauth.handleEndpoint(c.req.raw)) ?? c.notFound());
+ * app.get('/api/me', async (c) => {
+ *   const result = await oauth.protect(c.req.raw, { scope: 'read_public' });
+ *   return result instanceof Response ? result : c.json({ user: result.verified.user });
+ * });
+ * ```
+ */
+export function fetchAdapter(
+  provider: Provider,
+  options: { paths?: EndpointPaths; bodyLimit?: number } = {},
+): FetchAdapter {
+  const paths = options.paths ?? DEFAULT_PATHS;
+  const limit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  return {
+    async handleEndpoint(request) {
+      const endpoint = endpointFor(paths, new URL(request.url).pathname);
+      if (!endpoint) return undefined;
+      const oauthRequest = await fromFetchRequest(request, limit);
+      return oauthRequest ? toResponse(await provider[endpoint](oauthRequest)) : tooLarge();
+    },
+    async protect(request, protectOptions) {
+      const oauthRequest = await fromFetchRequest(request, limit);
+      if (!oauthRequest) return tooLarge();
+      try {
+        const verified = await provider.verify(oauthRequest, protectOptions);
+        return { verified, body: oauthRequest.body as Uint8Array | undefined };
+      } catch (error) {
+        return toResponse(provider.errorResponse(error, oauthRequest));
+      }
+    },
+  };
+}

@@ -1,0 +1,124 @@
+/**
+ * The node:http adapter: turns an `IncomingMessage` into the engine's request, and the engine's
+ * answers into a `ServerResponse`. The Express adapter builds on it.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import type { WireResponse } from '../problems/render.js';
+import type { Provider } from '../provider/provider.js';
+import type { OAuthRequest } from '../provider/request.js';
+import type { VerifiedRequest } from '../provider/verify.js';
+import { DEFAULT_PATHS, type EndpointPaths, endpointFor } from './paths.js';
+
+/** Bodies larger than this are refused with 413 (default 1 MiB). */
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
+/** A body over the limit. */
+export class BodyTooLargeError extends Error {
+  override readonly name = 'BodyTooLargeError';
+}
+
+/** Reads a request body, refusing more than `limit` bytes. */
+export async function readBody(request: IncomingMessage, limit = DEFAULT_BODY_LIMIT): Promise<Buffer> {
+  const declared = Number(request.headers['content-length'] ?? 0);
+  if (declared > limit) throw new BodyTooLargeError(`body over ${limit} bytes`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new BodyTooLargeError(`body over ${limit} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** The engine's view of a node:http request whose body has been read. */
+export function fromNodeRequest(
+  request: IncomingMessage,
+  body: Uint8Array | string | undefined,
+): OAuthRequest {
+  return {
+    method: request.method ?? 'GET',
+    target: request.url ?? '/',
+    headers: request.headers,
+    secure: (request.socket as Partial<TLSSocket>).encrypted === true,
+    body,
+  };
+}
+
+/** Writes an engine answer. */
+export function sendWire(response: ServerResponse, wire: WireResponse): void {
+  response.writeHead(wire.status, wire.headers);
+  response.end(wire.body);
+}
+
+const TOO_LARGE: WireResponse = {
+  status: 413,
+  headers: { 'content-type': 'text/plain; charset=utf-8', connection: 'close' },
+  body: 'Request body too large.',
+};
+
+/** The node:http adapter's two calls. */
+export interface NodeAdapter {
+  /** Serves the initiate and token endpoints; returns `false` (and does nothing) for other paths. */
+  handleEndpoint(request: IncomingMessage, response: ServerResponse): Promise<boolean>;
+  /**
+   * Verifies a protected-resource request. On success returns what it proves and the body it read;
+   * on refusal sends the problem response and returns `undefined`.
+   */
+  protect(
+    request: IncomingMessage,
+    response: ServerResponse,
+    options?: { scope?: string | undefined },
+  ): Promise<{ verified: VerifiedRequest; body: Buffer } | undefined>;
+}
+
+/**
+ * @example
+ * ```ts
+ * const oauth = nodeAdapter(provider);
+ * http.createServer(async (req, res) => {
+ *   if (await oauth.handleEndpoint(req, res)) return;
+ *   const ok = await oauth.protect(req, res, { scope: 'read_public' });
+ *   if (ok) res.end(`hello ${ok.verified.user}`);
+ * });
+ * ```
+ */
+export function nodeAdapter(
+  provider: Provider,
+  options: { paths?: EndpointPaths; bodyLimit?: number } = {},
+): NodeAdapter {
+  const paths = options.paths ?? DEFAULT_PATHS;
+  const limit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const read = async (request: IncomingMessage, response: ServerResponse) => {
+    try {
+      return await readBody(request, limit);
+    } catch (error) {
+      if (!(error instanceof BodyTooLargeError)) throw error;
+      sendWire(response, TOO_LARGE);
+      return undefined;
+    }
+  };
+  return {
+    async handleEndpoint(request, response) {
+      const endpoint = endpointFor(paths, (request.url ?? '/').split('?')[0] ?? '/');
+      if (!endpoint) return false;
+      const body = await read(request, response);
+      if (!body) return true;
+      const oauthRequest = fromNodeRequest(request, body);
+      sendWire(response, await provider[endpoint](oauthRequest));
+      return true;
+    },
+    async protect(request, response, protectOptions) {
+      const body = await read(request, response);
+      if (!body) return undefined;
+      const oauthRequest = fromNodeRequest(request, body);
+      try {
+        return { verified: await provider.verify(oauthRequest, protectOptions), body };
+      } catch (error) {
+        sendWire(response, provider.errorResponse(error, oauthRequest));
+        return undefined;
+      }
+    },
+  };
+}
