@@ -48,3 +48,20 @@ export {
   renderProblem,
   wwwAuthenticate,
 } from './problems/render.js';
+export type { AuthorizationRequest, DecisionOutcome, UserDecision } from './provider/authorize.js';
+export type { ConsumerRegistration } from './provider/consumers.js';
+export { ProviderInputError, StoreUnavailableError } from './provider/errors.js';
+export type {
+  AccessToken,
+  Consumer,
+  ConsumerStatus,
+  RequestToken,
+  RequestTokenState,
+  User,
+} from './provider/model.js';
+export type { ProviderOptions } from './provider/options.js';
+export { type CreateProviderOptions, createProvider, type Provider } from './provider/provider.js';
+export type { Headers, OAuthRequest } from './provider/request.js';
+export type { VerifiedRequest } from './provider/verify.js';
+export { MemoryStore } from './stores/memory-store.js';
+export type { Decision, Store } from './stores/store.js';

@@ -1,0 +1,401 @@
+/**
+ * The engine without HTTP: the order of checks, the verifier limit, callbacks, PLAINTEXT and RSA,
+ * the out-of-band PIN, denial redirects, and option validation.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { type SignRequestOptions, signRequest } from '../../src/client/sign-request.js';
+import { parseFormEncoded } from '../../src/core/parameters.js';
+import { isOAuthProblem } from '../../src/problems/oauth-problem.js';
+import type { Consumer } from '../../src/provider/model.js';
+import type { ProviderOptions } from '../../src/provider/options.js';
+import { createProvider, type Provider } from '../../src/provider/provider.js';
+import type { OAuthRequest } from '../../src/provider/request.js';
+import { MemoryStore } from '../../src/stores/memory-store.js';
+
+const NOW = 1_800_000_000_000;
+const BASE = 'http://provider.test';
+
+interface Setup {
+  provider: Provider;
+  store: MemoryStore;
+  consumer: Consumer;
+  clock: { now: number };
+}
+
+async function setup(
+  options: Partial<ProviderOptions> = {},
+  registration: Partial<Parameters<Provider['registerConsumer']>[0]> = {},
+): Promise<Setup> {
+  const store = new MemoryStore();
+  const clock = { now: NOW };
+  const provider = createProvider({ store, clock: () => clock.now, ...options });
+  await store.putUser({ name: 'bob', status: 'active', createdAt: 0 });
+  const consumer = await provider.registerConsumer({
+    name: 'App',
+    owner: 'alice',
+    callback: 'https://app.example/oauth/cb',
+    scopes: ['read', 'write'],
+    ...registration,
+  });
+  return { provider, store, consumer, clock };
+}
+
+/** A signed request as the engine sees it. */
+function request(
+  s: Setup,
+  options: Partial<SignRequestOptions> & { path: string; form?: [string, string][] },
+): OAuthRequest {
+  const method = options.method ?? 'POST';
+  const signed = signRequest({
+    consumerKey: s.consumer.key,
+    consumerSecret: s.consumer.secret,
+    timestamp: String(s.clock.now / 1000),
+    ...options,
+    method,
+    url: BASE + options.path,
+  });
+  const form = options.form ? new URLSearchParams(options.form).toString() : undefined;
+  return {
+    method,
+    target: options.path,
+    headers: {
+      host: 'provider.test',
+      authorization: signed.authorization,
+      ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+    },
+    secure: false,
+    body: form,
+  };
+}
+
+async function problemOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    if (isOAuthProblem(error)) return error.problem;
+    throw error;
+  }
+  return 'none';
+}
+
+async function wireProblem(promise: Promise<{ status: number; body: string }>): Promise<string> {
+  const response = await promise;
+  return (
+    parseFormEncoded(response.body, 'body').find((p) => p.name === 'oauth_problem')?.value ??
+    `status ${response.status}`
+  );
+}
+
+async function initiate(s: Setup, callback = 'https://app.example/oauth/cb', form?: [string, string][]) {
+  const response = await s.provider.initiate(
+    request(s, { path: '/oauth/initiate', extra: { oauth_callback: callback }, ...(form ? { form } : {}) }),
+  );
+  const pairs = Object.fromEntries(parseFormEncoded(response.body, 'body').map((p) => [p.name, p.value]));
+  return {
+    status: response.status,
+    token: pairs.oauth_token ?? '',
+    secret: pairs.oauth_token_secret ?? '',
+    pairs,
+  };
+}
+
+describe('the order of checks', () => {
+  let s: Setup;
+  beforeEach(async () => {
+    s = await setup();
+  });
+
+  it('reports the earliest of several faults', async () => {
+    const base = { path: '/api/x', method: 'GET' };
+    // Bad version + bad timestamp + unknown consumer → version first.
+    expect(
+      await problemOf(
+        s.provider.verify(
+          request(s, { ...base, extra: { oauth_version: '2' }, timestamp: '1', consumerKey: 'z'.repeat(32) }),
+        ),
+      ),
+    ).toBe('version_rejected');
+    // Bad method + bad timestamp → method first.
+    expect(
+      await problemOf(
+        s.provider.verify(request(s, { ...base, signatureMethod: 'HMAC-SHA256', timestamp: '1' })),
+      ),
+    ).toBe('signature_method_rejected');
+    // Bad timestamp + unknown consumer → timestamp first.
+    expect(
+      await problemOf(
+        s.provider.verify(request(s, { ...base, timestamp: '1', consumerKey: 'z'.repeat(32) })),
+      ),
+    ).toBe('timestamp_refused');
+    // Unknown token + bad signature → token first.
+    expect(
+      await problemOf(
+        s.provider.verify(request(s, { ...base, token: 't'.repeat(32), consumerSecret: 'bad' })),
+      ),
+    ).toBe('token_rejected');
+  });
+
+  it('lists every absent parameter, and rejects unexpected oauth_* parameters', async () => {
+    const bare: OAuthRequest = {
+      method: 'POST',
+      target: '/oauth/token',
+      headers: { host: 'provider.test' },
+      secure: false,
+    };
+    const response = await s.provider.token(bare);
+    expect(response.body).toContain(
+      'oauth_parameters_absent=oauth_consumer_key%26oauth_signature_method%26oauth_signature%26oauth_timestamp%26oauth_nonce%26oauth_token%26oauth_verifier',
+    );
+    expect(
+      await wireProblem(
+        s.provider.initiate(
+          request(s, { path: '/oauth/initiate', extra: { oauth_callback: 'oob', oauth_verifier: 'x' } }),
+        ),
+      ),
+    ).toBe('parameter_rejected');
+    expect(
+      await problemOf(
+        s.provider.verify(request(s, { path: '/r', method: 'GET', extra: { oauth_bogus: '1' } })),
+      ),
+    ).toBe('parameter_rejected');
+  });
+
+  it('refuses malformed timestamps', async () => {
+    for (const timestamp of ['0', '-5', '1.5', '12345678901', ' 1800000000', '0x10']) {
+      expect(await problemOf(s.provider.verify(request(s, { path: '/r', method: 'GET', timestamp })))).toBe(
+        'timestamp_refused',
+      );
+    }
+  });
+
+  it('does not burn the nonce of a request with a bad signature', async () => {
+    s = await setup({}, { twoLegged: true });
+    const bad = request(s, { path: '/r', method: 'GET', nonce: 'n1', consumerSecret: 'wrong' });
+    expect(await problemOf(s.provider.verify(bad))).toBe('signature_invalid');
+    expect(await problemOf(s.provider.verify(request(s, { path: '/r', method: 'GET', nonce: 'n1' })))).toBe(
+      'none',
+    );
+    expect(await problemOf(s.provider.verify(request(s, { path: '/r', method: 'GET', nonce: 'n1' })))).toBe(
+      'nonce_used',
+    );
+  });
+});
+
+describe('the three-legged flow', () => {
+  it('kills a request token after five wrong verifiers', async () => {
+    const s = await setup();
+    const { token, secret } = await initiate(s);
+    const { verifier = '' } = await s.provider.decide(token, { user: 'bob', approve: true });
+    const exchange = (v: string) =>
+      s.provider.token(
+        request(s, { path: '/oauth/token', token, tokenSecret: secret, extra: { oauth_verifier: v } }),
+      );
+    for (let i = 0; i < 5; i++) expect(await wireProblem(exchange('wrong'))).toBe('verifier_invalid');
+    const dead = await exchange(verifier);
+    expect(dead.status).toBe(401);
+    expect(dead.body).toContain('dead');
+  });
+
+  it('gives an 8-digit PIN for oob and accepts it as the verifier', async () => {
+    const s = await setup();
+    const { token, secret, pairs } = await initiate(s, 'oob');
+    expect(pairs.oauth_callback_confirmed).toBe('true');
+    const outcome = await s.provider.decide(token, { user: 'bob', approve: true });
+    expect(outcome.redirect).toBeUndefined();
+    expect(outcome.verifier).toMatch(/^\d{8}$/);
+    const response = await s.provider.token(
+      request(s, {
+        path: '/oauth/token',
+        token,
+        tokenSecret: secret,
+        extra: { oauth_verifier: outcome.verifier ?? '' },
+      }),
+    );
+    expect(response.status).toBe(200);
+  });
+
+  it('redirects a denial with oauth_problem=permission_denied', async () => {
+    const s = await setup();
+    const { token } = await initiate(s, 'https://app.example/oauth/cb?state=1');
+    const outcome = await s.provider.decide(token, { user: 'bob', approve: false });
+    expect(outcome).toEqual({
+      state: 'denied',
+      redirect: `https://app.example/oauth/cb?state=1&oauth_token=${token}&oauth_problem=permission_denied`,
+    });
+    expect(await problemOf(s.provider.decide(token, { user: 'bob', approve: true }))).toBe('token_used');
+  });
+
+  it('accepts callbacks under the registered one and refuses others', async () => {
+    const s = await setup();
+    expect((await initiate(s, 'https://app.example/oauth/cb/more?x=1')).status).toBe(200);
+    for (const callback of [
+      'https://app.example/oauth/cbx',
+      'https://evil.example/oauth/cb',
+      'http://app.example/oauth/cb',
+      'https://u:p@app.example/oauth/cb',
+      'not a url',
+    ]) {
+      const response = await initiate(s, callback);
+      expect(response.pairs.oauth_problem).toBe('parameter_rejected');
+      expect(response.pairs.oauth_parameters_rejected).toBe(
+        `oauth_callback=${encodeURIComponent(callback).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`,
+      );
+    }
+  });
+
+  it('takes a scope subset and refuses scopes the consumer may not request', async () => {
+    const s = await setup();
+    const { token } = await initiate(s, 'oob', [['scope', 'read']]);
+    expect((await s.provider.authorization(token)).scopes).toEqual(['read']);
+    const refused = await initiate(s, 'oob', [['scope', 'read,admin']]);
+    expect(refused.pairs.oauth_problem).toBe('parameter_rejected');
+    expect(refused.pairs.oauth_problem_advice).toContain('admin');
+  });
+
+  it('expires request tokens at authorization after their lifetime', async () => {
+    const s = await setup({ requestTokenTtl: 60 });
+    const { token } = await initiate(s);
+    s.clock.now += 61_000;
+    expect(await problemOf(s.provider.authorization(token))).toBe('token_expired');
+  });
+
+  it('expires access tokens that have a lifetime', async () => {
+    const s = await setup({ accessTokenTtl: 3600 });
+    const { token, secret } = await initiate(s);
+    const { verifier = '' } = await s.provider.decide(token, { user: 'bob', approve: true });
+    const response = await s.provider.token(
+      request(s, { path: '/oauth/token', token, tokenSecret: secret, extra: { oauth_verifier: verifier } }),
+    );
+    const access = Object.fromEntries(parseFormEncoded(response.body, 'body').map((p) => [p.name, p.value]));
+    const call = () =>
+      s.provider.verify(
+        request(s, {
+          path: '/r',
+          method: 'GET',
+          token: access.oauth_token,
+          tokenSecret: access.oauth_token_secret,
+        }),
+      );
+    expect(await problemOf(call())).toBe('none');
+    s.clock.now += 3601_000;
+    expect(await problemOf(call())).toBe('token_expired');
+  });
+});
+
+describe('signature methods', () => {
+  it('refuses PLAINTEXT over plain HTTP, accepts it over HTTPS without timestamp or nonce', async () => {
+    const s = await setup(
+      { signatureMethods: ['HMAC-SHA1', 'PLAINTEXT'] },
+      { signatureMethods: ['PLAINTEXT'], twoLegged: true },
+    );
+    const plain = request(s, { path: '/r', method: 'GET', signatureMethod: 'PLAINTEXT' });
+    expect(await problemOf(s.provider.verify(plain))).toBe('signature_method_rejected');
+    expect(await problemOf(s.provider.verify({ ...plain, secure: true }))).toBe('none');
+    const header = `OAuth oauth_consumer_key="${s.consumer.key}", oauth_signature_method="PLAINTEXT", oauth_signature="${s.consumer.secret}%26"`;
+    const minimal: OAuthRequest = {
+      method: 'GET',
+      target: '/r',
+      headers: { host: 'provider.test', authorization: header },
+      secure: true,
+    };
+    expect(await problemOf(s.provider.verify(minimal))).toBe('none');
+  });
+
+  it('verifies RSA-SHA1 with the registered public key', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const s = await setup(
+      { signatureMethods: ['RSA-SHA1'] },
+      { signatureMethods: ['RSA-SHA1'], rsaPublicKey: pem, twoLegged: true },
+    );
+    const privatePem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const ok = request(s, {
+      path: '/r?a=b',
+      method: 'GET',
+      signatureMethod: 'RSA-SHA1',
+      privateKey: privatePem,
+    });
+    expect(await problemOf(s.provider.verify(ok))).toBe('none');
+    const other = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString();
+    const bad = request(s, { path: '/r?a=b', method: 'GET', signatureMethod: 'RSA-SHA1', privateKey: other });
+    expect(await problemOf(s.provider.verify(bad))).toBe('signature_invalid');
+  });
+
+  it('refuses a method the server allows but the consumer does not', async () => {
+    const s = await setup(
+      { signatureMethods: ['HMAC-SHA1', 'HMAC-SHA256'] },
+      { signatureMethods: ['HMAC-SHA256'], twoLegged: true },
+    );
+    expect(await problemOf(s.provider.verify(request(s, { path: '/r', method: 'GET' })))).toBe(
+      'signature_method_rejected',
+    );
+    expect(
+      await problemOf(
+        s.provider.verify(request(s, { path: '/r', method: 'GET', signatureMethod: 'HMAC-SHA256' })),
+      ),
+    ).toBe('none');
+  });
+
+  it('requires oauth_body_hash on non-form bodies when configured', async () => {
+    const s = await setup({ bodyHash: 'required' }, { twoLegged: true });
+    const signed = request(s, { path: '/r', method: 'POST' });
+    const json: OAuthRequest = {
+      ...signed,
+      headers: { ...signed.headers, 'content-type': 'application/json' },
+      body: '{"a":1}',
+    };
+    const response = s.provider.verify(json);
+    await expect(response).rejects.toMatchObject({
+      problem: 'parameter_absent',
+      details: { parametersAbsent: ['oauth_body_hash'] },
+    });
+  });
+});
+
+describe('options', () => {
+  it('are validated at creation', () => {
+    const store = new MemoryStore();
+    expect(() => createProvider({ store, timestampWindow: 0 })).toThrow(/timestampWindow/);
+    expect(() => createProvider({ store, publicUrl: 'ftp://x' })).toThrow(/publicUrl/);
+    expect(() => createProvider({ store, publicUrl: 'https://x/?q' })).toThrow(/publicUrl/);
+    expect(() => createProvider({ store, signatureMethods: ['HMAC-MD5' as 'HMAC-SHA1'] })).toThrow(
+      /HMAC-MD5/,
+    );
+    expect(() => createProvider({ store, signatureMethods: [] })).toThrow(/at least one/);
+  });
+
+  it('refuses bad consumer registrations', async () => {
+    const s = await setup();
+    const register = (r: Partial<Parameters<Provider['registerConsumer']>[0]>) =>
+      s.provider.registerConsumer({ name: 'X', owner: 'alice', callback: 'oob', ...r });
+    await expect(register({ callback: 'javascript:alert(1)' })).rejects.toThrow(/callback/);
+    await expect(register({ signatureMethods: ['RSA-SHA1'] })).rejects.toThrow(/public key/);
+    await expect(register({ rsaPublicKey: 'nonsense' })).rejects.toThrow(/RSA/);
+    await expect(register({ name: '  ' })).rejects.toThrow(/name/);
+    await expect(register({ scopes: ['bad scope'] })).rejects.toThrow(/scopes/);
+  });
+});
+
+describe('errors that are not problems', () => {
+  it('answer 500 with a generic body, and report the detail to onError', async () => {
+    const seen: unknown[] = [];
+    const store = new MemoryStore();
+    store.getConsumer = () => Promise.reject(new Error('disk on fire: secret=abc'));
+    const provider = createProvider({ store, onError: (e) => seen.push(e) });
+    const response = await provider.initiate({
+      method: 'POST',
+      target: '/oauth/initiate',
+      headers: {
+        host: 'x',
+        authorization: `OAuth oauth_consumer_key="${'k'.repeat(32)}", oauth_signature_method="HMAC-SHA1", oauth_signature="x", oauth_timestamp="1", oauth_nonce="n", oauth_callback="oob"`,
+      },
+      secure: false,
+    });
+    expect(response.status).toBe(500);
+    expect(response.body).toBe('Internal server error.');
+    expect(seen).toHaveLength(1);
+  });
+});
