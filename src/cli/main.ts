@@ -5,6 +5,8 @@
  */
 import { isOAuthProblem } from '../problems/oauth-problem.js';
 import { CliError } from './cli-error.js';
+import * as admin from './commands/admin.js';
+import * as serveCommand from './commands/serve.js';
 import * as signCommand from './commands/sign.js';
 
 interface Command {
@@ -13,6 +15,12 @@ interface Command {
 }
 
 const COMMANDS: Readonly<Record<string, Command>> = {
+  serve: { usage: serveCommand.usage, run: serveCommand.serve },
+  user: { usage: admin.usage.user, run: admin.user },
+  consumer: { usage: admin.usage.consumer, run: admin.consumer },
+  approve: { usage: admin.usage.approve, run: admin.approve },
+  deny: { usage: admin.usage.deny, run: admin.deny },
+  token: { usage: admin.usage.token, run: admin.token },
   sign: { usage: signCommand.usage, run: signCommand.sign },
 };
 

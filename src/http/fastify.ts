@@ -38,6 +38,8 @@ function send(reply: FastifyReply, wire: WireResponse): FastifyReply {
 export interface FastifyAdapter {
   readonly plugin: (instance: FastifyInstance) => Promise<void>;
   protect(options?: { scope?: string | undefined }): preHandlerAsyncHookHandler;
+  /** Answers with the response for an error: the problem response for an `OAuthProblem`. */
+  refuse(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply;
 }
 
 /**
@@ -75,6 +77,7 @@ export function fastifyAdapter(
   );
   return {
     plugin,
+    refuse: (request, reply, error) => send(reply, provider.errorResponse(error, toOAuthRequest(request))),
     protect: (protectOptions) => async (request, reply) => {
       const oauthRequest = toOAuthRequest(request);
       try {

@@ -12,7 +12,7 @@ import {
   type UserDecision,
 } from './authorize.js';
 import { type ConsumerRegistration, newConsumer } from './consumers.js';
-import type { CheckContext, Endpoint } from './context.js';
+import type { CheckContext, Endpoint, EndpointName } from './context.js';
 import { INITIATE, RESOURCE, TOKEN } from './endpoints.js';
 import { StoreUnavailableError } from './errors.js';
 import { exchange } from './exchange.js';
@@ -44,9 +44,20 @@ export interface Provider {
   errorResponse(error: unknown, request: OAuthRequest): WireResponse;
 }
 
-/** Options of `createProvider` beyond the engine's: where unexpected errors are reported. */
+/** A refused request, as `onProblem` hears of it. */
+export interface ProblemReport {
+  readonly endpoint: EndpointName;
+  readonly problem: OAuthProblem;
+  /** The consumer the request named, when it exists. */
+  readonly consumer?: Consumer | undefined;
+  readonly at: number;
+}
+
+/** Options of `createProvider` beyond the engine's: where refusals and unexpected errors are reported. */
 export interface CreateProviderOptions extends ProviderOptions {
   readonly onError?: ((error: unknown) => void) | undefined;
+  /** Hears of every refused signed request (for metrics and the developer console); must not throw. */
+  readonly onProblem?: ((report: ProblemReport) => void | Promise<void>) | undefined;
 }
 
 function realmFor(config: ProviderConfig, request: OAuthRequest): string {
@@ -98,18 +109,44 @@ export function createProvider(options: CreateProviderOptions): Provider {
     parameters: [],
     oauth: new Map(),
   });
-  const answer = async (run: () => Promise<WireResponse>, request: OAuthRequest) => {
+  const observed = async <T>(
+    endpoint: Endpoint,
+    request: OAuthRequest,
+    run: (c: CheckContext) => Promise<T>,
+  ) => {
+    const checkContext = context(endpoint, request);
     try {
-      return await run();
+      return await run(checkContext);
+    } catch (error) {
+      if (isOAuthProblem(error) && options.onProblem) await report(checkContext, error);
+      throw error;
+    }
+  };
+  const report = async (checkContext: CheckContext, problem: OAuthProblem) => {
+    try {
+      const consumer = checkContext.consumer ?? (await checkContext.consumerLookup);
+      const at = checkContext.now;
+      await options.onProblem?.({ endpoint: checkContext.endpoint.name, problem, consumer, at });
+    } catch (error) {
+      onError(error);
+    }
+  };
+  const answer = async (
+    endpoint: Endpoint,
+    request: OAuthRequest,
+    run: (c: CheckContext) => Promise<WireResponse>,
+  ) => {
+    try {
+      return await observed(endpoint, request, run);
     } catch (error) {
       return provider.errorResponse(error, request);
     }
   };
   const provider: Provider = {
     config,
-    initiate: (request) => answer(() => initiate(context(INITIATE, request)), request),
-    token: (request) => answer(() => exchange(context(TOKEN, request)), request),
-    verify: (request, verifyOptions) => verify(context(RESOURCE, request), verifyOptions?.scope),
+    initiate: (request) => answer(INITIATE, request, initiate),
+    token: (request) => answer(TOKEN, request, exchange),
+    verify: (request, verifyOptions) => observed(RESOURCE, request, (c) => verify(c, verifyOptions?.scope)),
     authorization: (token) => authorization(config, token),
     decide: (token, decision) => decide(config, token, decision),
     async registerConsumer(registration) {

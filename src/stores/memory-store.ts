@@ -4,6 +4,7 @@
  * their memory is bounded by the timestamp window.
  */
 import type { AccessToken, Consumer, RequestToken, User } from '../provider/model.js';
+import { type AppData, type Note, PROBLEMS_KEPT, type ProblemEvent } from './app-data.js';
 import type { Decision, Store } from './store.js';
 
 /**
@@ -12,7 +13,7 @@ import type { Decision, Store } from './store.js';
  * const provider = createProvider({ store: new MemoryStore() });
  * ```
  */
-export class MemoryStore implements Store {
+export class MemoryStore implements Store, AppData {
   readonly #consumers = new Map<string, Consumer>();
   readonly #users = new Map<string, User>();
   readonly #requestTokens = new Map<string, RequestToken>();
@@ -21,6 +22,10 @@ export class MemoryStore implements Store {
   /** Nonce keys in insertion order with their expiry, for sweeping from the front. */
   #nonceQueue: { key: string; expiresAt: number }[] = [];
   #nonceQueueStart = 0;
+  readonly #settings = new Map<string, string>();
+  readonly #notes: Note[] = [];
+  #nextNoteId = 1;
+  readonly #problems = new Map<string, ProblemEvent[]>();
 
   getConsumer(key: string) {
     return Promise.resolve(this.#consumers.get(key));
@@ -142,6 +147,37 @@ export class MemoryStore implements Store {
       start = 0;
     }
     this.#nonceQueueStart = start;
+  }
+
+  ensureSetting(name: string, value: string) {
+    if (!this.#settings.has(name)) this.#settings.set(name, value);
+    return Promise.resolve(this.#settings.get(name) as string);
+  }
+
+  addNote(user: string, text: string, at: number) {
+    const note = { id: this.#nextNoteId++, user, text, createdAt: at };
+    this.#notes.push(note);
+    return Promise.resolve(note);
+  }
+
+  listNotes(user: string) {
+    return Promise.resolve(this.#notes.filter((n) => n.user === user).sort((a, b) => b.id - a.id));
+  }
+
+  deleteNote(user: string, id: number) {
+    const index = this.#notes.findIndex((n) => n.user === user && n.id === id);
+    if (index >= 0) this.#notes.splice(index, 1);
+    return Promise.resolve(index >= 0);
+  }
+
+  recordProblem(event: ProblemEvent) {
+    const list = [event, ...(this.#problems.get(event.consumerKey) ?? [])].slice(0, PROBLEMS_KEPT);
+    this.#problems.set(event.consumerKey, list);
+    return Promise.resolve();
+  }
+
+  listProblems(consumerKey: string) {
+    return Promise.resolve([...(this.#problems.get(consumerKey) ?? [])]);
   }
 
   close() {

@@ -57,4 +57,25 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
      expires_at INTEGER NOT NULL
    ) WITHOUT ROWID;
    CREATE INDEX nonces_expiry ON nonces (expires_at);`,
+  `CREATE TABLE settings (
+     name TEXT PRIMARY KEY,
+     value TEXT NOT NULL
+   );
+   CREATE TABLE notes (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     user TEXT NOT NULL,
+     text TEXT NOT NULL,
+     created_at INTEGER NOT NULL
+   );
+   CREATE INDEX notes_user ON notes (user);
+   CREATE TABLE problem_events (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     consumer_key TEXT NOT NULL,
+     at INTEGER NOT NULL,
+     endpoint TEXT NOT NULL,
+     problem TEXT NOT NULL,
+     advice TEXT NOT NULL,
+     base_string TEXT
+   );
+   CREATE INDEX problem_events_consumer ON problem_events (consumer_key, id);`,
 ];

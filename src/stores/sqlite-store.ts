@@ -7,6 +7,7 @@
 import Database from 'better-sqlite3';
 import type { AccessToken, Consumer, RequestToken, User } from '../provider/model.js';
 import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
+import { type AppData, type Note, PROBLEMS_KEPT, type ProblemEvent } from './app-data.js';
 import type { Decision, Store } from './store.js';
 
 type Row = Record<string, unknown>;
@@ -73,6 +74,10 @@ function toAccessToken(r: Row): AccessToken {
   };
 }
 
+function toNote(r: Row): Note {
+  return { id: Number(r.id), user: str(r.user), text: str(r.text), createdAt: Number(r.created_at) };
+}
+
 /** Expired nonces are deleted after this many inserts. */
 const NONCE_SWEEP_EVERY = 1000;
 
@@ -83,7 +88,7 @@ const NONCE_SWEEP_EVERY = 1000;
  * const provider = createProvider({ store });
  * ```
  */
-export class SqliteStore implements Store {
+export class SqliteStore implements Store, AppData {
   readonly #db: Database.Database;
   readonly #sql: ReturnType<typeof prepare>;
   #noncesSinceSweep = 0;
@@ -215,6 +220,42 @@ export class SqliteStore implements Store {
     return Promise.resolve(this.#sql.recordNonce.run(key, expiresAt, now).changes === 1);
   }
 
+  ensureSetting(name: string, value: string) {
+    this.#sql.insertSetting.run(name, value);
+    return Promise.resolve(str((this.#sql.getSetting.get(name) as Row).value));
+  }
+
+  addNote(user: string, text: string, at: number) {
+    const row = this.#sql.insertNote.get(user, text, at) as Row;
+    return Promise.resolve(toNote(row));
+  }
+
+  listNotes(user: string) {
+    return Promise.resolve((this.#sql.listNotes.all(user) as Row[]).map(toNote));
+  }
+
+  deleteNote(user: string, id: number) {
+    return Promise.resolve(this.#sql.deleteNote.run(id, user).changes === 1);
+  }
+
+  recordProblem(e: ProblemEvent) {
+    this.#sql.recordProblem(e);
+    return Promise.resolve();
+  }
+
+  listProblems(consumerKey: string) {
+    return Promise.resolve(
+      (this.#sql.listProblems.all(consumerKey, PROBLEMS_KEPT) as Row[]).map((r) => ({
+        at: Number(r.at),
+        consumerKey: str(r.consumer_key),
+        endpoint: str(r.endpoint),
+        problem: str(r.problem),
+        advice: str(r.advice),
+        baseString: optStr(r.base_string),
+      })),
+    );
+  }
+
   close() {
     this.#db.close();
     return Promise.resolve();
@@ -262,7 +303,26 @@ function prepare(db: Database.Database) {
     });
     return true;
   });
+  const insertProblem = db.prepare(
+    `INSERT INTO problem_events (consumer_key, at, endpoint, problem, advice, base_string)
+     VALUES (@consumerKey, @at, @endpoint, @problem, @advice, @baseString)`,
+  );
+  const trimProblems = db.prepare(
+    `DELETE FROM problem_events WHERE consumer_key = ? AND id <= (
+       SELECT id FROM problem_events WHERE consumer_key = ? ORDER BY id DESC LIMIT 1 OFFSET ?)`,
+  );
+  const recordProblem = db.transaction((e: ProblemEvent) => {
+    insertProblem.run({ ...e, baseString: e.baseString ?? null });
+    trimProblems.run(e.consumerKey, e.consumerKey, PROBLEMS_KEPT);
+  });
   return {
+    insertSetting: db.prepare('INSERT OR IGNORE INTO settings (name, value) VALUES (?, ?)'),
+    getSetting: db.prepare('SELECT value FROM settings WHERE name = ?'),
+    insertNote: db.prepare('INSERT INTO notes (user, text, created_at) VALUES (?, ?, ?) RETURNING *'),
+    listNotes: db.prepare('SELECT * FROM notes WHERE user = ? ORDER BY id DESC'),
+    deleteNote: db.prepare('DELETE FROM notes WHERE id = ? AND user = ?'),
+    recordProblem: (e: ProblemEvent) => recordProblem.immediate(e),
+    listProblems: db.prepare('SELECT * FROM problem_events WHERE consumer_key = ? ORDER BY id DESC LIMIT ?'),
     getConsumer: db.prepare('SELECT * FROM consumers WHERE key = ?'),
     putConsumer: db.prepare(
       `INSERT OR REPLACE INTO consumers (key, secret, name, description, owner, callback, scopes, signature_methods,

@@ -4,6 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AccessToken, Consumer, RequestToken } from '../../src/provider/model.js';
+import { type AppData, PROBLEMS_KEPT } from '../../src/stores/app-data.js';
 import type { Store } from '../../src/stores/store.js';
 
 export function consumerFixture(overrides: Partial<Consumer> = {}): Consumer {
@@ -52,9 +53,13 @@ export function accessTokenFixture(overrides: Partial<AccessToken> = {}): Access
 }
 
 /** Runs the whole contract against fresh stores from `open`; `close` cleans one up. */
-export function runStoreSuite(name: string, open: () => Promise<Store>, cleanup?: () => Promise<void>): void {
+export function runStoreSuite(
+  name: string,
+  open: () => Promise<Store & AppData>,
+  cleanup?: () => Promise<void>,
+): void {
   describe(`${name} store`, () => {
-    let store: Store;
+    let store: Store & AppData;
     beforeEach(async () => {
       store = await open();
     });
@@ -203,6 +208,57 @@ export function runStoreSuite(name: string, open: () => Promise<Store>, cleanup?
         Array.from({ length: 100 }, () => store.recordNonce('same', 1000, 5000)),
       );
       expect(results.filter(Boolean)).toHaveLength(1);
+    });
+
+    it('keeps the first value of a setting', async () => {
+      expect(await store.ensureSetting('cookie', 'one')).toBe('one');
+      expect(await store.ensureSetting('cookie', 'two')).toBe('one');
+    });
+
+    it('adds, lists and deletes notes per user', async () => {
+      const first = await store.addNote('bob', 'hello', 10);
+      const second = await store.addNote('bob', 'world', 20);
+      await store.addNote('carol', 'other', 30);
+      expect(second.id).toBeGreaterThan(first.id);
+      expect((await store.listNotes('bob')).map((n) => n.text)).toEqual(['world', 'hello']);
+      expect(await store.deleteNote('carol', first.id)).toBe(false);
+      expect(await store.deleteNote('bob', first.id)).toBe(true);
+      expect(await store.listNotes('bob')).toEqual([
+        { id: second.id, user: 'bob', text: 'world', createdAt: 20 },
+      ]);
+    });
+
+    it('keeps the newest problems per consumer', async () => {
+      for (let i = 0; i < PROBLEMS_KEPT + 5; i++) {
+        await store.recordProblem({
+          at: i,
+          consumerKey: 'c1',
+          endpoint: 'resource',
+          problem: 'nonce_used',
+          advice: 'a',
+        });
+      }
+      await store.recordProblem({
+        at: 1,
+        consumerKey: 'c2',
+        endpoint: 'token',
+        problem: 'signature_invalid',
+        advice: 'b',
+        baseString: 'GET&x&y',
+      });
+      const listed = await store.listProblems('c1');
+      expect(listed).toHaveLength(PROBLEMS_KEPT);
+      expect(listed[0]?.at).toBe(PROBLEMS_KEPT + 4);
+      expect(await store.listProblems('c2')).toEqual([
+        {
+          at: 1,
+          consumerKey: 'c2',
+          endpoint: 'token',
+          problem: 'signature_invalid',
+          advice: 'b',
+          baseString: 'GET&x&y',
+        },
+      ]);
     });
   });
 }

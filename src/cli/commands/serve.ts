@@ -1,0 +1,82 @@
+/**
+ * `countersign serve`: runs the reference provider server until SIGINT or SIGTERM, then shuts down
+ * cleanly (in-flight requests finish, the database is closed).
+ */
+import { parseArgs } from 'node:util';
+import { buildServer } from '../../server/app.js';
+import { CliError } from '../cli-error.js';
+import { openStore, STORE_OPTIONS } from '../open-store.js';
+
+export const usage =
+  'countersign serve [--port N] [--host H] [--db FILE] [--public-url URL] [--trust-proxy]\n' +
+  '                  [--request-token-ttl SECONDS] [--timestamp-window SECONDS]';
+
+function whole(flag: string, value: string | undefined, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min || n > max)
+    throw new CliError(`${flag} must be a whole number from ${min} to ${max}`);
+  return n;
+}
+
+export async function serve(args: string[], out: (line: string) => void): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    options: {
+      ...STORE_OPTIONS,
+      port: { type: 'string', default: '3000' },
+      host: { type: 'string', default: '127.0.0.1' },
+      'public-url': { type: 'string' },
+      'trust-proxy': { type: 'boolean', default: false },
+      'request-token-ttl': { type: 'string' },
+      'timestamp-window': { type: 'string' },
+    },
+  });
+  const port = whole('--port', values.port, 0, 65535) ?? 3000;
+  const requestTokenTtl = whole('--request-token-ttl', values['request-token-ttl'], 1, 86400);
+  const timestampWindow = whole('--timestamp-window', values['timestamp-window'], 1, 86400);
+  const store = openStore(values);
+  let app: Awaited<ReturnType<typeof buildServer>>;
+  try {
+    app = await buildServer({
+      store,
+      publicUrl: values['public-url'],
+      trustProxy: values['trust-proxy'],
+      requestTokenTtl,
+      timestampWindow,
+      log: { level: 'info', stream: process.stderr },
+    });
+  } catch (error) {
+    await store.close();
+    if (error instanceof TypeError) throw new CliError(error.message);
+    throw error;
+  }
+  try {
+    await app.listen({ port, host: values.host });
+  } catch (error) {
+    await store.close();
+    throw new CliError(`cannot listen on ${values.host}:${port}: ${(error as Error).message}`);
+  }
+  const address = app.server.address();
+  const actualPort = typeof address === 'object' && address ? address.port : port;
+  const shown = values.host === '127.0.0.1' || values.host === '0.0.0.0' ? 'localhost' : values.host;
+  const url = values['public-url'] ?? `http://${shown}:${actualPort}`;
+  out(`Countersign is serving on ${url}`);
+  out(`  Open ${url}/signup to create an account, then register an application in the console.`);
+  out(`  OAuth endpoints: POST ${url}/oauth/initiate, ${url}/oauth/authorize, POST ${url}/oauth/token`);
+  out(`  Database: ${values.db ?? './data/countersign.db'}. Stop with Ctrl-C.`);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      out('Shutting down.');
+      void app
+        .close()
+        .then(() => store.close())
+        .then(resolve);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

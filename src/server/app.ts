@@ -1,0 +1,162 @@
+/**
+ * The reference provider server: Fastify with its own plugins (cookie, formbody, CSRF, helmet,
+ * rate limit), the OAuth endpoints and the sample API in one scope (raw bodies), the pages in
+ * another (parsed forms), and `/healthz` and `/metrics`.
+ */
+import { randomBytes } from 'node:crypto';
+import fastifyCookie from '@fastify/cookie';
+import fastifyCsrf from '@fastify/csrf-protection';
+import fastifyFormbody from '@fastify/formbody';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { fastifyAdapter } from '../http/fastify.js';
+import type { ProviderOptions } from '../provider/options.js';
+import { createProvider } from '../provider/provider.js';
+import type { AppData } from '../stores/app-data.js';
+import type { Store } from '../stores/store.js';
+import { type ServerContext, pageContext, sendPage } from './context.js';
+import { createMetrics } from './metrics.js';
+import { accountRoutes } from './routes/accounts.js';
+import { apiRoutes } from './routes/api.js';
+import { connectionRoutes } from './routes/connections.js';
+import { consentRoutes } from './routes/consent.js';
+import { consoleRoutes } from './routes/console.js';
+import { homePage } from './views/home.js';
+import { STYLE } from './views/style.js';
+
+export interface ServerOptions extends Pick<
+  ProviderOptions,
+  'publicUrl' | 'trustProxy' | 'requestTokenTtl' | 'timestampWindow' | 'clock'
+> {
+  readonly store: Store & AppData;
+  /** Where to log (JSON lines, pino); no logging when absent. */
+  readonly log?: { readonly level?: string; readonly stream?: NodeJS.WritableStream } | undefined;
+}
+
+/** Query parameters whose values must never reach a log line (a PLAINTEXT signature is the secrets). */
+const SECRET_IN_URL = /([?&](?:oauth_signature|oauth_verifier|oauth_token_secret|password)=)[^&]*/gi;
+
+/** Masks secret-bearing query values in a URL before it is logged. */
+export function maskUrl(url: string): string {
+  return url.replace(SECRET_IN_URL, '$1[redacted]');
+}
+
+function loggerOptions(log: ServerOptions['log']): NonNullable<FastifyServerOptions['logger']> {
+  if (!log) return false;
+  return {
+    level: log.level ?? 'info',
+    ...(log.stream ? { stream: log.stream } : {}),
+    redact: {
+      paths: ['req.headers', 'res.headers', 'headers.authorization', 'headers.cookie'],
+      censor: '[redacted]',
+    },
+    serializers: {
+      req: (req: { method: string; url: string; ip?: string }) => ({
+        method: req.method,
+        url: maskUrl(req.url),
+        ip: req.ip,
+      }),
+    },
+  };
+}
+
+export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const clock = options.clock ?? Date.now;
+  const metrics = createMetrics();
+  const app = Fastify({ logger: loggerOptions(options.log), trustProxy: options.trustProxy ?? false });
+  const provider = createProvider({
+    store: options.store,
+    publicUrl: options.publicUrl,
+    trustProxy: options.trustProxy,
+    requestTokenTtl: options.requestTokenTtl,
+    timestampWindow: options.timestampWindow,
+    clock,
+    signatureMethods: ['HMAC-SHA1', 'HMAC-SHA256', 'HMAC-SHA512', 'RSA-SHA1', 'RSA-SHA256', 'PLAINTEXT'],
+    onError: (error) => app.log.error({ err: error }, 'unexpected error'),
+    onProblem: async ({ endpoint, problem, consumer, at }) => {
+      metrics.problems.inc({ problem: problem.problem, endpoint });
+      if (!consumer) return;
+      await options.store.recordProblem({
+        at,
+        consumerKey: consumer.key,
+        endpoint,
+        problem: problem.problem,
+        advice: problem.advice,
+        baseString: problem.details.signatureBaseString,
+      });
+    },
+  });
+  const ctx: ServerContext = {
+    store: options.store,
+    provider,
+    clock,
+    secureCookies: options.publicUrl?.startsWith('https:') ?? false,
+  };
+  const cookieSecret = await options.store.ensureSetting('cookie-secret', randomBytes(32).toString('base64'));
+
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.requests.inc({
+      route: request.routeOptions.url ?? 'unmatched',
+      method: request.method,
+      status: reply.statusCode,
+    });
+  });
+  await app.register(fastifyCookie, { secret: cookieSecret });
+  await app.register(fastifyHelmet, {
+    frameguard: { action: 'deny' },
+    // Over plain HTTP (a laptop's localhost) upgrading requests or pinning HTTPS would break every form.
+    hsts: ctx.secureCookies,
+    contentSecurityPolicy: {
+      directives: {
+        'frame-ancestors': ["'none'"],
+        // The consent form's answer redirects to the application's callback, on another origin.
+        'form-action': null,
+        'upgrade-insecure-requests': ctx.secureCookies ? [] : null,
+      },
+    },
+  });
+  await app.register(fastifyRateLimit, { global: false });
+
+  app.get('/healthz', () => ({ status: 'ok' }));
+  app.get('/metrics', async (_request, reply) =>
+    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+  );
+  app.get('/static/style.css', async (_request, reply) =>
+    reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(STYLE),
+  );
+
+  const oauth = fastifyAdapter(provider);
+  await app.register(async (api) => {
+    await api.register(oauth.plugin);
+    apiRoutes(api, ctx, oauth);
+  });
+  await app.register(async (pages) => {
+    await pages.register(fastifyFormbody);
+    await pages.register(fastifyCsrf, {
+      cookieOpts: { signed: true, httpOnly: true, sameSite: 'lax', secure: ctx.secureCookies, path: '/' },
+    });
+    pages.get('/', async (request, reply) =>
+      sendPage(
+        reply,
+        homePage(
+          pageContext(ctx, request, reply),
+          options.publicUrl ?? `${request.protocol}://${request.host}`,
+        ),
+      ),
+    );
+    accountRoutes(pages, ctx);
+    consoleRoutes(pages, ctx);
+    consentRoutes(pages, ctx);
+    connectionRoutes(pages, ctx);
+  });
+  app.setErrorHandler(async (error, request, reply) => {
+    const status = (error as { statusCode?: number }).statusCode ?? 500;
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    return reply
+      .code(status)
+      .type('text/plain; charset=utf-8')
+      .send(status >= 500 ? 'Internal server error.' : (error as Error).message);
+  });
+  return app;
+}

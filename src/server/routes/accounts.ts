@@ -1,0 +1,107 @@
+/** Sign-up, sign-in (rate limited) and sign-out. */
+import type { FastifyInstance } from 'fastify';
+import { type ServerContext, pageContext, safeNext, sendPage } from '../context.js';
+import { html } from '../html.js';
+import { hashPassword, passwordProblem, userNameProblem, verifyPassword } from '../passwords.js';
+import { endSession, startSession } from '../session.js';
+import { csrfField, layout, type PageContext } from '../views/layout.js';
+
+type Form = { name?: string; password?: string; next?: string };
+
+function accountForm(kind: 'login' | 'signup', page: PageContext, next: string, error?: string, name = '') {
+  const title = kind === 'login' ? 'Sign in' : 'Create an account';
+  return layout(
+    title,
+    page,
+    html`<h1>${title}</h1>
+      <div class="card">
+        ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
+        <form method="post" action="/${kind}">
+          ${csrfField(page)}
+          <input type="hidden" name="next" value="${next}" />
+          <label for="name">User name</label>
+          <input type="text" id="name" name="name" value="${name}" autocomplete="username" required />
+          <label for="password"
+            >Password ${kind === 'signup' ? html`<span class="hint">at least 8 characters</span>` : ''}</label
+          >
+          <input
+            type="password"
+            id="password"
+            name="password"
+            autocomplete="${kind === 'login' ? 'current-password' : 'new-password'}"
+            required
+          />
+          <div class="actions"><button type="submit">${title}</button></div>
+        </form>
+      </div>
+      <p>
+        ${kind === 'login' ? html`No account yet? <a href="/signup">Sign up</a>.` : html`Have an account? <a href="/login">Sign in</a>.`}
+      </p>`,
+  );
+}
+
+export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  app.get<{ Querystring: { next?: string } }>('/login', (request, reply) =>
+    sendPage(reply, accountForm('login', pageContext(ctx, request, reply), safeNext(request.query.next))),
+  );
+  app.get<{ Querystring: { next?: string } }>('/signup', (request, reply) =>
+    sendPage(reply, accountForm('signup', pageContext(ctx, request, reply), safeNext(request.query.next))),
+  );
+
+  app.post<{ Body: Form }>(
+    '/signup',
+    { preHandler: app.csrfProtection.bind(app) },
+    async (request, reply) => {
+      const name = String(request.body.name ?? '').trim();
+      const password = String(request.body.password ?? '');
+      const next = safeNext(request.body.next);
+      const problem = userNameProblem(name) ?? passwordProblem(password);
+      const taken = problem === undefined && (await ctx.store.getUser(name)) !== undefined;
+      if (problem || taken) {
+        const page = pageContext(ctx, request, reply);
+        return sendPage(
+          reply,
+          accountForm('signup', page, next, problem ?? 'That user name is taken.', name),
+          400,
+        );
+      }
+      await ctx.store.putUser({
+        name,
+        status: 'active',
+        passwordHash: await hashPassword(password),
+        createdAt: ctx.clock(),
+      });
+      startSession(reply, name, ctx.clock(), ctx.secureCookies);
+      return reply.redirect(next, 303);
+    },
+  );
+
+  app.post<{ Body: Form }>(
+    '/login',
+    { preHandler: app.csrfProtection.bind(app), config: { rateLimit: { max: 10, timeWindow: '1 minute' } } },
+    async (request, reply) => {
+      const name = String(request.body.name ?? '').trim();
+      const next = safeNext(request.body.next);
+      const user = await ctx.store.getUser(name);
+      const valid = await verifyPassword(String(request.body.password ?? ''), user?.passwordHash);
+      if (!user || !valid || user.status !== 'active') {
+        const message =
+          valid && user?.status === 'suspended'
+            ? 'This account is suspended.'
+            : 'Wrong user name or password.';
+        return sendPage(
+          reply,
+          accountForm('login', pageContext(ctx, request, reply), next, message, name),
+          401,
+        );
+      }
+      startSession(reply, user.name, ctx.clock(), ctx.secureCookies);
+      return reply.redirect(next, 303);
+    },
+  );
+
+  app.post('/logout', { preHandler: app.csrfProtection.bind(app) }, async (_request, reply) => {
+    endSession(reply);
+    return reply.redirect('/', 303);
+  });
+}

@@ -1,0 +1,114 @@
+/** The developer console: register, inspect, rotate, suspend, resume and delete applications. */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { newCredential } from '../../provider/credentials.js';
+import { ProviderInputError } from '../../provider/errors.js';
+import type { Consumer } from '../../provider/model.js';
+import { pageContext, requireUser, type ServerContext, sendPage } from '../context.js';
+import { appList, appPage, type RegistrationForm, registerForm } from '../views/console.js';
+
+const list = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+type Action = 'rotate' | 'suspend' | 'resume' | 'delete';
+
+export function consoleRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  const ownApp = async (user: string, key: string, reply: FastifyReply): Promise<Consumer | undefined> => {
+    const consumer = await ctx.store.getConsumer(key);
+    if (consumer?.owner === user) return consumer;
+    await reply.code(404).type('text/plain').send('No such application.');
+    return undefined;
+  };
+
+  app.get('/console', async (request, reply) => {
+    const user = await requireUser(ctx, request, reply);
+    if (!user) return reply;
+    return sendPage(reply, appList(pageContext(ctx, request, reply), await ctx.store.listConsumers(user)));
+  });
+
+  app.get('/console/new', async (request, reply) => {
+    if (!(await requireUser(ctx, request, reply))) return reply;
+    return sendPage(reply, registerForm(pageContext(ctx, request, reply)));
+  });
+
+  app.post<{ Body: RegistrationForm }>(
+    '/console/apps',
+    { preHandler: app.csrfProtection.bind(app) },
+    async (request, reply) => {
+      const user = await requireUser(ctx, request, reply);
+      if (!user) return reply;
+      const form = request.body;
+      const key = form.rsa_public_key?.trim();
+      try {
+        const consumer = await ctx.provider.registerConsumer({
+          name: String(form.name ?? ''),
+          description: form.description?.trim() || undefined,
+          owner: user,
+          callback: String(form.callback ?? '').trim(),
+          scopes: list(form.scopes),
+          signatureMethods: list(form.methods),
+          twoLegged: form.two_legged === 'on',
+          rsaPublicKey: key ? key : undefined,
+        });
+        return reply.redirect(`/console/apps/${consumer.key}?registered=1`, 303);
+      } catch (error) {
+        if (!(error instanceof ProviderInputError)) throw error;
+        return sendPage(reply, registerForm(pageContext(ctx, request, reply), form, error.message), 400);
+      }
+    },
+  );
+
+  app.get<{ Params: { key: string }; Querystring: { registered?: string; done?: string } }>(
+    '/console/apps/:key',
+    async (request, reply) => {
+      const user = await requireUser(ctx, request, reply);
+      if (!user) return reply;
+      const consumer = await ownApp(user, request.params.key, reply);
+      if (!consumer) return reply;
+      const notice = request.query.registered
+        ? 'Registered. Keep the secret safe: it signs every request.'
+        : request.query.done;
+      const problems = await ctx.store.listProblems(consumer.key);
+      return sendPage(reply, appPage(pageContext(ctx, request, reply), consumer, problems, notice));
+    },
+  );
+
+  app.post<{ Params: { key: string; action: Action } }>(
+    '/console/apps/:key/:action',
+    { preHandler: app.csrfProtection.bind(app) },
+    async (request, reply) => {
+      const user = await requireUser(ctx, request, reply);
+      if (!user) return reply;
+      const consumer = await ownApp(user, request.params.key, reply);
+      if (!consumer) return reply;
+      const { action } = request.params;
+      const back = (done: string) =>
+        reply.redirect(`/console/apps/${consumer.key}?done=${encodeURIComponent(done)}`, 303);
+      switch (action) {
+        case 'rotate':
+          await ctx.store.putConsumer({
+            ...consumer,
+            secret: newCredential(ctx.provider.config.randomBytes),
+          });
+          return back('The secret was rotated; the old one no longer signs anything.');
+        case 'suspend':
+        case 'resume':
+          if (consumer.status === 'disabled') return back('A disabled application cannot change status.');
+          await ctx.store.putConsumer({ ...consumer, status: action === 'suspend' ? 'suspended' : 'active' });
+          return back(
+            action === 'suspend' ? 'Suspended: its requests get consumer_key_refused.' : 'Resumed.',
+          );
+        case 'delete':
+          await ctx.store.deleteConsumer(consumer.key);
+          return sendPage(
+            reply,
+            appList(
+              pageContext(ctx, request, reply),
+              await ctx.store.listConsumers(user),
+              `${consumer.name} was deleted.`,
+            ),
+          );
+        default:
+          return reply.code(404).type('text/plain').send('No such action.');
+      }
+    },
+  );
+}

@@ -1,0 +1,42 @@
+/** The page frame: head, navigation for the signed-in user, flash message, and the stylesheet. */
+import { type Html, html } from '../html.js';
+
+export interface PageContext {
+  readonly user?: string | undefined;
+  readonly csrf: string;
+}
+
+export function layout(title: string, page: PageContext, body: Html, notice?: string): string {
+  return html`<!doctype html>
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>${title} · Countersign</title>
+        <link rel="stylesheet" href="/static/style.css" />
+      </head>
+      <body>
+        <header>
+          <a class="brand" href="/">Countersign</a>
+          <nav>
+            ${
+              page.user
+                ? html`<a href="/console">Console</a> <a href="/connections">Connections</a>
+                    <form method="post" action="/logout" class="inline">
+                      <input type="hidden" name="_csrf" value="${page.csrf}" /><button class="link">
+                        Sign out ${page.user}
+                      </button>
+                    </form>`
+                : html`<a href="/login">Sign in</a> <a href="/signup">Sign up</a>`
+            }
+          </nav>
+        </header>
+        <main>${notice ? html`<p class="notice" role="status">${notice}</p>` : ''} ${body}</main>
+      </body>
+    </html>`.value;
+}
+
+/** A hidden CSRF field for a form. */
+export function csrfField(page: PageContext): Html {
+  return html`<input type="hidden" name="_csrf" value="${page.csrf}" />`;
+}
