@@ -1,0 +1,165 @@
+/**
+ * The README's way: `npm start` on a temporary data directory, then the CLI contract end to end with
+ * Debian's python3-requests-oauthlib as the client: user add → consumer add → initiate → approve →
+ * token → /api/v1/me. Also: every admin command refuses bad input with one line and a non-zero exit.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = new URL('../../', import.meta.url).pathname;
+const cli = join(root, 'dist/cli/main.js');
+const python = '/usr/bin/python3';
+const hasRequestsOAuthlib =
+  existsSync(python) &&
+  spawnSync(python, ['-c', 'import requests_oauthlib'], { stdio: 'ignore' }).status === 0;
+if (!hasRequestsOAuthlib) {
+  if (process.env.CI === 'true')
+    throw new Error('CI needs python3-requests-oauthlib (apt-get install python3-requests-oauthlib)');
+  console.warn('NOTICE: python3-requests-oauthlib not found; the npm start interop test is skipped.');
+}
+
+function run(args: string[], input?: string) {
+  const result = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', input: input ?? '' });
+  return { status: result.status, stdout: result.stdout.trim(), stderr: result.stderr.trim() };
+}
+
+describe('the CLI contract', () => {
+  let dir: string;
+  let db: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'countersign-cli-'));
+    db = join(dir, 'countersign.db');
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it.each([
+    [['user', 'add', 'Bad Name', '--password-stdin'], 'pass word 1'],
+    [['user', 'add', 'shorty', '--password-stdin'], 'short'],
+    [['user', 'suspend', 'nobody'], ''],
+    [['user', 'frobnicate', 'x'], ''],
+    [['consumer', 'add', '--name', 'X', '--owner', 'nobody', '--callback', 'oob'], ''],
+    [['consumer', 'suspend', 'nokey'], ''],
+    [['approve', '--token', 'nope', '--user', 'nobody', '--json'], ''],
+    [['deny', '--user', 'x'], ''],
+    [['token', 'revoke', 'nope'], ''],
+    [['serve', '--port', 'eighty'], ''],
+    [['consumer', 'add', '--bogus'], ''],
+  ])('%j exits 2 with one line', (args, input) => {
+    const result = run([...args, '--db', db], input);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^countersign \w+: \S.*$/);
+    expect(result.stderr.split('\n')).toHaveLength(1);
+  });
+});
+
+describe.skipIf(!hasRequestsOAuthlib)(
+  'npm start, then the CLI contract with python3-requests-oauthlib',
+  () => {
+    let dir: string;
+    let db: string;
+    let server: ChildProcess;
+    let base: string;
+    let output = '';
+
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'countersign-start-'));
+      db = join(dir, 'countersign.db');
+      server = spawn('npm', ['start', '--', '--db', db, '--port', '0'], {
+        cwd: root,
+        detached: true,
+        env: { ...process.env },
+      });
+      server.stderr?.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+      });
+      base = await new Promise<string>((resolve, reject) => {
+        server.stdout?.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          const match = /Countersign is serving on (\S+)/.exec(output);
+          if (match?.[1]) resolve(match[1]);
+        });
+        server.once('exit', (code) => reject(new Error(`npm start exited with ${code}: ${output}`)));
+      });
+      const health = await fetch(`${base}/healthz`);
+      expect(health.status).toBe(200);
+    }, 120_000);
+
+    afterAll(async () => {
+      if (server.pid !== undefined && server.exitCode === null && server.signalCode === null) {
+        const exited = new Promise((resolve) => server.once('exit', resolve));
+        process.kill(-server.pid, 'SIGTERM');
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('walks initiate → approve → token → /api/v1/me', () => {
+      expect(
+        run(['user', 'add', 'bob', '--password-stdin', '--db', db], 'correct horse battery\n').status,
+      ).toBe(0);
+      const added = run([
+        'consumer',
+        'add',
+        '--name',
+        'Python client',
+        '--owner',
+        'bob',
+        '--callback',
+        'oob',
+        '--scopes',
+        'read_public,read_private,write_private',
+        '--json',
+        '--db',
+        db,
+      ]);
+      expect(added.status).toBe(0);
+      const consumer = JSON.parse(added.stdout) as { key: string; secret: string };
+      expect(consumer.key).toMatch(/^[a-z0-9]{32}$/);
+
+      const flow = spawnSync(
+        python,
+        [
+          join(root, 'test/interop/requests_oauthlib_flow.py'),
+          base,
+          consumer.key,
+          consumer.secret,
+          process.execPath,
+          cli,
+          'approve',
+          '--user',
+          'bob',
+          '--json',
+          '--db',
+          db,
+          '--token',
+        ],
+        { encoding: 'utf8' },
+      );
+      expect(flow.stderr).toBe('');
+      const result = JSON.parse(flow.stdout) as Record<string, unknown>;
+      expect(result.confirmed).toBe('true');
+      expect(result.verifier).toMatch(/^\d{8}$/);
+      expect(result.me_status).toBe(200);
+      expect(result.me).toEqual({
+        user: 'bob',
+        application: 'Python client',
+        scopes: ['read_public', 'read_private', 'write_private'],
+        two_legged: false,
+      });
+      expect(result.note_status).toBe(201);
+      expect(result.notes).toMatchObject({ notes: [{ user: 'bob', text: 'from python: 100% ~ +' }] });
+    });
+
+    it('shuts down cleanly on SIGTERM', async () => {
+      if (server.pid === undefined) throw new Error('no server');
+      const exited = new Promise<number | null>((resolve) => server.once('exit', resolve));
+      process.kill(-server.pid, 'SIGTERM');
+      await exited;
+      expect(output).toContain('Shutting down.');
+      expect(output).not.toMatch(/"level":50/);
+    });
+  },
+);
