@@ -10,6 +10,7 @@ import { parseFormEncoded } from '../../src/core/parameters.js';
 import type { Consumer } from '../../src/provider/model.js';
 import { createProvider } from '../../src/provider/provider.js';
 import { buildServer } from '../../src/server/app.js';
+import { hashPassword } from '../../src/server/passwords.js';
 import { MemoryStore } from '../../src/stores/memory-store.js';
 
 const BASE = 'http://localhost:80';
@@ -172,5 +173,53 @@ describe('the reference server', () => {
     expect(logs).not.toContain(consumer.secret);
     expect(logs).not.toContain(access.secret);
     expect(logs).not.toContain('secret-cookie');
+  });
+
+  it('rate-limits sign-in attempts', async () => {
+    const page = await app.inject({ method: 'GET', url: '/login' });
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
+    const cookie = page.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
+    const attempt = () =>
+      app.inject({
+        method: 'POST',
+        url: '/login',
+        remoteAddress: '10.1.1.1',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+        payload: new URLSearchParams({ _csrf: csrf, name: 'bob', password: 'wrong password' }).toString(),
+      });
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) statuses.push((await attempt()).statusCode);
+    expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
+    expect(statuses.slice(10)).toEqual([429, 429]);
+  });
+
+  it('marks the session cookie Secure when the request came over HTTPS through a trusted proxy', async () => {
+    const proxied = await buildServer({ store, trustProxy: true });
+    await store.putUser({
+      name: 'dora',
+      status: 'active',
+      passwordHash: await hashPassword('long enough pw'),
+      createdAt: 0,
+    });
+    const login = async (proto: string) => {
+      const page = await proxied.inject({
+        method: 'GET',
+        url: '/login',
+        headers: { 'x-forwarded-proto': proto },
+      });
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
+      const cookie = page.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
+      const response = await proxied.inject({
+        method: 'POST',
+        url: '/login',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie, 'x-forwarded-proto': proto },
+        payload: new URLSearchParams({ _csrf: csrf, name: 'dora', password: 'long enough pw' }).toString(),
+      });
+      expect(response.statusCode).toBe(303);
+      return response.cookies.find((c) => c.name === 'cs_session');
+    };
+    expect(await login('https')).toMatchObject({ httpOnly: true, sameSite: 'Lax', secure: true });
+    expect((await login('http'))?.secure).toBeUndefined();
+    await proxied.close();
   });
 });

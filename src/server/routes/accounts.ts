@@ -71,7 +71,7 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
         passwordHash: await hashPassword(password),
         createdAt: ctx.clock(),
       });
-      startSession(reply, name, ctx.clock(), ctx.secureCookies);
+      startSession(reply, name, ctx.clock(), ctx.secureCookies || request.protocol === 'https');
       return reply.redirect(next, 303);
     },
   );
@@ -95,7 +95,7 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
           401,
         );
       }
-      startSession(reply, user.name, ctx.clock(), ctx.secureCookies);
+      startSession(reply, user.name, ctx.clock(), ctx.secureCookies || request.protocol === 'https');
       return reply.redirect(next, 303);
     },
   );
