@@ -1,20 +1,55 @@
-/** Opening the server's store from the command line: `--db FILE` (default `./data/countersign.db`). */
+/**
+ * Opening the server's store from the command line: `--db FILE` (SQLite, default
+ * `./data/countersign.db`) or `--database-url URL` (PostgreSQL), and for `serve`, `--redis-url URL`
+ * for nonces shared by every instance.
+ */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { AppData } from '../stores/app-data.js';
+import { PostgresStore } from '../stores/postgres-store.js';
+import { RedisNonceStore } from '../stores/redis-nonce-store.js';
 import { SqliteStore } from '../stores/sqlite-store.js';
+import { type Store, withNonceStore } from '../stores/store.js';
 import { CliError } from './cli-error.js';
 
 export const DEFAULT_DB = './data/countersign.db';
 
 /** The parseArgs options every command that touches the store takes. */
-export const STORE_OPTIONS = { db: { type: 'string' } } as const;
+export const STORE_OPTIONS = { db: { type: 'string' }, 'database-url': { type: 'string' } } as const;
 
-export function openStore(values: { db?: string | undefined }): SqliteStore {
-  const file = values.db ?? DEFAULT_DB;
-  try {
-    mkdirSync(dirname(file), { recursive: true });
-    return new SqliteStore(file);
-  } catch (error) {
-    throw new CliError(`cannot open the database ${file}: ${(error as Error).message}`);
+export interface StoreFlags {
+  readonly db?: string | undefined;
+  readonly 'database-url'?: string | undefined;
+  readonly 'redis-url'?: string | undefined;
+}
+
+/** Where the store is, for messages (never the URL, which may carry a password). */
+export function describeStore(flags: StoreFlags): string {
+  if (flags['database-url'] !== undefined)
+    return `PostgreSQL${flags['redis-url'] ? ' with Redis nonces' : ''}`;
+  return `SQLite at ${flags.db ?? DEFAULT_DB}${flags['redis-url'] ? ' with Redis nonces' : ''}`;
+}
+
+export async function openStore(flags: StoreFlags): Promise<Store & AppData> {
+  if (flags.db !== undefined && flags['database-url'] !== undefined)
+    throw new CliError('give --db or --database-url, not both');
+  let store: Store & AppData;
+  if (flags['database-url'] !== undefined) {
+    try {
+      store = await PostgresStore.connect(flags['database-url']);
+    } catch (error) {
+      throw new CliError(`cannot open the PostgreSQL database: ${(error as Error).message}`);
+    }
+  } else {
+    const file = flags.db ?? DEFAULT_DB;
+    try {
+      mkdirSync(dirname(file), { recursive: true });
+      store = new SqliteStore(file);
+    } catch (error) {
+      throw new CliError(`cannot open the database ${file}: ${(error as Error).message}`);
+    }
   }
+  return flags['redis-url'] === undefined
+    ? store
+    : withNonceStore(store, new RedisNonceStore(flags['redis-url']));
 }

@@ -64,3 +64,26 @@ export interface Store {
 
   close(): Promise<void>;
 }
+
+/** Where nonces are recorded, when that is not the main store (Redis, for many instances). */
+export type NonceStore = Pick<Store, 'recordNonce' | 'close'>;
+
+/**
+ * A store whose nonces go to `nonces` and everything else to `store`; closing closes both.
+ *
+ * @example
+ * ```ts
+ * const store = withNonceStore(await PostgresStore.connect(url), new RedisNonceStore(redisUrl));
+ * ```
+ */
+export function withNonceStore<S extends Store>(store: S, nonces: NonceStore): S {
+  return new Proxy(store, {
+    get(target, property) {
+      if (property === 'recordNonce') return nonces.recordNonce.bind(nonces);
+      if (property === 'close')
+        return async () => Promise.all([nonces.close(), target.close()]).then(() => undefined);
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}

@@ -9,28 +9,27 @@ import { ProviderInputError } from '../../provider/errors.js';
 import type { ConsumerStatus } from '../../provider/model.js';
 import { createProvider } from '../../provider/provider.js';
 import { hashPassword, passwordProblem, userNameProblem } from '../../server/passwords.js';
-import type { SqliteStore } from '../../stores/sqlite-store.js';
+import type { AppData } from '../../stores/app-data.js';
+import type { Store } from '../../stores/store.js';
 import { CliError } from '../cli-error.js';
-import { openStore, STORE_OPTIONS } from '../open-store.js';
+import { openStore, STORE_OPTIONS, type StoreFlags } from '../open-store.js';
 
 type Out = (line: string) => void;
 
 export const usage = {
-  user: 'countersign user add NAME --password-stdin | user suspend NAME | user resume NAME   [--db FILE]',
+  user: 'countersign user add NAME --password-stdin | user suspend NAME | user resume NAME   [--db FILE | --database-url URL]',
   consumer:
     'countersign consumer add --name N --owner USER --callback URL|oob [--scopes a,b] [--methods HMAC-SHA1,...]\n' +
-    '                         [--two-legged] [--rsa-public-key FILE] [--json] [--db FILE]\n' +
-    'countersign consumer suspend KEY | consumer resume KEY | consumer disable KEY   [--db FILE]',
-  approve: 'countersign approve --token REQUEST_TOKEN --user USER [--scopes a,b] [--json] [--db FILE]',
-  deny: 'countersign deny --token REQUEST_TOKEN --user USER [--db FILE]',
-  token: 'countersign token revoke ACCESS_TOKEN [--db FILE]',
+    '                         [--two-legged] [--rsa-public-key FILE] [--json] [--db FILE | --database-url URL]\n' +
+    'countersign consumer suspend KEY | consumer resume KEY | consumer disable KEY   [--db FILE | --database-url URL]',
+  approve:
+    'countersign approve --token REQUEST_TOKEN --user USER [--scopes a,b] [--json] [--db FILE | --database-url URL]',
+  deny: 'countersign deny --token REQUEST_TOKEN --user USER [--db FILE | --database-url URL]',
+  token: 'countersign token revoke ACCESS_TOKEN [--db FILE | --database-url URL]',
 };
 
-async function withStore(
-  values: { db?: string | undefined },
-  run: (store: SqliteStore) => Promise<void>,
-): Promise<void> {
-  const store = openStore(values);
+async function withStore(values: StoreFlags, run: (store: Store & AppData) => Promise<void>): Promise<void> {
+  const store = await openStore(values);
   try {
     await run(store);
   } catch (error) {

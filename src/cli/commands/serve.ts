@@ -5,10 +5,11 @@
 import { parseArgs } from 'node:util';
 import { buildServer } from '../../server/app.js';
 import { CliError } from '../cli-error.js';
-import { openStore, STORE_OPTIONS } from '../open-store.js';
+import { describeStore, openStore, STORE_OPTIONS } from '../open-store.js';
 
 export const usage =
-  'countersign serve [--port N] [--host H] [--db FILE] [--public-url URL] [--trust-proxy]\n' +
+  'countersign serve [--port N] [--host H] [--db FILE] [--database-url URL] [--redis-url URL]\n' +
+  '                  [--public-url URL] [--trust-proxy]\n' +
   '                  [--request-token-ttl SECONDS] [--timestamp-window SECONDS]';
 
 function whole(flag: string, value: string | undefined, min: number, max: number): number | undefined {
@@ -25,6 +26,7 @@ export async function serve(args: string[], out: (line: string) => void): Promis
     strict: true,
     options: {
       ...STORE_OPTIONS,
+      'redis-url': { type: 'string' },
       port: { type: 'string', default: '3000' },
       host: { type: 'string', default: '127.0.0.1' },
       'public-url': { type: 'string' },
@@ -36,7 +38,7 @@ export async function serve(args: string[], out: (line: string) => void): Promis
   const port = whole('--port', values.port, 0, 65535) ?? 3000;
   const requestTokenTtl = whole('--request-token-ttl', values['request-token-ttl'], 1, 86400);
   const timestampWindow = whole('--timestamp-window', values['timestamp-window'], 1, 86400);
-  const store = openStore(values);
+  const store = await openStore(values);
   let app: Awaited<ReturnType<typeof buildServer>>;
   try {
     app = await buildServer({
@@ -61,11 +63,13 @@ export async function serve(args: string[], out: (line: string) => void): Promis
   const address = app.server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
   const shown = values.host === '127.0.0.1' || values.host === '0.0.0.0' ? 'localhost' : values.host;
-  const url = values['public-url'] ?? `http://${shown}:${actualPort}`;
-  out(`Countersign is serving on ${url}`);
+  const local = `http://${shown}:${actualPort}`;
+  const url = values['public-url'] ?? local;
+  out(`Countersign is serving on ${local}`);
+  if (values['public-url'] !== undefined) out(`  Public URL (what clients sign): ${url}`);
   out(`  Open ${url}/signup to create an account, then register an application in the console.`);
   out(`  OAuth endpoints: POST ${url}/oauth/initiate, ${url}/oauth/authorize, POST ${url}/oauth/token`);
-  out(`  Database: ${values.db ?? './data/countersign.db'}. Stop with Ctrl-C.`);
+  out(`  Store: ${describeStore(values)}. Stop with Ctrl-C.`);
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop);

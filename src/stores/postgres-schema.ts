@@ -1,0 +1,81 @@
+/**
+ * The PostgreSQL schema as numbered migrations, applied once each, in order, under an advisory lock
+ * so that instances starting together do not race. Never edited after release.
+ */
+export const POSTGRES_MIGRATIONS: readonly string[] = [
+  `CREATE TABLE users (
+     name TEXT PRIMARY KEY,
+     status TEXT NOT NULL CHECK (status IN ('active', 'suspended')),
+     password_hash TEXT,
+     created_at BIGINT NOT NULL
+   );
+   CREATE TABLE consumers (
+     key TEXT PRIMARY KEY,
+     secret TEXT NOT NULL,
+     name TEXT NOT NULL,
+     description TEXT,
+     owner TEXT NOT NULL,
+     callback TEXT NOT NULL,
+     scopes TEXT[] NOT NULL,
+     signature_methods TEXT[] NOT NULL,
+     two_legged BOOLEAN NOT NULL,
+     rsa_public_key TEXT,
+     status TEXT NOT NULL CHECK (status IN ('active', 'suspended', 'disabled')),
+     created_at BIGINT NOT NULL
+   );
+   CREATE INDEX consumers_owner ON consumers (owner);
+   CREATE TABLE request_tokens (
+     token TEXT PRIMARY KEY,
+     secret TEXT NOT NULL,
+     consumer_key TEXT NOT NULL,
+     callback TEXT NOT NULL,
+     scopes TEXT[] NOT NULL,
+     state TEXT NOT NULL CHECK (state IN ('pending', 'authorized', 'denied', 'exchanged')),
+     "user" TEXT,
+     granted_scopes TEXT[],
+     verifier TEXT,
+     verifier_failures INTEGER NOT NULL DEFAULT 0,
+     created_at BIGINT NOT NULL,
+     expires_at BIGINT NOT NULL
+   );
+   CREATE INDEX request_tokens_consumer ON request_tokens (consumer_key);
+   CREATE TABLE access_tokens (
+     token TEXT PRIMARY KEY,
+     secret TEXT NOT NULL,
+     consumer_key TEXT NOT NULL,
+     "user" TEXT NOT NULL,
+     scopes TEXT[] NOT NULL,
+     created_at BIGINT NOT NULL,
+     expires_at BIGINT,
+     revoked_at BIGINT,
+     last_used_at BIGINT
+   );
+   CREATE INDEX access_tokens_user ON access_tokens ("user");
+   CREATE INDEX access_tokens_consumer ON access_tokens (consumer_key);
+   CREATE TABLE nonces (
+     key TEXT PRIMARY KEY,
+     expires_at BIGINT NOT NULL
+   );
+   CREATE INDEX nonces_expiry ON nonces (expires_at);
+   CREATE TABLE settings (
+     name TEXT PRIMARY KEY,
+     value TEXT NOT NULL
+   );
+   CREATE TABLE notes (
+     id BIGSERIAL PRIMARY KEY,
+     "user" TEXT NOT NULL,
+     text TEXT NOT NULL,
+     created_at BIGINT NOT NULL
+   );
+   CREATE INDEX notes_user ON notes ("user");
+   CREATE TABLE problem_events (
+     id BIGSERIAL PRIMARY KEY,
+     consumer_key TEXT NOT NULL,
+     at BIGINT NOT NULL,
+     endpoint TEXT NOT NULL,
+     problem TEXT NOT NULL,
+     advice TEXT NOT NULL,
+     base_string TEXT
+   );
+   CREATE INDEX problem_events_consumer ON problem_events (consumer_key, id);`,
+];

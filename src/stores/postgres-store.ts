@@ -1,0 +1,393 @@
+/**
+ * The PostgreSQL store (node-postgres): a connection pool shared by any number of server instances.
+ * The atomic operations are single conditional statements, so they hold across instances: of many
+ * concurrent exchanges of one request token, one `UPDATE … WHERE state = 'authorized'` wins.
+ * An unreachable database is a `StoreUnavailableError` (503), within a bounded time, never a hang.
+ */
+import pg from 'pg';
+import { StoreUnavailableError } from '../provider/errors.js';
+import type { AccessToken, Consumer, RequestToken, User } from '../provider/model.js';
+import { type AppData, type Note, PROBLEMS_KEPT, type ProblemEvent } from './app-data.js';
+import { POSTGRES_MIGRATIONS } from './postgres-schema.js';
+import type { Decision, Store } from './store.js';
+
+type Row = Record<string, unknown>;
+
+const str = (v: unknown) => v as string;
+const optStr = (v: unknown) => (v === null ? undefined : (v as string));
+const num = (v: unknown) => Number(v);
+const optNum = (v: unknown) => (v === null ? undefined : Number(v));
+
+function toConsumer(r: Row): Consumer {
+  return {
+    key: str(r.key),
+    secret: str(r.secret),
+    name: str(r.name),
+    description: optStr(r.description),
+    owner: str(r.owner),
+    callback: str(r.callback),
+    scopes: r.scopes as string[],
+    signatureMethods: r.signature_methods as Consumer['signatureMethods'],
+    twoLegged: r.two_legged === true,
+    rsaPublicKey: optStr(r.rsa_public_key),
+    status: str(r.status) as Consumer['status'],
+    createdAt: num(r.created_at),
+  };
+}
+
+function toRequestToken(r: Row): RequestToken {
+  return {
+    token: str(r.token),
+    secret: str(r.secret),
+    consumerKey: str(r.consumer_key),
+    callback: str(r.callback),
+    scopes: r.scopes as string[],
+    state: str(r.state) as RequestToken['state'],
+    user: optStr(r.user),
+    grantedScopes: r.granted_scopes === null ? undefined : (r.granted_scopes as string[]),
+    verifier: optStr(r.verifier),
+    verifierFailures: num(r.verifier_failures),
+    createdAt: num(r.created_at),
+    expiresAt: num(r.expires_at),
+  };
+}
+
+function toAccessToken(r: Row): AccessToken {
+  return {
+    token: str(r.token),
+    secret: str(r.secret),
+    consumerKey: str(r.consumer_key),
+    user: str(r.user),
+    scopes: r.scopes as string[],
+    createdAt: num(r.created_at),
+    expiresAt: optNum(r.expires_at),
+    revokedAt: optNum(r.revoked_at),
+    lastUsedAt: optNum(r.last_used_at),
+  };
+}
+
+const toNote = (r: Row): Note => ({
+  id: num(r.id),
+  user: str(r.user),
+  text: str(r.text),
+  createdAt: num(r.created_at),
+});
+
+/** Errors that mean "the database cannot be reached right now", as opposed to a bug. */
+function isUnavailable(error: unknown): boolean {
+  const e = error as { code?: string; message?: string };
+  if (typeof e.code === 'string' && /^(08|57P0|53)/.test(e.code)) return true;
+  if (
+    typeof e.code === 'string' &&
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH'].includes(e.code)
+  ) {
+    return true;
+  }
+  return /timeout|terminated|Connection ended|not queryable/i.test(e.message ?? '');
+}
+
+/** How often expired nonces are swept, in inserts. */
+const NONCE_SWEEP_EVERY = 1000;
+
+/**
+ * @example
+ * ```ts
+ * const store = await PostgresStore.connect('postgres://postgres@127.0.0.1/countersign');
+ * ```
+ */
+export class PostgresStore implements Store, AppData {
+  readonly #pool: pg.Pool;
+  #noncesSinceSweep = 0;
+
+  private constructor(pool: pg.Pool) {
+    this.#pool = pool;
+  }
+
+  /** Connects, and applies the migrations not yet applied. */
+  static async connect(url: string, options: { max?: number } = {}): Promise<PostgresStore> {
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: options.max ?? 10,
+      connectionTimeoutMillis: 3000,
+      statement_timeout: 5000,
+      query_timeout: 6000,
+    });
+    // An idle client losing its connection must not crash the process; the pool replaces it.
+    pool.on('error', () => {});
+    const store = new PostgresStore(pool);
+    await store.#migrate();
+    return store;
+  }
+
+  async #query(text: string, values: unknown[] = []): Promise<pg.QueryResult<Row>> {
+    try {
+      return await this.#pool.query<Row>(text, values);
+    } catch (error) {
+      if (isUnavailable(error))
+        throw new StoreUnavailableError(`PostgreSQL unavailable: ${(error as Error).message}`);
+      throw error;
+    }
+  }
+
+  async #transaction<T>(run: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.#pool.connect();
+    } catch (error) {
+      throw new StoreUnavailableError(`PostgreSQL unavailable: ${(error as Error).message}`);
+    }
+    try {
+      await client.query('BEGIN');
+      const result = await run(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      if (isUnavailable(error))
+        throw new StoreUnavailableError(`PostgreSQL unavailable: ${(error as Error).message}`);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async #migrate(): Promise<void> {
+    await this.#transaction(async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock(5849)');
+      await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)');
+      const applied = new Set(
+        (await client.query<Row>('SELECT version FROM schema_migrations')).rows.map((r) => num(r.version)),
+      );
+      for (const [index, sql] of POSTGRES_MIGRATIONS.entries()) {
+        if (applied.has(index + 1)) continue;
+        await client.query(sql);
+        await client.query('INSERT INTO schema_migrations (version) VALUES ($1)', [index + 1]);
+      }
+    });
+  }
+
+  async getConsumer(key: string) {
+    const { rows } = await this.#query('SELECT * FROM consumers WHERE key = $1', [key]);
+    return rows[0] && toConsumer(rows[0]);
+  }
+
+  async putConsumer(c: Consumer) {
+    await this.#query(
+      `INSERT INTO consumers (key, secret, name, description, owner, callback, scopes, signature_methods, two_legged,
+         rsa_public_key, status, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+       ON CONFLICT (key) DO UPDATE SET secret = $2, name = $3, description = $4, owner = $5, callback = $6, scopes = $7,
+         signature_methods = $8, two_legged = $9, rsa_public_key = $10, status = $11`,
+      [
+        c.key,
+        c.secret,
+        c.name,
+        c.description ?? null,
+        c.owner,
+        c.callback,
+        c.scopes,
+        c.signatureMethods,
+        c.twoLegged,
+        c.rsaPublicKey ?? null,
+        c.status,
+        c.createdAt,
+      ],
+    );
+  }
+
+  async deleteConsumer(key: string) {
+    await this.#transaction(async (client) => {
+      await client.query('DELETE FROM access_tokens WHERE consumer_key = $1', [key]);
+      await client.query('DELETE FROM request_tokens WHERE consumer_key = $1', [key]);
+      await client.query('DELETE FROM consumers WHERE key = $1', [key]);
+    });
+  }
+
+  async listConsumers(owner: string) {
+    const { rows } = await this.#query(
+      'SELECT * FROM consumers WHERE owner = $1 ORDER BY created_at DESC, key',
+      [owner],
+    );
+    return rows.map(toConsumer);
+  }
+
+  async getUser(name: string): Promise<User | undefined> {
+    const { rows } = await this.#query('SELECT * FROM users WHERE name = $1', [name]);
+    const r = rows[0];
+    return (
+      r && {
+        name: str(r.name),
+        status: str(r.status) as User['status'],
+        passwordHash: optStr(r.password_hash),
+        createdAt: num(r.created_at),
+      }
+    );
+  }
+
+  async putUser(u: User) {
+    await this.#query(
+      `INSERT INTO users (name, status, password_hash, created_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (name) DO UPDATE SET status = $2, password_hash = $3`,
+      [u.name, u.status, u.passwordHash ?? null, u.createdAt],
+    );
+  }
+
+  async createRequestToken(t: RequestToken) {
+    await this.#query(
+      `INSERT INTO request_tokens (token, secret, consumer_key, callback, scopes, state, "user", granted_scopes, verifier,
+         verifier_failures, created_at, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+      [
+        t.token,
+        t.secret,
+        t.consumerKey,
+        t.callback,
+        t.scopes,
+        t.state,
+        t.user ?? null,
+        t.grantedScopes ?? null,
+        t.verifier ?? null,
+        t.verifierFailures,
+        t.createdAt,
+        t.expiresAt,
+      ],
+    );
+  }
+
+  async getRequestToken(token: string) {
+    const { rows } = await this.#query('SELECT * FROM request_tokens WHERE token = $1', [token]);
+    return rows[0] && toRequestToken(rows[0]);
+  }
+
+  async decideRequestToken(token: string, d: Decision) {
+    const result = await this.#query(
+      `UPDATE request_tokens SET state = $2, "user" = $3, granted_scopes = $4, verifier = $5
+       WHERE token = $1 AND state = 'pending'`,
+      [
+        token,
+        d.state,
+        d.user,
+        d.state === 'authorized' ? d.grantedScopes : null,
+        d.state === 'authorized' ? d.verifier : null,
+      ],
+    );
+    return result.rowCount === 1;
+  }
+
+  async recordVerifierFailure(token: string) {
+    const { rows } = await this.#query(
+      'UPDATE request_tokens SET verifier_failures = verifier_failures + 1 WHERE token = $1 RETURNING verifier_failures',
+      [token],
+    );
+    return rows[0] ? num(rows[0].verifier_failures) : 0;
+  }
+
+  async exchangeRequestToken(requestToken: string, a: AccessToken) {
+    const result = await this.#query(
+      `WITH exchanged AS (
+         UPDATE request_tokens SET state = 'exchanged' WHERE token = $1 AND state = 'authorized' RETURNING token)
+       INSERT INTO access_tokens (token, secret, consumer_key, "user", scopes, created_at, expires_at)
+       SELECT $2, $3, $4, $5, $6, $7, $8 FROM exchanged`,
+      [requestToken, a.token, a.secret, a.consumerKey, a.user, a.scopes, a.createdAt, a.expiresAt ?? null],
+    );
+    return result.rowCount === 1;
+  }
+
+  async getAccessToken(token: string) {
+    const { rows } = await this.#query('SELECT * FROM access_tokens WHERE token = $1', [token]);
+    return rows[0] && toAccessToken(rows[0]);
+  }
+
+  async revokeAccessToken(token: string, at: number) {
+    const result = await this.#query(
+      'UPDATE access_tokens SET revoked_at = COALESCE(revoked_at, $2) WHERE token = $1',
+      [token, at],
+    );
+    return result.rowCount === 1;
+  }
+
+  async touchAccessToken(token: string, at: number) {
+    await this.#query('UPDATE access_tokens SET last_used_at = $2 WHERE token = $1', [token, at]);
+  }
+
+  async listAccessTokens(user: string) {
+    const { rows } = await this.#query(
+      'SELECT * FROM access_tokens WHERE "user" = $1 ORDER BY created_at DESC, token',
+      [user],
+    );
+    return rows.map(toAccessToken);
+  }
+
+  async recordNonce(key: string, now: number, expiresAt: number) {
+    if (++this.#noncesSinceSweep >= NONCE_SWEEP_EVERY) {
+      this.#noncesSinceSweep = 0;
+      await this.#query('DELETE FROM nonces WHERE expires_at <= $1', [now]);
+    }
+    const result = await this.#query(
+      `INSERT INTO nonces (key, expires_at) VALUES ($1, $2)
+       ON CONFLICT (key) DO UPDATE SET expires_at = $2 WHERE nonces.expires_at <= $3`,
+      [key, expiresAt, now],
+    );
+    return result.rowCount === 1;
+  }
+
+  async ensureSetting(name: string, value: string) {
+    await this.#query('INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING', [
+      name,
+      value,
+    ]);
+    const { rows } = await this.#query('SELECT value FROM settings WHERE name = $1', [name]);
+    return str(rows[0]?.value);
+  }
+
+  async addNote(user: string, text: string, at: number) {
+    const { rows } = await this.#query(
+      'INSERT INTO notes ("user", text, created_at) VALUES ($1, $2, $3) RETURNING *',
+      [user, text, at],
+    );
+    return toNote(rows[0] as Row);
+  }
+
+  async listNotes(user: string) {
+    const { rows } = await this.#query('SELECT * FROM notes WHERE "user" = $1 ORDER BY id DESC', [user]);
+    return rows.map(toNote);
+  }
+
+  async deleteNote(user: string, id: number) {
+    const result = await this.#query('DELETE FROM notes WHERE id = $1 AND "user" = $2', [id, user]);
+    return result.rowCount === 1;
+  }
+
+  async recordProblem(e: ProblemEvent) {
+    await this.#transaction(async (client) => {
+      await client.query(
+        'INSERT INTO problem_events (consumer_key, at, endpoint, problem, advice, base_string) VALUES ($1, $2, $3, $4, $5, $6)',
+        [e.consumerKey, e.at, e.endpoint, e.problem, e.advice, e.baseString ?? null],
+      );
+      await client.query(
+        `DELETE FROM problem_events WHERE consumer_key = $1 AND id <= (
+           SELECT id FROM problem_events WHERE consumer_key = $1 ORDER BY id DESC LIMIT 1 OFFSET $2)`,
+        [e.consumerKey, PROBLEMS_KEPT],
+      );
+    });
+  }
+
+  async listProblems(consumerKey: string) {
+    const { rows } = await this.#query(
+      'SELECT * FROM problem_events WHERE consumer_key = $1 ORDER BY id DESC LIMIT $2',
+      [consumerKey, PROBLEMS_KEPT],
+    );
+    return rows.map((r) => ({
+      at: num(r.at),
+      consumerKey: str(r.consumer_key),
+      endpoint: str(r.endpoint),
+      problem: str(r.problem),
+      advice: str(r.advice),
+      baseString: optStr(r.base_string),
+    }));
+  }
+
+  async close() {
+    await this.#pool.end();
+  }
+}

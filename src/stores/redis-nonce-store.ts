@@ -1,0 +1,67 @@
+/**
+ * Nonces in Redis, shared by every instance: `SET key 1 NX PX ttl` records a nonce only if absent,
+ * atomically, and Redis forgets it when its timestamp leaves the window — so Redis memory is bounded
+ * by the requests of one window. Unreachable Redis is a `StoreUnavailableError` (503), at once:
+ * commands are not queued while disconnected, so a replay is never accepted and nothing hangs.
+ */
+import { Redis } from 'ioredis';
+import { StoreUnavailableError } from '../provider/errors.js';
+import type { NonceStore } from './store.js';
+
+/** How long a request waits for Redis to (re)connect before it is answered with 503. */
+const CONNECT_WAIT_MS = 1000;
+
+/**
+ * @example
+ * ```ts
+ * const store = withNonceStore(await PostgresStore.connect(url), new RedisNonceStore('redis://127.0.0.1:6379'));
+ * ```
+ */
+export class RedisNonceStore implements NonceStore {
+  readonly #redis: Redis;
+  readonly #prefix: string;
+
+  constructor(url: string, options: { prefix?: string } = {}) {
+    this.#prefix = options.prefix ?? 'countersign:nonce:';
+    this.#redis = new Redis(url, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectTimeout: 2000,
+      commandTimeout: 2000,
+      // Keep reconnecting, backing off to 2 s: the server recovers by itself when Redis returns.
+      retryStrategy: (times) => Math.min(times * 100, 2000),
+    });
+    // Connection errors surface on the commands that fail; the client keeps reconnecting.
+    this.#redis.on('error', () => {});
+  }
+
+  /** Waits up to `CONNECT_WAIT_MS` for a connection being made; the command fails after that. */
+  async #ready(): Promise<void> {
+    if (this.#redis.status === 'ready') return;
+    const redis = this.#redis;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, CONNECT_WAIT_MS);
+      redis.once('ready', done);
+      function done() {
+        clearTimeout(timer);
+        redis.off('ready', done);
+        resolve();
+      }
+    });
+  }
+
+  async recordNonce(key: string, now: number, expiresAt: number): Promise<boolean> {
+    const ttl = Math.max(1, Math.ceil(expiresAt - now));
+    try {
+      await this.#ready();
+      return (await this.#redis.set(this.#prefix + key, '1', 'PX', ttl, 'NX')) === 'OK';
+    } catch (error) {
+      throw new StoreUnavailableError(`Redis unavailable: ${(error as Error).message}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#redis.disconnect();
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * The Redis nonce store: insert-if-absent under concurrency, expiry with the window, and a 503-type
+ * error (never an accepted replay, never a hang) when Redis cannot be reached.
+ */
+import { describe, expect, it } from 'vitest';
+import { StoreUnavailableError } from '../../src/provider/errors.js';
+import { MemoryStore } from '../../src/stores/memory-store.js';
+import { RedisNonceStore } from '../../src/stores/redis-nonce-store.js';
+import { withNonceStore } from '../../src/stores/store.js';
+import { hasRedis, REDIS_URL, redisPrefix } from '../support/services.js';
+
+describe.skipIf(!hasRedis)('redis nonce store', () => {
+  it('records a nonce once, atomically, across clients', async () => {
+    const prefix = redisPrefix();
+    const clients = [new RedisNonceStore(REDIS_URL, { prefix }), new RedisNonceStore(REDIS_URL, { prefix })];
+    const results = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        (clients[i % 2] as RedisNonceStore).recordNonce('same', 1000, 61_000),
+      ),
+    );
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(await clients[0]?.recordNonce('other', 1000, 61_000)).toBe(true);
+    await Promise.all(clients.map((c) => c.close()));
+  });
+
+  it('forgets a nonce when its time is up', async () => {
+    const store = new RedisNonceStore(REDIS_URL, { prefix: redisPrefix() });
+    expect(await store.recordNonce('n', 0, 150)).toBe(true);
+    expect(await store.recordNonce('n', 0, 150)).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    expect(await store.recordNonce('n', 0, 150)).toBe(true);
+    await store.close();
+  });
+
+  it('routes only nonces to Redis when composed with another store', async () => {
+    const main = new MemoryStore();
+    const store = withNonceStore(main, new RedisNonceStore(REDIS_URL, { prefix: redisPrefix() }));
+    expect(await store.recordNonce('x', 0, 60_000)).toBe(true);
+    expect(await main.recordNonce('x', 0, 60_000)).toBe(true);
+    await store.putUser({ name: 'bob', status: 'active', createdAt: 1 });
+    expect(await main.getUser('bob')).toBeDefined();
+    await store.close();
+  });
+});
+
+describe('redis nonce store without Redis', () => {
+  it('fails fast with StoreUnavailableError', async () => {
+    const store = new RedisNonceStore('redis://127.0.0.1:1', { prefix: redisPrefix() });
+    const started = Date.now();
+    await expect(store.recordNonce('n', 0, 1000)).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect(Date.now() - started).toBeLessThan(3000);
+    await store.close();
+  });
+});
