@@ -80,10 +80,10 @@ function problemResponse(config: ProviderConfig, problem: OAuthProblem, request:
   return renderProblem(problem, { realm: realmFor(config, request), accept });
 }
 
-function plain(status: number, body: string): WireResponse {
+function plain(status: number, body: string, extra: Record<string, string> = {}): WireResponse {
   return {
     status,
-    headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
+    headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...extra },
     body,
   };
 }
@@ -157,8 +157,11 @@ export function createProvider(options: CreateProviderOptions): Provider {
     errorResponse(error, request) {
       if (isOAuthProblem(error)) return problemResponse(config, error, request);
       onError(error);
-      if (error instanceof StoreUnavailableError)
-        return plain(503, 'The service is temporarily unavailable; try again shortly.');
+      if (error instanceof StoreUnavailableError) {
+        const why =
+          'The service is temporarily unavailable (its database or cache cannot be reached); try again shortly.';
+        return plain(503, why, { 'retry-after': '2' });
+      }
       return plain(500, 'Internal server error.');
     },
   };

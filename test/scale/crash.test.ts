@@ -1,0 +1,154 @@
+/**
+ * Crash safety: `kill -9` a server while clients are obtaining tokens; after a restart every token a
+ * client received still works. In SQLite mode and in PostgreSQL mode.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { signRequest } from '../../src/client/sign-request.js';
+import { parseFormEncoded } from '../../src/core/parameters.js';
+import { createProvider } from '../../src/provider/provider.js';
+import { PostgresStore } from '../../src/stores/postgres-store.js';
+import { SqliteStore } from '../../src/stores/sqlite-store.js';
+import type { Store } from '../../src/stores/store.js';
+import { runCli, type ServerProcess, startServer } from '../support/processes.js';
+import { createDatabase, hasPostgres } from '../support/services.js';
+
+const PUBLIC = 'http://countersign.test';
+const form = (text: string) =>
+  Object.fromEntries(parseFormEncoded(text, 'body').map((p) => [p.name, p.value]));
+
+interface Mode {
+  readonly name: string;
+  readonly skip: boolean;
+  readonly setup: () => Promise<{
+    flags: string[];
+    open: () => Promise<Store>;
+    cleanup: () => Promise<void>;
+  }>;
+}
+
+const MODES: Mode[] = [
+  {
+    name: 'SQLite',
+    skip: false,
+    setup() {
+      const dir = mkdtempSync(join(tmpdir(), 'countersign-crash-'));
+      const file = join(dir, 'countersign.db');
+      return Promise.resolve({
+        flags: ['--db', file],
+        open: () => Promise.resolve(new SqliteStore(file)),
+        cleanup: () => Promise.resolve(rmSync(dir, { recursive: true, force: true })),
+      });
+    },
+  },
+  {
+    name: 'PostgreSQL',
+    skip: !hasPostgres,
+    async setup() {
+      const database = await createDatabase();
+      return {
+        flags: ['--database-url', database.url],
+        open: () => PostgresStore.connect(database.url),
+        cleanup: () => database.drop(),
+      };
+    },
+  },
+];
+
+describe.each(MODES)('kill -9 in $name mode', (mode) => {
+  it.skipIf(mode.skip)(
+    'keeps every token a client received',
+    async () => {
+      const { flags, open, cleanup } = await mode.setup();
+      runCli(['user', 'add', 'bob', '--password-stdin', ...flags], 'correct horse battery\n');
+      const consumer = JSON.parse(
+        runCli([
+          'consumer',
+          'add',
+          '--name',
+          'C',
+          '--owner',
+          'bob',
+          '--callback',
+          'oob',
+          '--scopes',
+          'read_public',
+          '--json',
+          ...flags,
+        ]),
+      ) as { key: string; secret: string };
+      const store = await open();
+      const provider = createProvider({ store });
+      let server: ServerProcess = await startServer([...flags, '--public-url', PUBLIC]);
+      const received: { token: string; secret: string }[] = [];
+      const call = (
+        path: string,
+        extra: Record<string, string>,
+        token?: { token: string; secret: string },
+      ) => {
+        const signed = signRequest({
+          method: 'POST',
+          url: PUBLIC + path,
+          consumerKey: consumer.key,
+          consumerSecret: consumer.secret,
+          ...(token ? { token: token.token, tokenSecret: token.secret } : {}),
+          extra,
+        });
+        return fetch(server.url + path, { method: 'POST', headers: { authorization: signed.authorization } });
+      };
+      const client = async () => {
+        for (;;) {
+          try {
+            const request = form(await (await call('/oauth/initiate', { oauth_callback: 'oob' })).text());
+            const requestToken = {
+              token: request.oauth_token ?? '',
+              secret: request.oauth_token_secret ?? '',
+            };
+            const { verifier = '' } = await provider.decide(requestToken.token, {
+              user: 'bob',
+              approve: true,
+            });
+            const response = await call('/oauth/token', { oauth_verifier: verifier }, requestToken);
+            if (response.status !== 200) continue;
+            const access = form(await response.text());
+            received.push({ token: access.oauth_token ?? '', secret: access.oauth_token_secret ?? '' });
+          } catch {
+            return; // the server is gone
+          }
+        }
+      };
+      const clients = Array.from({ length: 4 }, client);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await server.kill();
+      await Promise.all(clients);
+      expect(received.length).toBeGreaterThan(5);
+
+      server = await startServer([...flags, '--public-url', PUBLIC]);
+      try {
+        const statuses = await Promise.all(
+          received.map(async (access) => {
+            const signed = signRequest({
+              method: 'GET',
+              url: `${PUBLIC}/api/v1/me`,
+              consumerKey: consumer.key,
+              consumerSecret: consumer.secret,
+              token: access.token,
+              tokenSecret: access.secret,
+            });
+            return (
+              await fetch(`${server.url}/api/v1/me`, { headers: { authorization: signed.authorization } })
+            ).status;
+          }),
+        );
+        expect(statuses.every((s) => s === 200)).toBe(true);
+      } finally {
+        await server.stop();
+        await store.close();
+        await cleanup();
+      }
+    },
+    60_000,
+  );
+});
