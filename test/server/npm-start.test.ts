@@ -155,9 +155,14 @@ describe.skipIf(!hasRequestsOAuthlib)(
 
     it('shuts down cleanly on SIGTERM', async () => {
       if (server.pid === undefined) throw new Error('no server');
-      const exited = new Promise<number | null>((resolve) => server.once('exit', resolve));
+      // npm exits at once on SIGTERM; the server (its child) holds the pipes until it has shut down.
+      const closed = Promise.all(
+        [server.stdout, server.stderr].map(
+          (stream) => new Promise((resolve) => stream?.once('close', resolve)),
+        ),
+      );
       process.kill(-server.pid, 'SIGTERM');
-      await exited;
+      await closed;
       expect(output).toContain('Shutting down.');
       expect(output).not.toMatch(/"level":50/);
     });
