@@ -6,6 +6,8 @@
 import { isOAuthProblem } from '../problems/oauth-problem.js';
 import { CliError } from './cli-error.js';
 import * as admin from './commands/admin.js';
+import * as authorizeCommand from './commands/authorize.js';
+import * as requestCommand from './commands/request.js';
 import * as serveCommand from './commands/serve.js';
 import * as signCommand from './commands/sign.js';
 
@@ -22,6 +24,8 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   deny: { usage: admin.usage.deny, run: admin.deny },
   token: { usage: admin.usage.token, run: admin.token },
   sign: { usage: signCommand.usage, run: signCommand.sign },
+  request: { usage: requestCommand.usage, run: requestCommand.request },
+  authorize: { usage: authorizeCommand.usage, run: authorizeCommand.authorize },
 };
 
 function help(): string {

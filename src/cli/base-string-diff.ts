@@ -1,0 +1,33 @@
+/**
+ * Showing two signature base strings one above the other with the first difference marked — the
+ * fastest way to see why a signature does not match.
+ */
+
+/** The index of the first character where the strings differ, or -1 if they are equal. */
+export function firstDifference(a: string, b: string): number {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) if (a[i] !== b[i]) return i;
+  return a.length === b.length ? -1 : length;
+}
+
+/**
+ * Lines for a terminal: a window of each string around the first difference, and a caret under it.
+ *
+ * @example
+ * ```ts
+ * compareBaseStrings('GET&a%20b', 'GET&a%2Bb'); // ['server: GET&a%20b', 'client: GET&a%2Bb', '                  ^ first difference at character 7']
+ * ```
+ */
+export function compareBaseStrings(server: string, client: string, width = 100): string[] {
+  const at = firstDifference(server, client);
+  if (at < 0) return ['server and client base strings are identical (so the secrets or the method differ)'];
+  const start = Math.max(0, at - Math.floor(width / 2));
+  const cut = (s: string) =>
+    (start > 0 ? '…' : '') + s.slice(start, start + width) + (s.length > start + width ? '…' : '');
+  const offset = at - start + (start > 0 ? 1 : 0);
+  return [
+    `server: ${cut(server)}`,
+    `client: ${cut(client)}`,
+    `${' '.repeat(8 + offset)}^ first difference at character ${at + 1}`,
+  ];
+}

@@ -1,0 +1,10 @@
+/** `countersign/client`: signing requests, a signing fetch, the three-legged dance, and problem parsing. */
+export {
+  type ClientOptions,
+  type Credentials,
+  OAuthClient,
+  type Placement,
+  type SignedFetchInit,
+} from './oauth-client.js';
+export { ProblemResponseError, readProblem } from './problem-response.js';
+export { randomNonce, type SignedRequest, type SignRequestOptions, signRequest } from './sign-request.js';

@@ -1,0 +1,145 @@
+/**
+ * An OAuth 1.0a client: a `fetch` that signs (protocol parameters in the header, the query or the
+ * body), and the three-legged dance — initiate, authorization URL, exchange — with problems thrown
+ * as `ProblemResponseError`.
+ */
+import { parseFormEncoded } from '../core/parameters.js';
+import type { SignatureMethodName } from '../core/signature-methods.js';
+import { readProblem } from './problem-response.js';
+import { type SignedRequest, signRequest } from './sign-request.js';
+
+/** Where the protocol parameters go (RFC 5849 §3.5). */
+export type Placement = 'header' | 'query' | 'body';
+
+export interface ClientOptions {
+  readonly consumerKey: string;
+  readonly consumerSecret: string;
+  readonly signatureMethod?: SignatureMethodName | undefined;
+  /** PEM private key, for RSA-SHA1 / RSA-SHA256. */
+  readonly privateKey?: string | undefined;
+  readonly placement?: Placement | undefined;
+  readonly realm?: string | undefined;
+}
+
+/** Token credentials (or temporary ones). */
+export interface Credentials {
+  readonly token: string;
+  readonly secret: string;
+}
+
+export interface SignedFetchInit {
+  readonly method?: string;
+  readonly token?: Credentials | undefined;
+  /** Form parameters, sent as `application/x-www-form-urlencoded` and signed. */
+  readonly form?: readonly (readonly [string, string])[] | undefined;
+  /** Any other body, covered by `oauth_body_hash`. */
+  readonly body?: { readonly type: string; readonly data: string | Uint8Array } | undefined;
+  readonly headers?: Readonly<Record<string, string>> | undefined;
+  /** Extra protocol parameters (`oauth_callback`, `oauth_verifier`). */
+  readonly oauth?: Readonly<Record<string, string>> | undefined;
+}
+
+const encodeForm = (pairs: readonly (readonly [string, string])[]) =>
+  pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
+
+/**
+ * @example
+ * ```ts
+ * const client = new OAuthClient({ consumerKey, consumerSecret });
+ * const request = await client.initiate('http://localhost:3000/oauth/initiate', 'oob');
+ * console.log(client.authorizationUrl('http://localhost:3000/oauth/authorize', request));
+ * const access = await client.exchange('http://localhost:3000/oauth/token', request, pin);
+ * const me = await client.fetch('http://localhost:3000/api/v1/me', { token: access });
+ * ```
+ */
+export class OAuthClient {
+  constructor(readonly options: ClientOptions) {}
+
+  /** Signs a request without sending it. */
+  sign(url: string, init: SignedFetchInit = {}): SignedRequest {
+    return signRequest({
+      method: init.method ?? (init.form || init.body ? 'POST' : 'GET'),
+      url,
+      consumerKey: this.options.consumerKey,
+      consumerSecret: this.options.consumerSecret,
+      token: init.token?.token,
+      tokenSecret: init.token?.secret,
+      signatureMethod: this.options.signatureMethod ?? 'HMAC-SHA1',
+      privateKey: this.options.privateKey,
+      realm: this.options.realm,
+      ...(init.form ? { form: init.form } : {}),
+      ...(init.body ? { body: init.body.data } : {}),
+      ...(init.oauth ? { extra: init.oauth } : {}),
+    });
+  }
+
+  /** Signs and sends a request; returns the response as it is (see `readProblem`). */
+  async fetch(url: string, init: SignedFetchInit = {}): Promise<Response> {
+    return (await this.send(url, init)).response;
+  }
+
+  /** Signs and sends a request; returns the response and what was signed, for debugging. */
+  async send(
+    url: string,
+    init: SignedFetchInit = {},
+  ): Promise<{ response: Response; signed: SignedRequest }> {
+    const method = init.method ?? (init.form || init.body ? 'POST' : 'GET');
+    const signed = this.sign(url, { ...init, method });
+    const placement = this.options.placement ?? 'header';
+    const headers: Record<string, string> = { ...init.headers };
+    let target = url;
+    let form = init.form ? [...init.form] : undefined;
+    // A form body can carry them only on a method with a body, and only when the body is a form.
+    const inBody = placement === 'body' && method !== 'GET' && method !== 'HEAD' && !init.body;
+    if (placement === 'header') headers.authorization = signed.authorization;
+    else if (inBody) form = [...(form ?? []), ...signed.oauthParameters];
+    else target += (url.includes('?') ? '&' : '?') + encodeForm(signed.oauthParameters);
+    let body: string | Uint8Array | undefined;
+    if (form) {
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      body = encodeForm(form);
+    } else if (init.body) {
+      headers['content-type'] = init.body.type;
+      body = init.body.data;
+    }
+    const response = await fetch(target, { method, headers, ...(body === undefined ? {} : { body }) });
+    return { response, signed };
+  }
+
+  async #credentials(response: Response): Promise<Record<string, string>> {
+    const problem = await readProblem(response);
+    if (problem) throw problem;
+    if (!response.ok) throw new Error(`${response.status} ${response.statusText}: ${await response.text()}`);
+    return Object.fromEntries(parseFormEncoded(await response.text(), 'body').map((p) => [p.name, p.value]));
+  }
+
+  /** Obtains temporary credentials (RFC 5849 §2.1); `scopes` are sent as `scope=a,b`. */
+  async initiate(
+    url: string,
+    callback = 'oob',
+    scopes?: readonly string[],
+  ): Promise<Credentials & { callbackConfirmed: boolean }> {
+    const form = scopes && scopes.length > 0 ? [['scope', scopes.join(',')] as const] : undefined;
+    const pairs = await this.#credentials(
+      await this.fetch(url, { method: 'POST', oauth: { oauth_callback: callback }, form }),
+    );
+    return {
+      token: pairs.oauth_token ?? '',
+      secret: pairs.oauth_token_secret ?? '',
+      callbackConfirmed: pairs.oauth_callback_confirmed === 'true',
+    };
+  }
+
+  /** Where to send the user to approve (RFC 5849 §2.2). */
+  authorizationUrl(url: string, requestToken: Credentials): string {
+    return `${url}${url.includes('?') ? '&' : '?'}oauth_token=${encodeURIComponent(requestToken.token)}`;
+  }
+
+  /** Exchanges an approved request token for token credentials (RFC 5849 §2.3). */
+  async exchange(url: string, requestToken: Credentials, verifier: string): Promise<Credentials> {
+    const pairs = await this.#credentials(
+      await this.fetch(url, { method: 'POST', token: requestToken, oauth: { oauth_verifier: verifier } }),
+    );
+    return { token: pairs.oauth_token ?? '', secret: pairs.oauth_token_secret ?? '' };
+  }
+}

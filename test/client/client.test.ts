@@ -1,0 +1,117 @@
+/**
+ * The client library against the reference server: every placement of the protocol parameters,
+ * the three-legged helper, and problems read from the header, a form body or a JSON body.
+ */
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OAuthClient } from '../../src/client/oauth-client.js';
+import { ProblemResponseError, readProblem } from '../../src/client/problem-response.js';
+import { compareBaseStrings, firstDifference } from '../../src/cli/base-string-diff.js';
+import { createProvider } from '../../src/provider/provider.js';
+import { buildServer } from '../../src/server/app.js';
+import { MemoryStore } from '../../src/stores/memory-store.js';
+
+describe('OAuthClient against the reference server', () => {
+  let app: FastifyInstance;
+  let base: string;
+  let store: MemoryStore;
+  let client: OAuthClient;
+
+  beforeAll(async () => {
+    store = new MemoryStore();
+    app = await buildServer({ store });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    await store.putUser({ name: 'bob', status: 'active', createdAt: 0 });
+    const consumer = await createProvider({ store }).registerConsumer({
+      name: 'Client test',
+      owner: 'bob',
+      callback: 'oob',
+      scopes: ['read_public', 'write_private', 'read_private'],
+      twoLegged: true,
+    });
+    client = new OAuthClient({ consumerKey: consumer.key, consumerSecret: consumer.secret });
+  });
+  afterAll(() => app.close());
+
+  it('runs the three-legged dance and calls the API with the parameters in each place', async () => {
+    const request = await client.initiate(`${base}/oauth/initiate`, 'oob', ['read_public', 'write_private']);
+    expect(request.callbackConfirmed).toBe(true);
+    expect(client.authorizationUrl(`${base}/oauth/authorize`, request)).toBe(
+      `${base}/oauth/authorize?oauth_token=${request.token}`,
+    );
+    const { verifier = '' } = await createProvider({ store }).decide(request.token, {
+      user: 'bob',
+      approve: true,
+    });
+    const access = await client.exchange(`${base}/oauth/token`, request, verifier);
+
+    for (const placement of ['header', 'query', 'body'] as const) {
+      const placed = new OAuthClient({ ...client.options, placement });
+      const me = await placed.fetch(`${base}/api/v1/me?x=a%20b`, { token: access });
+      expect(me.status).toBe(200);
+      const note = await placed.fetch(`${base}/api/v1/notes`, {
+        token: access,
+        form: [['text', `${placement}: 100% ~`]],
+      });
+      expect(note.status).toBe(201);
+      const json = await placed.fetch(`${base}/api/v1/notes`, {
+        token: access,
+        body: { type: 'application/json', data: JSON.stringify({ text: `${placement} json` }) },
+      });
+      expect(json.status).toBe(201);
+    }
+  });
+
+  it('throws a typed problem from the dance', async () => {
+    const wrong = new OAuthClient({ ...client.options, consumerSecret: 'wrong' });
+    const error = await wrong.initiate(`${base}/oauth/initiate`).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProblemResponseError);
+    expect(error).toMatchObject({ problem: 'signature_invalid', status: 401, code: 7 });
+    expect((error as ProblemResponseError).baseString).toMatch(/^POST&http%3A%2F%2F127\.0\.0\.1/);
+  });
+
+  it('reads problems from the header, a form body and a JSON body', async () => {
+    const header = new Response('', {
+      status: 400,
+      headers: {
+        'www-authenticate':
+          'OAuth realm="x", oauth_problem="parameter_absent", oauth_parameters_absent="oauth_nonce%26oauth_timestamp"',
+      },
+    });
+    expect((await readProblem(header))?.parametersAbsent).toEqual(['oauth_nonce', 'oauth_timestamp']);
+    const form = new Response('oauth_problem=nonce_used&oauth_problem_advice=Fresh%20nonce', {
+      status: 401,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(await readProblem(form)).toMatchObject({ problem: 'nonce_used', code: 5, advice: 'Fresh nonce' });
+    const json = new Response(
+      JSON.stringify({
+        oauth_problem: 'parameter_rejected',
+        oauth_parameters_rejected: [{ name: 'a', value: 'b' }],
+      }),
+      {
+        status: 400,
+        headers: { 'content-type': 'application/json' },
+      },
+    );
+    expect((await readProblem(json))?.problem).toBe('parameter_rejected');
+    expect(
+      await readProblem(new Response('{"ok":true}', { headers: { 'content-type': 'application/json' } })),
+    ).toBeUndefined();
+    expect(await readProblem(new Response('<html>', { status: 500 }))).toBeUndefined();
+  });
+});
+
+describe('base string comparison', () => {
+  it('marks the first difference', () => {
+    expect(firstDifference('abc', 'abc')).toBe(-1);
+    expect(firstDifference('abc', 'abd')).toBe(2);
+    expect(firstDifference('ab', 'abc')).toBe(2);
+    const lines = compareBaseStrings('GET&a%2520b', 'GET&a%252Bb');
+    expect(lines[0]).toBe('server: GET&a%2520b');
+    expect(lines[1]).toBe('client: GET&a%252Bb');
+    expect(lines[2]?.indexOf('^')).toBe('client: GET&a%252'.length);
+  });
+});
