@@ -50,7 +50,8 @@ async function main(argv: string[]): Promise<number> {
   }
   try {
     await command.run(args, (line) => console.log(line));
-    return 0;
+    // A command may set its own exit code (request does, for an HTTP error).
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (
       error instanceof CliError ||
