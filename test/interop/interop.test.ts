@@ -1,0 +1,255 @@
+/**
+ * Interoperability, both ways. Our server verifies requests signed by four independent
+ * implementations in two languages — Debian's python3-oauthlib and python3-requests-oauthlib, npm's
+ * `oauth-1.0a` and `oauth` — for a GET with awkward query values, a form POST and a two-legged
+ * request; and our client works against a provider built on python3-oauthlib's endpoints.
+ */
+import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { createHmac } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { OAuth as NodeOAuth } from 'oauth';
+import OAuth1a from 'oauth-1.0a';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OAuthClient } from '../../src/client/oauth-client.js';
+import { readProblem } from '../../src/client/problem-response.js';
+import { compareBaseStrings } from '../../src/cli/base-string-diff.js';
+import { createProvider } from '../../src/provider/provider.js';
+import { buildServer } from '../../src/server/app.js';
+import { MemoryStore } from '../../src/stores/memory-store.js';
+
+const python = '/usr/bin/python3';
+const hasPythonOAuth =
+  existsSync(python) &&
+  spawnSync(python, ['-c', 'import oauthlib, requests_oauthlib, requests'], { stdio: 'ignore' }).status === 0;
+if (!hasPythonOAuth) {
+  if (process.env.CI === 'true') throw new Error('CI needs python3-oauthlib and python3-requests-oauthlib');
+  console.warn(
+    'NOTICE: python3-oauthlib / python3-requests-oauthlib not found; the Python interop tests are skipped.',
+  );
+}
+const script = (name: string) => new URL(name, import.meta.url).pathname;
+
+/** The awkward query, encoded as RFC 3986 says (spaces as %20). */
+const AWKWARD =
+  'q=hello%20world&plus=a%2Bb&tilde=~user&pct=100%25&utf=caf%C3%A9%20%E6%97%A5&tag=a&tag=b&empty=';
+const NOTE = 'node: 100% ~ + & = é';
+/** The same without the repeated key, which the `oauth` library signs as tag[0], tag[1] (docs/interop.md). */
+const AWKWARD_SINGLE = AWKWARD.replace('&tag=a&tag=b', '&tag=a');
+
+describe('independent clients against our server', () => {
+  let app: FastifyInstance;
+  let base: string;
+  let consumer: { key: string; secret: string };
+  let access: { token: string; secret: string };
+
+  beforeAll(async () => {
+    const store = new MemoryStore();
+    app = await buildServer({ store });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    await store.putUser({ name: 'bob', status: 'active', createdAt: 0 });
+    const provider = createProvider({ store });
+    const registered = await provider.registerConsumer({
+      name: 'Interop',
+      owner: 'bob',
+      callback: 'oob',
+      scopes: ['read_public', 'read_private', 'write_private'],
+      twoLegged: true,
+    });
+    consumer = { key: registered.key, secret: registered.secret };
+    const client = new OAuthClient({ consumerKey: consumer.key, consumerSecret: consumer.secret });
+    const request = await client.initiate(`${base}/oauth/initiate`);
+    const { verifier = '' } = await provider.decide(request.token, { user: 'bob', approve: true });
+    access = await client.exchange(`${base}/oauth/token`, request, verifier);
+  });
+  afterAll(() => app.close());
+
+  it.skipIf(!hasPythonOAuth)('python3-oauthlib and python3-requests-oauthlib', async () => {
+    // Asynchronously: the server answering these requests runs in this very process.
+    const args = [
+      script('python_clients.py'),
+      base,
+      consumer.key,
+      consumer.secret,
+      access.token,
+      access.secret,
+    ];
+    const run = await promisify(execFile)(python, args, { encoding: 'utf8', timeout: 30_000 });
+    expect(run.stderr).toBe('');
+    const results = JSON.parse(run.stdout) as Record<
+      string,
+      Record<string, { status: number; body: Record<string, unknown> }>
+    > & { note: string };
+    for (const library of ['requests-oauthlib', 'oauthlib']) {
+      const r = results[library] ?? {};
+      expect(r.awkward_get, library).toMatchObject({ status: 200, body: { user: 'bob' } });
+      expect(r.form_post, library).toMatchObject({ status: 201, body: { text: results.note } });
+      expect(r.two_legged, library).toMatchObject({ status: 200, body: { user: null, two_legged: true } });
+    }
+  });
+
+  function oauth1a() {
+    return new OAuth1a({
+      consumer: { key: consumer.key, secret: consumer.secret },
+      signature_method: 'HMAC-SHA1',
+      hash_function: (text, key) => createHmac('sha1', key).update(text).digest('base64'),
+    });
+  }
+
+  it('npm oauth-1.0a', async () => {
+    const client = oauth1a();
+    const token = { key: access.token, secret: access.secret };
+    const get = `${base}/api/v1/me?${AWKWARD}`;
+    const awkward = await fetch(get, {
+      headers: { ...client.toHeader(client.authorize({ url: get, method: 'GET' }, token)) },
+    });
+    expect(awkward.status).toBe(200);
+    const data = { text: NOTE };
+    const posted = await fetch(`${base}/api/v1/notes`, {
+      method: 'POST',
+      headers: {
+        ...client.toHeader(client.authorize({ url: `${base}/api/v1/notes`, method: 'POST', data }, token)),
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: `text=${client.percentEncode(NOTE)}`,
+    });
+    expect(posted.status).toBe(201);
+    expect(await posted.json()).toMatchObject({ text: NOTE });
+    const two = `${base}/api/v1/me?lti=1`;
+    const twoLegged = await fetch(two, {
+      headers: { ...client.toHeader(client.authorize({ url: two, method: 'GET' })) },
+    });
+    expect(await twoLegged.json()).toMatchObject({ user: null, two_legged: true });
+  });
+
+  it('npm oauth', async () => {
+    const client = new NodeOAuth(
+      `${base}/oauth/initiate`,
+      `${base}/oauth/token`,
+      consumer.key,
+      consumer.secret,
+      '1.0',
+      null,
+      'HMAC-SHA1',
+    );
+    const call = <T>(run: (done: (error: unknown, data?: unknown) => void) => void) =>
+      new Promise<T>((resolve, reject) =>
+        run((error, data) =>
+          error ? reject(new Error(JSON.stringify(error))) : resolve(JSON.parse(String(data)) as T),
+        ),
+      );
+    expect(
+      await call((done) =>
+        client.get(`${base}/api/v1/me?${AWKWARD_SINGLE}`, access.token, access.secret, done),
+      ),
+    ).toMatchObject({ user: 'bob' });
+    expect(
+      await call((done) =>
+        client.post(
+          `${base}/api/v1/notes`,
+          access.token,
+          access.secret,
+          { text: NOTE },
+          'application/x-www-form-urlencoded',
+          done,
+        ),
+      ),
+    ).toMatchObject({ text: NOTE });
+    expect(await call((done) => client.get(`${base}/api/v1/me?lti=1`, '', '', done))).toMatchObject({
+      user: null,
+      two_legged: true,
+    });
+  });
+
+  it('shows an `oauth` user why repeated query keys fail (docs/interop.md)', async () => {
+    const client = new NodeOAuth(
+      `${base}/oauth/initiate`,
+      `${base}/oauth/token`,
+      consumer.key,
+      consumer.secret,
+      '1.0',
+      null,
+      'HMAC-SHA1',
+    );
+    const error = await new Promise<{ statusCode: number; data: string }>((resolve) =>
+      client.get(`${base}/api/v1/me?tag=a&tag=b`, access.token, access.secret, (e) =>
+        resolve(e as { statusCode: number; data: string }),
+      ),
+    );
+    expect(error.statusCode).toBe(401);
+    const problem = await readProblem(
+      new Response(error.data, {
+        status: 401,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      }),
+    );
+    expect(problem?.problem).toBe('signature_invalid');
+    // The server signs the repeated key as RFC 5849 §3.4.1.3.2 says; the library renamed it tag[0], tag[1].
+    expect(problem?.baseString).toContain('tag%3Da%26tag%3Db');
+  });
+
+  it('shows oauth-1.0a user why a literal "+" in the query fails (docs/interop.md)', async () => {
+    const client = oauth1a();
+    const url = `${base}/api/v1/me?q=a+b`;
+    const data = client.authorize({ url, method: 'GET' }, { key: access.token, secret: access.secret });
+    const response = await fetch(url, { headers: { ...client.toHeader(data) } });
+    const problem = await readProblem(response);
+    expect(problem?.problem).toBe('signature_invalid');
+    // The server read "+" as a space (RFC 5849 §3.4.1.3.1); the library signed it as a plus.
+    expect(problem?.baseString).toContain('q%3Da%2520b');
+    const { oauth_signature: _signature, ...unsigned } = data;
+    const clientBase = client.getBaseString({ url, method: 'GET' }, unsigned);
+    expect(clientBase).toContain('q%3Da%252Bb');
+    const marked = compareBaseStrings(problem?.baseString ?? '', clientBase);
+    expect(marked[2]).toContain('^ first difference');
+  });
+});
+
+describe.skipIf(!hasPythonOAuth)('our client against a python3-oauthlib provider', () => {
+  let provider: ChildProcess;
+  let base: string;
+  const key = 'k'.repeat(24);
+  const secret = 's'.repeat(24);
+
+  beforeAll(async () => {
+    provider = spawn(python, [script('oauthlib_provider.py'), key, secret]);
+    base = await new Promise<string>((resolve, reject) => {
+      provider.stdout?.on('data', (chunk: Buffer) => {
+        const match = /listening (\d+)/.exec(chunk.toString());
+        if (match) resolve(`http://127.0.0.1:${match[1]}`);
+      });
+      provider.once('exit', (code) => reject(new Error(`provider exited with ${code}`)));
+    });
+  });
+  afterAll(() => {
+    provider.kill();
+  });
+
+  it('runs the three-legged dance and signs resource requests in every placement', async () => {
+    const client = new OAuthClient({ consumerKey: key, consumerSecret: secret });
+    const request = await client.initiate(`${base}/request_token`);
+    expect(request.callbackConfirmed).toBe(true);
+    const verifier = await (await fetch(client.authorizationUrl(`${base}/authorize`, request))).text();
+    const access = await client.exchange(`${base}/access_token`, request, verifier);
+    for (const placement of ['header', 'query', 'body'] as const) {
+      const placed = new OAuthClient({ consumerKey: key, consumerSecret: secret, placement });
+      const got = await placed.fetch(`${base}/resource?${AWKWARD}`, { token: access });
+      expect(got.status, placement).toBe(200);
+      expect(((await got.json()) as { params: string[][] }).params).toEqual(
+        expect.arrayContaining([
+          ['q', 'hello world'],
+          ['plus', 'a+b'],
+          ['utf', 'café 日'],
+          ['tag', 'a'],
+          ['tag', 'b'],
+        ]),
+      );
+      const posted = await placed.fetch(`${base}/resource`, { token: access, form: [['text', NOTE]] });
+      expect(posted.status, placement).toBe(200);
+      expect(((await posted.json()) as { params: string[][] }).params).toContainEqual(['text', NOTE]);
+    }
+  });
+});
