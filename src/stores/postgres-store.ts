@@ -7,71 +7,12 @@
 import pg from 'pg';
 import { StoreUnavailableError } from '../provider/errors.js';
 import type { AccessToken, Consumer, RequestToken, User } from '../provider/model.js';
-import { type AppData, type Note, PROBLEMS_KEPT, type ProblemEvent } from './app-data.js';
+import { type AppData, PROBLEMS_KEPT, type ProblemEvent } from './app-data.js';
 import { POSTGRES_MIGRATIONS } from './postgres-schema.js';
+import { type Row, rowReaders } from './rows.js';
 import type { Decision, Store } from './store.js';
 
-type Row = Record<string, unknown>;
-
-const str = (v: unknown) => v as string;
-const optStr = (v: unknown) => (v === null ? undefined : (v as string));
-const num = (v: unknown) => Number(v);
-const optNum = (v: unknown) => (v === null ? undefined : Number(v));
-
-function toConsumer(r: Row): Consumer {
-  return {
-    key: str(r.key),
-    secret: str(r.secret),
-    name: str(r.name),
-    description: optStr(r.description),
-    owner: str(r.owner),
-    callback: str(r.callback),
-    scopes: r.scopes as string[],
-    signatureMethods: r.signature_methods as Consumer['signatureMethods'],
-    twoLegged: r.two_legged === true,
-    rsaPublicKey: optStr(r.rsa_public_key),
-    status: str(r.status) as Consumer['status'],
-    createdAt: num(r.created_at),
-  };
-}
-
-function toRequestToken(r: Row): RequestToken {
-  return {
-    token: str(r.token),
-    secret: str(r.secret),
-    consumerKey: str(r.consumer_key),
-    callback: str(r.callback),
-    scopes: r.scopes as string[],
-    state: str(r.state) as RequestToken['state'],
-    user: optStr(r.user),
-    grantedScopes: r.granted_scopes === null ? undefined : (r.granted_scopes as string[]),
-    verifier: optStr(r.verifier),
-    verifierFailures: num(r.verifier_failures),
-    createdAt: num(r.created_at),
-    expiresAt: num(r.expires_at),
-  };
-}
-
-function toAccessToken(r: Row): AccessToken {
-  return {
-    token: str(r.token),
-    secret: str(r.secret),
-    consumerKey: str(r.consumer_key),
-    user: str(r.user),
-    scopes: r.scopes as string[],
-    createdAt: num(r.created_at),
-    expiresAt: optNum(r.expires_at),
-    revokedAt: optNum(r.revoked_at),
-    lastUsedAt: optNum(r.last_used_at),
-  };
-}
-
-const toNote = (r: Row): Note => ({
-  id: num(r.id),
-  user: str(r.user),
-  text: str(r.text),
-  createdAt: num(r.created_at),
-});
+const read = rowReaders((v) => v as string[]);
 
 /** Errors that mean "the database cannot be reached right now", as opposed to a bug. */
 function isUnavailable(error: unknown): boolean {
@@ -156,7 +97,7 @@ export class PostgresStore implements Store, AppData {
       await client.query('SELECT pg_advisory_xact_lock(5849)');
       await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)');
       const applied = new Set(
-        (await client.query<Row>('SELECT version FROM schema_migrations')).rows.map((r) => num(r.version)),
+        (await client.query<Row>('SELECT version FROM schema_migrations')).rows.map((r) => Number(r.version)),
       );
       for (const [index, sql] of POSTGRES_MIGRATIONS.entries()) {
         if (applied.has(index + 1)) continue;
@@ -168,7 +109,7 @@ export class PostgresStore implements Store, AppData {
 
   async getConsumer(key: string) {
     const { rows } = await this.#query('SELECT * FROM consumers WHERE key = $1', [key]);
-    return rows[0] && toConsumer(rows[0]);
+    return rows[0] && read.consumer(rows[0]);
   }
 
   async putConsumer(c: Consumer) {
@@ -208,20 +149,12 @@ export class PostgresStore implements Store, AppData {
       'SELECT * FROM consumers WHERE owner = $1 ORDER BY created_at DESC, key',
       [owner],
     );
-    return rows.map(toConsumer);
+    return rows.map(read.consumer);
   }
 
   async getUser(name: string): Promise<User | undefined> {
     const { rows } = await this.#query('SELECT * FROM users WHERE name = $1', [name]);
-    const r = rows[0];
-    return (
-      r && {
-        name: str(r.name),
-        status: str(r.status) as User['status'],
-        passwordHash: optStr(r.password_hash),
-        createdAt: num(r.created_at),
-      }
-    );
+    return rows[0] && read.user(rows[0]);
   }
 
   async putUser(u: User) {
@@ -256,7 +189,7 @@ export class PostgresStore implements Store, AppData {
 
   async getRequestToken(token: string) {
     const { rows } = await this.#query('SELECT * FROM request_tokens WHERE token = $1', [token]);
-    return rows[0] && toRequestToken(rows[0]);
+    return rows[0] && read.requestToken(rows[0]);
   }
 
   async decideRequestToken(token: string, d: Decision) {
@@ -279,7 +212,7 @@ export class PostgresStore implements Store, AppData {
       'UPDATE request_tokens SET verifier_failures = verifier_failures + 1 WHERE token = $1 RETURNING verifier_failures',
       [token],
     );
-    return rows[0] ? num(rows[0].verifier_failures) : 0;
+    return rows[0] ? Number(rows[0].verifier_failures) : 0;
   }
 
   async exchangeRequestToken(requestToken: string, a: AccessToken) {
@@ -295,7 +228,7 @@ export class PostgresStore implements Store, AppData {
 
   async getAccessToken(token: string) {
     const { rows } = await this.#query('SELECT * FROM access_tokens WHERE token = $1', [token]);
-    return rows[0] && toAccessToken(rows[0]);
+    return rows[0] && read.accessToken(rows[0]);
   }
 
   async revokeAccessToken(token: string, at: number) {
@@ -315,7 +248,7 @@ export class PostgresStore implements Store, AppData {
       'SELECT * FROM access_tokens WHERE "user" = $1 ORDER BY created_at DESC, token',
       [user],
     );
-    return rows.map(toAccessToken);
+    return rows.map(read.accessToken);
   }
 
   async recordNonce(key: string, now: number, expiresAt: number) {
@@ -337,7 +270,7 @@ export class PostgresStore implements Store, AppData {
       value,
     ]);
     const { rows } = await this.#query('SELECT value FROM settings WHERE name = $1', [name]);
-    return str(rows[0]?.value);
+    return rows[0]?.value as string;
   }
 
   async addNote(user: string, text: string, at: number) {
@@ -345,12 +278,12 @@ export class PostgresStore implements Store, AppData {
       'INSERT INTO notes ("user", text, created_at) VALUES ($1, $2, $3) RETURNING *',
       [user, text, at],
     );
-    return toNote(rows[0] as Row);
+    return read.note(rows[0] as Row);
   }
 
   async listNotes(user: string) {
     const { rows } = await this.#query('SELECT * FROM notes WHERE "user" = $1 ORDER BY id DESC', [user]);
-    return rows.map(toNote);
+    return rows.map(read.note);
   }
 
   async deleteNote(user: string, id: number) {
@@ -377,14 +310,7 @@ export class PostgresStore implements Store, AppData {
       'SELECT * FROM problem_events WHERE consumer_key = $1 ORDER BY id DESC LIMIT $2',
       [consumerKey, PROBLEMS_KEPT],
     );
-    return rows.map((r) => ({
-      at: num(r.at),
-      consumerKey: str(r.consumer_key),
-      endpoint: str(r.endpoint),
-      problem: str(r.problem),
-      advice: str(r.advice),
-      baseString: optStr(r.base_string),
-    }));
+    return rows.map(read.problemEvent);
   }
 
   async close() {

@@ -6,77 +6,12 @@
  */
 import Database from 'better-sqlite3';
 import type { AccessToken, Consumer, RequestToken, User } from '../provider/model.js';
+import { type Row, rowReaders } from './rows.js';
 import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
-import { type AppData, type Note, PROBLEMS_KEPT, type ProblemEvent } from './app-data.js';
+import { type AppData, PROBLEMS_KEPT, type ProblemEvent } from './app-data.js';
 import type { Decision, Store } from './store.js';
 
-type Row = Record<string, unknown>;
-
-const str = (v: unknown) => v as string;
-const optStr = (v: unknown) => (v === null ? undefined : (v as string));
-const optNum = (v: unknown) => (v === null ? undefined : Number(v));
-const list = (v: unknown) => JSON.parse(v as string) as string[];
-
-function toConsumer(r: Row): Consumer {
-  return {
-    key: str(r.key),
-    secret: str(r.secret),
-    name: str(r.name),
-    description: optStr(r.description),
-    owner: str(r.owner),
-    callback: str(r.callback),
-    scopes: list(r.scopes),
-    signatureMethods: list(r.signature_methods) as Consumer['signatureMethods'],
-    twoLegged: r.two_legged === 1,
-    rsaPublicKey: optStr(r.rsa_public_key),
-    status: str(r.status) as Consumer['status'],
-    createdAt: Number(r.created_at),
-  };
-}
-
-function toUser(r: Row): User {
-  return {
-    name: str(r.name),
-    status: str(r.status) as User['status'],
-    passwordHash: optStr(r.password_hash),
-    createdAt: Number(r.created_at),
-  };
-}
-
-function toRequestToken(r: Row): RequestToken {
-  return {
-    token: str(r.token),
-    secret: str(r.secret),
-    consumerKey: str(r.consumer_key),
-    callback: str(r.callback),
-    scopes: list(r.scopes),
-    state: str(r.state) as RequestToken['state'],
-    user: optStr(r.user),
-    grantedScopes: r.granted_scopes === null ? undefined : list(r.granted_scopes),
-    verifier: optStr(r.verifier),
-    verifierFailures: Number(r.verifier_failures),
-    createdAt: Number(r.created_at),
-    expiresAt: Number(r.expires_at),
-  };
-}
-
-function toAccessToken(r: Row): AccessToken {
-  return {
-    token: str(r.token),
-    secret: str(r.secret),
-    consumerKey: str(r.consumer_key),
-    user: str(r.user),
-    scopes: list(r.scopes),
-    createdAt: Number(r.created_at),
-    expiresAt: optNum(r.expires_at),
-    revokedAt: optNum(r.revoked_at),
-    lastUsedAt: optNum(r.last_used_at),
-  };
-}
-
-function toNote(r: Row): Note {
-  return { id: Number(r.id), user: str(r.user), text: str(r.text), createdAt: Number(r.created_at) };
-}
+const read = rowReaders((v) => JSON.parse(v as string) as string[]);
 
 /** Expired nonces are deleted after this many inserts. */
 const NONCE_SWEEP_EVERY = 1000;
@@ -105,7 +40,7 @@ export class SqliteStore implements Store, AppData {
 
   getConsumer(key: string) {
     const row = this.#sql.getConsumer.get(key) as Row | undefined;
-    return Promise.resolve(row && toConsumer(row));
+    return Promise.resolve(row && read.consumer(row));
   }
 
   putConsumer(c: Consumer) {
@@ -132,12 +67,12 @@ export class SqliteStore implements Store, AppData {
   }
 
   listConsumers(owner: string) {
-    return Promise.resolve((this.#sql.listConsumers.all(owner) as Row[]).map(toConsumer));
+    return Promise.resolve((this.#sql.listConsumers.all(owner) as Row[]).map(read.consumer));
   }
 
   getUser(name: string) {
     const row = this.#sql.getUser.get(name) as Row | undefined;
-    return Promise.resolve(row && toUser(row));
+    return Promise.resolve(row && read.user(row));
   }
 
   putUser(u: User) {
@@ -170,7 +105,7 @@ export class SqliteStore implements Store, AppData {
 
   getRequestToken(token: string) {
     const row = this.#sql.getRequestToken.get(token) as Row | undefined;
-    return Promise.resolve(row && toRequestToken(row));
+    return Promise.resolve(row && read.requestToken(row));
   }
 
   decideRequestToken(token: string, d: Decision) {
@@ -195,7 +130,7 @@ export class SqliteStore implements Store, AppData {
 
   getAccessToken(token: string) {
     const row = this.#sql.getAccessToken.get(token) as Row | undefined;
-    return Promise.resolve(row && toAccessToken(row));
+    return Promise.resolve(row && read.accessToken(row));
   }
 
   revokeAccessToken(token: string, at: number) {
@@ -209,7 +144,7 @@ export class SqliteStore implements Store, AppData {
   }
 
   listAccessTokens(user: string) {
-    return Promise.resolve((this.#sql.listAccessTokens.all(user) as Row[]).map(toAccessToken));
+    return Promise.resolve((this.#sql.listAccessTokens.all(user) as Row[]).map(read.accessToken));
   }
 
   recordNonce(key: string, now: number, expiresAt: number) {
@@ -222,16 +157,16 @@ export class SqliteStore implements Store, AppData {
 
   ensureSetting(name: string, value: string) {
     this.#sql.insertSetting.run(name, value);
-    return Promise.resolve(str((this.#sql.getSetting.get(name) as Row).value));
+    return Promise.resolve((this.#sql.getSetting.get(name) as Row).value as string);
   }
 
   addNote(user: string, text: string, at: number) {
     const row = this.#sql.insertNote.get(user, text, at) as Row;
-    return Promise.resolve(toNote(row));
+    return Promise.resolve(read.note(row));
   }
 
   listNotes(user: string) {
-    return Promise.resolve((this.#sql.listNotes.all(user) as Row[]).map(toNote));
+    return Promise.resolve((this.#sql.listNotes.all(user) as Row[]).map(read.note));
   }
 
   deleteNote(user: string, id: number) {
@@ -245,14 +180,7 @@ export class SqliteStore implements Store, AppData {
 
   listProblems(consumerKey: string) {
     return Promise.resolve(
-      (this.#sql.listProblems.all(consumerKey, PROBLEMS_KEPT) as Row[]).map((r) => ({
-        at: Number(r.at),
-        consumerKey: str(r.consumer_key),
-        endpoint: str(r.endpoint),
-        problem: str(r.problem),
-        advice: str(r.advice),
-        baseString: optStr(r.base_string),
-      })),
+      (this.#sql.listProblems.all(consumerKey, PROBLEMS_KEPT) as Row[]).map(read.problemEvent),
     );
   }
 

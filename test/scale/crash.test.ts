@@ -12,7 +12,7 @@ import { createProvider } from '../../src/provider/provider.js';
 import { PostgresStore } from '../../src/stores/postgres-store.js';
 import { SqliteStore } from '../../src/stores/sqlite-store.js';
 import type { Store } from '../../src/stores/store.js';
-import { runCli, type ServerProcess, startServer } from '../support/processes.js';
+import { registerViaCli, type ServerProcess, startServer } from '../support/processes.js';
 import { createDatabase, hasPostgres } from '../support/services.js';
 
 const PUBLIC = 'http://countersign.test';
@@ -62,23 +62,7 @@ describe.each(MODES)('kill -9 in $name mode', (mode) => {
     'keeps every token a client received',
     async () => {
       const { flags, open, cleanup } = await mode.setup();
-      runCli(['user', 'add', 'bob', '--password-stdin', ...flags], 'correct horse battery\n');
-      const consumer = JSON.parse(
-        runCli([
-          'consumer',
-          'add',
-          '--name',
-          'C',
-          '--owner',
-          'bob',
-          '--callback',
-          'oob',
-          '--scopes',
-          'read_public',
-          '--json',
-          ...flags,
-        ]),
-      ) as { key: string; secret: string };
+      const consumer = registerViaCli(flags);
       const store = await open();
       const provider = createProvider({ store });
       let server: ServerProcess = await startServer([...flags, '--public-url', PUBLIC]);

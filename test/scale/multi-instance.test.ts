@@ -9,7 +9,7 @@ import { signRequest } from '../../src/client/sign-request.js';
 import { parseFormEncoded } from '../../src/core/parameters.js';
 import { createProvider } from '../../src/provider/provider.js';
 import { PostgresStore } from '../../src/stores/postgres-store.js';
-import { runCli, type ServerProcess, startServer } from '../support/processes.js';
+import { registerViaCli, type ServerProcess, startServer } from '../support/processes.js';
 import { createDatabase, hasPostgres, hasRedis, REDIS_URL } from '../support/services.js';
 
 const PUBLIC = 'https://api.countersign.test';
@@ -26,24 +26,7 @@ describe.skipIf(!hasPostgres || !hasRedis)('three instances on PostgreSQL + Redi
   beforeAll(async () => {
     database = await createDatabase();
     const flags = ['--database-url', database.url];
-    runCli(['user', 'add', 'bob', '--password-stdin', ...flags], 'correct horse battery\n');
-    consumer = JSON.parse(
-      runCli([
-        'consumer',
-        'add',
-        '--name',
-        'Scale',
-        '--owner',
-        'bob',
-        '--callback',
-        'oob',
-        '--scopes',
-        'read_public',
-        '--two-legged',
-        '--json',
-        ...flags,
-      ]),
-    ) as { key: string; secret: string };
+    consumer = registerViaCli(flags, { twoLegged: true });
     // Behind a load balancer every instance is told the one public URL clients sign against.
     servers = await Promise.all(
       [0, 1, 2].map(() => startServer([...flags, '--redis-url', REDIS_URL, '--public-url', PUBLIC])),

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signRequest } from '../../src/client/sign-request.js';
 import {
   type CuttableProxy,
-  runCli,
+  registerViaCli,
   type ServerProcess,
   startProxy,
   startServer,
@@ -25,28 +25,7 @@ describe.skipIf(!hasPostgres || !hasRedis)('outages of PostgreSQL and Redis', ()
 
   beforeAll(async () => {
     database = await createDatabase();
-    runCli(
-      ['user', 'add', 'bob', '--password-stdin', '--database-url', database.url],
-      'correct horse battery\n',
-    );
-    consumer = JSON.parse(
-      runCli([
-        'consumer',
-        'add',
-        '--name',
-        'O',
-        '--owner',
-        'bob',
-        '--callback',
-        'oob',
-        '--scopes',
-        'read_public',
-        '--two-legged',
-        '--json',
-        '--database-url',
-        database.url,
-      ]),
-    ) as { key: string; secret: string };
+    consumer = registerViaCli(['--database-url', database.url], { twoLegged: true });
     const pg = new URL(PG_ADMIN_URL);
     const redis = new URL(REDIS_URL);
     pgProxy = await startProxy(pg.hostname, Number(pg.port || 5432));

@@ -51,6 +51,31 @@ export function runCli(args: string[], input = ''): string {
   return result.stdout.trim();
 }
 
+/**
+ * Adds the user bob and a consumer of his (callback `oob`, scope `read_public`) through the CLI, on
+ * the store `flags` name; returns the consumer's credentials.
+ */
+export function registerViaCli(
+  flags: string[],
+  options: { twoLegged?: boolean } = {},
+): { key: string; secret: string } {
+  runCli(['user', 'add', 'bob', '--password-stdin', ...flags], 'correct horse battery\n');
+  const args = [
+    'consumer',
+    'add',
+    '--name',
+    'Test client',
+    '--owner',
+    'bob',
+    '--callback',
+    'oob',
+    '--scopes',
+    'read_public',
+  ];
+  if (options.twoLegged) args.push('--two-legged');
+  return JSON.parse(runCli([...args, '--json', ...flags])) as { key: string; secret: string };
+}
+
 /** A TCP proxy to `target` that can be cut and restored, to take a database away from a server. */
 export interface CuttableProxy {
   readonly port: number;
