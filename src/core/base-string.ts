@@ -4,7 +4,7 @@
  */
 import { rejectParameter } from '../problems/oauth-problem.js';
 import type { Parameter } from './parameters.js';
-import { percentEncode } from './percent-encoding.js';
+import { encodeNormalized, percentEncode } from './percent-encoding.js';
 
 /** The parts of a request URI the base string URI is built from. */
 export interface RequestUri {
@@ -99,5 +99,5 @@ export function signatureBaseString(
   baseUri: string,
   parameters: readonly Pick<Parameter, 'name' | 'value'>[],
 ): string {
-  return `${percentEncode(method.toUpperCase())}&${percentEncode(baseUri)}&${percentEncode(normalizeParameters(parameters))}`;
+  return `${percentEncode(method.toUpperCase())}&${percentEncode(baseUri)}&${encodeNormalized(normalizeParameters(parameters))}`;
 }

@@ -25,6 +25,9 @@ const NONCE_SWEEP_EVERY = 1000;
  */
 export class SqliteStore implements Store, AppData {
   readonly #db: Database.Database;
+  /** A second connection for nonces, without an fsync per insert (see the constructor). */
+  readonly #nonceDb: Database.Database;
+  readonly #nonceSql: { record: Database.Statement; sweep: Database.Statement };
   readonly #sql: ReturnType<typeof prepare>;
   #noncesSinceSweep = 0;
 
@@ -36,6 +39,20 @@ export class SqliteStore implements Store, AppData {
     this.#db.pragma('foreign_keys = ON');
     migrate(this.#db);
     this.#sql = prepare(this.#db);
+    // Nonces are written on every verified request. In WAL mode, synchronous = NORMAL still survives
+    // a crash of the process (the write is in the OS before the response is sent); only a power
+    // loss could forget the last nonces, and it would also end every client's window. Tokens and
+    // grants keep synchronous = FULL on the main connection.
+    this.#nonceDb = new Database(file);
+    this.#nonceDb.pragma('synchronous = NORMAL');
+    this.#nonceDb.pragma('busy_timeout = 5000');
+    this.#nonceSql = {
+      record: this.#nonceDb.prepare(
+        `INSERT INTO nonces (key, expires_at) VALUES (?, ?)
+         ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE nonces.expires_at <= ?`,
+      ),
+      sweep: this.#nonceDb.prepare('DELETE FROM nonces WHERE expires_at <= ?'),
+    };
   }
 
   getConsumer(key: string) {
@@ -150,9 +167,9 @@ export class SqliteStore implements Store, AppData {
   recordNonce(key: string, now: number, expiresAt: number) {
     if (++this.#noncesSinceSweep >= NONCE_SWEEP_EVERY) {
       this.#noncesSinceSweep = 0;
-      this.#sql.sweepNonces.run(now);
+      this.#nonceSql.sweep.run(now);
     }
-    return Promise.resolve(this.#sql.recordNonce.run(key, expiresAt, now).changes === 1);
+    return Promise.resolve(this.#nonceSql.record.run(key, expiresAt, now).changes === 1);
   }
 
   ensureSetting(name: string, value: string) {
@@ -185,6 +202,7 @@ export class SqliteStore implements Store, AppData {
   }
 
   close() {
+    this.#nonceDb.close();
     this.#db.close();
     return Promise.resolve();
   }
@@ -288,10 +306,5 @@ function prepare(db: Database.Database) {
     listAccessTokens: db.prepare(
       'SELECT * FROM access_tokens WHERE user = ? ORDER BY created_at DESC, token',
     ),
-    recordNonce: db.prepare(
-      `INSERT INTO nonces (key, expires_at) VALUES (?, ?)
-       ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE nonces.expires_at <= ?`,
-    ),
-    sweepNonces: db.prepare('DELETE FROM nonces WHERE expires_at <= ?'),
   };
 }

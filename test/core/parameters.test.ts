@@ -195,3 +195,18 @@ describe('properties', () => {
     );
   });
 });
+
+describe('encodeNormalized', () => {
+  it('equals percentEncode on any normalized parameter string', async () => {
+    const { encodeNormalized } = await import('../../src/core/percent-encoding.js');
+    const { normalizeParameters } = await import('../../src/core/base-string.js');
+    const pair = fc.record({ name: fc.string({ unit: 'grapheme' }), value: fc.string({ unit: 'grapheme' }) });
+    fc.assert(
+      fc.property(fc.array(pair, { maxLength: 8 }), (pairs) => {
+        const normalized = normalizeParameters(pairs);
+        expect(encodeNormalized(normalized)).toBe(percentEncode(normalized));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});

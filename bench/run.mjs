@@ -1,0 +1,342 @@
+// `npm run bench`: every figure of the benchmark, measured in one run on this machine, printed as a
+// table and as one JSON line. Peers that are not installed are skipped with a note; run with
+// --install-peers to install them (Debian's php-cli, php-oauth and python3-oauthlib; needs root).
+// Targets are ratios within the run, so the machine's speed cancels out.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { signRequest } from '../dist/client/sign-request.js';
+import { signingKey } from '../dist/core/signature-methods.js';
+import { createProvider, MemoryStore } from '../dist/index.js';
+import { SqliteStore } from '../dist/stores/sqlite-store.js';
+
+const args = new Set(process.argv.slice(2));
+const quick = args.has('--quick');
+const N = quick ? 5_000 : 30_000;
+const HTTP_SECONDS = quick ? 3 : 8;
+const here = new URL('.', import.meta.url).pathname;
+const results = {};
+const notes = [];
+
+if (args.has('--install-peers')) {
+  execFileSync('apt-get', ['install', '-y', '-qq', 'php-cli', 'php-oauth', 'python3-oauthlib'], {
+    stdio: 'inherit',
+  });
+}
+
+const NOW = Date.now();
+const CONSUMER = { key: 'k'.repeat(32), secret: 's'.repeat(32) };
+const TOKEN = { token: 't'.repeat(32), secret: 'u'.repeat(32) };
+const URL_ME = 'http://127.0.0.1:3000/api/v1/me?format=json';
+
+async function seed(store, extraTokens = 0) {
+  await store.putUser({ name: 'bob', status: 'active', createdAt: NOW });
+  await store.putConsumer({
+    ...CONSUMER,
+    name: 'Bench',
+    owner: 'bob',
+    callback: 'oob',
+    scopes: ['read_public'],
+    signatureMethods: ['HMAC-SHA1'],
+    twoLegged: false,
+    status: 'active',
+    createdAt: NOW,
+  });
+  const access = (token, secret) => ({
+    token,
+    secret,
+    consumerKey: CONSUMER.key,
+    user: 'bob',
+    scopes: ['read_public'],
+    createdAt: NOW,
+    lastUsedAt: NOW,
+  });
+  const request = (token) => ({
+    token,
+    secret: 'x',
+    consumerKey: CONSUMER.key,
+    callback: 'oob',
+    scopes: [],
+    state: 'authorized',
+    user: 'bob',
+    grantedScopes: ['read_public'],
+    verifier: 'v',
+    verifierFailures: 0,
+    createdAt: NOW,
+    expiresAt: NOW + 3.6e6,
+  });
+  await store.createRequestToken(request('r'.repeat(32)));
+  await store.exchangeRequestToken('r'.repeat(32), access(TOKEN.token, TOKEN.secret));
+  if (extraTokens > 0) store.bulkInsertAccessTokens?.(extraTokens, access);
+}
+
+function signedRequests(n, token = TOKEN) {
+  const timestamp = String(Math.floor(NOW / 1000));
+  return Array.from({ length: n }, (_, i) => {
+    const signed = signRequest({
+      method: 'GET',
+      url: URL_ME,
+      consumerKey: CONSUMER.key,
+      consumerSecret: CONSUMER.secret,
+      token: token.token,
+      tokenSecret: token.secret,
+      timestamp,
+      nonce: `nonce${i}`,
+    });
+    return {
+      method: 'GET',
+      target: '/api/v1/me?format=json',
+      headers: { host: '127.0.0.1:3000', authorization: signed.authorization },
+      secure: false,
+      base: signed.baseString,
+    };
+  });
+}
+
+async function verifyRate(store, requests) {
+  const provider = createProvider({ store, clock: () => NOW });
+  for (const r of requests.slice(0, 500)) await provider.verify(r, { scope: 'read_public' }); // warm-up (own nonces)
+  const start = process.hrtime.bigint();
+  for (const r of requests.slice(500)) await provider.verify(r, { scope: 'read_public' });
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  return (requests.length - 500) / seconds;
+}
+
+function hmacFloor(requests) {
+  const key = signingKey(CONSUMER.secret, TOKEN.secret);
+  for (const r of requests.slice(0, 500)) createHmac('sha1', key).update(r.base).digest('base64');
+  const start = process.hrtime.bigint();
+  for (const r of requests.slice(500)) createHmac('sha1', key).update(r.base).digest('base64');
+  return (requests.length - 500) / (Number(process.hrtime.bigint() - start) / 1e9);
+}
+
+function peer(name, command, commandArgs, check) {
+  if (!check()) {
+    notes.push(`${name}: not installed, skipped (npm run bench -- --install-peers)`);
+    return undefined;
+  }
+  const run = spawnSync(command, commandArgs, { encoding: 'utf8' });
+  if (run.status !== 0) {
+    notes.push(`${name}: failed: ${run.stderr.trim().split('\n').at(-1)}`);
+    return undefined;
+  }
+  const parsed = JSON.parse(run.stdout.trim().split('\n').at(-1));
+  if (parsed.valid !== undefined && parsed.valid < N * 0.99)
+    notes.push(`${name}: only ${parsed.valid} of ${N} requests verified`);
+  return parsed.ops_per_sec;
+}
+
+// --- in-process verification ---------------------------------------------------------------
+const requests = signedRequests(N);
+const memory = new MemoryStore();
+await seed(memory);
+results.verify_memory_ops = await verifyRate(memory, requests);
+const dir = mkdtempSync(join(tmpdir(), 'countersign-bench-'));
+const sqlite = new SqliteStore(join(dir, 'bench.db'));
+await seed(sqlite);
+results.verify_sqlite_ops = await verifyRate(sqlite, requests);
+results.hmac_floor_ops = hmacFloor(requests);
+results.oauthlib_ops = peer(
+  'oauthlib ResourceEndpoint',
+  '/usr/bin/python3',
+  [join(here, 'oauthlib_peer.py'), String(N)],
+  () => spawnSync('/usr/bin/python3', ['-c', 'import oauthlib'], { stdio: 'ignore' }).status === 0,
+);
+results.pecl_ops = peer(
+  'PECL OAuthProvider',
+  'php',
+  [join(here, 'pecl_peer.php'), String(N)],
+  () =>
+    spawnSync('php', ['-r', 'exit(class_exists("OAuthProvider") ? 0 : 1);'], { stdio: 'ignore' }).status ===
+    0,
+);
+notes.push('passport-http-oauth TokenStrategy: not measured in this version of the script');
+
+// --- scale: 1k vs 1M access tokens in SQLite ------------------------------------------------
+async function tokensRate(count) {
+  const file = join(dir, `tokens-${count}.db`);
+  const store = new SqliteStore(file);
+  await seed(store);
+  const Database = (await import('better-sqlite3')).default;
+  const db = new Database(file);
+  const insert = db.prepare(
+    `INSERT INTO access_tokens (token, secret, consumer_key, user, scopes, created_at) VALUES (?, ?, ?, 'bob', '["read_public"]', ?)`,
+  );
+  db.transaction(() => {
+    for (let i = 0; i < count; i++) insert.run(`bulk${String(i).padStart(27, '0')}`, 'x', CONSUMER.key, NOW);
+  })();
+  db.close();
+  // Requests spread over many stored tokens would need their secrets; one token, found among `count`.
+  const rate = await verifyRate(store, signedRequests(Math.min(N, 20_000)));
+  await store.close();
+  return rate;
+}
+results.verify_sqlite_1k_tokens_ops = await tokensRate(1_000);
+results.verify_sqlite_1m_tokens_ops = await tokensRate(quick ? 100_000 : 1_000_000);
+
+// --- nonce memory after 1M requests ----------------------------------------------------------
+{
+  global.gc?.();
+  const store = new MemoryStore();
+  const before = process.memoryUsage().heapUsed;
+  const window = 300_000;
+  const count = quick ? 200_000 : 1_000_000;
+  for (let i = 0; i < count; i++) await store.recordNonce(`k${i}`.padEnd(44, 'x'), NOW, NOW + window);
+  global.gc?.();
+  results.nonce_memory_bytes_per_request = (process.memoryUsage().heapUsed - before) / count;
+  // Read after measuring, so that the store is still alive when the heap is measured.
+  results.nonce_requests = store.nonceCount;
+}
+
+// --- HTTP: GET /api/v1/me through the reference server vs a bare node:http server ---------------
+function bareServer() {
+  const server = createServer((_req, res) => res.end('{"hello":"world"}'));
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+async function load(url, signer) {
+  let i = 0;
+  const result = await autocannon({
+    url,
+    connections: 32,
+    duration: HTTP_SECONDS,
+    requests: [
+      {
+        method: 'GET',
+        setupRequest: (req) =>
+          signer ? { ...req, headers: { ...req.headers, authorization: signer(i++) } } : req,
+      },
+    ],
+  });
+  if (result.non2xx > 0) notes.push(`${url}: ${result.non2xx} non-2xx responses`);
+  return result.requests.average;
+}
+
+async function serveReference(flags, seedStore) {
+  const cli = join(here, '../dist/cli/main.js');
+  await seedStore();
+  const child = spawn(
+    process.execPath,
+    [cli, 'serve', '--port', '0', '--public-url', 'http://127.0.0.1:3000', ...flags],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  const url = await new Promise((resolve) =>
+    child.stdout.on('data', (c) => {
+      const m = /serving on (\S+)/.exec(String(c));
+      if (m) resolve(m[1]);
+    }),
+  );
+  return {
+    url,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', resolve);
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+const signer = (prefix) => (i) =>
+  signRequest({
+    method: 'GET',
+    url: URL_ME,
+    consumerKey: CONSUMER.key,
+    consumerSecret: CONSUMER.secret,
+    token: TOKEN.token,
+    tokenSecret: TOKEN.secret,
+    nonce: `${prefix}${i}`,
+  }).authorization;
+
+const bare = await bareServer();
+results.http_bare_rps = await load(`http://127.0.0.1:${bare.address().port}/api/v1/me?format=json`);
+bare.close();
+{
+  const file = join(dir, 'http.db');
+  const server = await serveReference(['--db', file], async () => {
+    const s = new SqliteStore(file);
+    await seed(s);
+    await s.close();
+  });
+  results.http_sqlite_rps = await load(`${server.url}/api/v1/me?format=json`, signer(`h${Date.now()}-`));
+  await server.stop();
+}
+const pgUrl = process.env.COUNTERSIGN_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+try {
+  const pg = (await import('pg')).default;
+  const admin = new pg.Client({ connectionString: pgUrl, connectionTimeoutMillis: 2000 });
+  await admin.connect();
+  const name = `countersign_bench_${process.pid}`;
+  await admin.query(`CREATE DATABASE ${name}`);
+  const dbUrl = Object.assign(new URL(pgUrl), { pathname: `/${name}` }).toString();
+  const { PostgresStore } = await import('../dist/stores/postgres-store.js');
+  const server = await serveReference(
+    ['--database-url', dbUrl, '--redis-url', 'redis://127.0.0.1:6379'],
+    async () => {
+      const s = await PostgresStore.connect(dbUrl);
+      await seed(s);
+      await s.close();
+    },
+  );
+  results.http_pg_redis_rps = await load(`${server.url}/api/v1/me?format=json`, signer(`p${Date.now()}-`));
+  await server.stop();
+  await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
+  await admin.end();
+} catch (error) {
+  notes.push(`PostgreSQL + Redis HTTP run skipped: ${error.message}`);
+}
+await sqlite.close();
+await memory.close();
+rmSync(dir, { recursive: true, force: true });
+
+// --- ratios against the targets ------------------------------------------------------------------
+const ratio = (a, b) => (a && b ? a / b : undefined);
+const targets = [
+  [
+    'verification rate vs PECL (memory store)',
+    ratio(results.verify_memory_ops, results.pecl_ops),
+    '>= 1.2',
+    (r) => r >= 1.2,
+  ],
+  [
+    'verification time vs HMAC floor (memory)',
+    ratio(results.hmac_floor_ops, results.verify_memory_ops),
+    '<= 1.6',
+    (r) => r <= 1.6,
+  ],
+  [
+    'protected endpoint vs bare node:http (SQLite)',
+    ratio(results.http_sqlite_rps, results.http_bare_rps),
+    '>= 0.70',
+    (r) => r >= 0.7,
+  ],
+  [
+    'protected endpoint vs bare node:http (PG+Redis)',
+    ratio(results.http_pg_redis_rps, results.http_bare_rps),
+    '>= 0.50',
+    (r) => r >= 0.5,
+  ],
+  [
+    'verification time, 1M vs 1k tokens (SQLite)',
+    ratio(results.verify_sqlite_1k_tokens_ops, results.verify_sqlite_1m_tokens_ops),
+    '<= 1.2',
+    (r) => r <= 1.2,
+  ],
+];
+const fmt = (v) =>
+  v === undefined ? 'skipped' : v >= 100 ? Math.round(v).toLocaleString('en') : v.toFixed(2);
+console.log('\nfigure                                          value');
+for (const [name, value] of Object.entries(results)) console.log(`${name.padEnd(48)}${fmt(value)}`);
+console.log('\nratio                                           value     target   met');
+for (const [name, value, target, met] of targets) {
+  console.log(
+    `${name.padEnd(48)}${fmt(value).padEnd(10)}${target.padEnd(9)}${value === undefined ? '-' : met(value) ? 'yes' : 'NO'}`,
+  );
+}
+for (const note of notes) console.log(`note: ${note}`);
+console.log(
+  JSON.stringify({ ...results, ratios: Object.fromEntries(targets.map(([n, v]) => [n, v])), notes, quick }),
+);
