@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAuthorizationHeader, parseFormEncoded } from '../../src/core/parameters.js';
 import { PROBLEM_LIST, PROBLEMS, type ProblemName } from '../../src/problems/catalogue.js';
 import { ADAPTERS, type RunningApp } from './apps.js';
-import { accessToken, CALLBACK, createWorld, initiate, send, type World } from './world.js';
+import { accessToken, CALLBACK, createWorld, exchange, initiate, send, type World } from './world.js';
 
 type Run = (world: World, base: string, accept: string | undefined) => Promise<Response>;
 
@@ -115,16 +115,8 @@ const SCENARIOS: Scenario[] = [
     run: async (w, b, accept) => {
       const request = await initiate(w, b);
       const { verifier = '' } = await w.provider.decide(request.token, { user: 'bob', approve: true });
-      const exchange = () =>
-        send(w, b, {
-          path: '/oauth/token',
-          token: request.token,
-          tokenSecret: request.secret,
-          extra: { oauth_verifier: verifier },
-          accept,
-        });
-      expect((await exchange()).status).toBe(200);
-      return exchange();
+      expect((await exchange(w, b, request, verifier, accept)).status).toBe(200);
+      return exchange(w, b, request, verifier, accept);
     },
   },
   {
@@ -134,13 +126,7 @@ const SCENARIOS: Scenario[] = [
       const request = await initiate(w, b);
       const { verifier = '' } = await w.provider.decide(request.token, { user: 'bob', approve: true });
       w.advance(301);
-      return send(w, b, {
-        path: '/oauth/token',
-        token: request.token,
-        tokenSecret: request.secret,
-        extra: { oauth_verifier: verifier },
-        accept,
-      });
+      return exchange(w, b, request, verifier, accept);
     },
   },
   {
@@ -163,13 +149,7 @@ const SCENARIOS: Scenario[] = [
     run: async (w, b, accept) => {
       const request = await initiate(w, b);
       await w.provider.decide(request.token, { user: 'bob', approve: true });
-      return send(w, b, {
-        path: '/oauth/token',
-        token: request.token,
-        tokenSecret: request.secret,
-        extra: { oauth_verifier: 'wrong' },
-        accept,
-      });
+      return exchange(w, b, request, 'wrong', accept);
     },
   },
   {
@@ -177,13 +157,7 @@ const SCENARIOS: Scenario[] = [
     how: 'an exchange before the user decided',
     run: async (w, b, accept) => {
       const request = await initiate(w, b);
-      return send(w, b, {
-        path: '/oauth/token',
-        token: request.token,
-        tokenSecret: request.secret,
-        extra: { oauth_verifier: 'v' },
-        accept,
-      });
+      return exchange(w, b, request, 'v', accept);
     },
   },
   {
@@ -192,13 +166,7 @@ const SCENARIOS: Scenario[] = [
     run: async (w, b, accept) => {
       const request = await initiate(w, b);
       await w.provider.decide(request.token, { user: 'bob', approve: false });
-      return send(w, b, {
-        path: '/oauth/token',
-        token: request.token,
-        tokenSecret: request.secret,
-        extra: { oauth_verifier: 'v' },
-        accept,
-      });
+      return exchange(w, b, request, 'v', accept);
     },
   },
   {

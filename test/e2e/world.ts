@@ -132,6 +132,23 @@ export async function initiate(world: World, base: string, options: Partial<Send
   return { token: form.oauth_token ?? '', secret: form.oauth_token_secret ?? '' };
 }
 
+/** Sends the token request for `request` with `verifier`. */
+export function exchange(
+  world: World,
+  base: string,
+  request: { token: string; secret: string },
+  verifier: string,
+  accept?: string,
+): Promise<Response> {
+  return send(world, base, {
+    path: '/oauth/token',
+    token: request.token,
+    tokenSecret: request.secret,
+    extra: { oauth_verifier: verifier },
+    accept,
+  });
+}
+
 /** Runs the whole three-legged flow with `scopes` granted; returns the access token and secret. */
 export async function accessToken(world: World, base: string, scopes?: string[], consumer?: Consumer) {
   const request = await initiate(world, base, consumer ? { consumer } : {});
