@@ -172,11 +172,30 @@ describe.skipIf(!hasChromium)('the reference server in Chromium', () => {
     expect(exchanged.headers.get('www-authenticate')).toContain('oauth_problem="permission_denied"');
   });
 
+  it('shows the PIN page for an out-of-band client, and the PIN exchanges', async () => {
+    const response = await signedFetch(`${base}/oauth/initiate`, 'POST', undefined, {
+      oauth_callback: 'oob',
+    });
+    const form = Object.fromEntries(
+      parseFormEncoded(await response.text(), 'body').map((p) => [p.name, p.value]),
+    );
+    const request = { key: form.oauth_token ?? '', secret: form.oauth_token_secret ?? '' };
+    await page.goto(`${base}/oauth/authorize?oauth_token=${request.key}`);
+    expect(await page.textContent('main')).toContain('You will be shown a code');
+    await page.click('#approve');
+    await page.waitForSelector('#pin');
+    const pin = ((await page.textContent('#pin')) ?? '').trim();
+    expect(pin).toMatch(/^\d{8}$/);
+    await shot('pin');
+    const exchanged = await signedFetch(`${base}/oauth/token`, 'POST', request, { oauth_verifier: pin });
+    expect(exchanged.status).toBe(200);
+  });
+
   it('revokes on the connections page; the next API call gets token_revoked', async () => {
     await page.goto(`${base}/connections`);
     expect(await page.textContent('#connections')).toContain('Photo Printer');
     await shot('connections');
-    await page.click('#connections button');
+    await page.click(`#connections form:has(input[value="${access.key}"]) button`);
     await page.waitForURL(/\/connections\?done=/);
     expect(await page.textContent('main')).toContain('Access revoked.');
     const me = await signedFetch(`${base}/api/v1/me`, 'GET', access);
@@ -197,5 +216,22 @@ describe.skipIf(!hasChromium)('the reference server in Chromium', () => {
     expect(await row.textContent()).toContain('signature_invalid');
     expect(await row.locator('.base-string').textContent()).toBe(clientBase);
     await shot('app-problems');
+  });
+
+  it('signs out, shows the home page, and signs in again', async () => {
+    await page.click('button.link');
+    await page.waitForURL(`${base}/`);
+    expect(await page.textContent('h1')).toBe('An OAuth 1.0a provider');
+    await shot('home');
+    await page.goto(`${base}/login`);
+    await page.fill('#name', 'alice');
+    await page.fill('#password', 'wrong password');
+    await page.click('button[type=submit]');
+    expect(await page.textContent('.error')).toBe('Wrong user name or password.');
+    await shot('login-error');
+    await page.fill('#password', 'correct horse battery');
+    await page.click('button[type=submit]');
+    await page.waitForURL(`${base}/console`);
+    expect(await page.textContent('#problems, table')).toContain('Photo Printer');
   });
 });
