@@ -154,7 +154,14 @@ results.pecl_ops = peer(
     spawnSync('php', ['-r', 'exit(class_exists("OAuthProvider") ? 0 : 1);'], { stdio: 'ignore' }).status ===
     0,
 );
-notes.push('passport-http-oauth TokenStrategy: not measured in this version of the script');
+results.passport_ops = peer(
+  'passport-http-oauth TokenStrategy',
+  process.execPath,
+  [join(here, 'passport_peer.mjs'), String(N)],
+  () =>
+    spawnSync(process.execPath, ['-e', "import('passport-http-oauth')"], { cwd: here, stdio: 'ignore' })
+      .status === 0,
+);
 
 // --- scale: 1k vs 1M access tokens in SQLite ------------------------------------------------
 async function tokensRate(count) {
