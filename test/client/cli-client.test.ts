@@ -181,6 +181,18 @@ describe('countersign authorize and request', () => {
     expect(out).toMatch(/\n {16}\^ first difference at character 9\n/);
   });
 
+  it('refuses a callback port that is taken with one line', async () => {
+    const taken = createServer().listen(0, '127.0.0.1');
+    await new Promise((resolve) => taken.once('listening', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    const run = start(['authorize', ...credentials(withCallback), '--port', String(port)], env);
+    expect(await run.done).toBe(2);
+    expect(run.output().trim()).toMatch(
+      /^countersign authorize: cannot listen on 127\.0\.0\.1:\d+: .*EADDRINUSE/,
+    );
+    taken.close();
+  });
+
   it('refuses bad input with one line', async () => {
     const run = start(['request', '--profile', 'nope', '/x'], env);
     expect(await run.done).toBe(2);

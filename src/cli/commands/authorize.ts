@@ -22,7 +22,7 @@ const WAIT_MS = 300_000;
 function listenForCallback(
   port: number,
 ): Promise<{ server: Server; url: string; verifier: Promise<string> }> {
-  return new Promise((resolveServer) => {
+  return new Promise((resolveServer, rejectServer) => {
     let deliver: (verifier: string) => void = () => {};
     let fail: (error: Error) => void = () => {};
     const verifier = new Promise<string>((resolve, reject) => {
@@ -43,6 +43,9 @@ function listenForCallback(
       if (denied) fail(new CliError(`the provider answered ${denied}`));
       else deliver(query.get('oauth_verifier') ?? '');
     });
+    server.once('error', (error) =>
+      rejectServer(new CliError(`cannot listen on 127.0.0.1:${port}: ${error.message}`)),
+    );
     server.listen(port, '127.0.0.1', () => {
       const { port: actual } = server.address() as AddressInfo;
       resolveServer({ server, url: `http://127.0.0.1:${actual}/callback`, verifier });
