@@ -125,16 +125,13 @@ describe('independent clients against our server', () => {
     expect(await twoLegged.json()).toMatchObject({ user: null, two_legged: true });
   });
 
+  function nodeOAuth() {
+    const urls = [`${base}/oauth/initiate`, `${base}/oauth/token`] as const;
+    return new NodeOAuth(...urls, consumer.key, consumer.secret, '1.0', null, 'HMAC-SHA1');
+  }
+
   it('npm oauth', async () => {
-    const client = new NodeOAuth(
-      `${base}/oauth/initiate`,
-      `${base}/oauth/token`,
-      consumer.key,
-      consumer.secret,
-      '1.0',
-      null,
-      'HMAC-SHA1',
-    );
+    const client = nodeOAuth();
     const call = <T>(run: (done: (error: unknown, data?: unknown) => void) => void) =>
       new Promise<T>((resolve, reject) =>
         run((error, data) =>
@@ -165,15 +162,7 @@ describe('independent clients against our server', () => {
   });
 
   it('shows an `oauth` user why repeated query keys fail (docs/interop.md)', async () => {
-    const client = new NodeOAuth(
-      `${base}/oauth/initiate`,
-      `${base}/oauth/token`,
-      consumer.key,
-      consumer.secret,
-      '1.0',
-      null,
-      'HMAC-SHA1',
-    );
+    const client = nodeOAuth();
     const error = await new Promise<{ statusCode: number; data: string }>((resolve) =>
       client.get(`${base}/api/v1/me?tag=a&tag=b`, access.token, access.secret, (e) =>
         resolve(e as { statusCode: number; data: string }),
