@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { signRequest } from '../dist/client/sign-request.js';
 import { signingKey } from '../dist/core/signature-methods.js';
+import { nonceKey } from '../dist/provider/checks/check-nonce.js';
 import { createProvider, MemoryStore } from '../dist/index.js';
 import { SqliteStore } from '../dist/stores/sqlite-store.js';
 
@@ -192,7 +193,12 @@ results.verify_sqlite_1m_tokens_ops = await tokensRate(quick ? 100_000 : 1_000_0
   const before = process.memoryUsage().heapUsed;
   const window = 300_000;
   const count = quick ? 200_000 : 1_000_000;
-  for (let i = 0; i < count; i++) await store.recordNonce(`k${i}`.padEnd(44, 'x'), NOW, NOW + window);
+  // The keys the engine stores: the fingerprint of (consumer, token, timestamp, 32-character nonce).
+  const timestamp = String(Math.floor(NOW / 1000));
+  for (let i = 0; i < count; i++) {
+    const key = nonceKey(CONSUMER.key, TOKEN.token, timestamp, String(i).padStart(32, 'n'));
+    await store.recordNonce(key, NOW, NOW + window);
+  }
   global.gc?.();
   results.nonce_memory_bytes_per_request = (process.memoryUsage().heapUsed - before) / count;
   // Read after measuring, so that the store is still alive when the heap is measured.

@@ -4,7 +4,7 @@
  */
 import { rejectParameter } from '../problems/oauth-problem.js';
 import type { Parameter } from './parameters.js';
-import { encodeNormalized, percentEncode } from './percent-encoding.js';
+import { percentEncode } from './percent-encoding.js';
 
 /** The parts of a request URI the base string URI is built from. */
 export interface RequestUri {
@@ -76,12 +76,46 @@ export function splitUrl(url: string): RequestUri & { readonly query: string } {
  * ```
  */
 export function normalizeParameters(parameters: readonly Pick<Parameter, 'name' | 'value'>[]): string {
-  const encoded: [string, string][] = [];
+  return joinPairs(encodedPairs(parameters), '=', '&', (part) => part);
+}
+
+/** One normalized parameter: its encoded name and encoded value. */
+interface EncodedPair {
+  readonly name: string;
+  readonly value: string;
+}
+
+/** The encoded (name, value) pairs of the normalized parameters, in order. */
+function encodedPairs(parameters: readonly Pick<Parameter, 'name' | 'value'>[]): EncodedPair[] {
+  const encoded: EncodedPair[] = [];
   for (const { name, value } of parameters) {
-    if (name !== 'oauth_signature') encoded.push([percentEncode(name), percentEncode(value)]);
+    if (name !== 'oauth_signature') encoded.push({ name: percentEncode(name), value: percentEncode(value) });
   }
-  encoded.sort(([an, av], [bn, bv]) => (an < bn ? -1 : an > bn ? 1 : av < bv ? -1 : av > bv ? 1 : 0));
-  return encoded.map(([name, value]) => `${name}=${value}`).join('&');
+  return encoded.sort(byNameThenValue);
+}
+
+function byNameThenValue(a: EncodedPair, b: EncodedPair): number {
+  if (a.name !== b.name) return a.name < b.name ? -1 : 1;
+  return a.value < b.value ? -1 : a.value > b.value ? 1 : 0;
+}
+
+function joinPairs(
+  pairs: readonly EncodedPair[],
+  equals: string,
+  and: string,
+  part: (text: string) => string,
+): string {
+  let joined = '';
+  for (let i = 0; i < pairs.length; i++) {
+    const pair = pairs[i] as EncodedPair;
+    joined += `${i === 0 ? '' : and}${part(pair.name)}${equals}${part(pair.value)}`;
+  }
+  return joined;
+}
+
+/** Percent-encodes an already encoded name or value again: only its "%" signs change. */
+function encodeAgain(encoded: string): string {
+  return encoded.includes('%') ? encoded.replaceAll('%', '%25') : encoded;
 }
 
 /**
@@ -99,5 +133,7 @@ export function signatureBaseString(
   baseUri: string,
   parameters: readonly Pick<Parameter, 'name' | 'value'>[],
 ): string {
-  return `${percentEncode(method.toUpperCase())}&${percentEncode(baseUri)}&${encodeNormalized(normalizeParameters(parameters))}`;
+  // The normalized parameters are encoded a second time as they are joined ("=" → %3D, "&" → %26).
+  const encodedParameters = joinPairs(encodedPairs(parameters), '%3D', '%26', encodeAgain);
+  return `${percentEncode(method.toUpperCase())}&${percentEncode(baseUri)}&${encodedParameters}`;
 }

@@ -5,7 +5,7 @@
  * the provider can refuse protocol parameters that are duplicated or sent in more than one place.
  */
 import { rejectParameter } from '../problems/oauth-problem.js';
-import { percentDecode } from './percent-encoding.js';
+import { decodeComponent } from './percent-encoding.js';
 
 /** Where a parameter was sent. */
 export type ParameterSource = 'header' | 'query' | 'body';
@@ -38,23 +38,33 @@ export interface CollectedParameters {
  */
 export function parseFormEncoded(text: string, source: ParameterSource): Parameter[] {
   const parameters: Parameter[] = [];
-  if (text === '') return parameters;
-  for (const segment of text.split('&')) {
-    if (segment === '') continue;
-    const eq = segment.indexOf('=');
-    const rawName = eq < 0 ? segment : segment.slice(0, eq);
-    const rawValue = eq < 0 ? '' : segment.slice(eq + 1);
-    const name = percentDecode(rawName, { plusAsSpace: true, context: { name: rawName, raw: rawValue } });
-    const value = percentDecode(rawValue, { plusAsSpace: true, context: { name, raw: rawValue } });
-    parameters.push({ name, value, source });
-  }
+  appendFormEncoded(parameters, text, source);
   return parameters;
+}
+
+function appendFormEncoded(parameters: Parameter[], text: string, source: ParameterSource): void {
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf('&', start);
+    if (end < 0) end = text.length;
+    if (end > start) {
+      const eq = text.indexOf('=', start);
+      const split = eq >= 0 && eq < end;
+      const rawName = text.slice(start, split ? eq : end);
+      const rawValue = split ? text.slice(eq + 1, end) : '';
+      const name = decodeComponent(rawName, true, rawName, rawValue);
+      parameters.push({ name, value: decodeComponent(rawValue, true, name, rawValue), source });
+    }
+    start = end + 1;
+  }
 }
 
 /** `OAuth` followed by whitespace, or alone (RFC 2617 auth-scheme, case-insensitive). */
 const SCHEME = /^oauth(?:[ \t]+|$)/i;
-/** One `name="value"` pair (RFC 5849 §3.5.1), with optional whitespace around it. */
-const PAIR = /^[ \t]*([!#$%&'*+\-.^_`|~0-9A-Za-z]+)[ \t]*=[ \t]*"([^"\\]*)"[ \t]*/;
+/** One `name="value"` pair (RFC 5849 §3.5.1), with optional whitespace around it; matched in place. */
+const PAIR = /[ \t]*([!#$%&'*+\-.^_`|~0-9A-Za-z]+)[ \t]*=[ \t]*"([^"\\]*)"[ \t]*/y;
+/** Only whitespace up to the end. */
+const BLANK = /[ \t]*$/y;
 
 /** Whether an `Authorization` header value uses the OAuth scheme (other schemes are not ours). */
 export function isOAuthAuthorization(header: string): boolean {
@@ -74,21 +84,31 @@ export function isOAuthAuthorization(header: string): boolean {
  * ```
  */
 export function parseAuthorizationHeader(header: string): CollectedParameters | undefined {
+  const parameters: Parameter[] = [];
+  const realm = appendAuthorizationHeader(parameters, header);
+  if (realm === false) return undefined;
+  return realm === undefined ? { parameters } : { parameters, realm };
+}
+
+/** Parses the header into `parameters`; returns its realm, or `false` for another scheme. */
+function appendAuthorizationHeader(parameters: Parameter[], header: string): string | undefined | false {
   const trimmed = header.trim();
   const scheme = SCHEME.exec(trimmed);
-  if (!scheme) return undefined;
-  const parameters: Parameter[] = [];
+  if (!scheme) return false;
   let realm: string | undefined;
-  let rest = trimmed.slice(scheme[0].length);
-  while (rest !== '') {
-    const pair = PAIR.exec(rest);
-    if (!pair) throw malformedHeader(rest);
-    const [matched, rawName = '', rawValue = ''] = pair;
-    rest = rest.slice(matched.length);
-    if (rest !== '') {
-      if (!rest.startsWith(',')) throw malformedHeader(rest);
-      rest = rest.slice(1);
-      if (rest.trim() === '') throw malformedHeader(',');
+  let at = scheme[0].length;
+  while (at < trimmed.length) {
+    PAIR.lastIndex = at;
+    const pair = PAIR.exec(trimmed);
+    if (!pair) throw malformedHeader(trimmed.slice(at));
+    const rawName = pair[1] as string;
+    const rawValue = pair[2] as string;
+    at = PAIR.lastIndex;
+    if (at < trimmed.length) {
+      if (trimmed.charCodeAt(at) !== 0x2c) throw malformedHeader(trimmed.slice(at));
+      at++;
+      BLANK.lastIndex = at;
+      if (BLANK.test(trimmed)) throw malformedHeader(',');
     }
     if (rawName === 'realm') {
       if (realm !== undefined)
@@ -96,11 +116,10 @@ export function parseAuthorizationHeader(header: string): CollectedParameters | 
       realm = rawValue;
       continue;
     }
-    const name = percentDecode(rawName, { plusAsSpace: false, context: { name: rawName, raw: rawValue } });
-    const value = percentDecode(rawValue, { plusAsSpace: false, context: { name, raw: rawValue } });
-    parameters.push({ name, value, source: 'header' });
+    const name = decodeComponent(rawName, false, rawName, rawValue);
+    parameters.push({ name, value: decodeComponent(rawValue, false, name, rawValue), source: 'header' });
   }
-  return realm === undefined ? { parameters } : { parameters, realm };
+  return realm;
 }
 
 function malformedHeader(at: string) {
@@ -132,12 +151,12 @@ export interface ParameterSources {
  * ```
  */
 export function collectParameters(sources: ParameterSources): CollectedParameters {
-  const header =
-    sources.authorization === undefined ? undefined : parseAuthorizationHeader(sources.authorization);
-  const parameters = [
-    ...(header?.parameters ?? []),
-    ...parseFormEncoded(sources.query ?? '', 'query'),
-    ...parseFormEncoded(sources.formBody ?? '', 'body'),
-  ];
-  return header?.realm === undefined ? { parameters } : { parameters, realm: header.realm };
+  const parameters: Parameter[] = [];
+  const realm =
+    sources.authorization === undefined
+      ? false
+      : appendAuthorizationHeader(parameters, sources.authorization);
+  if (sources.query) appendFormEncoded(parameters, sources.query, 'query');
+  if (sources.formBody) appendFormEncoded(parameters, sources.formBody, 'body');
+  return realm === false || realm === undefined ? { parameters } : { parameters, realm };
 }

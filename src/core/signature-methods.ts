@@ -6,6 +6,7 @@
 import {
   createHmac,
   createPublicKey,
+  createSecretKey,
   type KeyObject,
   sign,
   timingSafeEqual,
@@ -74,9 +75,29 @@ export function constantTimeEqual(actual: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
+/** Derived HMAC keys are kept for this many distinct signing keys, then the cache starts over. */
+const DERIVED_KEYS_KEPT = 10_000;
+const derivedKeys = new Map<string, KeyObject>();
+
+/**
+ * The HMAC key for a signing key, derived once: a `KeyObject` holds the key bytes outside the
+ * JavaScript heap and spares every later signature the string-to-key conversion.
+ */
+function derivedKey(key: string): KeyObject {
+  let derived = derivedKeys.get(key);
+  if (derived === undefined) {
+    if (derivedKeys.size >= DERIVED_KEYS_KEPT) derivedKeys.clear();
+    derived = createSecretKey(Buffer.from(key, 'utf8'));
+    derivedKeys.set(key, derived);
+  }
+  return derived;
+}
+
 function hmac(name: SignatureMethodName, digest: 'sha1' | 'sha256' | 'sha512'): SignatureMethod {
   const sign = (baseString: string, c: SigningCredentials) =>
-    createHmac(digest, signingKey(c.consumerSecret, c.tokenSecret)).update(baseString).digest('base64');
+    createHmac(digest, derivedKey(signingKey(c.consumerSecret, c.tokenSecret)))
+      .update(baseString)
+      .digest('base64');
   return {
     name,
     bodyHashAlgorithm: digest,

@@ -12,7 +12,7 @@ import {
   type UserDecision,
 } from './authorize.js';
 import { type ConsumerRegistration, newConsumer } from './consumers.js';
-import type { CheckContext, Endpoint, EndpointName } from './context.js';
+import { type CheckContext, type Endpoint, type EndpointName, newCheckContext } from './context.js';
 import { INITIATE, RESOURCE, TOKEN } from './endpoints.js';
 import { StoreUnavailableError } from './errors.js';
 import { exchange } from './exchange.js';
@@ -101,20 +101,12 @@ function plain(status: number, body: string, extra: Record<string, string> = {})
 export function createProvider(options: CreateProviderOptions): Provider {
   const config = resolveOptions(options);
   const onError = options.onError ?? ((error: unknown) => console.error(error));
-  const context = (endpoint: Endpoint, request: OAuthRequest): CheckContext => ({
-    endpoint,
-    request,
-    config,
-    now: config.clock(),
-    parameters: [],
-    oauth: new Map(),
-  });
   const observed = async <T>(
     endpoint: Endpoint,
     request: OAuthRequest,
     run: (c: CheckContext) => Promise<T>,
   ) => {
-    const checkContext = context(endpoint, request);
+    const checkContext = newCheckContext(endpoint, request, config);
     try {
       return await run(checkContext);
     } catch (error) {

@@ -19,8 +19,9 @@ export class MemoryStore implements Store, AppData {
   readonly #requestTokens = new Map<string, RequestToken>();
   readonly #accessTokens = new Map<string, AccessToken>();
   readonly #nonces = new Map<string, number>();
-  /** Nonce keys in insertion order with their expiry, for sweeping from the front. */
-  #nonceQueue: { key: string; expiresAt: number }[] = [];
+  /** Nonce keys in insertion order, and their expiries, for sweeping from the front. */
+  #nonceQueue: string[] = [];
+  #nonceExpiries: number[] = [];
   #nonceQueueStart = 0;
   readonly #settings = new Map<string, string>();
   readonly #notes: Note[] = [];
@@ -123,7 +124,8 @@ export class MemoryStore implements Store, AppData {
     const existing = this.#nonces.get(key);
     if (existing !== undefined && existing > now) return Promise.resolve(false);
     this.#nonces.set(key, expiresAt);
-    this.#nonceQueue.push({ key, expiresAt });
+    this.#nonceQueue.push(key);
+    this.#nonceExpiries.push(expiresAt);
     return Promise.resolve(true);
   }
 
@@ -134,16 +136,18 @@ export class MemoryStore implements Store, AppData {
 
   #sweepNonces(now: number): void {
     const queue = this.#nonceQueue;
+    const expiries = this.#nonceExpiries;
     let start = this.#nonceQueueStart;
     // Expiries are timestamp + window, so nearly in order; an entry that expires later than the one
     // before it only waits for that one, which bounds memory by the window all the same.
-    while (start < queue.length && (queue[start] as { expiresAt: number }).expiresAt <= now) {
-      const { key, expiresAt } = queue[start] as { key: string; expiresAt: number };
-      if (this.#nonces.get(key) === expiresAt) this.#nonces.delete(key);
+    while (start < queue.length && (expiries[start] as number) <= now) {
+      const key = queue[start] as string;
+      if (this.#nonces.get(key) === expiries[start]) this.#nonces.delete(key);
       start++;
     }
     if (start > 1024 && start * 2 > queue.length) {
       this.#nonceQueue = queue.slice(start);
+      this.#nonceExpiries = expiries.slice(start);
       start = 0;
     }
     this.#nonceQueueStart = start;

@@ -196,15 +196,31 @@ describe('properties', () => {
   });
 });
 
-describe('encodeNormalized', () => {
-  it('equals percentEncode on any normalized parameter string', async () => {
-    const { encodeNormalized } = await import('../../src/core/percent-encoding.js');
-    const { normalizeParameters } = await import('../../src/core/base-string.js');
-    const pair = fc.record({ name: fc.string({ unit: 'grapheme' }), value: fc.string({ unit: 'grapheme' }) });
+describe('the base string fast paths', () => {
+  /** RFC 5849 §3.6 the plain way: UTF-8, encodeURIComponent, then the four it leaves alone. */
+  const reference = (value: string) =>
+    encodeURIComponent(value.toWellFormed()).replace(
+      /[!'()*]/g,
+      (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+    );
+  const text = fc.oneof(fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary' }), fc.string());
+
+  it('percentEncode equals the plain encoder on any text', () => {
     fc.assert(
-      fc.property(fc.array(pair, { maxLength: 8 }), (pairs) => {
-        const normalized = normalizeParameters(pairs);
-        expect(encodeNormalized(normalized)).toBe(percentEncode(normalized));
+      fc.property(text, (value) => {
+        expect(percentEncode(value)).toBe(reference(value));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('signatureBaseString equals encoding the normalized parameters a second time', async () => {
+    const { normalizeParameters, signatureBaseString } = await import('../../src/core/base-string.js');
+    const pair = fc.record({ name: text, value: text });
+    fc.assert(
+      fc.property(fc.array(pair, { maxLength: 8 }), text, (pairs, uri) => {
+        const expected = `GET&${reference(uri)}&${reference(normalizeParameters(pairs))}`;
+        expect(signatureBaseString('get', uri, pairs)).toBe(expected);
       }),
       { numRuns: 1000 },
     );

@@ -7,14 +7,15 @@ import type { CheckContext } from '../context.js';
 
 export function checkDuplicates(context: CheckContext): void {
   const oauth = new Map<string, string>();
-  const repeated = new Set<string>();
+  let repeated: Set<string> | undefined;
   for (const { name, value } of context.parameters) {
     if (!name.startsWith('oauth_')) continue;
-    if (oauth.has(name)) repeated.add(name);
+    if (oauth.has(name)) (repeated ??= new Set()).add(name);
     else oauth.set(name, value);
   }
-  if (repeated.size > 0) {
-    const offending = context.parameters.filter((p) => repeated.has(p.name));
+  if (repeated) {
+    const twice = repeated;
+    const offending = context.parameters.filter((p) => twice.has(p.name));
     const where = offending.map((p) => `${p.name} in the ${p.source}`).join(', ');
     throw new OAuthProblem('parameter_rejected', {
       parametersRejected: offending.map((p) => [p.name, p.value]),

@@ -11,10 +11,14 @@ const PLAINTEXT_OPTIONAL = new Set(['oauth_timestamp', 'oauth_nonce']);
 
 export function checkRequired({ endpoint, oauth, request, config }: CheckContext): void {
   const plaintext = oauth.get('oauth_signature_method') === 'PLAINTEXT';
-  const required = endpoint.required.filter((name) => !(plaintext && PLAINTEXT_OPTIONAL.has(name)));
-  if (config.bodyHashRequired && hasBody(request) && !isFormBody(request)) required.push('oauth_body_hash');
-  const absent = required.filter((name) => (oauth.get(name) ?? '') === '');
-  if (absent.length === 0) return;
+  const needsBodyHash = config.bodyHashRequired && hasBody(request) && !isFormBody(request);
+  let absent: string[] | undefined;
+  for (const name of needsBodyHash ? [...endpoint.required, 'oauth_body_hash'] : endpoint.required) {
+    if ((oauth.get(name) ?? '') === '' && !(plaintext && PLAINTEXT_OPTIONAL.has(name))) {
+      (absent ??= []).push(name);
+    }
+  }
+  if (absent === undefined) return;
   throw new OAuthProblem('parameter_absent', {
     parametersAbsent: absent,
     advice: `This request needs ${absent.join(', ')}. Protocol parameters go in the Authorization header, the query, or a form-encoded body.`,

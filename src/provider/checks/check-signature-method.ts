@@ -15,16 +15,18 @@ import { type CheckContext, lookupConsumer } from '../context.js';
 export async function checkSignatureMethod(context: CheckContext): Promise<void> {
   const { config, oauth } = context;
   const name = oauth.get('oauth_signature_method') ?? '';
-  let accepted: SignatureMethodName[] = [...config.signatureMethods];
   const plainHttp = context.uri?.scheme.toLowerCase() !== 'https';
-  if (plainHttp && !config.allowPlaintextOverHttp) accepted = accepted.filter((m) => m !== 'PLAINTEXT');
   // The consumer is looked up here only to narrow the methods; its own problems come at check 9.
   const consumer = await lookupConsumer(context);
-  if (consumer) accepted = accepted.filter((m) => consumer.signatureMethods.includes(m));
-  if (isSignatureMethodName(name) && accepted.includes(name)) {
+  const accepts = (method: SignatureMethodName) =>
+    config.signatureMethods.has(method) &&
+    !(method === 'PLAINTEXT' && plainHttp && !config.allowPlaintextOverHttp) &&
+    (consumer === undefined || consumer.signatureMethods.includes(method));
+  if (isSignatureMethodName(name) && accepts(name)) {
     context.signatureMethod = SIGNATURE_METHODS[name];
     return;
   }
+  const accepted = [...config.signatureMethods].filter(accepts);
   const why =
     name === 'PLAINTEXT' && plainHttp && config.signatureMethods.has('PLAINTEXT')
       ? 'PLAINTEXT is refused over plain HTTP. '

@@ -3,10 +3,14 @@
  * (RFC 5849 §3.4.1.3.1). Malformed input and array-style protocol parameter names are
  * `parameter_rejected`.
  */
-import { collectParameters } from '../../core/parameters.js';
+import { collectParameters, type Parameter } from '../../core/parameters.js';
 import { OAuthProblem } from '../../problems/oauth-problem.js';
 import type { CheckContext } from '../context.js';
 import { bodyText, isFormBody, requestUri, singleHeader } from '../request.js';
+
+function isArrayStyleProtocolName({ name }: Parameter): boolean {
+  return name.startsWith('oauth_') && (name.includes('[') || name.includes(']'));
+}
 
 export function collectRequestParameters(context: CheckContext): void {
   const { request } = context;
@@ -16,10 +20,9 @@ export function collectRequestParameters(context: CheckContext): void {
     query: context.uri.query,
     formBody: isFormBody(request) ? bodyText(request) : undefined,
   });
-  const arrayStyle = parameters.filter((p) => p.name.startsWith('oauth_') && /[[\]]/.test(p.name));
-  if (arrayStyle.length > 0) {
+  if (parameters.some(isArrayStyleProtocolName)) {
     throw new OAuthProblem('parameter_rejected', {
-      parametersRejected: arrayStyle.map((p) => [p.name, p.value]),
+      parametersRejected: parameters.filter(isArrayStyleProtocolName).map((p) => [p.name, p.value]),
       advice:
         'Protocol parameters are single strings; array-style names such as oauth_token[] are not allowed.',
     });
