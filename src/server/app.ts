@@ -9,7 +9,13 @@ import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+  LogController,
+} from 'fastify';
 import { fastifyAdapter } from '../http/fastify.js';
 import type { ProviderOptions } from '../provider/options.js';
 import { createProvider } from '../provider/provider.js';
@@ -31,7 +37,7 @@ export interface ServerOptions extends Pick<
 > {
   readonly store: Store & AppData;
   /** Where to log (JSON lines, pino); no logging when absent. */
-  readonly log?: { readonly level?: string; readonly stream?: NodeJS.WritableStream } | undefined;
+  readonly log?: { readonly level?: string; readonly stream?: { write(line: string): void } } | undefined;
 }
 
 /** Query parameters whose values must never reach a log line (a PLAINTEXT signature is the secrets). */
@@ -61,10 +67,29 @@ function loggerOptions(log: ServerOptions['log']): NonNullable<FastifyServerOpti
   };
 }
 
+/** One log line per request, written when it is answered (Fastify's default writes two). */
+class OneLinePerRequest extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(
+    error: Error | null | undefined,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): void {
+    const line = { req: request, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 };
+    if (error) reply.log.error({ ...line, err: error }, 'request failed');
+    else reply.log.info(line, 'request');
+  }
+}
+
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const clock = options.clock ?? Date.now;
   const metrics = createMetrics();
-  const app = Fastify({ logger: loggerOptions(options.log), trustProxy: options.trustProxy ?? false });
+  const app = Fastify({
+    logger: loggerOptions(options.log),
+    logController: new OneLinePerRequest(),
+    trustProxy: options.trustProxy ?? false,
+  });
   const provider = createProvider({
     store: options.store,
     publicUrl: options.publicUrl,
@@ -103,52 +128,57 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     });
   });
   await app.register(fastifyCookie, { secret: cookieSecret });
-  await app.register(fastifyHelmet, {
-    frameguard: { action: 'deny' },
-    // Over plain HTTP (a laptop's localhost) upgrading requests or pinning HTTPS would break every form.
-    hsts: ctx.secureCookies,
-    contentSecurityPolicy: {
-      directives: {
-        'frame-ancestors': ["'none'"],
-        // The consent form's answer redirects to the application's callback, on another origin.
-        'form-action': null,
-        'upgrade-insecure-requests': ctx.secureCookies ? [] : null,
-      },
-    },
-  });
   await app.register(fastifyRateLimit, { global: false });
-
-  app.get('/healthz', () => ({ status: 'ok' }));
-  app.get('/metrics', async (_request, reply) =>
-    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
-  );
-  app.get('/static/style.css', async (_request, reply) =>
-    reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(STYLE),
-  );
-
   const oauth = fastifyAdapter(provider);
   await app.register(async (api) => {
     await api.register(oauth.plugin);
+    // The API answers JSON and OAuth problems, never pages: of helmet's headers only nosniff
+    // matters, and it is set here without running helmet's dozen hooks on every API call.
+    api.addHook('onSend', async (_request, reply) => {
+      reply.header('x-content-type-options', 'nosniff');
+    });
     apiRoutes(api, ctx, oauth);
   });
-  await app.register(async (pages) => {
-    await pages.register(fastifyFormbody);
-    await pages.register(fastifyCsrf, {
-      cookieOpts: { signed: true, httpOnly: true, sameSite: 'lax', secure: ctx.secureCookies, path: '/' },
+  await app.register(async (site) => {
+    await site.register(fastifyHelmet, {
+      frameguard: { action: 'deny' },
+      // Over plain HTTP (a laptop's localhost) upgrading requests or pinning HTTPS would break every form.
+      hsts: ctx.secureCookies,
+      contentSecurityPolicy: {
+        directives: {
+          'frame-ancestors': ["'none'"],
+          // The consent form's answer redirects to the application's callback, on another origin.
+          'form-action': null,
+          'upgrade-insecure-requests': ctx.secureCookies ? [] : null,
+        },
+      },
     });
-    pages.get('/', async (request, reply) =>
-      sendPage(
-        reply,
-        homePage(
-          pageContext(ctx, request, reply),
-          options.publicUrl ?? `${request.protocol}://${request.host}`,
-        ),
-      ),
+    site.get('/healthz', () => ({ status: 'ok' }));
+    site.get('/metrics', async (_request, reply) =>
+      reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
     );
-    accountRoutes(pages, ctx);
-    consoleRoutes(pages, ctx);
-    consentRoutes(pages, ctx);
-    connectionRoutes(pages, ctx);
+    site.get('/static/style.css', async (_request, reply) =>
+      reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(STYLE),
+    );
+    await site.register(async (pages) => {
+      await pages.register(fastifyFormbody);
+      await pages.register(fastifyCsrf, {
+        cookieOpts: { signed: true, httpOnly: true, sameSite: 'lax', secure: ctx.secureCookies, path: '/' },
+      });
+      pages.get('/', async (request, reply) =>
+        sendPage(
+          reply,
+          homePage(
+            pageContext(ctx, request, reply),
+            options.publicUrl ?? `${request.protocol}://${request.host}`,
+          ),
+        ),
+      );
+      accountRoutes(pages, ctx);
+      consoleRoutes(pages, ctx);
+      consentRoutes(pages, ctx);
+      connectionRoutes(pages, ctx);
+    });
   });
   app.setErrorHandler(async (error, request, reply) => {
     const status = (error as { statusCode?: number }).statusCode ?? 500;

@@ -5,6 +5,7 @@
  */
 import type { AccessToken, Consumer, RequestToken, User } from '../provider/model.js';
 import { type AppData, type Note, PROBLEMS_KEPT, type ProblemEvent } from './app-data.js';
+import { NonceCache } from './nonce-cache.js';
 import type { Decision, Store } from './store.js';
 
 /**
@@ -18,11 +19,7 @@ export class MemoryStore implements Store, AppData {
   readonly #users = new Map<string, User>();
   readonly #requestTokens = new Map<string, RequestToken>();
   readonly #accessTokens = new Map<string, AccessToken>();
-  readonly #nonces = new Map<string, number>();
-  /** Nonce keys in insertion order, and their expiries, for sweeping from the front. */
-  #nonceQueue: string[] = [];
-  #nonceExpiries: number[] = [];
-  #nonceQueueStart = 0;
+  readonly #nonces = new NonceCache();
   readonly #settings = new Map<string, string>();
   readonly #notes: Note[] = [];
   #nextNoteId = 1;
@@ -120,37 +117,12 @@ export class MemoryStore implements Store, AppData {
   }
 
   recordNonce(key: string, now: number, expiresAt: number) {
-    this.#sweepNonces(now);
-    const existing = this.#nonces.get(key);
-    if (existing !== undefined && existing > now) return Promise.resolve(false);
-    this.#nonces.set(key, expiresAt);
-    this.#nonceQueue.push(key);
-    this.#nonceExpiries.push(expiresAt);
-    return Promise.resolve(true);
+    return Promise.resolve(this.#nonces.record(key, now, expiresAt));
   }
 
   /** How many nonces are held; bounded by the requests of one timestamp window. */
   get nonceCount(): number {
     return this.#nonces.size;
-  }
-
-  #sweepNonces(now: number): void {
-    const queue = this.#nonceQueue;
-    const expiries = this.#nonceExpiries;
-    let start = this.#nonceQueueStart;
-    // Expiries are timestamp + window, so nearly in order; an entry that expires later than the one
-    // before it only waits for that one, which bounds memory by the window all the same.
-    while (start < queue.length && (expiries[start] as number) <= now) {
-      const key = queue[start] as string;
-      if (this.#nonces.get(key) === expiries[start]) this.#nonces.delete(key);
-      start++;
-    }
-    if (start > 1024 && start * 2 > queue.length) {
-      this.#nonceQueue = queue.slice(start);
-      this.#nonceExpiries = expiries.slice(start);
-      start = 0;
-    }
-    this.#nonceQueueStart = start;
   }
 
   ensureSetting(name: string, value: string) {

@@ -4,17 +4,30 @@
  * conditional statements or an immediate transaction, so they stay atomic even when several
  * processes (the server and the admin CLI) share the file.
  */
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { AccessToken, Consumer, RequestToken, User } from '../provider/model.js';
 import { type Row, rowReaders } from './rows.js';
 import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
 import { type AppData, PROBLEMS_KEPT, type ProblemEvent } from './app-data.js';
+import { NonceCache } from './nonce-cache.js';
+import { ReadCache } from './read-cache.js';
 import type { Decision, Store } from './store.js';
 
 const read = rowReaders((v) => JSON.parse(v as string) as string[]);
 
 /** Expired nonces are deleted after this many inserts. */
 const NONCE_SWEEP_EVERY = 1000;
+
+/** A nonce waiting for the next group commit, and the request waiting for its answer. */
+interface PendingNonce {
+  readonly key: string;
+  readonly now: number;
+  readonly expiresAt: number;
+  readonly resolve: (recorded: boolean) => void;
+  readonly reject: (error: unknown) => void;
+}
 
 /**
  * @example
@@ -25,11 +38,23 @@ const NONCE_SWEEP_EVERY = 1000;
  */
 export class SqliteStore implements Store, AppData {
   readonly #db: Database.Database;
-  /** A second connection for nonces, without an fsync per insert (see the constructor). */
-  readonly #nonceDb: Database.Database;
-  readonly #nonceSql: { record: Database.Statement; sweep: Database.Statement };
   readonly #sql: ReturnType<typeof prepare>;
+  /** Nonces this process has recorded, so that a replay is refused without a query. */
+  readonly #nonceCache = new NonceCache();
+  /** Nonces waiting for the next group commit. */
+  #pendingNonces: PendingNonce[] = [];
   #noncesSinceSweep = 0;
+  readonly #checkpointer: Worker;
+  /**
+   * The rows every signed request reads. Writes through this store forget what they change; writes
+   * by another process (the admin CLI) change SQLite's data version, which is read once per turn of
+   * the event loop before anything cached is used, and then everything is forgotten.
+   */
+  readonly #consumers = new ReadCache<Consumer>();
+  readonly #accessTokens = new ReadCache<AccessToken>();
+  readonly #users = new ReadCache<User>();
+  #dataVersion: unknown;
+  #versionCheckedThisTurn = false;
 
   constructor(file: string) {
     this.#db = new Database(file);
@@ -39,28 +64,39 @@ export class SqliteStore implements Store, AppData {
     this.#db.pragma('foreign_keys = ON');
     migrate(this.#db);
     this.#sql = prepare(this.#db);
-    // Nonces are written on every verified request. In WAL mode, synchronous = NORMAL still survives
-    // a crash of the process (the write is in the OS before the response is sent); only a power
-    // loss could forget the last nonces, and it would also end every client's window. Tokens and
-    // grants keep synchronous = FULL on the main connection.
-    this.#nonceDb = new Database(file);
-    this.#nonceDb.pragma('synchronous = NORMAL');
-    this.#nonceDb.pragma('busy_timeout = 5000');
-    this.#nonceSql = {
-      record: this.#nonceDb.prepare(
-        `INSERT INTO nonces (key, expires_at) VALUES (?, ?)
-         ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE nonces.expires_at <= ?`,
-      ),
-      sweep: this.#nonceDb.prepare('DELETE FROM nonces WHERE expires_at <= ?'),
-    };
+    // Checkpoints (copying the WAL back into the database, with an fsync) run on a thread of their
+    // own, so that no request waits for one; this connection never checkpoints by itself.
+    this.#db.pragma('wal_autocheckpoint = 0');
+    this.#checkpointer = startCheckpointer(file);
+  }
+
+  /** Forgets every cached row if another process has written to the database since the last look. */
+  #checkDataVersion(): void {
+    if (this.#versionCheckedThisTurn) return;
+    this.#versionCheckedThisTurn = true;
+    setImmediate(() => {
+      this.#versionCheckedThisTurn = false;
+    });
+    const version = this.#sql.dataVersion.get();
+    if (version === this.#dataVersion) return;
+    this.#dataVersion = version;
+    this.#consumers.clear();
+    this.#accessTokens.clear();
+    this.#users.clear();
   }
 
   getConsumer(key: string) {
-    const row = this.#sql.getConsumer.get(key) as Row | undefined;
-    return Promise.resolve(row && read.consumer(row));
+    this.#checkDataVersion();
+    return Promise.resolve(this.#consumers.get(key, this.#loadConsumer));
   }
 
+  readonly #loadConsumer = (key: string) => {
+    const row = this.#sql.getConsumer.get(key) as Row | undefined;
+    return row && read.consumer(row);
+  };
+
   putConsumer(c: Consumer) {
+    this.#consumers.forget(c.key);
     this.#sql.putConsumer.run({
       key: c.key,
       secret: c.secret,
@@ -80,6 +116,8 @@ export class SqliteStore implements Store, AppData {
 
   deleteConsumer(key: string) {
     this.#sql.deleteConsumer(key);
+    this.#consumers.forget(key);
+    this.#accessTokens.clear();
     return Promise.resolve();
   }
 
@@ -88,11 +126,17 @@ export class SqliteStore implements Store, AppData {
   }
 
   getUser(name: string) {
-    const row = this.#sql.getUser.get(name) as Row | undefined;
-    return Promise.resolve(row && read.user(row));
+    this.#checkDataVersion();
+    return Promise.resolve(this.#users.get(name, this.#loadUser));
   }
 
+  readonly #loadUser = (name: string) => {
+    const row = this.#sql.getUser.get(name) as Row | undefined;
+    return row && read.user(row);
+  };
+
   putUser(u: User) {
+    this.#users.forget(u.name);
     this.#sql.putUser.run({
       name: u.name,
       status: u.status,
@@ -146,17 +190,24 @@ export class SqliteStore implements Store, AppData {
   }
 
   getAccessToken(token: string) {
-    const row = this.#sql.getAccessToken.get(token) as Row | undefined;
-    return Promise.resolve(row && read.accessToken(row));
+    this.#checkDataVersion();
+    return Promise.resolve(this.#accessTokens.get(token, this.#loadAccessToken));
   }
+
+  readonly #loadAccessToken = (token: string) => {
+    const row = this.#sql.getAccessToken.get(token) as Row | undefined;
+    return row && read.accessToken(row);
+  };
 
   revokeAccessToken(token: string, at: number) {
     this.#sql.revokeAccessToken.run(at, token);
+    this.#accessTokens.forget(token);
     return Promise.resolve(this.#sql.getAccessToken.get(token) !== undefined);
   }
 
   touchAccessToken(token: string, at: number) {
     this.#sql.touchAccessToken.run(at, token);
+    this.#accessTokens.forget(token);
     return Promise.resolve();
   }
 
@@ -164,12 +215,38 @@ export class SqliteStore implements Store, AppData {
     return Promise.resolve((this.#sql.listAccessTokens.all(user) as Row[]).map(read.accessToken));
   }
 
+  /**
+   * Records a nonce in the database, where every process sharing the file sees it. The nonces of
+   * one turn of the event loop are written together in one transaction (a group commit), and each
+   * request is answered only after its nonce is committed: busy servers pay one commit for many
+   * requests, and nothing acknowledged is forgotten by a crash or a restart.
+   */
   recordNonce(key: string, now: number, expiresAt: number) {
-    if (++this.#noncesSinceSweep >= NONCE_SWEEP_EVERY) {
-      this.#noncesSinceSweep = 0;
-      this.#nonceSql.sweep.run(now);
+    if (this.#nonceCache.has(key, now)) return Promise.resolve(false);
+    return new Promise<boolean>((resolve, reject) => {
+      this.#pendingNonces.push({ key, now, expiresAt, resolve, reject });
+      if (this.#pendingNonces.length === 1) setImmediate(() => this.#commitNonces());
+    });
+  }
+
+  #commitNonces(): void {
+    const batch = this.#pendingNonces;
+    if (batch.length === 0) return;
+    this.#pendingNonces = [];
+    const sweepBefore =
+      (this.#noncesSinceSweep += batch.length) >= NONCE_SWEEP_EVERY ? batch[0]?.now : undefined;
+    if (sweepBefore !== undefined) this.#noncesSinceSweep = 0;
+    let recorded: boolean[];
+    try {
+      recorded = this.#sql.recordNonces(batch, sweepBefore);
+    } catch (error) {
+      for (const nonce of batch) nonce.reject(error);
+      return;
     }
-    return Promise.resolve(this.#nonceSql.record.run(key, expiresAt, now).changes === 1);
+    batch.forEach((nonce, i) => {
+      if (recorded[i]) this.#nonceCache.record(nonce.key, nonce.now, nonce.expiresAt);
+      nonce.resolve(recorded[i] === true);
+    });
   }
 
   ensureSetting(name: string, value: string) {
@@ -201,11 +278,40 @@ export class SqliteStore implements Store, AppData {
     );
   }
 
-  close() {
-    this.#nonceDb.close();
+  async close() {
+    this.#commitNonces();
+    await this.#checkpointer.terminate();
+    // The last connection to close checkpoints the whole WAL.
     this.#db.close();
-    return Promise.resolve();
   }
+}
+
+/** How often the checkpointer thread copies the WAL into the database. */
+const CHECKPOINT_EVERY_MS = 1000;
+
+/** The checkpointer thread: its own connection, a passive checkpoint every second. */
+const CHECKPOINTER = `
+const { workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.file);
+db.pragma('busy_timeout = 5000');
+setInterval(() => {
+  try {
+    db.pragma('wal_checkpoint(PASSIVE)');
+  } catch {
+    // Busy or failing now: the next round tries again, and the WAL only grows meanwhile.
+  }
+}, workerData.everyMs);
+`;
+
+function startCheckpointer(file: string): Worker {
+  const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+  const worker = new Worker(CHECKPOINTER, {
+    eval: true,
+    workerData: { driver, file, everyMs: CHECKPOINT_EVERY_MS },
+  });
+  worker.unref();
+  return worker;
 }
 
 function migrate(db: Database.Database): void {
@@ -261,7 +367,32 @@ function prepare(db: Database.Database) {
     insertProblem.run({ ...e, baseString: e.baseString ?? null });
     trimProblems.run(e.consumerKey, e.consumerKey, PROBLEMS_KEPT);
   });
+  const recordNonce = db.prepare(
+    `INSERT INTO nonces (key, expires_at) VALUES (?, ?)
+     ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE nonces.expires_at <= ?`,
+  );
+  const sweepNonces = db.prepare('DELETE FROM nonces WHERE expires_at <= ?');
+  const recordNonceBatch = db.transaction((batch: readonly PendingNonce[], sweepBefore?: number) => {
+    if (sweepBefore !== undefined) sweepNonces.run(sweepBefore);
+    return batch.map((n) => recordNonce.run(n.key, n.expiresAt, n.now).changes === 1);
+  });
+  // Nonces are written on every verified request. In WAL mode, synchronous = NORMAL still survives
+  // a crash of the process (the commit is in the OS before any request is answered); only a power
+  // loss could forget the last nonces, and it would also end every client's window. Everything
+  // else keeps synchronous = FULL.
+  const normalSync = db.prepare('PRAGMA synchronous = NORMAL');
+  const fullSync = db.prepare('PRAGMA synchronous = FULL');
+  const recordNonces = (batch: readonly PendingNonce[], sweepBefore: number | undefined) => {
+    normalSync.run();
+    try {
+      return recordNonceBatch.immediate(batch, sweepBefore);
+    } finally {
+      fullSync.run();
+    }
+  };
   return {
+    dataVersion: db.prepare('PRAGMA data_version').pluck(),
+    recordNonces,
     insertSetting: db.prepare('INSERT OR IGNORE INTO settings (name, value) VALUES (?, ?)'),
     getSetting: db.prepare('SELECT value FROM settings WHERE name = ?'),
     insertNote: db.prepare('INSERT INTO notes (user, text, created_at) VALUES (?, ?, ?) RETURNING *'),

@@ -5,15 +5,16 @@ import { nonceKey } from '../../src/provider/checks/check-nonce.js';
 describe('nonceKey', () => {
   const value = fc.string({ unit: 'binary', maxLength: 80 });
 
-  it('is the same 11 characters for the same combination, however long the nonce', () => {
+  it('is the timestamp and the same 11 characters for the same combination, however long the nonce', () => {
     fc.assert(
       fc.property(value, value, value, value, (c, t, ts, n) => {
         const key = nonceKey(c, t, ts, n);
-        expect(key).toMatch(/^[A-Za-z0-9+/]{11}$/);
+        expect(key.startsWith(`${ts}-`)).toBe(true);
+        expect(key.slice(ts.length + 1)).toMatch(/^[A-Za-z0-9+/]{11}$/);
         expect(nonceKey(c, t, ts, n)).toBe(key);
       }),
     );
-    expect(nonceKey('c', 't', '1', 'n'.repeat(10_000))).toHaveLength(11);
+    expect(nonceKey('c', 't', '1790000000', 'n'.repeat(10_000))).toHaveLength(22);
   });
 
   it('tells apart combinations that differ anywhere, including where one value ends', () => {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/stores/sqlite-store.js';
-import { requestTokenFixture, runStoreSuite } from './store-suite.js';
+import { accessTokenFixture, consumerFixture, requestTokenFixture, runStoreSuite } from './store-suite.js';
 
 let dir = '';
 runStoreSuite(
@@ -69,6 +69,66 @@ describe('sqlite store across connections', () => {
       await reopened.close();
     } finally {
       rmSync(raceDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('sqlite store caches and another process', () => {
+  const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+  it('sees a revocation, a suspension and a user change made by another connection on the next turn', async () => {
+    const sharedDir = mkdtempSync(join(tmpdir(), 'countersign-shared-'));
+    const file = join(sharedDir, 'shared.db');
+    const server = new SqliteStore(file);
+    const cli = new SqliteStore(file);
+    try {
+      await server.putUser({ name: 'bob', status: 'active', createdAt: 1 });
+      await server.putConsumer(consumerFixture());
+      await server.createRequestToken(
+        requestTokenFixture({ state: 'authorized', user: 'bob', verifier: 'v' }),
+      );
+      await server.exchangeRequestToken('r'.repeat(32), accessTokenFixture());
+      // Read once so that all three are cached.
+      expect((await server.getAccessToken('a'.repeat(32)))?.revokedAt).toBeUndefined();
+      expect((await server.getConsumer(consumerFixture().key))?.status).toBe('active');
+      expect((await server.getUser('bob'))?.status).toBe('active');
+
+      await cli.revokeAccessToken('a'.repeat(32), 5);
+      await cli.putConsumer({ ...consumerFixture(), status: 'suspended' });
+      await cli.putUser({ name: 'bob', status: 'suspended', createdAt: 1 });
+      await nextTurn();
+
+      expect((await server.getAccessToken('a'.repeat(32)))?.revokedAt).toBe(5);
+      expect((await server.getConsumer(consumerFixture().key))?.status).toBe('suspended');
+      expect((await server.getUser('bob'))?.status).toBe('suspended');
+    } finally {
+      await cli.close();
+      await server.close();
+      rmSync(sharedDir, { recursive: true, force: true });
+    }
+  });
+
+  it('answers the nonces of one turn with one commit, each as if alone, committed before the answer', async () => {
+    const batchDir = mkdtempSync(join(tmpdir(), 'countersign-batch-'));
+    const file = join(batchDir, 'b.db');
+    const store = new SqliteStore(file);
+    const other = new SqliteStore(file);
+    try {
+      const results = await Promise.all([
+        store.recordNonce('a', 1000, 5000),
+        store.recordNonce('b', 1000, 5000),
+        store.recordNonce('a', 1000, 5000),
+      ]);
+      expect(results).toEqual([true, true, false]);
+      expect(await store.recordNonce('b', 2000, 6000)).toBe(false);
+      // Another process on the same file refuses them too, and its own are refused here.
+      expect(await other.recordNonce('a', 2000, 6000)).toBe(false);
+      expect(await other.recordNonce('c', 2000, 6000)).toBe(true);
+      expect(await store.recordNonce('c', 2000, 6000)).toBe(false);
+    } finally {
+      await other.close();
+      await store.close();
+      rmSync(batchDir, { recursive: true, force: true });
     }
   });
 });

@@ -3,6 +3,7 @@
  * cleanly (in-flight requests finish, the database is closed).
  */
 import { parseArgs } from 'node:util';
+import pino from 'pino';
 import { buildServer } from '../../server/app.js';
 import { CliError } from '../cli-error.js';
 import { describeStore, openStore, STORE_OPTIONS } from '../open-store.js';
@@ -39,6 +40,10 @@ export async function serve(args: string[], out: (line: string) => void): Promis
   const requestTokenTtl = whole('--request-token-ttl', values['request-token-ttl'], 1, 86400);
   const timestampWindow = whole('--timestamp-window', values['timestamp-window'], 1, 86400);
   const store = await openStore(values);
+  // Log lines are gathered and written 4 KiB at a time (and at least every second), not one write
+  // per request; what is still buffered is written at shutdown.
+  const logStream = pino.destination({ dest: 2, minLength: 4096, sync: false });
+  const flushLogs = setInterval(() => logStream.flush(), 1000).unref();
   let app: Awaited<ReturnType<typeof buildServer>>;
   try {
     app = await buildServer({
@@ -47,7 +52,7 @@ export async function serve(args: string[], out: (line: string) => void): Promis
       trustProxy: values['trust-proxy'],
       requestTokenTtl,
       timestampWindow,
-      log: { level: 'info', stream: process.stderr },
+      log: { level: 'info', stream: logStream },
     });
   } catch (error) {
     await store.close();
@@ -78,6 +83,10 @@ export async function serve(args: string[], out: (line: string) => void): Promis
       void app
         .close()
         .then(() => store.close())
+        .then(() => {
+          clearInterval(flushLogs);
+          logStream.flushSync();
+        })
         .then(resolve);
     };
     process.on('SIGINT', stop);
