@@ -78,4 +78,25 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
      base_string TEXT
    );
    CREATE INDEX problem_events_consumer ON problem_events (consumer_key, id);`,
+  // Version 2: a change counter for the rows instances cache (consumers, users, access tokens).
+  // Every statement that could change what a cached row says bumps it, in the same transaction,
+  // whoever runs it (a server, the admin CLI, psql); instances read it before trusting their cache.
+  // Touching last_used_at does not count.
+  `CREATE TABLE cache_epoch (
+     one BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (one),
+     n BIGINT NOT NULL
+   );
+   INSERT INTO cache_epoch (n) VALUES (0);
+   CREATE FUNCTION countersign_bump_cache_epoch() RETURNS trigger LANGUAGE plpgsql AS $$
+   BEGIN
+     UPDATE cache_epoch SET n = n + 1;
+     RETURN NULL;
+   END $$;
+   CREATE TRIGGER consumers_changed AFTER UPDATE OR DELETE ON consumers
+     FOR EACH STATEMENT EXECUTE FUNCTION countersign_bump_cache_epoch();
+   CREATE TRIGGER users_changed AFTER UPDATE OR DELETE ON users
+     FOR EACH STATEMENT EXECUTE FUNCTION countersign_bump_cache_epoch();
+   CREATE TRIGGER access_tokens_changed
+     AFTER UPDATE OF token, secret, consumer_key, "user", scopes, expires_at, revoked_at OR DELETE ON access_tokens
+     FOR EACH STATEMENT EXECUTE FUNCTION countersign_bump_cache_epoch();`,
 ];

@@ -9,6 +9,7 @@ import { StoreUnavailableError } from '../provider/errors.js';
 import type { AccessToken, Consumer, RequestToken, User } from '../provider/model.js';
 import { type AppData, PROBLEMS_KEPT, type ProblemEvent } from './app-data.js';
 import { POSTGRES_MIGRATIONS } from './postgres-schema.js';
+import { ReadCache } from './read-cache.js';
 import { type Row, rowReaders } from './rows.js';
 import type { Decision, Store } from './store.js';
 
@@ -39,6 +40,18 @@ const NONCE_SWEEP_EVERY = 1000;
 export class PostgresStore implements Store, AppData {
   readonly #pool: pg.Pool;
   #noncesSinceSweep = 0;
+  /**
+   * The rows every signed request reads, shared by the requests of this instance. Before a cached
+   * row is used, the database's change counter (`cache_epoch`, bumped by triggers on every change,
+   * whoever makes it) is read — once per turn of the event loop, shared by every request of that
+   * turn, so always after the request arrived: a revocation anywhere is seen by the next request
+   * everywhere, at the cost of one small query per turn instead of three per request.
+   */
+  readonly #consumers = new ReadCache<Consumer>();
+  readonly #accessTokens = new ReadCache<AccessToken>();
+  readonly #users = new ReadCache<User>();
+  #epoch: unknown;
+  #epochRead: Promise<void> | undefined;
 
   private constructor(pool: pg.Pool) {
     this.#pool = pool;
@@ -107,10 +120,33 @@ export class PostgresStore implements Store, AppData {
     });
   }
 
+  /** Forgets every cached row if the change counter has moved; one read per turn of the event loop. */
+  #checkEpoch(): Promise<void> {
+    if (this.#epochRead) return this.#epochRead;
+    const epochRead = this.#query('SELECT n FROM cache_epoch').then(({ rows }) => {
+      const epoch = rows[0]?.n;
+      if (epoch === this.#epoch) return;
+      this.#epoch = epoch;
+      this.#consumers.clear();
+      this.#accessTokens.clear();
+      this.#users.clear();
+    });
+    this.#epochRead = epochRead;
+    setImmediate(() => {
+      if (this.#epochRead === epochRead) this.#epochRead = undefined;
+    });
+    return epochRead;
+  }
+
   async getConsumer(key: string) {
+    await this.#checkEpoch();
+    return this.#consumers.getAsync(key, this.#loadConsumer);
+  }
+
+  readonly #loadConsumer = async (key: string) => {
     const { rows } = await this.#query('SELECT * FROM consumers WHERE key = $1', [key]);
     return rows[0] && read.consumer(rows[0]);
-  }
+  };
 
   async putConsumer(c: Consumer) {
     await this.#query(
@@ -134,6 +170,7 @@ export class PostgresStore implements Store, AppData {
         c.createdAt,
       ],
     );
+    this.#consumers.forget(c.key);
   }
 
   async deleteConsumer(key: string) {
@@ -142,6 +179,8 @@ export class PostgresStore implements Store, AppData {
       await client.query('DELETE FROM request_tokens WHERE consumer_key = $1', [key]);
       await client.query('DELETE FROM consumers WHERE key = $1', [key]);
     });
+    this.#consumers.forget(key);
+    this.#accessTokens.clear();
   }
 
   async listConsumers(owner: string) {
@@ -153,9 +192,14 @@ export class PostgresStore implements Store, AppData {
   }
 
   async getUser(name: string): Promise<User | undefined> {
+    await this.#checkEpoch();
+    return this.#users.getAsync(name, this.#loadUser);
+  }
+
+  readonly #loadUser = async (name: string) => {
     const { rows } = await this.#query('SELECT * FROM users WHERE name = $1', [name]);
     return rows[0] && read.user(rows[0]);
-  }
+  };
 
   async putUser(u: User) {
     await this.#query(
@@ -163,6 +207,7 @@ export class PostgresStore implements Store, AppData {
        ON CONFLICT (name) DO UPDATE SET status = $2, password_hash = $3`,
       [u.name, u.status, u.passwordHash ?? null, u.createdAt],
     );
+    this.#users.forget(u.name);
   }
 
   async createRequestToken(t: RequestToken) {
@@ -227,20 +272,27 @@ export class PostgresStore implements Store, AppData {
   }
 
   async getAccessToken(token: string) {
+    await this.#checkEpoch();
+    return this.#accessTokens.getAsync(token, this.#loadAccessToken);
+  }
+
+  readonly #loadAccessToken = async (token: string) => {
     const { rows } = await this.#query('SELECT * FROM access_tokens WHERE token = $1', [token]);
     return rows[0] && read.accessToken(rows[0]);
-  }
+  };
 
   async revokeAccessToken(token: string, at: number) {
     const result = await this.#query(
       'UPDATE access_tokens SET revoked_at = COALESCE(revoked_at, $2) WHERE token = $1',
       [token, at],
     );
+    this.#accessTokens.forget(token);
     return result.rowCount === 1;
   }
 
   async touchAccessToken(token: string, at: number) {
     await this.#query('UPDATE access_tokens SET last_used_at = $2 WHERE token = $1', [token, at]);
+    this.#accessTokens.forget(token);
   }
 
   async listAccessTokens(user: string) {

@@ -25,6 +25,8 @@ export class RedisNonceStore implements NonceStore {
     this.#prefix = options.prefix ?? 'countersign:nonce:';
     this.#redis = new Redis(url, {
       enableOfflineQueue: false,
+      // The nonces of many concurrent requests go to Redis in one write.
+      enableAutoPipelining: true,
       maxRetriesPerRequest: 1,
       connectTimeout: 2000,
       commandTimeout: 2000,
