@@ -63,7 +63,7 @@ describe.skipIf(!hasPostgres)('postgres caches across instances', () => {
     const sql = new pg.Client({ connectionString: database.url });
     await sql.connect();
     try {
-      const epoch = async () => (await sql.query('SELECT n FROM cache_epoch')).rows[0]?.n as string;
+      const epoch = async () => (await sql.query<{ n: string }>('SELECT n FROM cache_epoch')).rows[0]?.n;
       await store.putConsumer(consumerFixture());
       await store.createRequestToken(
         requestTokenFixture({ state: 'authorized', user: 'bob', verifier: 'v' }),
