@@ -4,8 +4,7 @@
 // Targets are ratios within the run, so the machine's speed cancels out.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -75,7 +74,7 @@ async function seed(store, extraTokens = 0) {
   if (extraTokens > 0) store.bulkInsertAccessTokens?.(extraTokens, access);
 }
 
-function signedRequests(n, token = TOKEN) {
+function signedRequests(n, token = TOKEN, prefix = 'nonce') {
   const timestamp = String(Math.floor(NOW / 1000));
   return Array.from({ length: n }, (_, i) => {
     const signed = signRequest({
@@ -86,7 +85,7 @@ function signedRequests(n, token = TOKEN) {
       token: token.token,
       tokenSecret: token.secret,
       timestamp,
-      nonce: `nonce${i}`,
+      nonce: `${prefix}${i}`,
     });
     return {
       method: 'GET',
@@ -103,6 +102,21 @@ async function verifyRate(store, requests) {
   for (const r of requests.slice(0, 500)) await provider.verify(r, { scope: 'read_public' }); // warm-up (own nonces)
   const start = process.hrtime.bigint();
   for (const r of requests.slice(500)) await provider.verify(r, { scope: 'read_public' });
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  return (requests.length - 500) / seconds;
+}
+
+/** The same, with `inFlight` verifications under way at once (as a busy server has them). */
+async function concurrentVerifyRate(store, requests, inFlight = 32) {
+  const provider = createProvider({ store, clock: () => NOW });
+  for (const r of requests.slice(0, 500)) await provider.verify(r, { scope: 'read_public' });
+  let next = 500;
+  const start = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next < requests.length) await provider.verify(requests[next++], { scope: 'read_public' });
+    }),
+  );
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   return (requests.length - 500) / seconds;
 }
@@ -140,6 +154,15 @@ const dir = mkdtempSync(join(tmpdir(), 'countersign-bench-'));
 const sqlite = new SqliteStore(join(dir, 'bench.db'));
 await seed(sqlite);
 results.verify_sqlite_ops = await verifyRate(sqlite, requests);
+{
+  const store = new SqliteStore(join(dir, 'concurrent.db'));
+  await seed(store);
+  results.verify_sqlite_32_in_flight_ops = await concurrentVerifyRate(
+    store,
+    signedRequests(N, TOKEN, 'concurrent'),
+  );
+  await store.close();
+}
 results.hmac_floor_ops = hmacFloor(requests);
 results.oauthlib_ops = peer(
   'oauthlib ResourceEndpoint',
@@ -206,67 +229,102 @@ results.verify_sqlite_1m_tokens_ops = await tokensRate(quick ? 100_000 : 1_000_0
 }
 
 // --- HTTP: GET /api/v1/me through the reference server vs a bare node:http server ---------------
-function bareServer() {
-  const server = createServer((_req, res) => res.end('{"hello":"world"}'));
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
-
-async function load(url, signer) {
-  let i = 0;
-  const result = await autocannon({
-    url,
-    connections: 32,
-    duration: HTTP_SECONDS,
-    requests: [
-      {
+// Every server runs in a process of its own; autocannon runs here and sends each server the same
+// pre-signed requests (unique nonces), so the load generator does the same work for all of them.
+const POOL = quick ? 60_000 : 200_000;
+const timestamp = () => String(Math.floor(Date.now() / 1000));
+function signedPool(prefix) {
+  const at = timestamp();
+  return Array.from(
+    { length: POOL },
+    (_, i) =>
+      signRequest({
         method: 'GET',
-        setupRequest: (req) =>
-          signer ? { ...req, headers: { ...req.headers, authorization: signer(i++) } } : req,
-      },
-    ],
-  });
-  if (result.non2xx > 0) notes.push(`${url}: ${result.non2xx} non-2xx responses`);
-  return result.requests.average;
+        url: URL_ME,
+        consumerKey: CONSUMER.key,
+        consumerSecret: CONSUMER.secret,
+        token: TOKEN.token,
+        tokenSecret: TOKEN.secret,
+        timestamp: at,
+        nonce: `${prefix}${i}`,
+      }).authorization,
+  );
 }
 
-async function serveReference(flags, seedStore) {
-  const cli = join(here, '../dist/cli/main.js');
-  await seedStore();
-  const child = spawn(
-    process.execPath,
-    [cli, 'serve', '--port', '0', '--public-url', 'http://127.0.0.1:3000', ...flags],
-    { stdio: ['ignore', 'pipe', 'ignore'] },
-  );
-  const url = await new Promise((resolve) =>
+/** CPU seconds a process has used so far (user + system), from /proc. */
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+async function start(command, commandArgs) {
+  const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'ignore'] });
+  const url = await new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${commandArgs.join(' ')} exited with ${code}`)));
     child.stdout.on('data', (c) => {
       const m = /serving on (\S+)/.exec(String(c));
       if (m) resolve(m[1]);
-    }),
-  );
+    });
+  });
   return {
     url,
+    pid: child.pid,
     stop: () =>
       new Promise((resolve) => {
+        child.removeAllListeners('exit');
         child.once('exit', resolve);
         child.kill('SIGTERM');
       }),
   };
 }
 
-const signer = (prefix) => (i) =>
-  signRequest({
-    method: 'GET',
-    url: URL_ME,
-    consumerKey: CONSUMER.key,
-    consumerSecret: CONSUMER.secret,
-    token: TOKEN.token,
-    tokenSecret: TOKEN.secret,
-    nonce: `${prefix}${i}`,
-  }).authorization;
+/** Loads one server with the pool; returns requests per second and the server's CPU per request. */
+async function load(name, server, pool) {
+  let i = 0;
+  const cpuBefore = cpuSeconds(server.pid);
+  const result = await autocannon({
+    url: `${server.url}/api/v1/me?format=json`,
+    connections: 32,
+    duration: HTTP_SECONDS,
+    requests: [
+      {
+        method: 'GET',
+        setupRequest: (req) => ({
+          ...req,
+          headers: { ...req.headers, authorization: pool[i++ % pool.length] },
+        }),
+      },
+    ],
+  });
+  const cpu = cpuSeconds(server.pid) - cpuBefore;
+  if (result.non2xx > 0) notes.push(`${name}: ${result.non2xx} non-2xx responses`);
+  if (i > pool.length) notes.push(`${name}: the pool of ${pool.length} signed requests was reused`);
+  results[`http_${name}_rps`] = result.requests.average;
+  results[`http_${name}_server_cpu_us_per_request`] = (cpu * 1e6) / result.requests.total;
+}
 
-const bare = await bareServer();
-results.http_bare_rps = await load(`http://127.0.0.1:${bare.address().port}/api/v1/me?format=json`);
-bare.close();
+async function serveReference(flags, seedStore) {
+  await seedStore();
+  const cli = join(here, '../dist/cli/main.js');
+  return start(process.execPath, [
+    cli,
+    'serve',
+    '--port',
+    '0',
+    '--public-url',
+    'http://127.0.0.1:3000',
+    ...flags,
+  ]);
+}
+
+{
+  const pool = signedPool(`b${Date.now()}-`);
+  for (const kind of ['bare', 'fastify']) {
+    const server = await start(process.execPath, [join(here, 'hello_servers.mjs'), kind]);
+    await load(kind, server, pool);
+    await server.stop();
+  }
+}
 {
   const file = join(dir, 'http.db');
   const server = await serveReference(['--db', file], async () => {
@@ -274,7 +332,7 @@ bare.close();
     await seed(s);
     await s.close();
   });
-  results.http_sqlite_rps = await load(`${server.url}/api/v1/me?format=json`, signer(`h${Date.now()}-`));
+  await load('sqlite', server, signedPool(`h${Date.now()}-`));
   await server.stop();
 }
 const pgUrl = process.env.COUNTERSIGN_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -294,7 +352,7 @@ try {
       await s.close();
     },
   );
-  results.http_pg_redis_rps = await load(`${server.url}/api/v1/me?format=json`, signer(`p${Date.now()}-`));
+  await load('pg_redis', server, signedPool(`p${Date.now()}-`));
   await server.stop();
   await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
   await admin.end();
@@ -339,6 +397,10 @@ const targets = [
     (r) => r <= 1.2,
   ],
 ];
+const context = [
+  ['Fastify hello vs bare node:http', ratio(results.http_fastify_rps, results.http_bare_rps)],
+  ['verification rate vs HMAC floor', ratio(results.verify_memory_ops, results.hmac_floor_ops)],
+];
 const fmt = (v) =>
   v === undefined ? 'skipped' : v >= 100 ? Math.round(v).toLocaleString('en') : v.toFixed(2);
 console.log('\nfigure                                          value');
@@ -349,7 +411,14 @@ for (const [name, value, target, met] of targets) {
     `${name.padEnd(48)}${fmt(value).padEnd(10)}${target.padEnd(9)}${value === undefined ? '-' : met(value) ? 'yes' : 'NO'}`,
   );
 }
+console.log('\nfor context (no target)                         value');
+for (const [name, value] of context) console.log(`${name.padEnd(48)}${fmt(value)}`);
 for (const note of notes) console.log(`note: ${note}`);
 console.log(
-  JSON.stringify({ ...results, ratios: Object.fromEntries(targets.map(([n, v]) => [n, v])), notes, quick }),
+  JSON.stringify({
+    ...results,
+    ratios: Object.fromEntries([...targets, ...context].map(([n, v]) => [n, v])),
+    notes,
+    quick,
+  }),
 );
