@@ -75,29 +75,36 @@ export function constantTimeEqual(actual: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
-/** Derived HMAC keys are kept for this many distinct signing keys, then the cache starts over. */
+/** Derived HMAC keys are kept for this many distinct consumer secrets, then the cache starts over. */
 const DERIVED_KEYS_KEPT = 10_000;
-const derivedKeys = new Map<string, KeyObject>();
+/** Derived keys by consumer secret, then token secret. */
+const derivedKeys = new Map<string, Map<string, KeyObject>>();
 
 /**
- * The HMAC key for a signing key, derived once: a `KeyObject` holds the key bytes outside the
- * JavaScript heap and spares every later signature the string-to-key conversion.
+ * The HMAC key for a pair of secrets (RFC 5849 §3.4.2), derived once: a `KeyObject` holds the key
+ * bytes outside the JavaScript heap and spares every later signature the encoding of the secrets
+ * and the string-to-key conversion. The lookup is by the two secrets themselves, whose hashes the
+ * engine computes once per string.
  */
-function derivedKey(key: string): KeyObject {
-  let derived = derivedKeys.get(key);
-  if (derived === undefined) {
+function derivedKey(consumerSecret: string, tokenSecret: string): KeyObject {
+  let byToken = derivedKeys.get(consumerSecret);
+  if (byToken === undefined) {
     if (derivedKeys.size >= DERIVED_KEYS_KEPT) derivedKeys.clear();
-    derived = createSecretKey(Buffer.from(key, 'utf8'));
-    derivedKeys.set(key, derived);
+    byToken = new Map();
+    derivedKeys.set(consumerSecret, byToken);
+  }
+  let derived = byToken.get(tokenSecret);
+  if (derived === undefined) {
+    if (byToken.size >= DERIVED_KEYS_KEPT) byToken.clear();
+    derived = createSecretKey(Buffer.from(signingKey(consumerSecret, tokenSecret), 'utf8'));
+    byToken.set(tokenSecret, derived);
   }
   return derived;
 }
 
 function hmac(name: SignatureMethodName, digest: 'sha1' | 'sha256' | 'sha512'): SignatureMethod {
   const sign = (baseString: string, c: SigningCredentials) =>
-    createHmac(digest, derivedKey(signingKey(c.consumerSecret, c.tokenSecret)))
-      .update(baseString)
-      .digest('base64');
+    createHmac(digest, derivedKey(c.consumerSecret, c.tokenSecret)).update(baseString).digest('base64');
   return {
     name,
     bodyHashAlgorithm: digest,
