@@ -62,6 +62,7 @@ export class SqliteStore implements Store, AppData {
     this.#db.pragma('synchronous = FULL');
     this.#db.pragma('busy_timeout = 5000');
     this.#db.pragma('foreign_keys = ON');
+    this.#db.pragma('mmap_size = 268435456');
     migrate(this.#db);
     this.#sql = prepare(this.#db);
     // Checkpoints (copying the WAL back into the database, with an fsync) run on a thread of their
@@ -206,7 +207,7 @@ export class SqliteStore implements Store, AppData {
   }
 
   touchAccessToken(token: string, at: number) {
-    this.#sql.touchAccessToken.run(at, token);
+    this.#sql.touchAccessToken(at, token);
     this.#accessTokens.forget(token);
     return Promise.resolve();
   }
@@ -376,20 +377,23 @@ function prepare(db: Database.Database) {
     if (sweepBefore !== undefined) sweepNonces.run(sweepBefore);
     return batch.map((n) => recordNonce.run(n.key, n.expiresAt, n.now).changes === 1);
   });
-  // Nonces are written on every verified request. In WAL mode, synchronous = NORMAL still survives
-  // a crash of the process (the commit is in the OS before any request is answered); only a power
-  // loss could forget the last nonces, and it would also end every client's window. Everything
-  // else keeps synchronous = FULL.
+  // Nonces and last-used times are written on every verified request. In WAL mode, synchronous =
+  // NORMAL still survives a crash of the process (the commit is in the OS before any request is
+  // answered); only a power loss could forget the last of them, and it would also end every
+  // client's window. Everything else keeps synchronous = FULL (an fsync per commit).
   const normalSync = db.prepare('PRAGMA synchronous = NORMAL');
   const fullSync = db.prepare('PRAGMA synchronous = FULL');
-  const recordNonces = (batch: readonly PendingNonce[], sweepBefore: number | undefined) => {
+  const withoutFsync = <T>(write: () => T): T => {
     normalSync.run();
     try {
-      return recordNonceBatch.immediate(batch, sweepBefore);
+      return write();
     } finally {
       fullSync.run();
     }
   };
+  const recordNonces = (batch: readonly PendingNonce[], sweepBefore: number | undefined) =>
+    withoutFsync(() => recordNonceBatch.immediate(batch, sweepBefore));
+  const touch = db.prepare('UPDATE access_tokens SET last_used_at = ? WHERE token = ?');
   return {
     dataVersion: db.prepare('PRAGMA data_version').pluck(),
     recordNonces,
@@ -433,7 +437,7 @@ function prepare(db: Database.Database) {
     revokeAccessToken: db.prepare(
       'UPDATE access_tokens SET revoked_at = ? WHERE token = ? AND revoked_at IS NULL',
     ),
-    touchAccessToken: db.prepare('UPDATE access_tokens SET last_used_at = ? WHERE token = ?'),
+    touchAccessToken: (at: number, token: string) => withoutFsync(() => touch.run(at, token)),
     listAccessTokens: db.prepare(
       'SELECT * FROM access_tokens WHERE user = ? ORDER BY created_at DESC, token',
     ),
