@@ -10,6 +10,7 @@ export class ReadCache<V> {
   /** Changes whenever something is forgotten, so that a read begun before is not kept. */
   #generation = 0;
 
+  /** @param limit How many rows are kept; 0 keeps none. */
   constructor(limit = 10_000) {
     this.#limit = limit;
   }
@@ -44,6 +45,7 @@ export class ReadCache<V> {
   }
 
   #keep(key: string, value: V): void {
+    if (this.#limit === 0) return;
     if (this.#entries.size >= this.#limit) this.#entries.clear();
     this.#entries.set(key, value);
   }

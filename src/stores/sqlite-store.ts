@@ -50,13 +50,21 @@ export class SqliteStore implements Store, AppData {
    * by another process (the admin CLI) change SQLite's data version, which is read once per turn of
    * the event loop before anything cached is used, and then everything is forgotten.
    */
-  readonly #consumers = new ReadCache<Consumer>();
-  readonly #accessTokens = new ReadCache<AccessToken>();
-  readonly #users = new ReadCache<User>();
+  readonly #consumers: ReadCache<Consumer>;
+  readonly #accessTokens: ReadCache<AccessToken>;
+  readonly #users: ReadCache<User>;
   #dataVersion: unknown;
   #versionCheckedThisTurn = false;
 
-  constructor(file: string) {
+  /**
+   * @param options.cacheRows Keep the rows signed requests read in memory (default `true`); with
+   *   `false` every request reads them from the file, as the benchmark of lookups does.
+   */
+  constructor(file: string, options: { cacheRows?: boolean } = {}) {
+    const kept = (options.cacheRows ?? true) ? 10_000 : 0;
+    this.#consumers = new ReadCache(kept);
+    this.#accessTokens = new ReadCache(kept);
+    this.#users = new ReadCache(kept);
     this.#db = new Database(file);
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma('synchronous = FULL');

@@ -132,3 +132,22 @@ describe('sqlite store caches and another process', () => {
     }
   });
 });
+
+describe('sqlite store without row caching', () => {
+  it('reads every row from the file, so another connection’s change shows within the same turn', async () => {
+    const sharedDir = mkdtempSync(join(tmpdir(), 'countersign-nocache-'));
+    const file = join(sharedDir, 'n.db');
+    const store = new SqliteStore(file, { cacheRows: false });
+    const other = new SqliteStore(file);
+    try {
+      await store.putConsumer(consumerFixture());
+      expect((await store.getConsumer(consumerFixture().key))?.status).toBe('active');
+      await other.putConsumer({ ...consumerFixture(), status: 'suspended' });
+      expect((await store.getConsumer(consumerFixture().key))?.status).toBe('suspended');
+    } finally {
+      await other.close();
+      await store.close();
+      rmSync(sharedDir, { recursive: true, force: true });
+    }
+  });
+});
