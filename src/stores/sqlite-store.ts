@@ -44,7 +44,8 @@ export class SqliteStore implements Store, AppData {
   /** Nonces waiting for the next group commit. */
   #pendingNonces: PendingNonce[] = [];
   #noncesSinceSweep = 0;
-  readonly #checkpointer: Worker;
+  #checkpointer: Worker | undefined;
+  readonly #file: string;
   /**
    * The rows every signed request reads. Writes through this store forget what they change; writes
    * by another process (the admin CLI) change SQLite's data version, which is read once per turn of
@@ -73,10 +74,22 @@ export class SqliteStore implements Store, AppData {
     this.#db.pragma('mmap_size = 268435456');
     migrate(this.#db);
     this.#sql = prepare(this.#db);
-    // Checkpoints (copying the WAL back into the database, with an fsync) run on a thread of their
-    // own, so that no request waits for one; this connection never checkpoints by itself.
+    this.#file = file;
+  }
+
+  /**
+   * Once this store records nonces (it serves signed requests), checkpoints — copying the WAL back
+   * into the database, with an fsync — move to a thread of their own, so that no request waits for
+   * one. Short-lived users (the admin CLI) keep SQLite's automatic checkpoints and start no thread.
+   */
+  #startCheckpointer(): void {
+    if (this.#checkpointer || this.#file === ':memory:') return;
+    this.#checkpointer = startCheckpointer(this.#file);
+    this.#checkpointer.once('error', () => {
+      // The thread could not run: checkpoints go back to this connection.
+      if (this.#db.open) this.#db.pragma('wal_autocheckpoint = 1000');
+    });
     this.#db.pragma('wal_autocheckpoint = 0');
-    this.#checkpointer = startCheckpointer(file);
   }
 
   /** Forgets every cached row if another process has written to the database since the last look. */
@@ -232,6 +245,7 @@ export class SqliteStore implements Store, AppData {
    */
   recordNonce(key: string, now: number, expiresAt: number) {
     if (this.#nonceCache.has(key, now)) return Promise.resolve(false);
+    this.#startCheckpointer();
     return new Promise<boolean>((resolve, reject) => {
       this.#pendingNonces.push({ key, now, expiresAt, resolve, reject });
       if (this.#pendingNonces.length === 1) setImmediate(() => this.#commitNonces());
@@ -289,7 +303,7 @@ export class SqliteStore implements Store, AppData {
 
   async close() {
     this.#commitNonces();
-    await this.#checkpointer.terminate();
+    await this.#checkpointer?.terminate();
     // The last connection to close checkpoints the whole WAL.
     this.#db.close();
   }

@@ -2,7 +2,7 @@
  * The SQLite store runs the shared suite; and several connections on one file (threads, as
  * separate processes would) race to exchange one request token: exactly one wins.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -148,6 +148,25 @@ describe('sqlite store without row caching', () => {
       await other.close();
       await store.close();
       rmSync(sharedDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('sqlite store checkpoints', () => {
+  it('copies the WAL into the database on its own thread once it serves nonces', async () => {
+    const walDir = mkdtempSync(join(tmpdir(), 'countersign-wal-'));
+    const file = join(walDir, 'w.db');
+    const store = new SqliteStore(file);
+    try {
+      await Promise.all(Array.from({ length: 3000 }, (_, i) => store.recordNonce(`n${i}`, 1000, 9_000_000)));
+      const before = statSync(file).size;
+      expect(statSync(`${file}-wal`).size).toBeGreaterThan(0);
+      // No request runs in this time, so only the checkpointer thread can have written the file.
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      expect(statSync(file).size).toBeGreaterThan(before);
+    } finally {
+      await store.close();
+      rmSync(walDir, { recursive: true, force: true });
     }
   });
 });
