@@ -7,6 +7,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { StoreUnavailableError } from '../provider/errors.js';
 import type { AccessToken, Consumer, RequestToken, User } from '../provider/model.js';
 import { type Row, rowReaders } from './rows.js';
 import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
@@ -263,7 +264,13 @@ export class SqliteStore implements Store, AppData {
     try {
       recorded = this.#sql.recordNonces(batch, sweepBefore);
     } catch (error) {
-      for (const nonce of batch) nonce.reject(error);
+      // Another process holding the database past the busy timeout: the requests get 503.
+      const code = (error as { code?: unknown }).code;
+      const answer =
+        code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED'
+          ? new StoreUnavailableError(`SQLite is busy: ${(error as Error).message}`)
+          : error;
+      for (const nonce of batch) nonce.reject(answer);
       return;
     }
     batch.forEach((nonce, i) => {

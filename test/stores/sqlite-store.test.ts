@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
+import { StoreUnavailableError } from '../../src/provider/errors.js';
 import { SqliteStore } from '../../src/stores/sqlite-store.js';
 import { accessTokenFixture, consumerFixture, requestTokenFixture, runStoreSuite } from './store-suite.js';
 
@@ -169,4 +170,24 @@ describe('sqlite store checkpoints', () => {
       rmSync(walDir, { recursive: true, force: true });
     }
   });
+});
+
+describe('sqlite store when another process holds the database', () => {
+  it('answers the nonces waiting behind a lock held past the busy timeout with StoreUnavailableError', async () => {
+    const lockDir = mkdtempSync(join(tmpdir(), 'countersign-lock-'));
+    const file = join(lockDir, 'l.db');
+    const store = new SqliteStore(file);
+    const { default: Database } = await import('better-sqlite3');
+    const holder = new Database(file);
+    try {
+      holder.exec('BEGIN IMMEDIATE');
+      await expect(store.recordNonce('n', 1000, 5000)).rejects.toBeInstanceOf(StoreUnavailableError);
+      holder.exec('ROLLBACK');
+      expect(await store.recordNonce('n', 1000, 5000)).toBe(true);
+    } finally {
+      holder.close();
+      await store.close();
+      rmSync(lockDir, { recursive: true, force: true });
+    }
+  }, 15_000);
 });
