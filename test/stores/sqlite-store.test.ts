@@ -191,3 +191,58 @@ describe('sqlite store when another process holds the database', () => {
     }
   }, 15_000);
 });
+
+describe('sqlite store under concurrent verification', () => {
+  it('accepts exactly one of 100 concurrent copies of one signed request, and each of 100 distinct ones', async () => {
+    const { signRequest } = await import('../../src/client/sign-request.js');
+    const { createProvider } = await import('../../src/provider/provider.js');
+    const { isOAuthProblem } = await import('../../src/problems/oauth-problem.js');
+    const concurrentDir = mkdtempSync(join(tmpdir(), 'countersign-concurrent-'));
+    const store = new SqliteStore(join(concurrentDir, 'c.db'));
+    try {
+      const now = 1_790_000_000_000;
+      await store.putUser({ name: 'bob', status: 'active', createdAt: now });
+      await store.putConsumer(consumerFixture({ signatureMethods: ['HMAC-SHA1'] }));
+      await store.createRequestToken(
+        requestTokenFixture({ state: 'authorized', user: 'bob', verifier: 'v' }),
+      );
+      await store.exchangeRequestToken('r'.repeat(32), accessTokenFixture());
+      const provider = createProvider({ store, clock: () => now });
+      const request = (nonce: string) => {
+        const signed = signRequest({
+          method: 'GET',
+          url: 'http://api.example.com/me',
+          consumerKey: consumerFixture().key,
+          consumerSecret: consumerFixture().secret,
+          token: accessTokenFixture().token,
+          tokenSecret: accessTokenFixture().secret,
+          timestamp: String(now / 1000),
+          nonce,
+        });
+        return {
+          method: 'GET',
+          target: '/me',
+          headers: { host: 'api.example.com', authorization: signed.authorization },
+          secure: false,
+        };
+      };
+      const outcome = (verifying: Promise<unknown>) =>
+        verifying.then(
+          () => 'accepted',
+          (error: unknown) => (isOAuthProblem(error) ? error.problem : 'error'),
+        );
+      const copies = await Promise.all(
+        Array.from({ length: 100 }, () => outcome(provider.verify(request('same')))),
+      );
+      expect(copies.filter((o) => o === 'accepted')).toHaveLength(1);
+      expect(copies.filter((o) => o === 'nonce_used')).toHaveLength(99);
+      const distinct = await Promise.all(
+        Array.from({ length: 100 }, (_, i) => outcome(provider.verify(request(`n${i}`)))),
+      );
+      expect(distinct.every((o) => o === 'accepted')).toBe(true);
+    } finally {
+      await store.close();
+      rmSync(concurrentDir, { recursive: true, force: true });
+    }
+  });
+});
