@@ -77,13 +77,22 @@ export type NonceStore = Pick<Store, 'recordNonce' | 'close'>;
  * ```
  */
 export function withNonceStore<S extends Store>(store: S, nonces: NonceStore): S {
+  const recordNonce = nonces.recordNonce.bind(nonces);
+  const close = async () => Promise.all([nonces.close(), store.close()]).then(() => undefined);
+  // Methods are bound once, not on every call (every signed request makes several).
+  const bound = new Map<PropertyKey, unknown>();
   return new Proxy(store, {
     get(target, property) {
-      if (property === 'recordNonce') return nonces.recordNonce.bind(nonces);
-      if (property === 'close')
-        return async () => Promise.all([nonces.close(), target.close()]).then(() => undefined);
+      if (property === 'recordNonce') return recordNonce;
+      if (property === 'close') return close;
       const value: unknown = Reflect.get(target, property, target);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      if (typeof value !== 'function') return value;
+      let method = bound.get(property);
+      if (method === undefined) {
+        method = (value as (...args: unknown[]) => unknown).bind(target);
+        bound.set(property, method);
+      }
+      return method;
     },
   });
 }
