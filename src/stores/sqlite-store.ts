@@ -1,16 +1,18 @@
 /**
- * The SQLite store (better-sqlite3): one file, WAL mode, versioned migrations, prepared statements.
- * Statements run synchronously inside one call, and the two atomic operations are single
- * conditional statements or an immediate transaction, so they stay atomic even when several
- * processes (the server and the admin CLI) share the file.
+ * The SQLite store (better-sqlite3): one file, WAL mode, versioned migrations, prepared statements
+ * (`sqlite-statements.ts`). Statements run synchronously inside one call, and the two atomic
+ * operations are single conditional statements or an immediate transaction, so they stay atomic
+ * even when several processes (the server and the admin CLI) share the file. For the reads and
+ * writes of every signed request: cached rows checked against SQLite's data version, an in-process
+ * nonce cache in front of group-committed nonces, and checkpoints on a thread of their own.
  */
-import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { StoreUnavailableError } from '../provider/errors.js';
 import type { AccessToken, Consumer, RequestToken, User } from '../provider/model.js';
 import { type Row, rowReaders } from './rows.js';
-import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
+import { startCheckpointer } from './sqlite-checkpointer.js';
+import { migrate, type PendingNonce, prepare, type SqliteStatements } from './sqlite-statements.js';
 import { type AppData, PROBLEMS_KEPT, type ProblemEvent } from './app-data.js';
 import { NonceCache } from './nonce-cache.js';
 import { ReadCache } from './read-cache.js';
@@ -21,15 +23,6 @@ const read = rowReaders((v) => JSON.parse(v as string) as string[]);
 /** Expired nonces are deleted after this many inserts. */
 const NONCE_SWEEP_EVERY = 1000;
 
-/** A nonce waiting for the next group commit, and the request waiting for its answer. */
-interface PendingNonce {
-  readonly key: string;
-  readonly now: number;
-  readonly expiresAt: number;
-  readonly resolve: (recorded: boolean) => void;
-  readonly reject: (error: unknown) => void;
-}
-
 /**
  * @example
  * ```ts
@@ -39,7 +32,7 @@ interface PendingNonce {
  */
 export class SqliteStore implements Store, AppData {
   readonly #db: Database.Database;
-  readonly #sql: ReturnType<typeof prepare>;
+  readonly #sql: SqliteStatements;
   /** Nonces this process has recorded, so that a replay is refused without a query. */
   readonly #nonceCache = new NonceCache();
   /** Nonces waiting for the next group commit. */
@@ -314,161 +307,4 @@ export class SqliteStore implements Store, AppData {
     // The last connection to close checkpoints the whole WAL.
     this.#db.close();
   }
-}
-
-/** How often the checkpointer thread copies the WAL into the database. */
-const CHECKPOINT_EVERY_MS = 1000;
-
-/** The checkpointer thread: its own connection, a passive checkpoint every second. */
-const CHECKPOINTER = `
-const { workerData } = require('node:worker_threads');
-const Database = require(workerData.driver);
-const db = new Database(workerData.file);
-db.pragma('busy_timeout = 5000');
-setInterval(() => {
-  try {
-    db.pragma('wal_checkpoint(PASSIVE)');
-  } catch {
-    // Busy or failing now: the next round tries again, and the WAL only grows meanwhile.
-  }
-}, workerData.everyMs);
-`;
-
-function startCheckpointer(file: string): Worker {
-  const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-  const worker = new Worker(CHECKPOINTER, {
-    eval: true,
-    workerData: { driver, file, everyMs: CHECKPOINT_EVERY_MS },
-  });
-  worker.unref();
-  return worker;
-}
-
-function migrate(db: Database.Database): void {
-  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)');
-  const applied = new Set(
-    (db.prepare('SELECT version FROM schema_migrations').all() as Row[]).map((r) => r.version),
-  );
-  SQLITE_MIGRATIONS.forEach((sql, index) => {
-    const version = index + 1;
-    if (applied.has(version)) return;
-    db.transaction(() => {
-      db.exec(sql);
-      db.prepare('INSERT OR IGNORE INTO schema_migrations (version) VALUES (?)').run(version);
-    }).immediate();
-  });
-}
-
-function prepare(db: Database.Database) {
-  const insertAccessToken = db.prepare(
-    `INSERT INTO access_tokens (token, secret, consumer_key, user, scopes, created_at, expires_at)
-     VALUES (@token, @secret, @consumer_key, @user, @scopes, @created_at, @expires_at)`,
-  );
-  const markExchanged = db.prepare(
-    "UPDATE request_tokens SET state = 'exchanged' WHERE token = ? AND state = 'authorized'",
-  );
-  const deleteConsumer = db.transaction((key: string) => {
-    db.prepare('DELETE FROM access_tokens WHERE consumer_key = ?').run(key);
-    db.prepare('DELETE FROM request_tokens WHERE consumer_key = ?').run(key);
-    db.prepare('DELETE FROM consumers WHERE key = ?').run(key);
-  });
-  const exchange = db.transaction((requestToken: string, a: AccessToken): boolean => {
-    if (markExchanged.run(requestToken).changes !== 1) return false;
-    insertAccessToken.run({
-      token: a.token,
-      secret: a.secret,
-      consumer_key: a.consumerKey,
-      user: a.user,
-      scopes: JSON.stringify(a.scopes),
-      created_at: a.createdAt,
-      expires_at: a.expiresAt ?? null,
-    });
-    return true;
-  });
-  const insertProblem = db.prepare(
-    `INSERT INTO problem_events (consumer_key, at, endpoint, problem, advice, base_string)
-     VALUES (@consumerKey, @at, @endpoint, @problem, @advice, @baseString)`,
-  );
-  const trimProblems = db.prepare(
-    `DELETE FROM problem_events WHERE consumer_key = ? AND id <= (
-       SELECT id FROM problem_events WHERE consumer_key = ? ORDER BY id DESC LIMIT 1 OFFSET ?)`,
-  );
-  const recordProblem = db.transaction((e: ProblemEvent) => {
-    insertProblem.run({ ...e, baseString: e.baseString ?? null });
-    trimProblems.run(e.consumerKey, e.consumerKey, PROBLEMS_KEPT);
-  });
-  const recordNonce = db.prepare(
-    `INSERT INTO nonces (key, expires_at) VALUES (?, ?)
-     ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE nonces.expires_at <= ?`,
-  );
-  const sweepNonces = db.prepare('DELETE FROM nonces WHERE expires_at <= ?');
-  const recordNonceBatch = db.transaction((batch: readonly PendingNonce[], sweepBefore?: number) => {
-    if (sweepBefore !== undefined) sweepNonces.run(sweepBefore);
-    return batch.map((n) => recordNonce.run(n.key, n.expiresAt, n.now).changes === 1);
-  });
-  // Nonces and last-used times are written on every verified request. In WAL mode, synchronous =
-  // NORMAL still survives a crash of the process (the commit is in the OS before any request is
-  // answered); only a power loss could forget the last of them, and it would also end every
-  // client's window. Everything else keeps synchronous = FULL (an fsync per commit).
-  const normalSync = db.prepare('PRAGMA synchronous = NORMAL');
-  const fullSync = db.prepare('PRAGMA synchronous = FULL');
-  const withoutFsync = <T>(write: () => T): T => {
-    normalSync.run();
-    try {
-      return write();
-    } finally {
-      fullSync.run();
-    }
-  };
-  const recordNonces = (batch: readonly PendingNonce[], sweepBefore: number | undefined) =>
-    withoutFsync(() => recordNonceBatch.immediate(batch, sweepBefore));
-  const touch = db.prepare('UPDATE access_tokens SET last_used_at = ? WHERE token = ?');
-  return {
-    dataVersion: db.prepare('PRAGMA data_version').pluck(),
-    recordNonces,
-    insertSetting: db.prepare('INSERT OR IGNORE INTO settings (name, value) VALUES (?, ?)'),
-    getSetting: db.prepare('SELECT value FROM settings WHERE name = ?'),
-    insertNote: db.prepare('INSERT INTO notes (user, text, created_at) VALUES (?, ?, ?) RETURNING *'),
-    listNotes: db.prepare('SELECT * FROM notes WHERE user = ? ORDER BY id DESC'),
-    deleteNote: db.prepare('DELETE FROM notes WHERE id = ? AND user = ?'),
-    recordProblem: (e: ProblemEvent) => recordProblem.immediate(e),
-    listProblems: db.prepare('SELECT * FROM problem_events WHERE consumer_key = ? ORDER BY id DESC LIMIT ?'),
-    getConsumer: db.prepare('SELECT * FROM consumers WHERE key = ?'),
-    putConsumer: db.prepare(
-      `INSERT OR REPLACE INTO consumers (key, secret, name, description, owner, callback, scopes, signature_methods,
-         two_legged, rsa_public_key, status, created_at)
-       VALUES (@key, @secret, @name, @description, @owner, @callback, @scopes, @signature_methods,
-         @two_legged, @rsa_public_key, @status, @created_at)`,
-    ),
-    deleteConsumer: (key: string) => deleteConsumer.immediate(key),
-    listConsumers: db.prepare('SELECT * FROM consumers WHERE owner = ? ORDER BY created_at DESC, key'),
-    getUser: db.prepare('SELECT * FROM users WHERE name = ?'),
-    putUser: db.prepare(
-      `INSERT INTO users (name, status, password_hash, created_at) VALUES (@name, @status, @password_hash, @created_at)
-       ON CONFLICT (name) DO UPDATE SET status = excluded.status, password_hash = excluded.password_hash`,
-    ),
-    insertRequestToken: db.prepare(
-      `INSERT INTO request_tokens (token, secret, consumer_key, callback, scopes, state, user, granted_scopes,
-         verifier, verifier_failures, created_at, expires_at)
-       VALUES (@token, @secret, @consumer_key, @callback, @scopes, @state, @user, @granted_scopes,
-         @verifier, @verifier_failures, @created_at, @expires_at)`,
-    ),
-    getRequestToken: db.prepare('SELECT * FROM request_tokens WHERE token = ?'),
-    decideRequestToken: db.prepare(
-      `UPDATE request_tokens SET state = @state, user = @user, granted_scopes = @granted_scopes, verifier = @verifier
-       WHERE token = @token AND state = 'pending'`,
-    ),
-    recordVerifierFailure: db.prepare(
-      'UPDATE request_tokens SET verifier_failures = verifier_failures + 1 WHERE token = ? RETURNING verifier_failures',
-    ),
-    exchange: (requestToken: string, a: AccessToken) => exchange.immediate(requestToken, a),
-    getAccessToken: db.prepare('SELECT * FROM access_tokens WHERE token = ?'),
-    revokeAccessToken: db.prepare(
-      'UPDATE access_tokens SET revoked_at = ? WHERE token = ? AND revoked_at IS NULL',
-    ),
-    touchAccessToken: (at: number, token: string) => withoutFsync(() => touch.run(at, token)),
-    listAccessTokens: db.prepare(
-      'SELECT * FROM access_tokens WHERE user = ? ORDER BY created_at DESC, token',
-    ),
-  };
 }
