@@ -9,7 +9,7 @@ import { StoreUnavailableError } from '../provider/errors.js';
 import type { AccessToken, Consumer, RequestToken, User } from '../provider/model.js';
 import { type AppData, PROBLEMS_KEPT, type ProblemEvent } from './app-data.js';
 import { POSTGRES_MIGRATIONS } from './postgres-schema.js';
-import { ReadCache } from './read-cache.js';
+import { CachedRows } from './read-cache.js';
 import { type Row, rowReaders } from './rows.js';
 import type { Decision, Store } from './store.js';
 
@@ -47,9 +47,7 @@ export class PostgresStore implements Store, AppData {
    * turn, so always after the request arrived: a revocation anywhere is seen by the next request
    * everywhere, at the cost of one small query per turn instead of three per request.
    */
-  readonly #consumers = new ReadCache<Consumer>();
-  readonly #accessTokens = new ReadCache<AccessToken>();
-  readonly #users = new ReadCache<User>();
+  readonly #rows = new CachedRows();
   #epoch: unknown;
   #epochRead: Promise<void> | undefined;
 
@@ -127,9 +125,7 @@ export class PostgresStore implements Store, AppData {
       const epoch = rows[0]?.n;
       if (epoch === this.#epoch) return;
       this.#epoch = epoch;
-      this.#consumers.clear();
-      this.#accessTokens.clear();
-      this.#users.clear();
+      this.#rows.clear();
     });
     this.#epochRead = epochRead;
     setImmediate(() => {
@@ -140,13 +136,23 @@ export class PostgresStore implements Store, AppData {
 
   async getConsumer(key: string) {
     await this.#checkEpoch();
-    return this.#consumers.getAsync(key, this.#loadConsumer);
+    return this.#rows.consumers.getAsync(key, this.#load.consumer);
   }
 
-  readonly #loadConsumer = async (key: string) => {
-    const { rows } = await this.#query('SELECT * FROM consumers WHERE key = $1', [key]);
-    return rows[0] && read.consumer(rows[0]);
+  /** How each cached row is read from the database when it is not held. */
+  readonly #load = {
+    consumer: this.#rowLoader('SELECT * FROM consumers WHERE key = $1', read.consumer),
+    accessToken: this.#rowLoader('SELECT * FROM access_tokens WHERE token = $1', read.accessToken),
+    user: this.#rowLoader('SELECT * FROM users WHERE name = $1', read.user),
   };
+
+  /** Reads one row by key with `sql`, turned into a value by `toValue`. */
+  #rowLoader<V>(sql: string, toValue: (row: Row) => V) {
+    return async (key: string): Promise<V | undefined> => {
+      const { rows } = await this.#query(sql, [key]);
+      return rows[0] && toValue(rows[0]);
+    };
+  }
 
   async putConsumer(c: Consumer) {
     await this.#query(
@@ -170,7 +176,7 @@ export class PostgresStore implements Store, AppData {
         c.createdAt,
       ],
     );
-    this.#consumers.forget(c.key);
+    this.#rows.consumers.forget(c.key);
   }
 
   async deleteConsumer(key: string) {
@@ -179,8 +185,8 @@ export class PostgresStore implements Store, AppData {
       await client.query('DELETE FROM request_tokens WHERE consumer_key = $1', [key]);
       await client.query('DELETE FROM consumers WHERE key = $1', [key]);
     });
-    this.#consumers.forget(key);
-    this.#accessTokens.clear();
+    this.#rows.consumers.forget(key);
+    this.#rows.accessTokens.clear();
   }
 
   async listConsumers(owner: string) {
@@ -193,13 +199,8 @@ export class PostgresStore implements Store, AppData {
 
   async getUser(name: string): Promise<User | undefined> {
     await this.#checkEpoch();
-    return this.#users.getAsync(name, this.#loadUser);
+    return this.#rows.users.getAsync(name, this.#load.user);
   }
-
-  readonly #loadUser = async (name: string) => {
-    const { rows } = await this.#query('SELECT * FROM users WHERE name = $1', [name]);
-    return rows[0] && read.user(rows[0]);
-  };
 
   async putUser(u: User) {
     await this.#query(
@@ -207,7 +208,7 @@ export class PostgresStore implements Store, AppData {
        ON CONFLICT (name) DO UPDATE SET status = $2, password_hash = $3`,
       [u.name, u.status, u.passwordHash ?? null, u.createdAt],
     );
-    this.#users.forget(u.name);
+    this.#rows.users.forget(u.name);
   }
 
   async createRequestToken(t: RequestToken) {
@@ -273,26 +274,21 @@ export class PostgresStore implements Store, AppData {
 
   async getAccessToken(token: string) {
     await this.#checkEpoch();
-    return this.#accessTokens.getAsync(token, this.#loadAccessToken);
+    return this.#rows.accessTokens.getAsync(token, this.#load.accessToken);
   }
-
-  readonly #loadAccessToken = async (token: string) => {
-    const { rows } = await this.#query('SELECT * FROM access_tokens WHERE token = $1', [token]);
-    return rows[0] && read.accessToken(rows[0]);
-  };
 
   async revokeAccessToken(token: string, at: number) {
     const result = await this.#query(
       'UPDATE access_tokens SET revoked_at = COALESCE(revoked_at, $2) WHERE token = $1',
       [token, at],
     );
-    this.#accessTokens.forget(token);
+    this.#rows.accessTokens.forget(token);
     return result.rowCount === 1;
   }
 
   async touchAccessToken(token: string, at: number) {
     await this.#query('UPDATE access_tokens SET last_used_at = $2 WHERE token = $1', [token, at]);
-    this.#accessTokens.forget(token);
+    this.#rows.accessTokens.forget(token);
   }
 
   async listAccessTokens(user: string) {

@@ -4,6 +4,8 @@
  * found at once; a store forgets a key whenever it writes it, and everything when another process
  * may have written. A read that was under way when something was forgotten is not kept either.
  */
+import type { AccessToken, Consumer, User } from '../provider/model.js';
+
 export class ReadCache<V> {
   readonly #entries = new Map<string, V>();
   readonly #limit: number;
@@ -48,5 +50,25 @@ export class ReadCache<V> {
     if (this.#limit === 0) return;
     if (this.#entries.size >= this.#limit) this.#entries.clear();
     this.#entries.set(key, value);
+  }
+}
+
+/** The three kinds of row every signed request reads, each cached by its key and forgotten together. */
+export class CachedRows {
+  readonly consumers: ReadCache<Consumer>;
+  readonly accessTokens: ReadCache<AccessToken>;
+  readonly users: ReadCache<User>;
+
+  /** @param limit How many rows of each kind are kept; 0 keeps none. */
+  constructor(limit = 10_000) {
+    this.consumers = new ReadCache(limit);
+    this.accessTokens = new ReadCache(limit);
+    this.users = new ReadCache(limit);
+  }
+
+  clear(): void {
+    this.consumers.clear();
+    this.accessTokens.clear();
+    this.users.clear();
   }
 }

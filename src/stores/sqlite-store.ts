@@ -15,7 +15,7 @@ import { startCheckpointer } from './sqlite-checkpointer.js';
 import { migrate, type PendingNonce, prepare, type SqliteStatements } from './sqlite-statements.js';
 import { type AppData, PROBLEMS_KEPT, type ProblemEvent } from './app-data.js';
 import { NonceCache } from './nonce-cache.js';
-import { ReadCache } from './read-cache.js';
+import { CachedRows } from './read-cache.js';
 import type { Decision, Store } from './store.js';
 
 const read = rowReaders((v) => JSON.parse(v as string) as string[]);
@@ -45,9 +45,13 @@ export class SqliteStore implements Store, AppData {
    * by another process (the admin CLI) change SQLite's data version, which is read once per turn of
    * the event loop before anything cached is used, and then everything is forgotten.
    */
-  readonly #consumers: ReadCache<Consumer>;
-  readonly #accessTokens: ReadCache<AccessToken>;
-  readonly #users: ReadCache<User>;
+  readonly #rows: CachedRows;
+  /** How each cached row is read from the file when it is not held. */
+  readonly #load: {
+    readonly consumer: (key: string) => Consumer | undefined;
+    readonly accessToken: (token: string) => AccessToken | undefined;
+    readonly user: (name: string) => User | undefined;
+  };
   #dataVersion: unknown;
   #versionCheckedThisTurn = false;
 
@@ -56,10 +60,7 @@ export class SqliteStore implements Store, AppData {
    *   `false` every request reads them from the file, as the benchmark of lookups does.
    */
   constructor(file: string, options: { cacheRows?: boolean } = {}) {
-    const kept = (options.cacheRows ?? true) ? 10_000 : 0;
-    this.#consumers = new ReadCache(kept);
-    this.#accessTokens = new ReadCache(kept);
-    this.#users = new ReadCache(kept);
+    this.#rows = new CachedRows((options.cacheRows ?? true) ? 10_000 : 0);
     this.#db = new Database(file);
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma('synchronous = FULL');
@@ -68,6 +69,11 @@ export class SqliteStore implements Store, AppData {
     this.#db.pragma('mmap_size = 268435456');
     migrate(this.#db);
     this.#sql = prepare(this.#db);
+    this.#load = {
+      consumer: rowLoader(this.#sql.getConsumer, read.consumer),
+      accessToken: rowLoader(this.#sql.getAccessToken, read.accessToken),
+      user: rowLoader(this.#sql.getUser, read.user),
+    };
     this.#file = file;
   }
 
@@ -96,23 +102,16 @@ export class SqliteStore implements Store, AppData {
     const version = this.#sql.dataVersion.get();
     if (version === this.#dataVersion) return;
     this.#dataVersion = version;
-    this.#consumers.clear();
-    this.#accessTokens.clear();
-    this.#users.clear();
+    this.#rows.clear();
   }
 
   getConsumer(key: string) {
     this.#checkDataVersion();
-    return Promise.resolve(this.#consumers.get(key, this.#loadConsumer));
+    return Promise.resolve(this.#rows.consumers.get(key, this.#load.consumer));
   }
 
-  readonly #loadConsumer = (key: string) => {
-    const row = this.#sql.getConsumer.get(key) as Row | undefined;
-    return row && read.consumer(row);
-  };
-
   putConsumer(c: Consumer) {
-    this.#consumers.forget(c.key);
+    this.#rows.consumers.forget(c.key);
     this.#sql.putConsumer.run({
       key: c.key,
       secret: c.secret,
@@ -132,8 +131,8 @@ export class SqliteStore implements Store, AppData {
 
   deleteConsumer(key: string) {
     this.#sql.deleteConsumer(key);
-    this.#consumers.forget(key);
-    this.#accessTokens.clear();
+    this.#rows.consumers.forget(key);
+    this.#rows.accessTokens.clear();
     return Promise.resolve();
   }
 
@@ -143,16 +142,11 @@ export class SqliteStore implements Store, AppData {
 
   getUser(name: string) {
     this.#checkDataVersion();
-    return Promise.resolve(this.#users.get(name, this.#loadUser));
+    return Promise.resolve(this.#rows.users.get(name, this.#load.user));
   }
 
-  readonly #loadUser = (name: string) => {
-    const row = this.#sql.getUser.get(name) as Row | undefined;
-    return row && read.user(row);
-  };
-
   putUser(u: User) {
-    this.#users.forget(u.name);
+    this.#rows.users.forget(u.name);
     this.#sql.putUser.run({
       name: u.name,
       status: u.status,
@@ -207,23 +201,18 @@ export class SqliteStore implements Store, AppData {
 
   getAccessToken(token: string) {
     this.#checkDataVersion();
-    return Promise.resolve(this.#accessTokens.get(token, this.#loadAccessToken));
+    return Promise.resolve(this.#rows.accessTokens.get(token, this.#load.accessToken));
   }
-
-  readonly #loadAccessToken = (token: string) => {
-    const row = this.#sql.getAccessToken.get(token) as Row | undefined;
-    return row && read.accessToken(row);
-  };
 
   revokeAccessToken(token: string, at: number) {
     this.#sql.revokeAccessToken.run(at, token);
-    this.#accessTokens.forget(token);
+    this.#rows.accessTokens.forget(token);
     return Promise.resolve(this.#sql.getAccessToken.get(token) !== undefined);
   }
 
   touchAccessToken(token: string, at: number) {
     this.#sql.touchAccessToken(at, token);
-    this.#accessTokens.forget(token);
+    this.#rows.accessTokens.forget(token);
     return Promise.resolve();
   }
 
@@ -307,4 +296,15 @@ export class SqliteStore implements Store, AppData {
     // The last connection to close checkpoints the whole WAL.
     this.#db.close();
   }
+}
+
+/** Reads one row by key with `statement`, turned into a value by `toValue`. */
+function rowLoader<V>(
+  statement: Database.Statement,
+  toValue: (row: Row) => V,
+): (key: string) => V | undefined {
+  return (key) => {
+    const row = statement.get(key) as Row | undefined;
+    return row && toValue(row);
+  };
 }
