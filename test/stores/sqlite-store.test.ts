@@ -39,11 +39,31 @@ import(workerData.module).then(async ({ SqliteStore }) => {
 });
 `;
 
+/**
+ * Runs `test` on a fresh database file, with `open` for stores on it (as separate processes would
+ * be); afterwards the stores are closed and the file removed.
+ */
+async function onFreshFile(
+  test: (file: string, open: (options?: { cacheRows?: boolean }) => SqliteStore) => Promise<void>,
+): Promise<void> {
+  const directory = mkdtempSync(join(tmpdir(), 'countersign-sqlite-'));
+  const file = join(directory, 'test.db');
+  const opened: SqliteStore[] = [];
+  try {
+    await test(file, (options) => {
+      const store = new SqliteStore(file, options);
+      opened.push(store);
+      return store;
+    });
+  } finally {
+    for (const store of opened.reverse()) await store.close();
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
 describe('sqlite store across connections', () => {
-  it('reopens a file with its data, and lets exactly one of 8 racing threads exchange a token', async () => {
-    const raceDir = mkdtempSync(join(tmpdir(), 'countersign-race-'));
-    const file = join(raceDir, 'race.db');
-    try {
+  it('reopens a file with its data, and lets exactly one of 8 racing threads exchange a token', () =>
+    onFreshFile(async (file) => {
       const store = new SqliteStore(file);
       await store.createRequestToken(
         requestTokenFixture({ state: 'authorized', user: 'bob', verifier: 'v' }),
@@ -68,21 +88,16 @@ describe('sqlite store across connections', () => {
       const reopened = new SqliteStore(file);
       expect((await reopened.getRequestToken('r'.repeat(32)))?.state).toBe('exchanged');
       await reopened.close();
-    } finally {
-      rmSync(raceDir, { recursive: true, force: true });
-    }
-  });
+    }));
 });
 
 describe('sqlite store caches and another process', () => {
   const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
-  it('sees a revocation, a suspension and a user change made by another connection on the next turn', async () => {
-    const sharedDir = mkdtempSync(join(tmpdir(), 'countersign-shared-'));
-    const file = join(sharedDir, 'shared.db');
-    const server = new SqliteStore(file);
-    const cli = new SqliteStore(file);
-    try {
+  it('sees a revocation, a suspension and a user change made by another connection on the next turn', () =>
+    onFreshFile(async (_file, open) => {
+      const server = open();
+      const cli = open();
       await server.putUser({ name: 'bob', status: 'active', createdAt: 1 });
       await server.putConsumer(consumerFixture());
       await server.createRequestToken(
@@ -102,19 +117,12 @@ describe('sqlite store caches and another process', () => {
       expect((await server.getAccessToken('a'.repeat(32)))?.revokedAt).toBe(5);
       expect((await server.getConsumer(consumerFixture().key))?.status).toBe('suspended');
       expect((await server.getUser('bob'))?.status).toBe('suspended');
-    } finally {
-      await cli.close();
-      await server.close();
-      rmSync(sharedDir, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  it('answers the nonces of one turn with one commit, each as if alone, committed before the answer', async () => {
-    const batchDir = mkdtempSync(join(tmpdir(), 'countersign-batch-'));
-    const file = join(batchDir, 'b.db');
-    const store = new SqliteStore(file);
-    const other = new SqliteStore(file);
-    try {
+  it('answers the nonces of one turn with one commit, each as if alone, committed before the answer', () =>
+    onFreshFile(async (_file, open) => {
+      const store = open();
+      const other = open();
       const results = await Promise.all([
         store.recordNonce('a', 1000, 5000),
         store.recordNonce('b', 1000, 5000),
@@ -126,70 +134,53 @@ describe('sqlite store caches and another process', () => {
       expect(await other.recordNonce('a', 2000, 6000)).toBe(false);
       expect(await other.recordNonce('c', 2000, 6000)).toBe(true);
       expect(await store.recordNonce('c', 2000, 6000)).toBe(false);
-    } finally {
-      await other.close();
-      await store.close();
-      rmSync(batchDir, { recursive: true, force: true });
-    }
-  });
+    }));
 });
 
 describe('sqlite store without row caching', () => {
-  it('reads every row from the file, so another connection’s change shows within the same turn', async () => {
-    const sharedDir = mkdtempSync(join(tmpdir(), 'countersign-nocache-'));
-    const file = join(sharedDir, 'n.db');
-    const store = new SqliteStore(file, { cacheRows: false });
-    const other = new SqliteStore(file);
-    try {
+  it('reads every row from the file, so another connection’s change shows within the same turn', () =>
+    onFreshFile(async (_file, open) => {
+      const store = open({ cacheRows: false });
+      const other = open();
       await store.putConsumer(consumerFixture());
       expect((await store.getConsumer(consumerFixture().key))?.status).toBe('active');
       await other.putConsumer({ ...consumerFixture(), status: 'suspended' });
       expect((await store.getConsumer(consumerFixture().key))?.status).toBe('suspended');
-    } finally {
-      await other.close();
-      await store.close();
-      rmSync(sharedDir, { recursive: true, force: true });
-    }
-  });
+    }));
 });
 
 describe('sqlite store checkpoints', () => {
-  it('copies the WAL into the database on its own thread once it serves nonces', async () => {
-    const walDir = mkdtempSync(join(tmpdir(), 'countersign-wal-'));
-    const file = join(walDir, 'w.db');
-    const store = new SqliteStore(file);
-    try {
+  it('copies the WAL into the database on its own thread once it serves nonces', () =>
+    onFreshFile(async (file, open) => {
+      const store = open();
       await Promise.all(Array.from({ length: 3000 }, (_, i) => store.recordNonce(`n${i}`, 1000, 9_000_000)));
       const before = statSync(file).size;
       expect(statSync(`${file}-wal`).size).toBeGreaterThan(0);
       // No request runs in this time, so only the checkpointer thread can have written the file.
       await new Promise((resolve) => setTimeout(resolve, 2500));
       expect(statSync(file).size).toBeGreaterThan(before);
-    } finally {
-      await store.close();
-      rmSync(walDir, { recursive: true, force: true });
-    }
-  });
+    }));
 });
 
 describe('sqlite store when another process holds the database', () => {
-  it('answers the nonces waiting behind a lock held past the busy timeout with StoreUnavailableError', async () => {
-    const lockDir = mkdtempSync(join(tmpdir(), 'countersign-lock-'));
-    const file = join(lockDir, 'l.db');
-    const store = new SqliteStore(file);
-    const { default: Database } = await import('better-sqlite3');
-    const holder = new Database(file);
-    try {
-      holder.exec('BEGIN IMMEDIATE');
-      await expect(store.recordNonce('n', 1000, 5000)).rejects.toBeInstanceOf(StoreUnavailableError);
-      holder.exec('ROLLBACK');
-      expect(await store.recordNonce('n', 1000, 5000)).toBe(true);
-    } finally {
-      holder.close();
-      await store.close();
-      rmSync(lockDir, { recursive: true, force: true });
-    }
-  }, 15_000);
+  it(
+    'answers the nonces waiting behind a lock held past the busy timeout with StoreUnavailableError',
+    () =>
+      onFreshFile(async (file, open) => {
+        const store = open();
+        const { default: Database } = await import('better-sqlite3');
+        const holder = new Database(file);
+        try {
+          holder.exec('BEGIN IMMEDIATE');
+          await expect(store.recordNonce('n', 1000, 5000)).rejects.toBeInstanceOf(StoreUnavailableError);
+          holder.exec('ROLLBACK');
+          expect(await store.recordNonce('n', 1000, 5000)).toBe(true);
+        } finally {
+          holder.close();
+        }
+      }),
+    15_000,
+  );
 });
 
 describe('sqlite store under concurrent verification', () => {
@@ -197,9 +188,8 @@ describe('sqlite store under concurrent verification', () => {
     const { signRequest } = await import('../../src/client/sign-request.js');
     const { createProvider } = await import('../../src/provider/provider.js');
     const { isOAuthProblem } = await import('../../src/problems/oauth-problem.js');
-    const concurrentDir = mkdtempSync(join(tmpdir(), 'countersign-concurrent-'));
-    const store = new SqliteStore(join(concurrentDir, 'c.db'));
-    try {
+    await onFreshFile(async (_file, open) => {
+      const store = open();
       const now = 1_790_000_000_000;
       await store.putUser({ name: 'bob', status: 'active', createdAt: now });
       await store.putConsumer(consumerFixture({ signatureMethods: ['HMAC-SHA1'] }));
@@ -240,9 +230,6 @@ describe('sqlite store under concurrent verification', () => {
         Array.from({ length: 100 }, (_, i) => outcome(provider.verify(request(`n${i}`)))),
       );
       expect(distinct.every((o) => o === 'accepted')).toBe(true);
-    } finally {
-      await store.close();
-      rmSync(concurrentDir, { recursive: true, force: true });
-    }
+    });
   });
 });
