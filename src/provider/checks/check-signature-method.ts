@@ -11,6 +11,21 @@ import {
 } from '../../core/signature-methods.js';
 import { OAuthProblem } from '../../problems/oauth-problem.js';
 import { type CheckContext, lookupConsumer } from '../context.js';
+import type { Consumer } from '../model.js';
+
+/** Whether `method` is enabled for the server and the consumer, and allowed over this connection. */
+function accepts(
+  method: SignatureMethodName,
+  config: CheckContext['config'],
+  consumer: Consumer | undefined,
+  plainHttp: boolean,
+): boolean {
+  return (
+    config.signatureMethods.has(method) &&
+    !(method === 'PLAINTEXT' && plainHttp && !config.allowPlaintextOverHttp) &&
+    (consumer === undefined || consumer.signatureMethods.includes(method))
+  );
+}
 
 export async function checkSignatureMethod(context: CheckContext): Promise<void> {
   const { config, oauth } = context;
@@ -18,15 +33,11 @@ export async function checkSignatureMethod(context: CheckContext): Promise<void>
   const plainHttp = context.uri?.scheme.toLowerCase() !== 'https';
   // The consumer is looked up here only to narrow the methods; its own problems come at check 9.
   const consumer = await lookupConsumer(context);
-  const accepts = (method: SignatureMethodName) =>
-    config.signatureMethods.has(method) &&
-    !(method === 'PLAINTEXT' && plainHttp && !config.allowPlaintextOverHttp) &&
-    (consumer === undefined || consumer.signatureMethods.includes(method));
-  if (isSignatureMethodName(name) && accepts(name)) {
+  if (isSignatureMethodName(name) && accepts(name, config, consumer, plainHttp)) {
     context.signatureMethod = SIGNATURE_METHODS[name];
     return;
   }
-  const accepted = [...config.signatureMethods].filter(accepts);
+  const accepted = [...config.signatureMethods].filter((m) => accepts(m, config, consumer, plainHttp));
   const why =
     name === 'PLAINTEXT' && plainHttp && config.signatureMethods.has('PLAINTEXT')
       ? 'PLAINTEXT is refused over plain HTTP. '
