@@ -122,7 +122,12 @@ describe('the reference server', () => {
     const response = await signed('GET', '/api/v1/notes');
     expect(response.statusCode).toBe(403);
     expect(response.headers['www-authenticate']).toContain('oauth_problem="consumer_key_invalid"');
-    expect((await signed('GET', '/api/v1/me')).json()).toMatchObject({ user: null, two_legged: true });
+    const me = await signed('GET', '/api/v1/me');
+    expect(me.json()).toMatchObject({ user: null, two_legged: true });
+    // The API sets nosniff itself, on answers and on refusals; helmet's page headers stay on pages.
+    expect(me.headers['x-content-type-options']).toBe('nosniff');
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+    expect(me.headers['content-security-policy']).toBeUndefined();
   });
 
   it('refuses a form post without a CSRF token', async () => {
