@@ -78,4 +78,14 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
      base_string TEXT
    );
    CREATE INDEX problem_events_consumer ON problem_events (consumer_key, id);`,
+  // Nonces become an append-only log: a unique index on random keys made every commit rewrite pages
+  // all over the index, where appending touches the last page or two. Uniqueness is decided by the
+  // store under the write lock (sqlite-store.ts). The nonces already held are carried over.
+  `CREATE TABLE nonce_log (
+     id INTEGER PRIMARY KEY,
+     key TEXT NOT NULL,
+     expires_at INTEGER NOT NULL
+   );
+   INSERT INTO nonce_log (key, expires_at) SELECT key, expires_at FROM nonces ORDER BY expires_at;
+   DROP TABLE nonces;`,
 ];

@@ -5,7 +5,6 @@
 import type Database from 'better-sqlite3';
 import type { AccessToken } from '../provider/model.js';
 import { PROBLEMS_KEPT, type ProblemEvent } from './app-data.js';
-import type { Row } from './rows.js';
 import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
 
 /** A nonce waiting for the next group commit, and the request waiting for its answer. */
@@ -17,18 +16,21 @@ export interface PendingNonce {
   readonly reject: (error: unknown) => void;
 }
 
-/** Applies the migrations not yet applied, each in an immediate transaction. */
+/**
+ * Applies the migrations not yet applied, each in an immediate transaction that first checks again
+ * that it is still needed: several processes may open a new or older file at the same moment.
+ */
 export function migrate(db: Database.Database): void {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)');
-  const applied = new Set(
-    (db.prepare('SELECT version FROM schema_migrations').all() as Row[]).map((r) => r.version),
-  );
+  const isApplied = db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').pluck();
+  const markApplied = db.prepare('INSERT INTO schema_migrations (version) VALUES (?)');
   SQLITE_MIGRATIONS.forEach((sql, index) => {
     const version = index + 1;
-    if (applied.has(version)) return;
+    if (isApplied.get(version)) return;
     db.transaction(() => {
+      if (isApplied.get(version)) return;
       db.exec(sql);
-      db.prepare('INSERT OR IGNORE INTO schema_migrations (version) VALUES (?)').run(version);
+      markApplied.run(version);
     }).immediate();
   });
 }
@@ -36,7 +38,12 @@ export function migrate(db: Database.Database): void {
 /** What the store runs: prepared statements, and the transactions made of them. */
 export interface SqliteStatements {
   readonly dataVersion: Database.Statement;
-  readonly recordNonces: (batch: readonly PendingNonce[], sweepBefore: number | undefined) => boolean[];
+  /** Runs `work` in an immediate transaction, committed without an fsync (see below). */
+  readonly nonceTransaction: <T>(work: () => T) => T;
+  /** The nonce log after an id: rows of [id, key, expires_at]. */
+  readonly loggedNonces: Database.Statement;
+  readonly logNonce: Database.Statement;
+  readonly sweepNonceLog: Database.Statement;
   readonly insertSetting: Database.Statement;
   readonly getSetting: Database.Statement;
   readonly insertNote: Database.Statement;
@@ -100,15 +107,6 @@ export function prepare(db: Database.Database): SqliteStatements {
     insertProblem.run({ ...e, baseString: e.baseString ?? null });
     trimProblems.run(e.consumerKey, e.consumerKey, PROBLEMS_KEPT);
   });
-  const recordNonce = db.prepare(
-    `INSERT INTO nonces (key, expires_at) VALUES (?, ?)
-     ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE nonces.expires_at <= ?`,
-  );
-  const sweepNonces = db.prepare('DELETE FROM nonces WHERE expires_at <= ?');
-  const recordNonceBatch = db.transaction((batch: readonly PendingNonce[], sweepBefore?: number) => {
-    if (sweepBefore !== undefined) sweepNonces.run(sweepBefore);
-    return batch.map((n) => recordNonce.run(n.key, n.expiresAt, n.now).changes === 1);
-  });
   // Nonces and last-used times are written on every verified request. In WAL mode, synchronous =
   // NORMAL still survives a crash of the process (the commit is in the OS before any request is
   // answered); only a power loss could forget the last of them, and it would also end every
@@ -123,12 +121,22 @@ export function prepare(db: Database.Database): SqliteStatements {
       fullSync.run();
     }
   };
-  const recordNonces = (batch: readonly PendingNonce[], sweepBefore: number | undefined) =>
-    withoutFsync(() => recordNonceBatch.immediate(batch, sweepBefore));
   const touch = db.prepare('UPDATE access_tokens SET last_used_at = ? WHERE token = ?');
+  const runImmediately = db.transaction((work: () => unknown) => work());
   return {
     dataVersion: db.prepare('PRAGMA data_version').pluck(),
-    recordNonces,
+    nonceTransaction: <T>(work: () => T) => withoutFsync(() => runImmediately.immediate(work) as T),
+    loggedNonces: db.prepare('SELECT id, key, expires_at FROM nonce_log WHERE id > ? ORDER BY id').raw(),
+    logNonce: db.prepare('INSERT INTO nonce_log (key, expires_at) VALUES (?, ?)'),
+    // Deletes the expired entries at the front of the log. Expiries follow the order of the log
+    // closely (timestamp + window), so an entry that expires later than those after it only holds
+    // them back until it expires. The last entry is always kept, so ids keep growing and every
+    // process reading the log from the last id it saw misses nothing.
+    sweepNonceLog: db.prepare(
+      `DELETE FROM nonce_log WHERE id < coalesce(
+         (SELECT id FROM nonce_log WHERE expires_at > ? ORDER BY id LIMIT 1),
+         (SELECT max(id) FROM nonce_log))`,
+    ),
     insertSetting: db.prepare('INSERT OR IGNORE INTO settings (name, value) VALUES (?, ?)'),
     getSetting: db.prepare('SELECT value FROM settings WHERE name = ?'),
     insertNote: db.prepare('INSERT INTO notes (user, text, created_at) VALUES (?, ?, ?) RETURNING *'),

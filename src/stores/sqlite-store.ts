@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import { StoreUnavailableError } from '../provider/errors.js';
 import type { AccessToken, Consumer, RequestToken, User } from '../provider/model.js';
 import { type Row, rowReaders } from './rows.js';
-import { startCheckpointer } from './sqlite-checkpointer.js';
+import { startCheckpointer, stopCheckpointer } from './sqlite-checkpointer.js';
 import { migrate, type PendingNonce, prepare, type SqliteStatements } from './sqlite-statements.js';
 import { type AppData, PROBLEMS_KEPT, type ProblemEvent } from './app-data.js';
 import { NonceCache } from './nonce-cache.js';
@@ -20,7 +20,7 @@ import type { Decision, Store } from './store.js';
 
 const read = rowReaders((v) => JSON.parse(v as string) as string[]);
 
-/** Expired nonces are deleted after this many inserts. */
+/** Expired nonces are deleted from the log after this many appends. */
 const NONCE_SWEEP_EVERY = 1000;
 
 /**
@@ -33,8 +33,13 @@ const NONCE_SWEEP_EVERY = 1000;
 export class SqliteStore implements Store, AppData {
   readonly #db: Database.Database;
   readonly #sql: SqliteStatements;
-  /** Nonces this process has recorded, so that a replay is refused without a query. */
+  /**
+   * The unexpired nonces of the log (this process's and those other processes appended), so that
+   * a replay is refused without a query; it decides which nonces are new.
+   */
   readonly #nonceCache = new NonceCache();
+  /** The id of the last log entry this process has read or written. */
+  #nonceLogSeen = 0;
   /** Nonces waiting for the next group commit. */
   #pendingNonces: PendingNonce[] = [];
   #noncesSinceSweep = 0;
@@ -221,10 +226,15 @@ export class SqliteStore implements Store, AppData {
   }
 
   /**
-   * Records a nonce in the database, where every process sharing the file sees it. The nonces of
-   * one turn of the event loop are written together in one transaction (a group commit), and each
-   * request is answered only after its nonce is committed: busy servers pay one commit for many
-   * requests, and nothing acknowledged is forgotten by a crash or a restart.
+   * Records a nonce for every process sharing the file. The nonces of one turn of the event loop are
+   * written together in one transaction (a group commit), and each request is answered only after
+   * its nonce is committed: busy servers pay one commit for many requests, and nothing acknowledged
+   * is forgotten by a crash or a restart.
+   *
+   * The file holds an append-only log of nonces, and this process decides from its nonce cache.
+   * The decision is made under SQLite's write lock, after reading what other processes appended
+   * since this one last looked, so a nonce accepted by one process is refused by every other. The
+   * first commit reads the whole log, so nonces accepted before a restart are refused after it.
    */
   recordNonce(key: string, now: number, expiresAt: number) {
     if (this.#nonceCache.has(key, now)) return Promise.resolve(false);
@@ -237,14 +247,15 @@ export class SqliteStore implements Store, AppData {
 
   #commitNonces(): void {
     const batch = this.#pendingNonces;
-    if (batch.length === 0) return;
+    const now = batch[0]?.now;
+    if (now === undefined) return;
     this.#pendingNonces = [];
-    const sweepBefore =
-      (this.#noncesSinceSweep += batch.length) >= NONCE_SWEEP_EVERY ? batch[0]?.now : undefined;
-    if (sweepBefore !== undefined) this.#noncesSinceSweep = 0;
     let recorded: boolean[];
     try {
-      recorded = this.#sql.recordNonces(batch, sweepBefore);
+      const logged = this.#sql.nonceTransaction(() => this.#logNonces(batch, now));
+      // Committed: the batch's own entries need not be read back.
+      this.#nonceLogSeen = logged.lastId;
+      recorded = logged.recorded;
     } catch (error) {
       // Another process holding the database past the busy timeout: the requests get 503.
       const code = (error as { code?: unknown }).code;
@@ -259,6 +270,33 @@ export class SqliteStore implements Store, AppData {
       if (recorded[i]) this.#nonceCache.record(nonce.key, nonce.now, nonce.expiresAt);
       nonce.resolve(recorded[i] === true);
     });
+  }
+
+  /**
+   * Inside the write lock: catches up with the log, then appends the batch's new nonces and says
+   * which were new, and the id of the log's last entry. The cache learns the batch's nonces only
+   * once they are committed.
+   */
+  #logNonces(batch: readonly PendingNonce[], now: number): { recorded: boolean[]; lastId: number } {
+    let lastId = this.#nonceLogSeen;
+    for (const [id, key, expiresAt] of this.#sql.loggedNonces.iterate(this.#nonceLogSeen) as Iterable<
+      [number, string, number]
+    >) {
+      if (expiresAt > now) this.#nonceCache.record(key, now, expiresAt);
+      this.#nonceLogSeen = lastId = id;
+    }
+    const accepted = new Set<string>();
+    const recorded = batch.map(({ key, now: at, expiresAt }) => {
+      if (accepted.has(key) || this.#nonceCache.has(key, at)) return false;
+      accepted.add(key);
+      lastId = Number(this.#sql.logNonce.run(key, expiresAt).lastInsertRowid);
+      return true;
+    });
+    if ((this.#noncesSinceSweep += accepted.size) >= NONCE_SWEEP_EVERY) {
+      this.#noncesSinceSweep = 0;
+      this.#sql.sweepNonceLog.run(now);
+    }
+    return { recorded, lastId };
   }
 
   ensureSetting(name: string, value: string) {
@@ -292,7 +330,7 @@ export class SqliteStore implements Store, AppData {
 
   async close() {
     this.#commitNonces();
-    await this.#checkpointer?.terminate();
+    if (this.#checkpointer) await stopCheckpointer(this.#checkpointer);
     // The last connection to close checkpoints the whole WAL.
     this.#db.close();
   }

@@ -1,6 +1,7 @@
 /**
  * The SQLite store runs the shared suite; and several connections on one file (threads, as
- * separate processes would) race to exchange one request token: exactly one wins.
+ * separate processes would) race to exchange one request token, or to record the same nonces:
+ * exactly one wins each.
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,8 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../../src/provider/errors.js';
+import Database from 'better-sqlite3';
+import { SQLITE_MIGRATIONS } from '../../src/stores/sqlite-schema.js';
 import { SqliteStore } from '../../src/stores/sqlite-store.js';
 import { accessTokenFixture, consumerFixture, requestTokenFixture, runStoreSuite } from './store-suite.js';
 
@@ -39,6 +42,38 @@ import(workerData.module).then(async ({ SqliteStore }) => {
 });
 `;
 
+// Opens the file, says it is ready, and at "go" records every key of the list, a few at a time
+// (one group commit each), in an order of its own.
+const nonceRacer = `
+const { workerData, parentPort } = require('node:worker_threads');
+import(workerData.module).then(async ({ SqliteStore }) => {
+  const store = new SqliteStore(workerData.file);
+  const go = new Promise((resolve) => parentPort.once('message', resolve));
+  parentPort.postMessage('ready');
+  await go;
+  const keys = workerData.keys.map((_, i, all) => all[(i * 7 + workerData.id * 251) % all.length]);
+  const won = [];
+  for (let i = 0; i < keys.length; i += 10) {
+    const slice = keys.slice(i, i + 10);
+    const results = await Promise.all(slice.map((key) => store.recordNonce(key, 1000, 9e15)));
+    slice.forEach((key, j) => results[j] && won.push(key));
+  }
+  await store.close();
+  parentPort.postMessage(won);
+});
+`;
+
+/** Starts a worker thread running `source` and resolves with its one message. */
+function inWorker<T>(source: string, workerData: unknown): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const worker = new Worker(source, { eval: true, workerData });
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+}
+
+const storeModule = new URL('../../dist/stores/sqlite-store.js', import.meta.url).href;
+
 /**
  * Runs `test` on a fresh database file, with `open` for stores on it (as separate processes would
  * be); afterwards the stores are closed and the file removed.
@@ -69,25 +104,92 @@ describe('sqlite store across connections', () => {
         requestTokenFixture({ state: 'authorized', user: 'bob', verifier: 'v' }),
       );
       await store.close();
-      const module = new URL('../../dist/stores/sqlite-store.js', import.meta.url).href;
       const wins = await Promise.all(
-        Array.from(
-          { length: 8 },
-          (_, id) =>
-            new Promise<number>((resolve, reject) => {
-              const worker = new Worker(racer, {
-                eval: true,
-                workerData: { module, file, token: 'r'.repeat(32), id, tries: 5 },
-              });
-              worker.once('message', resolve);
-              worker.once('error', reject);
-            }),
+        Array.from({ length: 8 }, (_, id) =>
+          inWorker<number>(racer, { module: storeModule, file, token: 'r'.repeat(32), id, tries: 5 }),
         ),
       );
       expect(wins.reduce((a, b) => a + b, 0)).toBe(1);
       const reopened = new SqliteStore(file);
       expect((await reopened.getRequestToken('r'.repeat(32)))?.state).toBe('exchanged');
       await reopened.close();
+    }));
+});
+
+describe('sqlite store nonce log', () => {
+  it('lets each of 2,000 nonces be accepted by exactly one of 8 threads opening a new file and recording them all at once', () =>
+    onFreshFile(async (file) => {
+      const keys = Array.from({ length: 2000 }, (_, i) => `1790000000-key${i}`);
+      const workers = Array.from(
+        { length: 8 },
+        (_, id) =>
+          new Worker(nonceRacer, { eval: true, workerData: { module: storeModule, file, keys, id } }),
+      );
+      const next = (worker: Worker) =>
+        new Promise<unknown>((resolve, reject) => {
+          worker.once('message', resolve);
+          worker.once('error', reject);
+        });
+      // All eight have opened the file (running its migrations at the same moment) before any records.
+      await Promise.all(workers.map(next));
+      const finished = workers.map(next);
+      for (const worker of workers) worker.postMessage('go');
+      const won = (await Promise.all(finished)) as string[][];
+      const all = won.flat();
+      expect(all).toHaveLength(2000);
+      expect(new Set(all).size).toBe(2000);
+      // More than one thread won some: the threads really raced.
+      expect(won.filter((w) => w.length > 0).length).toBeGreaterThan(1);
+    }));
+
+  it('refuses after a restart the nonces accepted before it, until they expire', () =>
+    onFreshFile(async (_file, open) => {
+      const before = open();
+      expect(await before.recordNonce('kept', 1000, 9000)).toBe(true);
+      expect(await before.recordNonce('brief', 1000, 2000)).toBe(true);
+      await before.close();
+      const after = open();
+      expect(await after.recordNonce('kept', 3000, 9000)).toBe(false);
+      expect(await after.recordNonce('brief', 3000, 9000)).toBe(true);
+      expect(await after.recordNonce('new', 3000, 9000)).toBe(true);
+    }));
+
+  it('deletes expired entries from the front of the log, and another process still sees new ones', () =>
+    onFreshFile(async (file, open) => {
+      const store = open();
+      const other = open();
+      expect(await other.recordNonce('seen-early', 1000, 2000)).toBe(true);
+      await Promise.all(Array.from({ length: 1500 }, (_, i) => store.recordNonce(`old${i}`, 1000, 2000)));
+      await Promise.all(Array.from({ length: 1000 }, (_, i) => store.recordNonce(`new${i}`, 3000, 9000)));
+      const db = new Database(file, { readonly: true });
+      try {
+        const { entries, first } = db
+          .prepare('SELECT count(*) AS entries, min(expires_at) AS first FROM nonce_log')
+          .get() as { entries: number; first: number };
+        expect(entries).toBeLessThanOrEqual(1000);
+        expect(entries).toBeGreaterThan(0);
+        expect(first).toBe(9000);
+      } finally {
+        db.close();
+      }
+      // `other` last read the log before the sweep; it still finds the entries after it.
+      expect(await other.recordNonce('new999', 3000, 9000)).toBe(false);
+      expect(await other.recordNonce('new0', 3000, 9000)).toBe(false);
+    }));
+
+  it('carries the nonces of a file made before the log over to it', () =>
+    onFreshFile(async (file, open) => {
+      const db = new Database(file);
+      db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY)');
+      SQLITE_MIGRATIONS.slice(0, -1).forEach((sql, i) => {
+        db.exec(sql);
+        db.prepare('INSERT INTO schema_migrations (version) VALUES (?)').run(i + 1);
+      });
+      db.prepare('INSERT INTO nonces (key, expires_at) VALUES (?, ?)').run('from-before', 9000);
+      db.close();
+      const store = open();
+      expect(await store.recordNonce('from-before', 1000, 9000)).toBe(false);
+      expect(await store.recordNonce('after', 1000, 9000)).toBe(true);
     }));
 });
 
