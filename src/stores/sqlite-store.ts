@@ -273,18 +273,33 @@ export class SqliteStore implements Store, AppData {
   }
 
   /**
+   * Reads the nonce log into this process's cache now instead of at the first signed request; the
+   * server does it before it listens, because a busy window's million nonces take seconds to read.
+   * Returns how many unexpired nonces are held.
+   */
+  preloadNonces(now = Date.now()): number {
+    this.#catchUpNonces(now);
+    return this.#nonceCache.size;
+  }
+
+  /** Reads the log entries appended since this process last looked into the cache. */
+  #catchUpNonces(now: number): void {
+    for (const [id, key, expiresAt] of this.#sql.loggedNonces.iterate(this.#nonceLogSeen) as Iterable<
+      [number, string, number]
+    >) {
+      if (expiresAt > now) this.#nonceCache.record(key, now, expiresAt);
+      this.#nonceLogSeen = id;
+    }
+  }
+
+  /**
    * Inside the write lock: catches up with the log, then appends the batch's new nonces and says
    * which were new, and the id of the log's last entry. The cache learns the batch's nonces only
    * once they are committed.
    */
   #logNonces(batch: readonly PendingNonce[], now: number): { recorded: boolean[]; lastId: number } {
+    this.#catchUpNonces(now);
     let lastId = this.#nonceLogSeen;
-    for (const [id, key, expiresAt] of this.#sql.loggedNonces.iterate(this.#nonceLogSeen) as Iterable<
-      [number, string, number]
-    >) {
-      if (expiresAt > now) this.#nonceCache.record(key, now, expiresAt);
-      this.#nonceLogSeen = lastId = id;
-    }
     const accepted = new Set<string>();
     const recorded = batch.map(({ key, now: at, expiresAt }) => {
       if (accepted.has(key) || this.#nonceCache.has(key, at)) return false;

@@ -7,6 +7,7 @@ import pino from 'pino';
 import { buildServer } from '../../server/app.js';
 import { CliError } from '../cli-error.js';
 import { describeStore, openStore, STORE_OPTIONS } from '../open-store.js';
+import { SqliteStore } from '../../stores/sqlite-store.js';
 
 export const usage =
   'countersign serve [--port N] [--host H] [--db FILE] [--database-url URL] [--redis-url URL]\n' +
@@ -40,6 +41,8 @@ export async function serve(args: string[], out: (line: string) => void): Promis
   const requestTokenTtl = whole('--request-token-ttl', values['request-token-ttl'], 1, 86400);
   const timestampWindow = whole('--timestamp-window', values['timestamp-window'], 1, 86400);
   const store = await openStore(values);
+  // With nonces in SQLite, the ones of the current window are read before the first request.
+  if (store instanceof SqliteStore && values['redis-url'] === undefined) store.preloadNonces();
   // Log lines are gathered and written 4 KiB at a time (and at least every second), not one write
   // per request; what is still buffered is written at shutdown.
   const logStream = pino.destination({ dest: 2, minLength: 4096, sync: false });
