@@ -4,7 +4,8 @@
  * operations are single conditional statements or an immediate transaction, so they stay atomic
  * even when several processes (the server and the admin CLI) share the file. For the reads and
  * writes of every signed request: cached rows checked against SQLite's data version, an in-process
- * nonce cache in front of group-committed nonces, and checkpoints on a thread of their own.
+ * nonce cache deciding over an append-only, group-committed nonce log, and checkpoints on a thread
+ * of their own.
  */
 import type { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
