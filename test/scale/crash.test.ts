@@ -1,6 +1,7 @@
 /**
  * Crash safety: `kill -9` a server while clients are obtaining tokens; after a restart every token a
- * client received still works. In SQLite mode and in PostgreSQL mode.
+ * client received still works, and a request accepted before the crash is refused as a replay. In
+ * SQLite mode and in PostgreSQL mode.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -103,8 +104,24 @@ describe.each(MODES)('kill -9 in $name mode', (mode) => {
           }
         }
       };
+      const me = (access: { token: string; secret: string }) =>
+        signRequest({
+          method: 'GET',
+          url: `${PUBLIC}/api/v1/me`,
+          consumerKey: consumer.key,
+          consumerSecret: consumer.secret,
+          token: access.token,
+          tokenSecret: access.secret,
+        }).authorization;
       const clients = Array.from({ length: 4 }, client);
       await new Promise((resolve) => setTimeout(resolve, 1500));
+      const first = received[0];
+      if (!first) throw new Error('no token was received before the crash');
+      const acceptedBeforeCrash = me(first);
+      const before = await fetch(`${server.url}/api/v1/me`, {
+        headers: { authorization: acceptedBeforeCrash },
+      });
+      expect(before.status).toBe(200);
       await server.kill();
       await Promise.all(clients);
       expect(received.length).toBeGreaterThan(5);
@@ -112,21 +129,17 @@ describe.each(MODES)('kill -9 in $name mode', (mode) => {
       server = await startServer([...flags, '--public-url', PUBLIC]);
       try {
         const statuses = await Promise.all(
-          received.map(async (access) => {
-            const signed = signRequest({
-              method: 'GET',
-              url: `${PUBLIC}/api/v1/me`,
-              consumerKey: consumer.key,
-              consumerSecret: consumer.secret,
-              token: access.token,
-              tokenSecret: access.secret,
-            });
-            return (
-              await fetch(`${server.url}/api/v1/me`, { headers: { authorization: signed.authorization } })
-            ).status;
-          }),
+          received.map(
+            async (access) =>
+              (await fetch(`${server.url}/api/v1/me`, { headers: { authorization: me(access) } })).status,
+          ),
         );
         expect(statuses.every((s) => s === 200)).toBe(true);
+        const replay = await fetch(`${server.url}/api/v1/me`, {
+          headers: { authorization: acceptedBeforeCrash },
+        });
+        expect(replay.status).toBe(401);
+        expect(replay.headers.get('www-authenticate')).toContain('oauth_problem="nonce_used"');
       } finally {
         await server.stop();
         await store.close();
