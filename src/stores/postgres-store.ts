@@ -11,7 +11,7 @@ import { type AppData, PROBLEMS_KEPT, type ProblemEvent } from './app-data.js';
 import { POSTGRES_MIGRATIONS } from './postgres-schema.js';
 import { CachedRows } from './read-cache.js';
 import { type Row, rowReaders } from './rows.js';
-import type { Decision, Store } from './store.js';
+import type { Decision, ReadOptions, Store } from './store.js';
 
 const read = rowReaders((v) => v as string[]);
 
@@ -45,7 +45,8 @@ export class PostgresStore implements Store, AppData {
    * row is used, the database's change counter (`cache_epoch`, bumped by triggers on every change,
    * whoever makes it) is read — once per turn of the event loop, shared by every request of that
    * turn, so always after the request arrived: a revocation anywhere is seen by the next request
-   * everywhere, at the cost of one small query per turn instead of three per request.
+   * everywhere, at the cost of one small query per turn instead of three per request. The token and
+   * user reads of a signed request (`sameRequest`) rely on the check its consumer read made.
    */
   readonly #rows = new CachedRows();
   #epoch: unknown;
@@ -197,8 +198,8 @@ export class PostgresStore implements Store, AppData {
     return rows.map(read.consumer);
   }
 
-  async getUser(name: string): Promise<User | undefined> {
-    await this.#checkEpoch();
+  async getUser(name: string, options?: ReadOptions): Promise<User | undefined> {
+    if (!options?.sameRequest) await this.#checkEpoch();
     return this.#rows.users.getAsync(name, this.#load.user);
   }
 
@@ -272,8 +273,8 @@ export class PostgresStore implements Store, AppData {
     return result.rowCount === 1;
   }
 
-  async getAccessToken(token: string) {
-    await this.#checkEpoch();
+  async getAccessToken(token: string, options?: ReadOptions) {
+    if (!options?.sameRequest) await this.#checkEpoch();
     return this.#rows.accessTokens.getAsync(token, this.#load.accessToken);
   }
 

@@ -16,6 +16,20 @@ export type Decision =
   | { readonly state: 'denied'; readonly user: string };
 
 /**
+ * How fresh a read must be. Without options a read sees every write committed before it was made.
+ */
+export interface ReadOptions {
+  /**
+   * The read is for a signed request that has already read its consumer from this store, after the
+   * request arrived: it need only see what that read saw, or newer. A store that checks the
+   * freshness of cached rows with a query (PostgreSQL's change counter) may skip the check; a
+   * revocation committed before the request arrived is still seen, because the consumer read's
+   * check was made after that.
+   */
+  readonly sameRequest?: boolean;
+}
+
+/**
  * Where a provider keeps its data.
  *
  * @example
@@ -32,7 +46,7 @@ export interface Store {
   deleteConsumer(key: string): Promise<void>;
   listConsumers(owner: string): Promise<Consumer[]>;
 
-  getUser(name: string): Promise<User | undefined>;
+  getUser(name: string, options?: ReadOptions): Promise<User | undefined>;
   /** Inserts or replaces a user. */
   putUser(user: User): Promise<void>;
 
@@ -49,7 +63,7 @@ export interface Store {
    */
   exchangeRequestToken(requestToken: string, accessToken: AccessToken): Promise<boolean>;
 
-  getAccessToken(token: string): Promise<AccessToken | undefined>;
+  getAccessToken(token: string, options?: ReadOptions): Promise<AccessToken | undefined>;
   /** Marks an access token revoked (idempotent). Returns whether the token exists. */
   revokeAccessToken(token: string, at: number): Promise<boolean>;
   touchAccessToken(token: string, at: number): Promise<void>;

@@ -1,6 +1,6 @@
 /**
  * The engine without HTTP: the order of checks, the verifier limit, callbacks, PLAINTEXT and RSA,
- * the out-of-band PIN, denial redirects, and option validation.
+ * the out-of-band PIN, denial redirects, option validation, and how it reads the store.
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import type { ProviderOptions } from '../../src/provider/options.js';
 import { createProvider, type Provider } from '../../src/provider/provider.js';
 import type { OAuthRequest } from '../../src/provider/request.js';
 import { MemoryStore } from '../../src/stores/memory-store.js';
+import type { Store } from '../../src/stores/store.js';
 
 const NOW = 1_800_000_000_000;
 const BASE = 'http://provider.test';
@@ -280,6 +281,47 @@ describe('the three-legged flow', () => {
     expect(await problemOf(call())).toBe('none');
     s.clock.now += 3601_000;
     expect(await problemOf(call())).toBe('token_expired');
+  });
+});
+
+describe('store reads', () => {
+  it('reads the consumer as a new read, then the token and the user as the same request', async () => {
+    const s = await setup();
+    const { token, secret } = await initiate(s);
+    const { verifier = '' } = await s.provider.decide(token, { user: 'bob', approve: true });
+    const response = await s.provider.token(
+      request(s, { path: '/oauth/token', token, tokenSecret: secret, extra: { oauth_verifier: verifier } }),
+    );
+    const access = Object.fromEntries(parseFormEncoded(response.body, 'body').map((p) => [p.name, p.value]));
+    const reads: string[] = [];
+    // The engine's view of the store, whose reads take options.
+    const store: Store = s.store;
+    const getConsumer: Store['getConsumer'] = store.getConsumer.bind(store);
+    const getAccessToken: Store['getAccessToken'] = store.getAccessToken.bind(store);
+    const getUser: Store['getUser'] = store.getUser.bind(store);
+    const hint = (options?: { sameRequest?: boolean }) => (options?.sameRequest ? ', same request' : '');
+    store.getConsumer = (key) => {
+      reads.push('consumer');
+      return getConsumer(key);
+    };
+    store.getAccessToken = (value, options) => {
+      reads.push(`token${hint(options)}`);
+      return getAccessToken(value, options);
+    };
+    store.getUser = (name, options) => {
+      reads.push(`user${hint(options)}`);
+      return getUser(name, options);
+    };
+    const verified = await s.provider.verify(
+      request(s, {
+        path: '/r',
+        method: 'GET',
+        token: access.oauth_token,
+        tokenSecret: access.oauth_token_secret,
+      }),
+    );
+    expect(verified.user).toBe('bob');
+    expect(reads).toEqual(['consumer', 'token, same request', 'user, same request']);
   });
 });
 

@@ -57,6 +57,29 @@ describe.skipIf(!hasPostgres)('postgres caches across instances', () => {
     }
   });
 
+  it('lets the token read of a request rely on the check its consumer read made', async () => {
+    const database = await createDatabase();
+    const a = await PostgresStore.connect(database.url);
+    const b = await PostgresStore.connect(database.url);
+    try {
+      await a.putConsumer(consumerFixture());
+      await a.createRequestToken(requestTokenFixture({ state: 'authorized', user: 'bob', verifier: 'v' }));
+      await a.exchangeRequestToken('r'.repeat(32), accessTokenFixture());
+      expect((await a.getAccessToken('a'.repeat(32)))?.revokedAt).toBeUndefined();
+      expect(await b.revokeAccessToken('a'.repeat(32), 5)).toBe(true);
+      await nextTurn();
+      // Without a consumer read first, a same-request read is served from the cache as it is…
+      expect((await a.getAccessToken('a'.repeat(32), { sameRequest: true }))?.revokedAt).toBeUndefined();
+      // …and once the request's consumer read has checked the counter, it sees the revocation.
+      await a.getConsumer(consumerFixture().key);
+      expect((await a.getAccessToken('a'.repeat(32), { sameRequest: true }))?.revokedAt).toBe(5);
+    } finally {
+      await b.close();
+      await a.close();
+      await database.drop();
+    }
+  });
+
   it('does not count touching last_used_at as a change', async () => {
     const database = await createDatabase();
     const store = await PostgresStore.connect(database.url);

@@ -8,6 +8,9 @@ import type { AccessToken, RequestToken } from '../model.js';
 import type { CheckContext } from '../context.js';
 import { spendSignatureTime } from './check-signature.js';
 
+/** Token and user reads follow the consumer read of the same request (see `ReadOptions`). */
+const SAME_REQUEST = { sameRequest: true } as const;
+
 function rejected(advice: string): OAuthProblem {
   return new OAuthProblem('token_rejected', { advice });
 }
@@ -17,7 +20,7 @@ async function userRefused(
   name: string | undefined,
 ): Promise<OAuthProblem | undefined> {
   if (name === undefined) return undefined;
-  const user = await context.config.store.getUser(name);
+  const user = await context.config.store.getUser(name, SAME_REQUEST);
   return user?.status === 'active' ? undefined : new OAuthProblem('user_refused');
 }
 
@@ -40,7 +43,7 @@ async function accessTokenProblem(context: CheckContext, token: AccessToken | un
 
 async function requestTokenProblem(context: CheckContext, token: RequestToken | undefined, value: string) {
   if (!token) {
-    const accessToken = await context.config.store.getAccessToken(value);
+    const accessToken = await context.config.store.getAccessToken(value, SAME_REQUEST);
     return accessToken?.consumerKey === context.consumer?.key
       ? new OAuthProblem('token_used', {
           advice: 'This is an access token; it is used at protected resources, not exchanged.',
@@ -68,7 +71,7 @@ export async function loadToken(context: CheckContext): Promise<void> {
   const { store } = context.config;
   let problem: OAuthProblem | undefined;
   if (context.endpoint.name === 'resource') {
-    const token = await store.getAccessToken(value);
+    const token = await store.getAccessToken(value, SAME_REQUEST);
     problem = await accessTokenProblem(context, token, value);
     if (token) context.accessToken = token;
   } else {
