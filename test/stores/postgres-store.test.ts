@@ -22,20 +22,46 @@ describe.skipIf(!hasPostgres)('postgres', () => {
   );
 });
 
+/**
+ * Runs `test` on a database of its own, with `open` for instances on it (as separate servers would
+ * be) and a plain SQL client; afterwards everything is closed and the database dropped.
+ */
+async function onFreshDatabase(
+  test: (open: () => Promise<PostgresStore>, sql: pg.Client) => Promise<void>,
+): Promise<void> {
+  const database = await createDatabase();
+  const opened: PostgresStore[] = [];
+  const sql = new pg.Client({ connectionString: database.url });
+  await sql.connect();
+  try {
+    await test(async () => {
+      const store = await PostgresStore.connect(database.url);
+      opened.push(store);
+      return store;
+    }, sql);
+  } finally {
+    await sql.end();
+    for (const store of opened.reverse()) await store.close();
+    await database.drop();
+  }
+}
+
+/** The consumer, and its access token 'aaa…' for bob, issued through `store`. */
+async function issueAccessToken(store: PostgresStore): Promise<void> {
+  await store.putConsumer(consumerFixture());
+  await store.createRequestToken(requestTokenFixture({ state: 'authorized', user: 'bob', verifier: 'v' }));
+  await store.exchangeRequestToken('r'.repeat(32), accessTokenFixture());
+}
+
 describe.skipIf(!hasPostgres)('postgres caches across instances', () => {
   const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
-  it('sees a revocation by another instance and a suspension made in SQL on the next request', async () => {
-    const database = await createDatabase();
-    const a = await PostgresStore.connect(database.url);
-    const b = await PostgresStore.connect(database.url);
-    const sql = new pg.Client({ connectionString: database.url });
-    await sql.connect();
-    try {
+  it('sees a revocation by another instance and a suspension made in SQL on the next request', () =>
+    onFreshDatabase(async (open, sql) => {
+      const a = await open();
+      const b = await open();
       await a.putUser({ name: 'bob', status: 'active', createdAt: 1 });
-      await a.putConsumer(consumerFixture());
-      await a.createRequestToken(requestTokenFixture({ state: 'authorized', user: 'bob', verifier: 'v' }));
-      await a.exchangeRequestToken('r'.repeat(32), accessTokenFixture());
+      await issueAccessToken(a);
       // Instance a reads (and caches) all three.
       expect((await a.getAccessToken('a'.repeat(32)))?.revokedAt).toBeUndefined();
       expect((await a.getConsumer(consumerFixture().key))?.status).toBe('active');
@@ -49,22 +75,13 @@ describe.skipIf(!hasPostgres)('postgres caches across instances', () => {
       expect((await a.getAccessToken('a'.repeat(32)))?.revokedAt).toBe(5);
       expect((await a.getConsumer(consumerFixture().key))?.status).toBe('suspended');
       expect((await a.getUser('bob'))?.status).toBe('suspended');
-    } finally {
-      await sql.end();
-      await b.close();
-      await a.close();
-      await database.drop();
-    }
-  });
+    }));
 
-  it('lets the token read of a request rely on the check its consumer read made', async () => {
-    const database = await createDatabase();
-    const a = await PostgresStore.connect(database.url);
-    const b = await PostgresStore.connect(database.url);
-    try {
-      await a.putConsumer(consumerFixture());
-      await a.createRequestToken(requestTokenFixture({ state: 'authorized', user: 'bob', verifier: 'v' }));
-      await a.exchangeRequestToken('r'.repeat(32), accessTokenFixture());
+  it('lets the token read of a request rely on the check its consumer read made', () =>
+    onFreshDatabase(async (open) => {
+      const a = await open();
+      const b = await open();
+      await issueAccessToken(a);
       expect((await a.getAccessToken('a'.repeat(32)))?.revokedAt).toBeUndefined();
       expect(await b.revokeAccessToken('a'.repeat(32), 5)).toBe(true);
       await nextTurn();
@@ -73,34 +90,17 @@ describe.skipIf(!hasPostgres)('postgres caches across instances', () => {
       // …and once the request's consumer read has checked the counter, it sees the revocation.
       await a.getConsumer(consumerFixture().key);
       expect((await a.getAccessToken('a'.repeat(32), { sameRequest: true }))?.revokedAt).toBe(5);
-    } finally {
-      await b.close();
-      await a.close();
-      await database.drop();
-    }
-  });
+    }));
 
-  it('does not count touching last_used_at as a change', async () => {
-    const database = await createDatabase();
-    const store = await PostgresStore.connect(database.url);
-    const sql = new pg.Client({ connectionString: database.url });
-    await sql.connect();
-    try {
+  it('does not count touching last_used_at as a change', () =>
+    onFreshDatabase(async (open, sql) => {
+      const store = await open();
       const epoch = async () => (await sql.query<{ n: string }>('SELECT n FROM cache_epoch')).rows[0]?.n;
-      await store.putConsumer(consumerFixture());
-      await store.createRequestToken(
-        requestTokenFixture({ state: 'authorized', user: 'bob', verifier: 'v' }),
-      );
-      await store.exchangeRequestToken('r'.repeat(32), accessTokenFixture());
+      await issueAccessToken(store);
       const before = await epoch();
       await store.touchAccessToken('a'.repeat(32), 10);
       expect(await epoch()).toBe(before);
       await store.revokeAccessToken('a'.repeat(32), 11);
       expect(Number(await epoch())).toBeGreaterThan(Number(before));
-    } finally {
-      await sql.end();
-      await store.close();
-      await database.drop();
-    }
-  });
+    }));
 });
