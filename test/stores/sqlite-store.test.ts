@@ -65,8 +65,12 @@ import(workerData.module).then(async ({ SqliteStore }) => {
 
 /** Starts a worker thread running `source` and resolves with its one message. */
 function inWorker<T>(source: string, workerData: unknown): Promise<T> {
+  return nextMessage<T>(new Worker(source, { eval: true, workerData }));
+}
+
+/** The next message of a worker thread; its error, if it fails first. */
+function nextMessage<T>(worker: Worker): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const worker = new Worker(source, { eval: true, workerData });
     worker.once('message', resolve);
     worker.once('error', reject);
   });
@@ -125,16 +129,11 @@ describe('sqlite store nonce log', () => {
         (_, id) =>
           new Worker(nonceRacer, { eval: true, workerData: { module: storeModule, file, keys, id } }),
       );
-      const next = (worker: Worker) =>
-        new Promise<unknown>((resolve, reject) => {
-          worker.once('message', resolve);
-          worker.once('error', reject);
-        });
       // All eight have opened the file (running its migrations at the same moment) before any records.
-      await Promise.all(workers.map(next));
-      const finished = workers.map(next);
+      await Promise.all(workers.map((worker) => nextMessage(worker)));
+      const finished = workers.map((worker) => nextMessage<string[]>(worker));
       for (const worker of workers) worker.postMessage('go');
-      const won = (await Promise.all(finished)) as string[][];
+      const won = await Promise.all(finished);
       const all = won.flat();
       expect(all).toHaveLength(2000);
       expect(new Set(all).size).toBe(2000);
