@@ -422,10 +422,13 @@ for (const [name, measured] of Object.entries(rounds)) {
   results[`http_${name}_rps`] = median(measured.map((r) => r.rps));
   results[`http_${name}_server_cpu_us_per_request`] = median(measured.map((r) => r.cpuPerRequest));
 }
-/** A server's rate against the bare server's in the same round, the median over the rounds. */
+/** The median over the rounds of a[i] / b[i]: each round compared within itself. */
+const pairedRatio = (a, b) => median(a.map((x, i) => (b[i] ? x / b[i] : undefined)).filter(Boolean));
+/** A server's rate against the bare server's, round by round. */
 const perRoundRatio = (name) =>
-  median(
-    rounds[name].map((r, i) => (rounds.bare[i] ? r.rps / rounds.bare[i].rps : undefined)).filter(Boolean),
+  pairedRatio(
+    rounds[name].map((r) => r.rps),
+    rounds.bare.map((r) => r.rps),
   );
 await sqlite.close();
 await memory.close();
@@ -457,7 +460,7 @@ const targets = [
   target('protected endpoint vs bare node:http (PG+Redis)', perRoundRatio('pg_redis'), '>=', 0.5),
   target(
     'verification time, 1M vs 1k tokens (SQLite)',
-    median(tokenRounds.few.map((few, i) => few / tokenRounds.many[i])),
+    pairedRatio(tokenRounds.few, tokenRounds.many),
     '<=',
     1.2,
   ),
