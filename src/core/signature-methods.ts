@@ -4,9 +4,8 @@
  * Verification always compares in constant time.
  */
 import {
-  createHmac,
   createPublicKey,
-  createSecretKey,
+  hash,
   type KeyObject,
   sign,
   timingSafeEqual,
@@ -75,36 +74,83 @@ export function constantTimeEqual(actual: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
-/** Derived HMAC keys are kept for this many distinct consumer secrets, then the cache starts over. */
+/** The block and output sizes of each HMAC digest, in bytes (RFC 2104 "B" and "L"; FIPS 180-4). */
+const SIZES = {
+  sha1: { block: 64, output: 20 },
+  sha256: { block: 64, output: 32 },
+  sha512: { block: 128, output: 64 },
+} as const;
+type HmacDigest = keyof typeof SIZES;
+
+/** Room kept after the inner pad for the text; longer texts get a buffer of their own. */
+const TEXT_ROOM = 4096;
+/** Padded keys are kept for this many distinct consumer secrets, then the cache starts over. */
 const DERIVED_KEYS_KEPT = 10_000;
-/** Derived keys by consumer secret, then token secret. */
-const derivedKeys = new Map<string, Map<string, KeyObject>>();
 
 /**
- * The HMAC key for a pair of secrets (RFC 5849 §3.4.2), derived once: a `KeyObject` holds the key
- * bytes outside the JavaScript heap and spares every later signature the encoding of the secrets
- * and the string-to-key conversion. The lookup is by the two secrets themselves, whose hashes the
- * engine computes once per string.
+ * An HMAC key (RFC 2104) with its two padded blocks worked out once: `inner` holds K XOR ipad with
+ * room after it for the text, `outer` holds K XOR opad followed by room for the inner digest.
  */
-function derivedKey(consumerSecret: string, tokenSecret: string): KeyObject {
-  let byToken = derivedKeys.get(consumerSecret);
-  if (byToken === undefined) {
-    if (derivedKeys.size >= DERIVED_KEYS_KEPT) derivedKeys.clear();
-    byToken = new Map();
-    derivedKeys.set(consumerSecret, byToken);
-  }
-  let derived = byToken.get(tokenSecret);
-  if (derived === undefined) {
-    if (byToken.size >= DERIVED_KEYS_KEPT) byToken.clear();
-    derived = createSecretKey(Buffer.from(signingKey(consumerSecret, tokenSecret), 'utf8'));
-    byToken.set(tokenSecret, derived);
-  }
-  return derived;
+interface PaddedKey {
+  readonly inner: Buffer;
+  readonly outer: Buffer;
 }
 
-function hmac(name: SignatureMethodName, digest: 'sha1' | 'sha256' | 'sha512'): SignatureMethod {
-  const sign = (baseString: string, c: SigningCredentials) =>
-    createHmac(digest, derivedKey(c.consumerSecret, c.tokenSecret)).update(baseString).digest('base64');
+function padKey(algorithm: HmacDigest, key: string): PaddedKey {
+  const { block: blockSize, output } = SIZES[algorithm];
+  let bytes = Buffer.from(key, 'utf8');
+  // RFC 2104 §2: "Applications that use keys longer than B bytes will first hash the key".
+  if (bytes.length > blockSize) bytes = hash(algorithm, bytes, 'buffer');
+  const inner = Buffer.alloc(blockSize + TEXT_ROOM);
+  const outer = Buffer.alloc(blockSize + output);
+  for (let i = 0; i < blockSize; i++) {
+    const k = bytes[i] ?? 0;
+    inner[i] = k ^ 0x36;
+    outer[i] = k ^ 0x5c;
+  }
+  return { inner, outer };
+}
+
+/**
+ * HMAC with padded keys derived once per pair of secrets and found again by the two secrets
+ * themselves, whose hashes the engine computes once per string: each signature costs two one-shot
+ * digests, H((K ^ opad) ‖ H((K ^ ipad) ‖ text)), instead of an HMAC object that hashes the key
+ * again (it is longer than a block for two 32-character secrets) and both pads every time.
+ */
+function hmacSigner(algorithm: HmacDigest): (text: string, c: SigningCredentials) => string {
+  const blockSize = SIZES[algorithm].block;
+  const keys = new Map<string, Map<string, PaddedKey>>();
+  const keyFor = (consumerSecret: string, tokenSecret: string): PaddedKey => {
+    let byToken = keys.get(consumerSecret);
+    if (byToken === undefined) {
+      if (keys.size >= DERIVED_KEYS_KEPT) keys.clear();
+      byToken = new Map();
+      keys.set(consumerSecret, byToken);
+    }
+    let padded = byToken.get(tokenSecret);
+    if (padded === undefined) {
+      if (byToken.size >= DERIVED_KEYS_KEPT) byToken.clear();
+      padded = padKey(algorithm, signingKey(consumerSecret, tokenSecret));
+      byToken.set(tokenSecret, padded);
+    }
+    return padded;
+  };
+  return (text, c) => {
+    const { inner, outer } = keyFor(c.consumerSecret, c.tokenSecret);
+    const written = inner.write(text, blockSize, 'utf8');
+    // A text that may not have fitted (UTF-8 stops short of a character it cannot finish) is
+    // digested from a buffer of its own.
+    const innerText =
+      written < TEXT_ROOM - 3
+        ? inner.subarray(0, blockSize + written)
+        : Buffer.concat([inner.subarray(0, blockSize), Buffer.from(text, 'utf8')]);
+    hash(algorithm, innerText, 'buffer').copy(outer, blockSize);
+    return hash(algorithm, outer, 'base64');
+  };
+}
+
+function hmac(name: SignatureMethodName, digest: HmacDigest): SignatureMethod {
+  const sign = hmacSigner(digest);
   return {
     name,
     bodyHashAlgorithm: digest,
