@@ -13,6 +13,7 @@ import { signingKey } from '../dist/core/signature-methods.js';
 import { nonceKey } from '../dist/provider/checks/check-nonce.js';
 import { createProvider, MemoryStore } from '../dist/index.js';
 import { SqliteStore } from '../dist/stores/sqlite-store.js';
+import { bareVerifier } from './bare_verifier.mjs';
 
 const args = new Set(process.argv.slice(2));
 /** The middle value (the lower of the two middle ones for an even count). */
@@ -138,6 +139,25 @@ function hmacFloor(requests) {
   return (requests.length - WARM_UP) / (Number(process.hrtime.bigint() - start) / 1e9);
 }
 
+/** The bare verifier (signature and nonce only) over the same requests; notes any it refuses. */
+function bareRate(requests) {
+  const verify = bareVerifier({
+    consumerKey: CONSUMER.key,
+    consumerSecret: CONSUMER.secret,
+    token: TOKEN.token,
+    tokenSecret: TOKEN.secret,
+    now: NOW,
+    windowSeconds: 300,
+  });
+  let accepted = 0;
+  for (const r of requests.slice(0, WARM_UP)) if (verify(r)) accepted++;
+  const start = process.hrtime.bigint();
+  for (const r of requests.slice(WARM_UP)) if (verify(r)) accepted++;
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  if (accepted !== requests.length) notes.push(`bare verifier: accepted ${accepted} of ${requests.length}`);
+  return (requests.length - WARM_UP) / seconds;
+}
+
 function peer(name, command, commandArgs, check) {
   if (!check()) {
     notes.push(`${name}: not installed, skipped (npm run bench -- --install-peers)`);
@@ -173,6 +193,7 @@ results.verify_sqlite_ops = await verifyRate(sqlite, requests);
   await store.close();
 }
 results.hmac_floor_ops = hmacFloor(requests);
+results.bare_verifier_ops = bareRate(requests);
 results.oauthlib_ops = peer(
   'oauthlib ResourceEndpoint',
   '/usr/bin/python3',
@@ -468,6 +489,12 @@ const targets = [
 const context = [
   ['Fastify hello vs bare node:http', perRoundRatio('fastify')],
   ['verification rate vs HMAC floor', ratio(results.verify_memory_ops, results.hmac_floor_ops)],
+  ['bare verifier rate vs PECL', ratio(results.bare_verifier_ops, results.pecl_ops)],
+  ['bare verifier time vs HMAC floor', ratio(results.hmac_floor_ops, results.bare_verifier_ops)],
+  [
+    'verification time vs bare verifier (memory)',
+    ratio(results.bare_verifier_ops, results.verify_memory_ops),
+  ],
 ];
 const fmt = (v) =>
   v === undefined ? 'skipped' : v >= 100 ? Math.round(v).toLocaleString('en') : v.toFixed(2);

@@ -144,9 +144,9 @@ function hmacSigner(algorithm: HmacDigest): (text: string, c: SigningCredentials
       written < TEXT_ROOM - 3
         ? inner.subarray(0, blockSize + written)
         : Buffer.concat([inner.subarray(0, blockSize), Buffer.from(text, 'utf8')]);
-    // The inner digest comes back as a latin1 string (one character per byte), which is written
-    // after the outer pad without allocating a Buffer for it.
-    outer.write(hash(algorithm, innerText, 'latin1'), blockSize, 'latin1');
+    // The inner digest comes back as a 'binary' (latin1) string, one character per byte, which is
+    // written after the outer pad without allocating a Buffer for it.
+    outer.write(hash(algorithm, innerText, 'binary'), blockSize, 'latin1');
     return hash(algorithm, outer, 'base64');
   };
 }
