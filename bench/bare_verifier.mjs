@@ -21,41 +21,74 @@ export function bareVerifier({ consumerKey, consumerSecret, token, tokenSecret, 
   const credentials = { consumerSecret, tokenSecret };
   return (request) => {
     const { authorization, host } = request.headers;
+    // Names and values, percent-encoded for the base string; the signature and the four values
+    // checked are kept aside.
     const names = [];
     const values = [];
-    const oauth = {};
+    let signature = '';
+    let consumer = '';
+    let accessToken = '';
+    let timestamp = '';
+    let nonce = '';
     PAIR.lastIndex = 'OAuth '.length;
     while (PAIR.lastIndex < authorization.length) {
       const pair = PAIR.exec(authorization);
       if (!pair) return false;
+      const name = pair[1];
       const value = decode(pair[2]);
-      oauth[pair[1]] = value;
-      if (pair[1] === 'oauth_signature') continue;
-      names.push(pair[1]);
-      values.push(value);
+      if (name === 'oauth_signature') {
+        signature = value;
+        continue;
+      }
+      if (name === 'oauth_consumer_key') consumer = value;
+      else if (name === 'oauth_token') accessToken = value;
+      else if (name === 'oauth_timestamp') timestamp = value;
+      else if (name === 'oauth_nonce') nonce = value;
+      names.push(name);
+      values.push(percentEncode(value));
     }
     const q = request.target.indexOf('?');
     const path = q < 0 ? request.target : request.target.slice(0, q);
-    if (q >= 0) {
-      for (const part of request.target.slice(q + 1).split('&')) {
-        const eq = part.indexOf('=');
-        names.push(decode(eq < 0 ? part : part.slice(0, eq)));
-        values.push(eq < 0 ? '' : decode(part.slice(eq + 1)));
-      }
+    for (let at = q + 1; q >= 0 && at < request.target.length;) {
+      let end = request.target.indexOf('&', at);
+      if (end < 0) end = request.target.length;
+      const eq = request.target.indexOf('=', at);
+      const split = eq >= 0 && eq < end;
+      names.push(percentEncode(decode(request.target.slice(at, split ? eq : end))));
+      values.push(split ? percentEncode(decode(request.target.slice(eq + 1, end))) : '');
+      at = end + 1;
     }
-    if (oauth.oauth_consumer_key !== consumerKey || oauth.oauth_token !== token) return false;
-    if (Math.abs(Number(oauth.oauth_timestamp) - seconds) > windowSeconds) return false;
-    const encoded = names.map((name, i) => [percentEncode(name), percentEncode(values[i])]);
-    encoded.sort(([n1, v1], [n2, v2]) => (n1 < n2 ? -1 : n1 > n2 ? 1 : v1 < v2 ? -1 : v1 > v2 ? 1 : 0));
-    const normalized = encoded.map(([name, value]) => `${name}=${value}`).join('&');
+    if (consumer !== consumerKey || accessToken !== token) return false;
+    if (Math.abs(Number(timestamp) - seconds) > windowSeconds) return false;
+    // Sorted by name, then value (insertion sort: a request has a handful of parameters), and
+    // joined already encoded a second time ("=" is %3D, "&" is %26, "%" is %25).
+    const order = names.map((_, i) => i);
+    for (let i = 1; i < order.length; i++) {
+      const at = order[i];
+      let j = i - 1;
+      while (j >= 0 && later(names, values, order[j], at)) order[j + 1] = order[j--];
+      order[j + 1] = at;
+    }
+    let normalized = '';
+    for (let k = 0; k < order.length; k++) {
+      const i = order[k];
+      normalized += `${k === 0 ? '' : '%26'}${again(names[i])}%3D${again(values[i])}`;
+    }
     const uri = `http://${host.toLowerCase()}${path}`;
-    const base = `${request.method}&${percentEncode(uri)}&${percentEncode(normalized)}`;
+    const base = `${request.method}&${percentEncode(uri)}&${normalized}`;
     const expected = Buffer.from(sign(base, credentials));
-    const actual = Buffer.from(oauth.oauth_signature ?? '');
+    const actual = Buffer.from(signature);
     if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) return false;
-    const key = `${consumerKey}&${token}&${oauth.oauth_timestamp}&${oauth.oauth_nonce}`;
+    const key = `${timestamp}&${nonce}`;
     if (nonces.has(key)) return false;
     nonces.set(key, now + windowSeconds * 1000);
     return true;
   };
 }
+
+/** Whether parameter `a` sorts after parameter `b` (by encoded name, then encoded value). */
+const later = (names, values, a, b) =>
+  names[a] > names[b] || (names[a] === names[b] && values[a] > values[b]);
+
+/** An encoded name or value encoded again: only its "%" signs change. */
+const again = (encoded) => (encoded.includes('%') ? encoded.replaceAll('%', '%25') : encoded);

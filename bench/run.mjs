@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { signRequest } from '../dist/client/sign-request.js';
+import { BARE_VERIFIER_OPTIONS, CONSUMER, NOW, seed, signedRequests, TOKEN, URL_ME } from './requests.mjs';
 import { signingKey } from '../dist/core/signature-methods.js';
 import { nonceKey } from '../dist/provider/checks/check-nonce.js';
 import { createProvider, MemoryStore } from '../dist/index.js';
@@ -36,74 +37,6 @@ const notes = [];
 if (args.has('--install-peers')) {
   execFileSync('apt-get', ['install', '-y', '-qq', 'php-cli', 'php-oauth', 'python3-oauthlib'], {
     stdio: 'inherit',
-  });
-}
-
-const NOW = Date.now();
-const CONSUMER = { key: 'k'.repeat(32), secret: 's'.repeat(32) };
-const TOKEN = { token: 't'.repeat(32), secret: 'u'.repeat(32) };
-const URL_ME = 'http://127.0.0.1:3000/api/v1/me?format=json';
-
-async function seed(store) {
-  await store.putUser({ name: 'bob', status: 'active', createdAt: NOW });
-  await store.putConsumer({
-    ...CONSUMER,
-    name: 'Bench',
-    owner: 'bob',
-    callback: 'oob',
-    scopes: ['read_public'],
-    signatureMethods: ['HMAC-SHA1'],
-    twoLegged: false,
-    status: 'active',
-    createdAt: NOW,
-  });
-  const access = (token, secret) => ({
-    token,
-    secret,
-    consumerKey: CONSUMER.key,
-    user: 'bob',
-    scopes: ['read_public'],
-    createdAt: NOW,
-    lastUsedAt: NOW,
-  });
-  const request = (token) => ({
-    token,
-    secret: 'x',
-    consumerKey: CONSUMER.key,
-    callback: 'oob',
-    scopes: [],
-    state: 'authorized',
-    user: 'bob',
-    grantedScopes: ['read_public'],
-    verifier: 'v',
-    verifierFailures: 0,
-    createdAt: NOW,
-    expiresAt: NOW + 3.6e6,
-  });
-  await store.createRequestToken(request('r'.repeat(32)));
-  await store.exchangeRequestToken('r'.repeat(32), access(TOKEN.token, TOKEN.secret));
-}
-
-function signedRequests(n, token = TOKEN, prefix = 'nonce') {
-  const timestamp = String(Math.floor(NOW / 1000));
-  return Array.from({ length: n }, (_, i) => {
-    const signed = signRequest({
-      method: 'GET',
-      url: URL_ME,
-      consumerKey: CONSUMER.key,
-      consumerSecret: CONSUMER.secret,
-      token: token.token,
-      tokenSecret: token.secret,
-      timestamp,
-      nonce: `${prefix}${i}`,
-    });
-    return {
-      method: 'GET',
-      target: '/api/v1/me?format=json',
-      headers: { host: '127.0.0.1:3000', authorization: signed.authorization },
-      secure: false,
-      base: signed.baseString,
-    };
   });
 }
 
@@ -141,14 +74,7 @@ function hmacFloor(requests) {
 
 /** The bare verifier (signature and nonce only) over the same requests; notes any it refuses. */
 function bareRate(requests) {
-  const verify = bareVerifier({
-    consumerKey: CONSUMER.key,
-    consumerSecret: CONSUMER.secret,
-    token: TOKEN.token,
-    tokenSecret: TOKEN.secret,
-    now: NOW,
-    windowSeconds: 300,
-  });
+  const verify = bareVerifier(BARE_VERIFIER_OPTIONS);
   let accepted = 0;
   for (const r of requests.slice(0, WARM_UP)) if (verify(r)) accepted++;
   const start = process.hrtime.bigint();
