@@ -88,55 +88,55 @@ const TEXT_ROOM = 4096;
 const DERIVED_KEYS_KEPT = 10_000;
 
 /**
- * An HMAC key (RFC 2104) with its two padded blocks worked out once: `inner` holds K XOR ipad with
- * room after it for the text, `outer` holds K XOR opad followed by room for the inner digest.
+ * The two padded blocks of an HMAC key (RFC 2104), worked out once: K XOR ipad, then K XOR opad,
+ * one block each, in one buffer of twice the block size.
  */
-interface PaddedKey {
-  readonly inner: Buffer;
-  readonly outer: Buffer;
-}
-
-function padKey(algorithm: HmacDigest, key: string): PaddedKey {
-  const { block: blockSize, output } = SIZES[algorithm];
+function padKey(algorithm: HmacDigest, key: string): Buffer {
+  const blockSize = SIZES[algorithm].block;
   let bytes = Buffer.from(key, 'utf8');
   // RFC 2104 §2: "Applications that use keys longer than B bytes will first hash the key".
   if (bytes.length > blockSize) bytes = hash(algorithm, bytes, 'buffer');
-  const inner = Buffer.alloc(blockSize + TEXT_ROOM);
-  const outer = Buffer.alloc(blockSize + output);
+  const pads = Buffer.alloc(2 * blockSize);
   for (let i = 0; i < blockSize; i++) {
     const k = bytes[i] ?? 0;
-    inner[i] = k ^ 0x36;
-    outer[i] = k ^ 0x5c;
+    pads[i] = k ^ 0x36;
+    pads[blockSize + i] = k ^ 0x5c;
   }
-  return { inner, outer };
+  return pads;
 }
 
 /**
  * HMAC with padded keys derived once per pair of secrets and found again by the two secrets
  * themselves, whose hashes the engine computes once per string: each signature costs two one-shot
  * digests, H((K ^ opad) ‖ H((K ^ ipad) ‖ text)), instead of an HMAC object that hashes the key
- * again (it is longer than a block for two 32-character secrets) and both pads every time.
+ * again (it is longer than a block for two 32-character secrets) and both pads every time. The two
+ * messages are assembled in buffers kept for the purpose, so a kept key costs only its pads.
  */
 function hmacSigner(algorithm: HmacDigest): (text: string, c: SigningCredentials) => string {
-  const blockSize = SIZES[algorithm].block;
-  const keys = new Map<string, Map<string, PaddedKey>>();
-  const keyFor = (consumerSecret: string, tokenSecret: string): PaddedKey => {
+  const { block: blockSize, output } = SIZES[algorithm];
+  const keys = new Map<string, Map<string, Buffer>>();
+  const keyFor = (consumerSecret: string, tokenSecret: string): Buffer => {
     let byToken = keys.get(consumerSecret);
     if (byToken === undefined) {
       if (keys.size >= DERIVED_KEYS_KEPT) keys.clear();
       byToken = new Map();
       keys.set(consumerSecret, byToken);
     }
-    let padded = byToken.get(tokenSecret);
-    if (padded === undefined) {
+    let pads = byToken.get(tokenSecret);
+    if (pads === undefined) {
       if (byToken.size >= DERIVED_KEYS_KEPT) byToken.clear();
-      padded = padKey(algorithm, signingKey(consumerSecret, tokenSecret));
-      byToken.set(tokenSecret, padded);
+      pads = padKey(algorithm, signingKey(consumerSecret, tokenSecret));
+      byToken.set(tokenSecret, pads);
     }
-    return padded;
+    return pads;
   };
+  // K XOR ipad and the text; K XOR opad and the inner digest.
+  const inner = Buffer.alloc(blockSize + TEXT_ROOM);
+  const outer = Buffer.alloc(blockSize + output);
   return (text, c) => {
-    const { inner, outer } = keyFor(c.consumerSecret, c.tokenSecret);
+    const pads = keyFor(c.consumerSecret, c.tokenSecret);
+    pads.copy(inner, 0, 0, blockSize);
+    pads.copy(outer, 0, blockSize, 2 * blockSize);
     const written = inner.write(text, blockSize, 'utf8');
     // A text that may not have fitted (UTF-8 stops short of a character it cannot finish) is
     // digested from a buffer of its own.
