@@ -214,6 +214,33 @@ describe('the base string fast paths', () => {
     );
   });
 
+  it('normalizeParameters sorts like a plain sort, for short lists and long ones', async () => {
+    const { normalizeParameters } = await import('../../src/core/base-string.js');
+    // Few distinct names and values, so that lists have ties on the name, and on both.
+    const pair = fc.record({
+      name: fc.constantFrom('a', 'b', 'a b', 'oauth_nonce', 'é'),
+      value: fc.constantFrom('', '1', '2', 'x y'),
+    });
+    const byNameThenValue = (a: string[], b: string[]) =>
+      a.join('=') === b.join('=') ? 0 : a[0] !== b[0] ? (a[0]! < b[0]! ? -1 : 1) : a[1]! < b[1]! ? -1 : 1;
+    // Up to 16 pairs are sorted one way, more another: lists of both lengths.
+    const lists = fc.oneof(
+      fc.array(pair, { maxLength: 16 }),
+      fc.array(pair, { minLength: 17, maxLength: 40 }),
+    );
+    fc.assert(
+      fc.property(lists, (pairs) => {
+        const plain = pairs
+          .map((p) => [reference(p.name), reference(p.value)])
+          .sort(byNameThenValue)
+          .map(([name, value]) => `${name}=${value}`)
+          .join('&');
+        expect(normalizeParameters(pairs)).toBe(plain);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   it('signatureBaseString equals encoding the normalized parameters a second time', async () => {
     const { normalizeParameters, signatureBaseString } = await import('../../src/core/base-string.js');
     const pair = fc.record({ name: text, value: text });
