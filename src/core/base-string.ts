@@ -155,5 +155,17 @@ export function signatureBaseString(
 ): string {
   // The normalized parameters are encoded a second time as they are joined ("=" → %3D, "&" → %26).
   const encodedParameters = joinPairs(encodedPairs(parameters), '%3D', '%26', encodeAgain);
-  return `${percentEncode(method.toUpperCase())}&${percentEncode(baseUri)}&${encodedParameters}`;
+  return `${percentEncode(method.toUpperCase())}&${encodedBaseUri(baseUri)}&${encodedParameters}`;
+}
+
+/** The last base string URI encoded, and its encoding: a server's requests go to a few URIs. */
+let lastBaseUri = '';
+let lastEncodedBaseUri = '';
+
+function encodedBaseUri(baseUri: string): string {
+  if (baseUri !== lastBaseUri) {
+    lastEncodedBaseUri = percentEncode(baseUri);
+    lastBaseUri = baseUri;
+  }
+  return lastEncodedBaseUri;
 }
