@@ -48,6 +48,11 @@ export function maskUrl(url: string): string {
   return url.replace(SECRET_IN_URL, '$1[redacted]');
 }
 
+/** What a log line says of a request: no headers, and no secret from its URL. */
+function requestFields(req: { method: string; url: string; ip?: string }) {
+  return { method: req.method, url: maskUrl(req.url), ip: req.ip };
+}
+
 function loggerOptions(log: ServerOptions['log']): NonNullable<FastifyServerOptions['logger']> {
   if (!log) return false;
   return {
@@ -57,13 +62,7 @@ function loggerOptions(log: ServerOptions['log']): NonNullable<FastifyServerOpti
       paths: ['req.headers', 'res.headers', 'headers.authorization', 'headers.cookie'],
       censor: '[redacted]',
     },
-    serializers: {
-      req: (req: { method: string; url: string; ip?: string }) => ({
-        method: req.method,
-        url: maskUrl(req.url),
-        ip: req.ip,
-      }),
-    },
+    serializers: { req: requestFields },
   };
 }
 
@@ -76,12 +75,14 @@ class OneLinePerRequest extends LogController {
     request: FastifyRequest,
     reply: FastifyReply,
   ): void {
-    // Flat fields rather than `req` through its serializer: this line is written for every request.
+    // The request's fields at the top level rather than under `req` through its serializer: this
+    // line is written for every request, and pino serializes a flat object faster.
+    const { method, url, ip } = requestFields(request);
     const line = {
       reqId: request.id,
-      method: request.method,
-      url: maskUrl(request.url),
-      ip: request.ip,
+      method,
+      url,
+      ip,
       status: reply.statusCode,
       ms: Math.round(reply.elapsedTime * 10) / 10,
     };
