@@ -21,24 +21,28 @@ const KINDS = ['engine', 'bare', 'floor'];
 /** In the process valgrind runs: prepares, warms up, then counts COUNT verifications of one kind. */
 async function child(kind) {
   const requests = signedRequests(2 * COUNT);
-  let run;
+  // The engine's verifications are awaited one after another; the other two run synchronously,
+  // so that no await is counted against them.
+  let runAll;
   if (kind === 'engine') {
     const store = new MemoryStore();
     await seed(store);
     const provider = createProvider({ store, clock: () => NOW });
-    run = async (r) => provider.verify(r, { scope: 'read_public' });
+    runAll = async (list) => {
+      for (const r of list) await provider.verify(r, { scope: 'read_public' });
+    };
   } else if (kind === 'bare') {
     const verify = bareVerifier(BARE_VERIFIER_OPTIONS);
-    run = (r) => verify(r);
+    runAll = (list) => list.forEach(verify);
   } else {
     const key = signingKey(CONSUMER.secret, TOKEN.secret);
-    run = (r) => createHmac('sha1', key).update(r.base).digest('base64');
+    runAll = (list) => list.forEach((r) => createHmac('sha1', key).update(r.base).digest('base64'));
   }
-  for (const r of requests.slice(0, COUNT)) await run(r);
+  await runAll(requests.slice(0, COUNT));
   const callgrind = (state) =>
     execFileSync('callgrind_control', ['-i', state, String(process.pid)], { stdio: 'ignore' });
   callgrind('on');
-  for (const r of requests.slice(COUNT)) await run(r);
+  await runAll(requests.slice(COUNT));
   callgrind('off');
 }
 

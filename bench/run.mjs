@@ -64,24 +64,28 @@ async function concurrentVerifyRate(store, requests, inFlight = 32) {
   return (requests.length - WARM_UP) / seconds;
 }
 
+/** Runs `run` synchronously over the requests (the first WARM_UP not timed); returns the rate. */
+function syncRate(requests, run) {
+  for (const r of requests.slice(0, WARM_UP)) run(r);
+  const start = process.hrtime.bigint();
+  for (const r of requests.slice(WARM_UP)) run(r);
+  return (requests.length - WARM_UP) / (Number(process.hrtime.bigint() - start) / 1e9);
+}
+
 function hmacFloor(requests) {
   const key = signingKey(CONSUMER.secret, TOKEN.secret);
-  for (const r of requests.slice(0, WARM_UP)) createHmac('sha1', key).update(r.base).digest('base64');
-  const start = process.hrtime.bigint();
-  for (const r of requests.slice(WARM_UP)) createHmac('sha1', key).update(r.base).digest('base64');
-  return (requests.length - WARM_UP) / (Number(process.hrtime.bigint() - start) / 1e9);
+  return syncRate(requests, (r) => createHmac('sha1', key).update(r.base).digest('base64'));
 }
 
 /** The bare verifier (signature and nonce only) over the same requests; notes any it refuses. */
 function bareRate(requests) {
   const verify = bareVerifier(BARE_VERIFIER_OPTIONS);
   let accepted = 0;
-  for (const r of requests.slice(0, WARM_UP)) if (verify(r)) accepted++;
-  const start = process.hrtime.bigint();
-  for (const r of requests.slice(WARM_UP)) if (verify(r)) accepted++;
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const rate = syncRate(requests, (r) => {
+    if (verify(r)) accepted++;
+  });
   if (accepted !== requests.length) notes.push(`bare verifier: accepted ${accepted} of ${requests.length}`);
-  return (requests.length - WARM_UP) / seconds;
+  return rate;
 }
 
 function peer(name, command, commandArgs, check) {
