@@ -65,6 +65,7 @@ export type { Headers, OAuthRequest } from './provider/request.js';
 export type { VerifiedRequest } from './provider/verify.js';
 export { MemoryStore } from './stores/memory-store.js';
 export type { Decision, ReadOptions, Store } from './stores/store.js';
+export type { MaybePromise } from './provider/maybe-promise.js';
 export { type NonceStore, withNonceStore } from './stores/store.js';
 export type { AppData, Note, ProblemEvent } from './stores/app-data.js';
 export type { ProblemReport } from './provider/provider.js';

@@ -5,6 +5,7 @@
 import type { RequestUri } from '../core/base-string.js';
 import type { Parameter } from '../core/parameters.js';
 import type { SignatureMethod } from '../core/signature-methods.js';
+import type { MaybePromise } from './maybe-promise.js';
 import type { AccessToken, Consumer, RequestToken } from './model.js';
 import type { ProviderConfig } from './options.js';
 import type { OAuthRequest } from './request.js';
@@ -39,8 +40,10 @@ export interface CheckContext {
   /** The protocol (`oauth_*`) parameters by name, each known to be sent once. */
   oauth: ReadonlyMap<string, string>;
   signatureMethod?: SignatureMethod | undefined;
-  /** The consumer named by `oauth_consumer_key`, looked up at most once. */
-  consumerLookup?: Promise<Consumer | undefined> | undefined;
+  /** Whether `consumerLookup` has been made: the consumer is looked up at most once. */
+  consumerLookedUp: boolean;
+  /** The consumer named by `oauth_consumer_key`, or the store's promise of it. */
+  consumerLookup?: MaybePromise<Consumer | undefined> | undefined;
   consumer?: Consumer | undefined;
   requestToken?: RequestToken | undefined;
   accessToken?: AccessToken | undefined;
@@ -48,15 +51,20 @@ export interface CheckContext {
   baseString?: string | undefined;
 }
 
-/** One step of an endpoint: returns normally, or throws an `OAuthProblem`. */
-export type Check = (context: CheckContext) => void | Promise<void>;
+/**
+ * One step of an endpoint: returns normally, or throws an `OAuthProblem`; one that waits for a
+ * store returns a promise instead.
+ */
+export type Check = (context: CheckContext) => void | PromiseLike<void>;
 
 /** The consumer for `oauth_consumer_key`, fetched once and shared by the checks that need it. */
-export function lookupConsumer(context: CheckContext): Promise<Consumer | undefined> {
+export function lookupConsumer(context: CheckContext): MaybePromise<Consumer | undefined> {
+  if (context.consumerLookedUp) return context.consumerLookup;
   const key = context.oauth.get('oauth_consumer_key') ?? '';
-  context.consumerLookup ??= context.config.consumerKeyPattern.test(key)
+  context.consumerLookedUp = true;
+  context.consumerLookup = context.config.consumerKeyPattern.test(key)
     ? context.config.store.getConsumer(key)
-    : Promise.resolve(undefined);
+    : undefined;
   return context.consumerLookup;
 }
 
@@ -75,6 +83,7 @@ export function newCheckContext(
     parameters: [],
     oauth: NO_PARAMETERS,
     signatureMethod: undefined,
+    consumerLookedUp: false,
     consumerLookup: undefined,
     consumer: undefined,
     requestToken: undefined,

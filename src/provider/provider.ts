@@ -17,6 +17,7 @@ import { INITIATE, RESOURCE, TOKEN } from './endpoints.js';
 import { StoreUnavailableError } from './errors.js';
 import { exchange } from './exchange.js';
 import { initiate } from './initiate.js';
+import type { MaybePromise } from './maybe-promise.js';
 import type { Consumer } from './model.js';
 import { type ProviderConfig, type ProviderOptions, resolveOptions } from './options.js';
 import { type OAuthRequest, requestUri, singleHeader } from './request.js';
@@ -104,7 +105,7 @@ export function createProvider(options: CreateProviderOptions): Provider {
   const observed = async <T>(
     endpoint: Endpoint,
     request: OAuthRequest,
-    run: (c: CheckContext) => Promise<T>,
+    run: (c: CheckContext) => MaybePromise<T>,
   ) => {
     const checkContext = newCheckContext(endpoint, request, config);
     try {

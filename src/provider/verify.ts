@@ -5,6 +5,7 @@
 import { checkScope } from './checks/check-scope.js';
 import type { CheckContext } from './context.js';
 import { runChecks, SIGNED_REQUEST_CHECKS } from './endpoints.js';
+import { andThen, type MaybePromise } from './maybe-promise.js';
 import type { AccessToken, Consumer } from './model.js';
 
 /** What a verified request proves. */
@@ -23,19 +24,17 @@ export interface VerifiedRequest {
 /** How often `lastUsedAt` is written for a busy token. */
 const TOUCH_INTERVAL_MS = 60_000;
 
-export async function verify(context: CheckContext, scope: string | undefined): Promise<VerifiedRequest> {
-  await runChecks(context, SIGNED_REQUEST_CHECKS);
+export function verify(context: CheckContext, scope: string | undefined): MaybePromise<VerifiedRequest> {
+  return andThen(runChecks(context, SIGNED_REQUEST_CHECKS), () => verified(context, scope));
+}
+
+/** After checks 1–12: the scope, then what the request proves. */
+function verified(context: CheckContext, scope: string | undefined): MaybePromise<VerifiedRequest> {
   checkScope(context, scope);
   const { consumer, accessToken, config, now } = context;
   if (!consumer) throw new Error('resource checks passed without a consumer');
-  if (
-    accessToken &&
-    (accessToken.lastUsedAt === undefined || now - accessToken.lastUsedAt >= TOUCH_INTERVAL_MS)
-  ) {
-    await config.store.touchAccessToken(accessToken.token, now);
-  }
   const parameters = context.parameters.filter((p) => p.source !== 'header' && !p.name.startsWith('oauth_'));
-  return accessToken
+  const result: VerifiedRequest = accessToken
     ? {
         consumer,
         user: accessToken.user,
@@ -45,4 +44,11 @@ export async function verify(context: CheckContext, scope: string | undefined): 
         parameters,
       }
     : { consumer, scopes: consumer.scopes, twoLegged: true, parameters };
+  if (
+    accessToken &&
+    (accessToken.lastUsedAt === undefined || now - accessToken.lastUsedAt >= TOUCH_INTERVAL_MS)
+  ) {
+    return andThen(config.store.touchAccessToken(accessToken.token, now), () => result);
+  }
+  return result;
 }

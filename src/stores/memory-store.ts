@@ -26,7 +26,7 @@ export class MemoryStore implements Store, AppData {
   readonly #problems = new Map<string, ProblemEvent[]>();
 
   getConsumer(key: string) {
-    return Promise.resolve(this.#consumers.get(key));
+    return this.#consumers.get(key);
   }
 
   putConsumer(consumer: Consumer) {
@@ -51,7 +51,7 @@ export class MemoryStore implements Store, AppData {
   }
 
   getUser(name: string) {
-    return Promise.resolve(this.#users.get(name));
+    return this.#users.get(name);
   }
 
   putUser(user: User) {
@@ -65,7 +65,7 @@ export class MemoryStore implements Store, AppData {
   }
 
   getRequestToken(token: string) {
-    return Promise.resolve(this.#requestTokens.get(token));
+    return this.#requestTokens.get(token);
   }
 
   decideRequestToken(token: string, decision: Decision) {
@@ -92,7 +92,7 @@ export class MemoryStore implements Store, AppData {
   }
 
   getAccessToken(token: string) {
-    return Promise.resolve(this.#accessTokens.get(token));
+    return this.#accessTokens.get(token);
   }
 
   revokeAccessToken(token: string, at: number) {
@@ -105,7 +105,6 @@ export class MemoryStore implements Store, AppData {
   touchAccessToken(token: string, at: number) {
     const current = this.#accessTokens.get(token);
     if (current) this.#accessTokens.set(token, { ...current, lastUsedAt: at });
-    return Promise.resolve();
   }
 
   listAccessTokens(user: string) {
@@ -117,7 +116,7 @@ export class MemoryStore implements Store, AppData {
   }
 
   recordNonce(key: string, now: number, expiresAt: number) {
-    return Promise.resolve(this.#nonces.record(key, now, expiresAt));
+    return this.#nonces.record(key, now, expiresAt);
   }
 
   /** How many nonces are held; bounded by the requests of one timestamp window. */

@@ -10,6 +10,7 @@
 import type { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { StoreUnavailableError } from '../provider/errors.js';
+import type { MaybePromise } from '../provider/maybe-promise.js';
 import type { AccessToken, Consumer, RequestToken, User } from '../provider/model.js';
 import { type Row, rowReaders } from './rows.js';
 import { startCheckpointer, stopCheckpointer } from './sqlite-checkpointer.js';
@@ -113,7 +114,7 @@ export class SqliteStore implements Store, AppData {
 
   getConsumer(key: string) {
     this.#checkDataVersion();
-    return Promise.resolve(this.#rows.consumers.get(key, this.#load.consumer));
+    return this.#rows.consumers.get(key, this.#load.consumer);
   }
 
   putConsumer(c: Consumer) {
@@ -148,7 +149,7 @@ export class SqliteStore implements Store, AppData {
 
   getUser(name: string) {
     this.#checkDataVersion();
-    return Promise.resolve(this.#rows.users.get(name, this.#load.user));
+    return this.#rows.users.get(name, this.#load.user);
   }
 
   putUser(u: User) {
@@ -182,7 +183,7 @@ export class SqliteStore implements Store, AppData {
 
   getRequestToken(token: string) {
     const row = this.#sql.getRequestToken.get(token) as Row | undefined;
-    return Promise.resolve(row && read.requestToken(row));
+    return row && read.requestToken(row);
   }
 
   decideRequestToken(token: string, d: Decision) {
@@ -207,7 +208,7 @@ export class SqliteStore implements Store, AppData {
 
   getAccessToken(token: string) {
     this.#checkDataVersion();
-    return Promise.resolve(this.#rows.accessTokens.get(token, this.#load.accessToken));
+    return this.#rows.accessTokens.get(token, this.#load.accessToken);
   }
 
   revokeAccessToken(token: string, at: number) {
@@ -219,7 +220,6 @@ export class SqliteStore implements Store, AppData {
   touchAccessToken(token: string, at: number) {
     this.#sql.touchAccessToken(at, token);
     this.#rows.accessTokens.forget(token);
-    return Promise.resolve();
   }
 
   listAccessTokens(user: string) {
@@ -237,8 +237,8 @@ export class SqliteStore implements Store, AppData {
    * since this one last looked, so a nonce accepted by one process is refused by every other. The
    * first commit reads the whole log, so nonces accepted before a restart are refused after it.
    */
-  recordNonce(key: string, now: number, expiresAt: number) {
-    if (this.#nonceCache.has(key, now)) return Promise.resolve(false);
+  recordNonce(key: string, now: number, expiresAt: number): MaybePromise<boolean> {
+    if (this.#nonceCache.has(key, now)) return false;
     this.#startCheckpointer();
     return new Promise<boolean>((resolve, reject) => {
       this.#pendingNonces.push({ key, now, expiresAt, resolve, reject });

@@ -3,6 +3,7 @@
  * shared suite. Two operations must be atomic: `decideRequestToken`/`exchangeRequestToken` change a
  * request token only from the state they expect, and `recordNonce` inserts only if absent.
  */
+import type { MaybePromise } from '../provider/maybe-promise.js';
 import type { AccessToken, Consumer, RequestToken, User } from '../provider/model.js';
 
 /** The user's decision on a pending request token. */
@@ -32,6 +33,11 @@ export interface ReadOptions {
 /**
  * Where a provider keeps its data.
  *
+ * The reads and writes every signed request makes (`getConsumer`, `getUser`, `getRequestToken`,
+ * `getAccessToken`, `touchAccessToken`, `recordNonce`) may answer synchronously or with a promise.
+ * A store that has the answer at hand (in memory, or from an embedded database) returns it as it is,
+ * and the engine then checks the request without yielding to the event loop.
+ *
  * @example
  * ```ts
  * const store: Store = new MemoryStore();
@@ -39,19 +45,19 @@ export interface ReadOptions {
  * ```
  */
 export interface Store {
-  getConsumer(key: string): Promise<Consumer | undefined>;
+  getConsumer(key: string): MaybePromise<Consumer | undefined>;
   /** Inserts or replaces a consumer. */
   putConsumer(consumer: Consumer): Promise<void>;
   /** Deletes a consumer and every token issued to it. */
   deleteConsumer(key: string): Promise<void>;
   listConsumers(owner: string): Promise<Consumer[]>;
 
-  getUser(name: string, options?: ReadOptions): Promise<User | undefined>;
+  getUser(name: string, options?: ReadOptions): MaybePromise<User | undefined>;
   /** Inserts or replaces a user. */
   putUser(user: User): Promise<void>;
 
   createRequestToken(token: RequestToken): Promise<void>;
-  getRequestToken(token: string): Promise<RequestToken | undefined>;
+  getRequestToken(token: string): MaybePromise<RequestToken | undefined>;
   /** Records the user's decision, only if the token is still pending. Returns whether it did. */
   decideRequestToken(token: string, decision: Decision): Promise<boolean>;
   /** Counts one more wrong verifier; returns the new count. */
@@ -63,10 +69,10 @@ export interface Store {
    */
   exchangeRequestToken(requestToken: string, accessToken: AccessToken): Promise<boolean>;
 
-  getAccessToken(token: string, options?: ReadOptions): Promise<AccessToken | undefined>;
+  getAccessToken(token: string, options?: ReadOptions): MaybePromise<AccessToken | undefined>;
   /** Marks an access token revoked (idempotent). Returns whether the token exists. */
   revokeAccessToken(token: string, at: number): Promise<boolean>;
-  touchAccessToken(token: string, at: number): Promise<void>;
+  touchAccessToken(token: string, at: number): MaybePromise<void>;
   /** The access tokens a user granted, newest first. */
   listAccessTokens(user: string): Promise<AccessToken[]>;
 
@@ -74,7 +80,7 @@ export interface Store {
    * Records a nonce key at `now` until `expiresAt` (ms); returns `false` if it is already recorded
    * and not yet expired. Must be atomic across every instance that shares the store.
    */
-  recordNonce(key: string, now: number, expiresAt: number): Promise<boolean>;
+  recordNonce(key: string, now: number, expiresAt: number): MaybePromise<boolean>;
 
   close(): Promise<void>;
 }
@@ -90,7 +96,10 @@ export type NonceStore = Pick<Store, 'recordNonce' | 'close'>;
  * const store = withNonceStore(await PostgresStore.connect(url), new RedisNonceStore(redisUrl));
  * ```
  */
-export function withNonceStore<S extends Store>(store: S, nonces: NonceStore): S {
+export function withNonceStore<S extends Store>(
+  store: S,
+  nonces: NonceStore,
+): Omit<S, 'recordNonce'> & NonceStore {
   const recordNonce = nonces.recordNonce.bind(nonces);
   const close = async () => Promise.all([nonces.close(), store.close()]).then(() => undefined);
   // Methods are bound once, not on every call (every signed request makes several).

@@ -101,6 +101,16 @@ async function initiate(s: Setup, callback = 'https://app.example/oauth/cb', for
   };
 }
 
+/** Runs the three-legged flow for bob; returns the token endpoint's answer as a record. */
+async function grantAccess(s: Setup): Promise<Record<string, string>> {
+  const { token, secret } = await initiate(s);
+  const { verifier = '' } = await s.provider.decide(token, { user: 'bob', approve: true });
+  const response = await s.provider.token(
+    request(s, { path: '/oauth/token', token, tokenSecret: secret, extra: { oauth_verifier: verifier } }),
+  );
+  return Object.fromEntries(parseFormEncoded(response.body, 'body').map((p) => [p.name, p.value]));
+}
+
 describe('the order of checks', () => {
   let s: Setup;
   beforeEach(async () => {
@@ -263,12 +273,7 @@ describe('the three-legged flow', () => {
 
   it('expires access tokens that have a lifetime', async () => {
     const s = await setup({ accessTokenTtl: 3600 });
-    const { token, secret } = await initiate(s);
-    const { verifier = '' } = await s.provider.decide(token, { user: 'bob', approve: true });
-    const response = await s.provider.token(
-      request(s, { path: '/oauth/token', token, tokenSecret: secret, extra: { oauth_verifier: verifier } }),
-    );
-    const access = Object.fromEntries(parseFormEncoded(response.body, 'body').map((p) => [p.name, p.value]));
+    const access = await grantAccess(s);
     const call = () =>
       s.provider.verify(
         request(s, {
@@ -287,12 +292,7 @@ describe('the three-legged flow', () => {
 describe('store reads', () => {
   it('reads the consumer as a new read, then the token and the user as the same request', async () => {
     const s = await setup();
-    const { token, secret } = await initiate(s);
-    const { verifier = '' } = await s.provider.decide(token, { user: 'bob', approve: true });
-    const response = await s.provider.token(
-      request(s, { path: '/oauth/token', token, tokenSecret: secret, extra: { oauth_verifier: verifier } }),
-    );
-    const access = Object.fromEntries(parseFormEncoded(response.body, 'body').map((p) => [p.name, p.value]));
+    const access = await grantAccess(s);
     const reads: string[] = [];
     // The engine's view of the store, whose reads take options.
     const store: Store = s.store;
@@ -322,6 +322,58 @@ describe('store reads', () => {
     );
     expect(verified.user).toBe('bob');
     expect(reads).toEqual(['consumer', 'token, same request', 'user, same request']);
+  });
+
+  it('runs every check before the first wait when the store answers synchronously', async () => {
+    const s = await setup();
+    const access = await grantAccess(s);
+    const store: Store = s.store;
+    const recordNonce = store.recordNonce.bind(store);
+    const recorded: string[] = [];
+    store.recordNonce = (key, now, expiresAt) => {
+      recorded.push(key);
+      return recordNonce(key, now, expiresAt);
+    };
+    const pending = s.provider.verify(
+      request(s, {
+        path: '/r',
+        method: 'GET',
+        token: access.oauth_token,
+        tokenSecret: access.oauth_token_secret,
+      }),
+    );
+    // Nothing has been awaited yet, and the nonce (the last check) is already recorded.
+    expect(recorded).toHaveLength(1);
+    expect((await pending).user).toBe('bob');
+  });
+
+  it('waits for a store that answers with promises or other thenables', async () => {
+    const s = await setup();
+    const access = await grantAccess(s);
+    // Not native promises: objects with a `then`, as some database clients return.
+    const later = <T>(value: T | PromiseLike<T>): PromiseLike<T> => ({
+      then: (resolve, reject) => Promise.resolve(value).then(resolve, reject),
+    });
+    const store: Store = s.store;
+    const { getConsumer, getAccessToken, getUser, recordNonce } = {
+      getConsumer: store.getConsumer.bind(store),
+      getAccessToken: store.getAccessToken.bind(store),
+      getUser: store.getUser.bind(store),
+      recordNonce: store.recordNonce.bind(store),
+    };
+    store.getConsumer = (key) => later(getConsumer(key));
+    store.getAccessToken = (token, options) => Promise.resolve(getAccessToken(token, options));
+    store.getUser = (name, options) => later(getUser(name, options));
+    store.recordNonce = (key, now, expiresAt) => later(recordNonce(key, now, expiresAt));
+    const call = (token = access.oauth_token, nonce = 'n1') =>
+      s.provider.verify(
+        request(s, { path: '/r', method: 'GET', token, tokenSecret: access.oauth_token_secret, nonce }),
+      );
+    expect(await problemOf(call())).toBe('none');
+    expect(await problemOf(call())).toBe('nonce_used');
+    expect(await problemOf(call('x'.repeat(32), 'n2'))).toBe('token_rejected');
+    await s.store.putUser({ name: 'bob', status: 'suspended', createdAt: 0 });
+    expect(await problemOf(call(access.oauth_token, 'n3'))).toBe('user_refused');
   });
 });
 
@@ -424,7 +476,7 @@ describe('options', () => {
 describe('errors that are not problems', () => {
   it('answer 500 with a generic body, and report the detail to onError', async () => {
     const seen: unknown[] = [];
-    const store = new MemoryStore();
+    const store: Store = new MemoryStore();
     store.getConsumer = () => Promise.reject(new Error('disk on fire: secret=abc'));
     const provider = createProvider({ store, onError: (e) => seen.push(e) });
     const response = await provider.initiate({

@@ -115,7 +115,7 @@ describe('sqlite store across connections', () => {
       );
       expect(wins.reduce((a, b) => a + b, 0)).toBe(1);
       const reopened = new SqliteStore(file);
-      expect((await reopened.getRequestToken('r'.repeat(32)))?.state).toBe('exchanged');
+      expect(reopened.getRequestToken('r'.repeat(32))?.state).toBe('exchanged');
       await reopened.close();
     }));
 });
@@ -160,8 +160,12 @@ describe('sqlite store nonce log', () => {
       const store = open();
       const other = open();
       expect(await other.recordNonce('seen-early', 1000, 2000)).toBe(true);
-      await Promise.all(Array.from({ length: 1500 }, (_, i) => store.recordNonce(`old${i}`, 1000, 2000)));
-      await Promise.all(Array.from({ length: 1000 }, (_, i) => store.recordNonce(`new${i}`, 3000, 9000)));
+      await Promise.all(
+        Array.from({ length: 1500 }, async (_, i) => store.recordNonce(`old${i}`, 1000, 2000)),
+      );
+      await Promise.all(
+        Array.from({ length: 1000 }, async (_, i) => store.recordNonce(`new${i}`, 3000, 9000)),
+      );
       const db = new Database(file, { readonly: true });
       try {
         const { entries, first } = db
@@ -208,18 +212,18 @@ describe('sqlite store caches and another process', () => {
       );
       await server.exchangeRequestToken('r'.repeat(32), accessTokenFixture());
       // Read once so that all three are cached.
-      expect((await server.getAccessToken('a'.repeat(32)))?.revokedAt).toBeUndefined();
-      expect((await server.getConsumer(consumerFixture().key))?.status).toBe('active');
-      expect((await server.getUser('bob'))?.status).toBe('active');
+      expect(server.getAccessToken('a'.repeat(32))?.revokedAt).toBeUndefined();
+      expect(server.getConsumer(consumerFixture().key)?.status).toBe('active');
+      expect(server.getUser('bob')?.status).toBe('active');
 
       await cli.revokeAccessToken('a'.repeat(32), 5);
       await cli.putConsumer({ ...consumerFixture(), status: 'suspended' });
       await cli.putUser({ name: 'bob', status: 'suspended', createdAt: 1 });
       await nextTurn();
 
-      expect((await server.getAccessToken('a'.repeat(32)))?.revokedAt).toBe(5);
-      expect((await server.getConsumer(consumerFixture().key))?.status).toBe('suspended');
-      expect((await server.getUser('bob'))?.status).toBe('suspended');
+      expect(server.getAccessToken('a'.repeat(32))?.revokedAt).toBe(5);
+      expect(server.getConsumer(consumerFixture().key)?.status).toBe('suspended');
+      expect(server.getUser('bob')?.status).toBe('suspended');
     }));
 
   it('answers the nonces of one turn with one commit, each as if alone, committed before the answer', () =>
@@ -246,9 +250,9 @@ describe('sqlite store without row caching', () => {
       const store = open({ cacheRows: false });
       const other = open();
       await store.putConsumer(consumerFixture());
-      expect((await store.getConsumer(consumerFixture().key))?.status).toBe('active');
+      expect(store.getConsumer(consumerFixture().key)?.status).toBe('active');
       await other.putConsumer({ ...consumerFixture(), status: 'suspended' });
-      expect((await store.getConsumer(consumerFixture().key))?.status).toBe('suspended');
+      expect(store.getConsumer(consumerFixture().key)?.status).toBe('suspended');
     }));
 });
 
@@ -256,7 +260,9 @@ describe('sqlite store checkpoints', () => {
   it('copies the WAL into the database on its own thread once it serves nonces', () =>
     onFreshFile(async (file, open) => {
       const store = open();
-      await Promise.all(Array.from({ length: 3000 }, (_, i) => store.recordNonce(`n${i}`, 1000, 9_000_000)));
+      await Promise.all(
+        Array.from({ length: 3000 }, async (_, i) => store.recordNonce(`n${i}`, 1000, 9_000_000)),
+      );
       const before = statSync(file).size;
       expect(statSync(`${file}-wal`).size).toBeGreaterThan(0);
       // No request runs in this time, so only the checkpointer thread can have written the file.

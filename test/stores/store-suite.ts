@@ -205,7 +205,7 @@ export function runStoreSuite(
 
     it('of 100 concurrent records of one nonce, exactly one succeeds', async () => {
       const results = await Promise.all(
-        Array.from({ length: 100 }, () => store.recordNonce('same', 1000, 5000)),
+        Array.from({ length: 100 }, async () => store.recordNonce('same', 1000, 5000)),
       );
       expect(results.filter(Boolean)).toHaveLength(1);
     });

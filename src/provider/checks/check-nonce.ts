@@ -5,6 +5,7 @@
  */
 import { OAuthProblem } from '../../problems/oauth-problem.js';
 import type { CheckContext } from '../context.js';
+import { andThen } from '../maybe-promise.js';
 
 /** The running state of the fingerprint: two 32-bit lanes (cyrb53's multipliers). */
 let lane1 = 0;
@@ -70,7 +71,7 @@ export function nonceKey(consumerKey: string, token: string, timestamp: string, 
   return `${timestamp}-${fingerprint}`;
 }
 
-export async function checkNonce({ oauth, now, config }: CheckContext): Promise<void> {
+export function checkNonce({ oauth, now, config }: CheckContext): void | PromiseLike<void> {
   const nonce = oauth.get('oauth_nonce');
   if (nonce === undefined) return;
   const timestamp = oauth.get('oauth_timestamp');
@@ -81,6 +82,9 @@ export async function checkNonce({ oauth, now, config }: CheckContext): Promise<
     nonce,
   );
   const from = timestamp === undefined ? now : Number(timestamp) * 1000;
-  const recorded = await config.store.recordNonce(key, now, from + config.timestampWindow * 1000);
+  return andThen(config.store.recordNonce(key, now, from + config.timestampWindow * 1000), refuseReplay);
+}
+
+function refuseReplay(recorded: boolean): void {
   if (!recorded) throw new OAuthProblem('nonce_used');
 }

@@ -11,6 +11,7 @@ import {
 } from '../../core/signature-methods.js';
 import { OAuthProblem } from '../../problems/oauth-problem.js';
 import { type CheckContext, lookupConsumer } from '../context.js';
+import { andThen } from '../maybe-promise.js';
 import type { Consumer } from '../model.js';
 
 /** Whether `method` is enabled for the server and the consumer, and allowed over this connection. */
@@ -27,12 +28,15 @@ function accepts(
   );
 }
 
-export async function checkSignatureMethod(context: CheckContext): Promise<void> {
+export function checkSignatureMethod(context: CheckContext): void | PromiseLike<void> {
+  // The consumer is looked up here only to narrow the methods; its own problems come at check 9.
+  return andThen(lookupConsumer(context), (consumer) => chooseSignatureMethod(context, consumer));
+}
+
+function chooseSignatureMethod(context: CheckContext, consumer: Consumer | undefined): void {
   const { config, oauth } = context;
   const name = oauth.get('oauth_signature_method') ?? '';
   const plainHttp = context.uri?.scheme.toLowerCase() !== 'https';
-  // The consumer is looked up here only to narrow the methods; its own problems come at check 9.
-  const consumer = await lookupConsumer(context);
   if (isSignatureMethodName(name) && accepts(name, config, consumer, plainHttp)) {
     context.signatureMethod = SIGNATURE_METHODS[name];
     return;

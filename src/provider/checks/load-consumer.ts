@@ -5,11 +5,16 @@
  */
 import { OAuthProblem } from '../../problems/oauth-problem.js';
 import { type CheckContext, lookupConsumer } from '../context.js';
+import { andThen } from '../maybe-promise.js';
+import type { Consumer } from '../model.js';
 import { spendSignatureTime } from './check-signature.js';
 
-export async function loadConsumer(context: CheckContext): Promise<void> {
+export function loadConsumer(context: CheckContext): void | PromiseLike<void> {
+  return andThen(lookupConsumer(context), (consumer) => acceptConsumer(context, consumer));
+}
+
+function acceptConsumer(context: CheckContext, consumer: Consumer | undefined): void {
   const key = context.oauth.get('oauth_consumer_key') ?? '';
-  const consumer = await lookupConsumer(context);
   let problem: OAuthProblem | undefined;
   if (!context.config.consumerKeyPattern.test(key)) {
     problem = new OAuthProblem('consumer_key_rejected', {

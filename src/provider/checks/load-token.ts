@@ -6,6 +6,7 @@
 import { OAuthProblem } from '../../problems/oauth-problem.js';
 import type { AccessToken, RequestToken } from '../model.js';
 import type { CheckContext } from '../context.js';
+import { andThen, type MaybePromise } from '../maybe-promise.js';
 import { spendSignatureTime } from './check-signature.js';
 
 /** Token and user reads follow the consumer read of the same request (see `ReadOptions`). */
@@ -15,22 +16,28 @@ function rejected(advice: string): OAuthProblem {
   return new OAuthProblem('token_rejected', { advice });
 }
 
-async function userRefused(
+function userRefused(
   context: CheckContext,
   name: string | undefined,
-): Promise<OAuthProblem | undefined> {
+): MaybePromise<OAuthProblem | undefined> {
   if (name === undefined) return undefined;
-  const user = await context.config.store.getUser(name, SAME_REQUEST);
-  return user?.status === 'active' ? undefined : new OAuthProblem('user_refused');
+  return andThen(context.config.store.getUser(name, SAME_REQUEST), (user) =>
+    user?.status === 'active' ? undefined : new OAuthProblem('user_refused'),
+  );
 }
 
-async function accessTokenProblem(context: CheckContext, token: AccessToken | undefined, value: string) {
+function accessTokenProblem(
+  context: CheckContext,
+  token: AccessToken | undefined,
+  value: string,
+): MaybePromise<OAuthProblem | undefined> {
   if (!token) {
-    const requestToken = await context.config.store.getRequestToken(value);
-    return rejected(
-      requestToken?.consumerKey === context.consumer?.key
-        ? 'This is a request token; exchange it for an access token at the token endpoint first.'
-        : 'No access token of this consumer has this value.',
+    return andThen(context.config.store.getRequestToken(value), (requestToken) =>
+      rejected(
+        requestToken?.consumerKey === context.consumer?.key
+          ? 'This is a request token; exchange it for an access token at the token endpoint first.'
+          : 'No access token of this consumer has this value.',
+      ),
     );
   }
   if (token.consumerKey !== context.consumer?.key)
@@ -41,14 +48,19 @@ async function accessTokenProblem(context: CheckContext, token: AccessToken | un
   return userRefused(context, token.user);
 }
 
-async function requestTokenProblem(context: CheckContext, token: RequestToken | undefined, value: string) {
+function requestTokenProblem(
+  context: CheckContext,
+  token: RequestToken | undefined,
+  value: string,
+): MaybePromise<OAuthProblem | undefined> {
   if (!token) {
-    const accessToken = await context.config.store.getAccessToken(value, SAME_REQUEST);
-    return accessToken?.consumerKey === context.consumer?.key
-      ? new OAuthProblem('token_used', {
-          advice: 'This is an access token; it is used at protected resources, not exchanged.',
-        })
-      : rejected('No request token of this consumer has this value.');
+    return andThen(context.config.store.getAccessToken(value, SAME_REQUEST), (accessToken) =>
+      accessToken?.consumerKey === context.consumer?.key
+        ? new OAuthProblem('token_used', {
+            advice: 'This is an access token; it is used at protected resources, not exchanged.',
+          })
+        : rejected('No request token of this consumer has this value.'),
+    );
   }
   if (token.consumerKey !== context.consumer?.key)
     return rejected('No request token of this consumer has this value.');
@@ -65,22 +77,25 @@ async function requestTokenProblem(context: CheckContext, token: RequestToken | 
   return userRefused(context, token.state === 'authorized' ? token.user : undefined);
 }
 
-export async function loadToken(context: CheckContext): Promise<void> {
+/** Throws `problem`, if there is one, after spending the time a signature check takes. */
+function refuse(context: CheckContext, problem: OAuthProblem | undefined): void {
+  if (!problem) return;
+  spendSignatureTime(context);
+  throw problem;
+}
+
+export function loadToken(context: CheckContext): void | PromiseLike<void> {
   const value = context.oauth.get('oauth_token') ?? '';
   if (value === '') return;
   const { store } = context.config;
-  let problem: OAuthProblem | undefined;
   if (context.endpoint.name === 'resource') {
-    const token = await store.getAccessToken(value, SAME_REQUEST);
-    problem = await accessTokenProblem(context, token, value);
-    if (token) context.accessToken = token;
-  } else {
-    const token = await store.getRequestToken(value);
-    problem = await requestTokenProblem(context, token, value);
+    return andThen(store.getAccessToken(value, SAME_REQUEST), (token) => {
+      if (token) context.accessToken = token;
+      return andThen(accessTokenProblem(context, token, value), (problem) => refuse(context, problem));
+    });
+  }
+  return andThen(store.getRequestToken(value), (token) => {
     if (token) context.requestToken = token;
-  }
-  if (problem) {
-    spendSignatureTime(context);
-    throw problem;
-  }
+    return andThen(requestTokenProblem(context, token, value), (problem) => refuse(context, problem));
+  });
 }
