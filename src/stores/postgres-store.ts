@@ -6,6 +6,7 @@
  */
 import pg from 'pg';
 import { StoreUnavailableError } from '../provider/errors.js';
+import type { MaybePromise } from '../provider/maybe-promise.js';
 import type { AccessToken, Consumer, RequestToken, User } from '../provider/model.js';
 import { type AppData, PROBLEMS_KEPT, type ProblemEvent } from './app-data.js';
 import { POSTGRES_MIGRATIONS } from './postgres-schema.js';
@@ -198,9 +199,10 @@ export class PostgresStore implements Store, AppData {
     return rows.map(read.consumer);
   }
 
-  async getUser(name: string, options?: ReadOptions): Promise<User | undefined> {
-    if (!options?.sameRequest) await this.#checkEpoch();
-    return this.#rows.users.getAsync(name, this.#load.user);
+  /** With `sameRequest`, a cached user is returned at once: the consumer read checked the counter. */
+  getUser(name: string, options?: ReadOptions): MaybePromise<User | undefined> {
+    if (options?.sameRequest) return this.#rows.users.getAsync(name, this.#load.user);
+    return this.#checkEpoch().then(() => this.#rows.users.getAsync(name, this.#load.user));
   }
 
   async putUser(u: User) {
@@ -273,9 +275,10 @@ export class PostgresStore implements Store, AppData {
     return result.rowCount === 1;
   }
 
-  async getAccessToken(token: string, options?: ReadOptions) {
-    if (!options?.sameRequest) await this.#checkEpoch();
-    return this.#rows.accessTokens.getAsync(token, this.#load.accessToken);
+  /** With `sameRequest`, a cached token is returned at once: the consumer read checked the counter. */
+  getAccessToken(token: string, options?: ReadOptions): MaybePromise<AccessToken | undefined> {
+    if (options?.sameRequest) return this.#rows.accessTokens.getAsync(token, this.#load.accessToken);
+    return this.#checkEpoch().then(() => this.#rows.accessTokens.getAsync(token, this.#load.accessToken));
   }
 
   async revokeAccessToken(token: string, at: number) {

@@ -4,6 +4,7 @@
  * found at once; a store forgets a key whenever it writes it, and everything when another process
  * may have written. A read that was under way when something was forgotten is not kept either.
  */
+import type { MaybePromise } from '../provider/maybe-promise.js';
 import type { AccessToken, Consumer, User } from '../provider/model.js';
 
 export class ReadCache<V> {
@@ -26,14 +27,18 @@ export class ReadCache<V> {
     return loaded;
   }
 
-  /** `get` for a store whose reads are asynchronous. */
-  async getAsync(key: string, load: (key: string) => Promise<V | undefined>): Promise<V | undefined> {
+  /**
+   * `get` for a store whose reads are asynchronous: a held value at once, else a promise of the
+   * loaded one.
+   */
+  getAsync(key: string, load: (key: string) => Promise<V | undefined>): MaybePromise<V | undefined> {
     const held = this.#entries.get(key);
     if (held !== undefined) return held;
     const generation = this.#generation;
-    const loaded = await load(key);
-    if (loaded !== undefined && generation === this.#generation) this.#keep(key, loaded);
-    return loaded;
+    return load(key).then((loaded) => {
+      if (loaded !== undefined && generation === this.#generation) this.#keep(key, loaded);
+      return loaded;
+    });
   }
 
   forget(key: string): void {

@@ -39,7 +39,6 @@ export class RedisNonceStore implements NonceStore {
 
   /** Waits up to `CONNECT_WAIT_MS` for a connection being made; the command fails after that. */
   async #ready(): Promise<void> {
-    if (this.#redis.status === 'ready') return;
     const redis = this.#redis;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(done, CONNECT_WAIT_MS);
@@ -55,7 +54,7 @@ export class RedisNonceStore implements NonceStore {
   async recordNonce(key: string, now: number, expiresAt: number): Promise<boolean> {
     const ttl = Math.max(1, Math.ceil(expiresAt - now));
     try {
-      await this.#ready();
+      if (this.#redis.status !== 'ready') await this.#ready();
       return (await this.#redis.set(this.#prefix + key, '1', 'PX', ttl, 'NX')) === 'OK';
     } catch (error) {
       throw new StoreUnavailableError(`Redis unavailable: ${(error as Error).message}`);
