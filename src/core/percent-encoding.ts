@@ -75,7 +75,8 @@ function encodeUtf8(value: string): string {
   return encoded.replace(NOT_UNRESERVED, hexEscape);
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a value that starts with U+FEFF keeps it (the decoder would drop it by default).
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 function hexDigit(code: number): number {
   if (code >= 48 && code <= 57) return code - 48;

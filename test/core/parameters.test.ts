@@ -39,6 +39,10 @@ describe('percentDecode', () => {
   it('accepts lower-case hex and raw non-ASCII', () => {
     expect(percentDecode('%e3%80%81é')).toBe('、é');
   });
+
+  it('keeps a leading U+FEFF, which a UTF-8 decoder drops by default', () => {
+    expect(percentDecode('%EF%BB%BFa')).toBe('\uFEFFa');
+  });
 });
 
 describe('parseFormEncoded', () => {
