@@ -128,6 +128,41 @@ export function decodeComponent(
   raw: string = text,
 ): string {
   if (!text.includes('%')) return plusAsSpace && text.includes('+') ? text.replaceAll('+', ' ') : text;
+  return decodeAscii(text, plusAsSpace) ?? decodeOctets(text, plusAsSpace, name, raw);
+}
+
+/** Each ASCII character by its code. */
+const ASCII_CHARACTERS = Array.from({ length: 0x80 }, (_, code) => String.fromCharCode(code));
+
+/**
+ * Decodes text that is ASCII and escapes only ASCII octets, as a base64 signature (`%2B`, `%2F`,
+ * `%3D`) or a URL (`%3A`, `%2F`) does, character by character. Returns `undefined` for anything
+ * else, malformed escapes included, which `decodeOctets` decodes or refuses.
+ */
+function decodeAscii(text: string, plusAsSpace: boolean): string | undefined {
+  let decoded = '';
+  let copied = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 0x25) {
+      const high = hexDigit(text.charCodeAt(i + 1));
+      const low = hexDigit(text.charCodeAt(i + 2));
+      if (high < 0 || high > 7 || low < 0) return undefined;
+      decoded += `${text.slice(copied, i)}${ASCII_CHARACTERS[high * 16 + low] as string}`;
+      i += 2;
+      copied = i + 1;
+    } else if (code >= 0x80) {
+      return undefined;
+    } else if (code === 0x2b && plusAsSpace) {
+      decoded += `${text.slice(copied, i)} `;
+      copied = i + 1;
+    }
+  }
+  return decoded + text.slice(copied);
+}
+
+/** Decodes the octets of any text: escapes of any octet, raw non-ASCII, and the UTF-8 they make. */
+function decodeOctets(text: string, plusAsSpace: boolean, name: string, raw: string): string {
   const bytes = Buffer.from(text, 'utf8');
   let length = 0;
   for (let i = 0; i < bytes.length; i++) {

@@ -178,6 +178,31 @@ describe('properties', () => {
     );
   });
 
+  it('decodes as decodeURIComponent does, and refuses what it refuses', () => {
+    // Pieces of text, escapes of ASCII and of UTF-8, and malformed ones; no lone surrogates, which
+    // decodeURIComponent passes through and the decoder turns into U+FFFD.
+    const piece = fc.constantFrom(
+      ...['a', 'Z', '0', '-', '.', '~', '+', ' ', '=', '&', '%', 'é', '、', '😀'],
+      ...['%41', '%2B', '%2b', '%3D', '%00', '%7F', '%80', '%FF', '%C3%A9', '%e3%80%81', '%EF%BB%BF'],
+      ...['%C3', '%F0%9F%98%80', '%ED%A0%80', '%G1', '%4'],
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 12 }), fc.boolean(), (pieces, plus) => {
+        const text = pieces.join('');
+        let expected: string | undefined;
+        try {
+          expected = decodeURIComponent(plus ? text.replaceAll('+', ' ') : text);
+        } catch {
+          expected = undefined;
+        }
+        if (expected === undefined)
+          onlyProblems(() => expect(percentDecode(text, { plusAsSpace: plus })).toBe('refused'));
+        else expect(percentDecode(text, { plusAsSpace: plus })).toBe(expected);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it('encode then decode gives back any well-formed string', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'grapheme' }), (text) => {
