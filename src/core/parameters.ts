@@ -42,6 +42,32 @@ export function parseFormEncoded(text: string, source: ParameterSource): Paramet
   return parameters;
 }
 
+/**
+ * The protocol parameter names (RFC 5849 §3.1, §2.1, §2.3; the Body Hash extension), each the one
+ * string its literal is. A decoded name equal to one is replaced by it: a provider looks protocol
+ * parameters up by name a score of times per request, and a lookup then meets the same string,
+ * where a freshly decoded copy would be compared character by character every time.
+ */
+const PROTOCOL_NAMES = new Map(
+  [
+    'oauth_consumer_key',
+    'oauth_token',
+    'oauth_signature_method',
+    'oauth_signature',
+    'oauth_timestamp',
+    'oauth_nonce',
+    'oauth_version',
+    'oauth_callback',
+    'oauth_verifier',
+    'oauth_body_hash',
+  ].map((name) => [name, name]),
+);
+
+/** `name`, as the literal protocol name it equals, if it equals one. */
+function protocolName(name: string): string {
+  return PROTOCOL_NAMES.get(name) ?? name;
+}
+
 function appendFormEncoded(parameters: Parameter[], text: string, source: ParameterSource): void {
   let start = 0;
   while (start < text.length) {
@@ -52,7 +78,7 @@ function appendFormEncoded(parameters: Parameter[], text: string, source: Parame
       const split = eq >= 0 && eq < end;
       const rawName = text.slice(start, split ? eq : end);
       const rawValue = split ? text.slice(eq + 1, end) : '';
-      const name = decodeComponent(rawName, true, rawName, rawValue);
+      const name = protocolName(decodeComponent(rawName, true, rawName, rawValue));
       parameters.push({ name, value: decodeComponent(rawValue, true, name, rawValue), source });
     }
     start = end + 1;
@@ -116,7 +142,7 @@ function appendAuthorizationHeader(parameters: Parameter[], header: string): str
       realm = rawValue;
       continue;
     }
-    const name = decodeComponent(rawName, false, rawName, rawValue);
+    const name = protocolName(decodeComponent(rawName, false, rawName, rawValue));
     parameters.push({ name, value: decodeComponent(rawValue, false, name, rawValue), source: 'header' });
   }
   return realm;
