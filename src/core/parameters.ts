@@ -89,8 +89,6 @@ function appendFormEncoded(parameters: Parameter[], text: string, source: Parame
 const SCHEME = /^oauth(?:[ \t]+|$)/i;
 /** One `name="value"` pair (RFC 5849 §3.5.1), with optional whitespace around it; matched in place. */
 const PAIR = /[ \t]*([!#$%&'*+\-.^_`|~0-9A-Za-z]+)[ \t]*=[ \t]*"([^"\\]*)"[ \t]*/y;
-/** Only whitespace up to the end. */
-const BLANK = /[ \t]*$/y;
 
 /** Whether an `Authorization` header value uses the OAuth scheme (other schemes are not ours). */
 export function isOAuthAuthorization(header: string): boolean {
@@ -133,8 +131,8 @@ function appendAuthorizationHeader(parameters: Parameter[], header: string): str
     if (at < trimmed.length) {
       if (trimmed.charCodeAt(at) !== 0x2c) throw malformedHeader(trimmed.slice(at));
       at++;
-      BLANK.lastIndex = at;
-      if (BLANK.test(trimmed)) throw malformedHeader(',');
+      // A comma is followed by another pair: the header is trimmed, so a trailing one ends it.
+      if (at === trimmed.length) throw malformedHeader(',');
     }
     if (rawName === 'realm') {
       if (realm !== undefined)

@@ -87,6 +87,7 @@ describe('parseAuthorizationHeader', () => {
     'OAuth oauth_nonce="n',
     'OAuth oauth_nonce="n" oauth_token="t"',
     'OAuth oauth_nonce="n",',
+    'OAuth oauth_nonce="n", \t',
     'OAuth ,oauth_nonce="n"',
     'OAuth oauth_nonce="a\\"b"',
     'OAuth realm="a", realm="b"',
