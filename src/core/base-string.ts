@@ -76,7 +76,7 @@ export function splitUrl(url: string): RequestUri & { readonly query: string } {
  * ```
  */
 export function normalizeParameters(parameters: readonly Pick<Parameter, 'name' | 'value'>[]): string {
-  return joinPairs(encodedPairs(parameters), '=', '&', (part) => part);
+  return joinPairs(encodedPairs(parameters, percentEncode), '=', '&');
 }
 
 /** One normalized parameter: its encoded name and encoded value. */
@@ -85,11 +85,18 @@ interface EncodedPair {
   readonly value: string;
 }
 
-/** The encoded (name, value) pairs of the normalized parameters, in order. */
-function encodedPairs(parameters: readonly Pick<Parameter, 'name' | 'value'>[]): EncodedPair[] {
+/**
+ * The (name, value) pairs of the normalized parameters, each encoded with `encode`, in order.
+ * Sorting the pairs encoded twice gives the order of the pairs encoded once: the second encoding
+ * only turns each "%" into "%25", and "%" sorts the same against any other character either way.
+ */
+function encodedPairs(
+  parameters: readonly Pick<Parameter, 'name' | 'value'>[],
+  encode: (text: string) => string,
+): EncodedPair[] {
   const encoded: EncodedPair[] = [];
   for (const { name, value } of parameters) {
-    if (name !== 'oauth_signature') encoded.push({ name: percentEncode(name), value: percentEncode(value) });
+    if (name !== 'oauth_signature') encoded.push({ name: encode(name), value: encode(value) });
   }
   return sortPairs(encoded);
 }
@@ -119,23 +126,22 @@ function byNameThenValue(a: EncodedPair, b: EncodedPair): number {
   return a.value < b.value ? -1 : a.value > b.value ? 1 : 0;
 }
 
-function joinPairs(
-  pairs: readonly EncodedPair[],
-  equals: string,
-  and: string,
-  part: (text: string) => string,
-): string {
+function joinPairs(pairs: readonly EncodedPair[], equals: string, and: string): string {
   let joined = '';
   for (let i = 0; i < pairs.length; i++) {
     const pair = pairs[i] as EncodedPair;
-    joined += `${i === 0 ? '' : and}${part(pair.name)}${equals}${part(pair.value)}`;
+    joined += `${i === 0 ? '' : and}${pair.name}${equals}${pair.value}`;
   }
   return joined;
 }
 
-/** Percent-encodes an already encoded name or value again: only its "%" signs change. */
-function encodeAgain(encoded: string): string {
-  return encoded.includes('%') ? encoded.replaceAll('%', '%25') : encoded;
+/**
+ * Percent-encodes text twice, as the base string holds each name and value; the second time only
+ * its "%" signs change. Text that needs no encoding comes back as it is, both times.
+ */
+function encodeTwice(text: string): string {
+  const once = percentEncode(text);
+  return once === text ? once : once.replaceAll('%', '%25');
 }
 
 /**
@@ -153,8 +159,8 @@ export function signatureBaseString(
   baseUri: string,
   parameters: readonly Pick<Parameter, 'name' | 'value'>[],
 ): string {
-  // The normalized parameters are encoded a second time as they are joined ("=" → %3D, "&" → %26).
-  const encodedParameters = joinPairs(encodedPairs(parameters), '%3D', '%26', encodeAgain);
+  // The normalized parameters are encoded a second time ("=" → %3D, "&" → %26, "%" → %25).
+  const encodedParameters = joinPairs(encodedPairs(parameters, encodeTwice), '%3D', '%26');
   return `${percentEncode(method.toUpperCase())}&${encodedBaseUri(baseUri)}&${encodedParameters}`;
 }
 

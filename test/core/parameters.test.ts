@@ -274,8 +274,14 @@ describe('the base string fast paths', () => {
   it('signatureBaseString equals encoding the normalized parameters a second time', async () => {
     const { normalizeParameters, signatureBaseString } = await import('../../src/core/base-string.js');
     const pair = fc.record({ name: text, value: text });
+    // The pairs are sorted encoded twice: names and values whose order a "%" could decide, with ties.
+    const close = fc.constantFrom('a', 'a%', 'a%41', 'a b', 'a-', 'a!', 'a~', '%', '%25', 'é', '');
+    const lists = fc.oneof(
+      fc.array(pair, { maxLength: 8 }),
+      fc.array(fc.record({ name: close, value: close }), { maxLength: 40 }),
+    );
     fc.assert(
-      fc.property(fc.array(pair, { maxLength: 8 }), text, (pairs, uri) => {
+      fc.property(lists, text, (pairs, uri) => {
         const expected = `GET&${reference(uri)}&${reference(normalizeParameters(pairs))}`;
         expect(signatureBaseString('get', uri, pairs)).toBe(expected);
       }),
