@@ -9,7 +9,12 @@ import type { CheckContext } from '../context.js';
 import { bodyText, isFormBody, requestUri, singleHeader } from '../request.js';
 
 function isArrayStyleProtocolName({ name }: Parameter): boolean {
-  return name.startsWith('oauth_') && (name.includes('[') || name.includes(']'));
+  if (!name.startsWith('oauth_')) return false;
+  for (let i = 6; i < name.length; i++) {
+    const code = name.charCodeAt(i);
+    if (code === 0x5b || code === 0x5d) return true; // "[" or "]"
+  }
+  return false;
 }
 
 export function collectRequestParameters(context: CheckContext): void {

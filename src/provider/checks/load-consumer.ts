@@ -16,7 +16,8 @@ export function loadConsumer(context: CheckContext): void | PromiseLike<void> {
 function acceptConsumer(context: CheckContext, consumer: Consumer | undefined): void {
   const key = context.oauth.get('oauth_consumer_key') ?? '';
   let problem: OAuthProblem | undefined;
-  if (!context.config.consumerKeyPattern.test(key)) {
+  // A consumer is only looked up by a well-formed key (lookupConsumer), so one that was found has one.
+  if (!consumer && !context.config.consumerKeyPattern.test(key)) {
     problem = new OAuthProblem('consumer_key_rejected', {
       advice: `oauth_consumer_key ${JSON.stringify(key)} is not a well-formed consumer key.`,
     });
