@@ -136,9 +136,16 @@ export class PostgresStore implements Store, AppData {
     return epochRead;
   }
 
-  async getConsumer(key: string) {
-    await this.#checkEpoch();
-    return this.#rows.consumers.getAsync(key, this.#load.consumer);
+  /**
+   * A cached read: after this turn's check of the change counter, or at once for a read that may
+   * rely on the check its request's consumer read made (`ReadOptions.sameRequest`).
+   */
+  #cachedRead<V>(options: ReadOptions | undefined, read: () => MaybePromise<V>): MaybePromise<V> {
+    return options?.sameRequest ? read() : this.#checkEpoch().then(read);
+  }
+
+  getConsumer(key: string): MaybePromise<Consumer | undefined> {
+    return this.#cachedRead(undefined, () => this.#rows.consumers.getAsync(key, this.#load.consumer));
   }
 
   /** How each cached row is read from the database when it is not held. */
@@ -199,10 +206,8 @@ export class PostgresStore implements Store, AppData {
     return rows.map(read.consumer);
   }
 
-  /** With `sameRequest`, a cached user is returned at once: the consumer read checked the counter. */
   getUser(name: string, options?: ReadOptions): MaybePromise<User | undefined> {
-    if (options?.sameRequest) return this.#rows.users.getAsync(name, this.#load.user);
-    return this.#checkEpoch().then(() => this.#rows.users.getAsync(name, this.#load.user));
+    return this.#cachedRead(options, () => this.#rows.users.getAsync(name, this.#load.user));
   }
 
   async putUser(u: User) {
@@ -275,10 +280,8 @@ export class PostgresStore implements Store, AppData {
     return result.rowCount === 1;
   }
 
-  /** With `sameRequest`, a cached token is returned at once: the consumer read checked the counter. */
   getAccessToken(token: string, options?: ReadOptions): MaybePromise<AccessToken | undefined> {
-    if (options?.sameRequest) return this.#rows.accessTokens.getAsync(token, this.#load.accessToken);
-    return this.#checkEpoch().then(() => this.#rows.accessTokens.getAsync(token, this.#load.accessToken));
+    return this.#cachedRead(options, () => this.#rows.accessTokens.getAsync(token, this.#load.accessToken));
   }
 
   async revokeAccessToken(token: string, at: number) {
