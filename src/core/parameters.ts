@@ -42,26 +42,27 @@ export function parseFormEncoded(text: string, source: ParameterSource): Paramet
   return parameters;
 }
 
+/** The protocol parameter names (RFC 5849 §3.1, §2.1, §2.3; the Body Hash extension). */
+export const PROTOCOL_PARAMETER_NAMES = [
+  'oauth_consumer_key',
+  'oauth_token',
+  'oauth_signature_method',
+  'oauth_signature',
+  'oauth_timestamp',
+  'oauth_nonce',
+  'oauth_version',
+  'oauth_callback',
+  'oauth_verifier',
+  'oauth_body_hash',
+] as const;
+
 /**
- * The protocol parameter names (RFC 5849 §3.1, §2.1, §2.3; the Body Hash extension), each the one
- * string its literal is. A decoded name equal to one is replaced by it: a provider looks protocol
- * parameters up by name a score of times per request, and a lookup then meets the same string,
- * where a freshly decoded copy would be compared character by character every time.
+ * Each protocol name, as the one string its literal is. A decoded name equal to one is replaced by
+ * it: a provider looks protocol parameters up by name a score of times per request, and a lookup
+ * then meets the same string, where a freshly decoded copy would be compared character by
+ * character every time.
  */
-const PROTOCOL_NAMES = new Map(
-  [
-    'oauth_consumer_key',
-    'oauth_token',
-    'oauth_signature_method',
-    'oauth_signature',
-    'oauth_timestamp',
-    'oauth_nonce',
-    'oauth_version',
-    'oauth_callback',
-    'oauth_verifier',
-    'oauth_body_hash',
-  ].map((name) => [name, name]),
-);
+const PROTOCOL_NAMES = new Map<string, string>(PROTOCOL_PARAMETER_NAMES.map((name) => [name, name]));
 
 /** `name`, as the literal protocol name it equals, if it equals one. */
 function protocolName(name: string): string {

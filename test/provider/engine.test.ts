@@ -5,10 +5,11 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { type SignRequestOptions, signRequest } from '../../src/client/sign-request.js';
-import { parseFormEncoded } from '../../src/core/parameters.js';
+import { PROTOCOL_PARAMETER_NAMES, parseFormEncoded } from '../../src/core/parameters.js';
 import { isOAuthProblem } from '../../src/problems/oauth-problem.js';
 import type { Consumer } from '../../src/provider/model.js';
 import type { ProviderOptions } from '../../src/provider/options.js';
+import { INITIATE, RESOURCE, TOKEN } from '../../src/provider/endpoints.js';
 import { createProvider, type Provider } from '../../src/provider/provider.js';
 import type { OAuthRequest } from '../../src/provider/request.js';
 import { MemoryStore } from '../../src/stores/memory-store.js';
@@ -110,6 +111,13 @@ async function grantAccess(s: Setup): Promise<Record<string, string>> {
   );
   return Object.fromEntries(parseFormEncoded(response.body, 'body').map((p) => [p.name, p.value]));
 }
+
+describe('the endpoints', () => {
+  it('take only protocol parameters that collection knows, so that their lookups meet literals', () => {
+    const accepted = [INITIATE, TOKEN, RESOURCE].flatMap((endpoint) => [...endpoint.accepted]);
+    expect(new Set(PROTOCOL_PARAMETER_NAMES)).toEqual(new Set(accepted));
+  });
+});
 
 describe('the order of checks', () => {
   let s: Setup;
