@@ -1,13 +1,18 @@
 /**
- * Interoperability, both ways. Our server verifies requests signed by four independent
- * implementations in two languages — Debian's python3-oauthlib and python3-requests-oauthlib, npm's
- * `oauth-1.0a` and `oauth` — for a GET with awkward query values, a form POST and a two-legged
- * request; and our client works against a provider built on python3-oauthlib's endpoints.
+ * Interoperability, both ways. Our server verifies requests signed by five independent
+ * implementations in three languages — Debian's python3-oauthlib and python3-requests-oauthlib,
+ * npm's `oauth-1.0a` and `oauth`, and PECL oauth's client in C (Debian's php-oauth), which also
+ * runs the three-legged dance with every signature method and placement it offers — for a GET with
+ * awkward query values, a form POST and a two-legged request; and our client works against a
+ * provider built on python3-oauthlib's endpoints.
  */
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { createHmac } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { createHmac, generateKeyPairSync } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { OAuth as NodeOAuth } from 'oauth';
@@ -28,6 +33,14 @@ if (!hasPythonOAuth) {
   if (process.env.CI === 'true') throw new Error('CI needs python3-oauthlib and python3-requests-oauthlib');
   console.warn(
     'NOTICE: python3-oauthlib / python3-requests-oauthlib not found; the Python interop tests are skipped.',
+  );
+}
+const hasPeclOAuth =
+  spawnSync('php', ['-r', 'exit(extension_loaded("oauth") ? 0 : 1);'], { stdio: 'ignore' }).status === 0;
+if (!hasPeclOAuth) {
+  if (process.env.CI === 'true') throw new Error('CI needs php-cli and php-oauth');
+  console.warn(
+    'NOTICE: php with the oauth extension (php-cli, php-oauth) not found; the PECL interop test is skipped.',
   );
 }
 const script = (name: string) => new URL(name, import.meta.url).pathname;
@@ -194,6 +207,93 @@ describe('independent clients against our server', () => {
     expect(clientBase).toContain('q%3Da%252Bb');
     const marked = compareBaseStrings(problem?.baseString ?? '', clientBase);
     expect(marked[2]).toContain('^ first difference');
+  });
+});
+
+describe.skipIf(!hasPeclOAuth)('PECL oauth client against our server', () => {
+  const store = new MemoryStore();
+  const provider = createProvider({ store });
+  let app: FastifyInstance;
+  let approver: Server;
+  let dir: string;
+
+  beforeAll(async () => {
+    app = await buildServer({ store });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    await store.putUser({ name: 'bob', status: 'active', createdAt: 0 });
+    // The user's consent, given over HTTP so that the PHP client can ask for it in mid-dance.
+    approver = createServer((req, res) => {
+      const token = new URL(req.url ?? '/', 'http://approver').searchParams.get('token') ?? '';
+      provider.decide(token, { user: 'bob', approve: true }).then(
+        ({ verifier = '' }) => res.end(verifier),
+        () => res.writeHead(400).end(),
+      );
+    });
+    await new Promise<void>((resolve) => approver.listen(0, '127.0.0.1', resolve));
+    dir = mkdtempSync(join(tmpdir(), 'countersign-pecl-'));
+  });
+  afterAll(async () => {
+    approver.close();
+    rmSync(dir, { recursive: true, force: true });
+    await app.close();
+  });
+
+  it('runs the dance, then signs with HMAC-SHA1, HMAC-SHA256 and RSA-SHA1 in header, query and body', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    });
+    const keyFile = join(dir, 'client-key.pem');
+    writeFileSync(keyFile, privateKey, { mode: 0o600 });
+    const consumer = await provider.registerConsumer({
+      name: 'PECL',
+      owner: 'bob',
+      callback: 'oob',
+      scopes: ['read_public', 'write_private'],
+      signatureMethods: ['HMAC-SHA1', 'HMAC-SHA256', 'RSA-SHA1', 'PLAINTEXT'],
+      rsaPublicKey: publicKey,
+      twoLegged: true,
+    });
+    const address = (server: Server | FastifyInstance['server']) =>
+      `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const args = [
+      script('pecl_client.php'),
+      address(app.server),
+      `${address(approver)}/approve`,
+      consumer.key,
+      consumer.secret,
+      keyFile,
+    ];
+    const run = await promisify(execFile)('php', args, { encoding: 'utf8', timeout: 30_000 });
+    expect(run.stderr).toBe('');
+    type Answer = { status: number; body: unknown };
+    const results = JSON.parse(run.stdout) as Record<string, { get: Answer | null; post: Answer }> & {
+      initiate: { confirmed: string };
+      exchange: { token: boolean; secret: boolean };
+      two_legged: Answer;
+      note: string;
+    };
+    expect(results.initiate.confirmed).toBe('true');
+    expect(results.exchange).toEqual({ token: true, secret: true });
+    for (const method of ['HMAC-SHA1', 'HMAC-SHA256', 'RSA-SHA1']) {
+      for (const placement of ['header', 'query', 'body']) {
+        const { get, post } = results[`${method} ${placement}`] ?? { get: null, post: null };
+        const what = `${method} in the ${placement}`;
+        // A GET has no body to carry the protocol parameters in.
+        if (placement !== 'body')
+          expect(get, what).toMatchObject({ status: 200, body: { user: 'bob', application: 'PECL' } });
+        expect(post, what).toMatchObject({ status: 201, body: { text: results.note } });
+      }
+    }
+    // PLAINTEXT would send the secrets themselves: refused over plain HTTP, and the refusal says so.
+    for (const placement of ['header', 'query', 'body']) {
+      const { post } = results[`PLAINTEXT ${placement}`] ?? { post: null };
+      expect(post?.status, placement).toBe(400);
+      expect(post?.body, placement).toContain('oauth_problem=signature_method_rejected');
+      expect(post?.body, placement).toContain('PLAINTEXT%20is%20refused%20over%20plain%20HTTP');
+    }
+    expect(results.two_legged).toMatchObject({ status: 200, body: { user: null, two_legged: true } });
   });
 });
 
