@@ -3,8 +3,8 @@
  * implementations in three languages — Debian's python3-oauthlib and python3-requests-oauthlib,
  * npm's `oauth-1.0a` and `oauth`, and PECL oauth's client in C (Debian's php-oauth), which also
  * runs the three-legged dance with every signature method and placement it offers — for a GET with
- * awkward query values, a form POST and a two-legged request; and our client works against a
- * provider built on python3-oauthlib's endpoints.
+ * awkward query values, a form POST and a two-legged request; and our client works against
+ * providers built on python3-oauthlib's endpoints and on PECL oauth's `OAuthProvider`.
  */
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -340,5 +340,72 @@ describe.skipIf(!hasPythonOAuth)('our client against a python3-oauthlib provider
       expect(posted.status, placement).toBe(200);
       expect(((await posted.json()) as { params: string[][] }).params).toContainEqual(['text', NOTE]);
     }
+  });
+});
+
+describe.skipIf(!hasPeclOAuth)("our client against a PECL oauth provider (PHP's built-in server)", () => {
+  let provider: ChildProcess;
+  let base: string;
+  let state: string;
+  const key = 'k'.repeat(24);
+  const secret = 's'.repeat(24);
+
+  beforeAll(async () => {
+    state = mkdtempSync(join(tmpdir(), 'countersign-pecl-provider-'));
+    provider = spawn('php', ['-S', '127.0.0.1:0', script('pecl_provider.php')], {
+      env: { ...process.env, OAUTH_KEY: key, OAUTH_SECRET: secret, OAUTH_STATE: state },
+    });
+    base = await new Promise<string>((resolve, reject) => {
+      provider.stderr?.on('data', (chunk: Buffer) => {
+        const match = /Development Server \((http:\/\/127\.0\.0\.1:\d+)\) started/.exec(chunk.toString());
+        if (match?.[1]) resolve(match[1]);
+      });
+      provider.once('exit', (code) => reject(new Error(`php -S exited with ${code}`)));
+    });
+  });
+  afterAll(() => {
+    provider.kill();
+    rmSync(state, { recursive: true, force: true });
+  });
+
+  it('runs the three-legged dance and signs resource requests in every placement', async () => {
+    const client = new OAuthClient({ consumerKey: key, consumerSecret: secret });
+    const request = await client.initiate(`${base}/request_token`);
+    expect(request.callbackConfirmed).toBe(true);
+    const verifier = await (await fetch(client.authorizationUrl(`${base}/authorize`, request))).text();
+    const access = await client.exchange(`${base}/access_token`, request, verifier);
+    for (const placement of ['header', 'query', 'body'] as const) {
+      const placed = new OAuthClient({ consumerKey: key, consumerSecret: secret, placement });
+      const got = await placed.fetch(`${base}/resource?${AWKWARD_SINGLE}`, { token: access });
+      expect(got.status, placement).toBe(200);
+      expect(((await got.json()) as { params: string[][] }).params).toEqual(
+        expect.arrayContaining([
+          ['q', 'hello world'],
+          ['plus', 'a+b'],
+          ['utf', 'café 日'],
+          ['empty', ''],
+        ]),
+      );
+      const posted = await placed.fetch(`${base}/resource`, { token: access, form: [['text', NOTE]] });
+      expect(posted.status, placement).toBe(200);
+      expect(((await posted.json()) as { params: string[][] }).params).toContainEqual(['text', NOTE]);
+    }
+    // A spent request token is refused.
+    await expect(client.exchange(`${base}/access_token`, request, verifier)).rejects.toThrow();
+  });
+
+  it('shows why repeated query keys fail with this provider (docs/interop.md)', async () => {
+    const client = new OAuthClient({ consumerKey: key, consumerSecret: secret });
+    const request = await client.initiate(`${base}/request_token`);
+    const verifier = await (await fetch(client.authorizationUrl(`${base}/authorize`, request))).text();
+    const access = await client.exchange(`${base}/access_token`, request, verifier);
+    const refused = await client.fetch(`${base}/resource?tag=a&tag=b`, { token: access });
+    expect(refused.status).toBe(401);
+    // PECL reports the base string it computed raw, after `debug_sbs=`, not form-encoded.
+    const [problem, baseString = ''] = (await refused.text()).split('&debug_sbs=');
+    expect(problem).toBe('oauth_problem=signature_invalid');
+    // PECL signs the query as PHP parsed it, where the last of the repeated keys wins.
+    expect(baseString).toContain('tag%3Db');
+    expect(baseString).not.toContain('tag%3Da');
   });
 });
