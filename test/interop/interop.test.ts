@@ -1,6 +1,7 @@
 /**
- * Interoperability, both ways. Our server verifies requests signed by five independent
- * implementations in three languages — Debian's python3-oauthlib and python3-requests-oauthlib,
+ * Interoperability, both ways. Our server verifies requests signed by six independent
+ * implementations in three languages — Debian's python3-oauthlib, python3-requests-oauthlib and
+ * python3-authlib,
  * npm's `oauth-1.0a` and `oauth`, and PECL oauth's client in C (Debian's php-oauth), which also
  * runs the three-legged dance with every signature method and placement it offers — for a GET with
  * awkward query values, a form POST and a two-legged request; and our client works against
@@ -28,11 +29,13 @@ import { MemoryStore } from '../../src/stores/memory-store.js';
 const python = '/usr/bin/python3';
 const hasPythonOAuth =
   existsSync(python) &&
-  spawnSync(python, ['-c', 'import oauthlib, requests_oauthlib, requests'], { stdio: 'ignore' }).status === 0;
+  spawnSync(python, ['-c', 'import oauthlib, requests_oauthlib, requests, authlib'], { stdio: 'ignore' })
+    .status === 0;
 if (!hasPythonOAuth) {
-  if (process.env.CI === 'true') throw new Error('CI needs python3-oauthlib and python3-requests-oauthlib');
+  if (process.env.CI === 'true')
+    throw new Error('CI needs python3-oauthlib, python3-requests-oauthlib and python3-authlib');
   console.warn(
-    'NOTICE: python3-oauthlib / python3-requests-oauthlib not found; the Python interop tests are skipped.',
+    'NOTICE: python3-oauthlib / python3-requests-oauthlib / python3-authlib not found; the Python interop tests are skipped.',
   );
 }
 const hasPeclOAuth =
@@ -80,7 +83,7 @@ describe('independent clients against our server', () => {
   });
   afterAll(() => app.close());
 
-  it.skipIf(!hasPythonOAuth)('python3-oauthlib and python3-requests-oauthlib', async () => {
+  it.skipIf(!hasPythonOAuth)('python3-oauthlib, python3-requests-oauthlib and python3-authlib', async () => {
     // Asynchronously: the server answering these requests runs in this very process.
     const args = [
       script('python_clients.py'),
@@ -92,16 +95,28 @@ describe('independent clients against our server', () => {
     ];
     const run = await promisify(execFile)(python, args, { encoding: 'utf8', timeout: 30_000 });
     expect(run.stderr).toBe('');
-    const results = JSON.parse(run.stdout) as Record<
-      string,
-      Record<string, { status: number; body: Record<string, unknown> }>
-    > & { note: string };
-    for (const library of ['requests-oauthlib', 'oauthlib']) {
+    type Answer = { status: number; body: Record<string, unknown> };
+    const results = JSON.parse(run.stdout) as Record<string, Record<string, Answer>> & {
+      note: string;
+      authlib: { query_placement: { status: number; body: Record<string, string>; url: string } };
+    };
+    for (const library of ['requests-oauthlib', 'oauthlib', 'authlib']) {
       const r = results[library] ?? {};
       expect(r.awkward_get, library).toMatchObject({ status: 200, body: { user: 'bob' } });
       expect(r.form_post, library).toMatchObject({ status: 201, body: { text: results.note } });
       expect(r.two_legged, library).toMatchObject({ status: 200, body: { user: null, two_legged: true } });
     }
+    // Authlib's query placement sends every parameter twice (docs/interop.md); the refusal says so.
+    const { query_placement: inQuery } = results.authlib;
+    expect(inQuery.url.match(/oauth_nonce=/g)).toHaveLength(2);
+    expect(inQuery.status).toBe(400);
+    expect(inQuery.body.oauth_problem).toBe('parameter_rejected');
+    expect(inQuery.body.oauth_problem_advice).toContain(
+      'oauth_nonce, oauth_timestamp, oauth_version, oauth_signature_method, oauth_consumer_key and oauth_token twice in the query.',
+    );
+    expect(inQuery.body.oauth_problem_advice).toContain(
+      'as happens when a client adds its parameters to a request that already has them',
+    );
   });
 
   function oauth1a() {
@@ -272,6 +287,7 @@ describe.skipIf(!hasPeclOAuth)('PECL oauth client against our server', () => {
       initiate: { confirmed: string };
       exchange: { token: boolean; secret: boolean };
       two_legged: Answer;
+      repeated_key: { status: number; body: string; client_base_string: string };
       note: string;
     };
     expect(results.initiate.confirmed).toBe('true');
@@ -294,6 +310,23 @@ describe.skipIf(!hasPeclOAuth)('PECL oauth client against our server', () => {
       expect(post?.body, placement).toContain('PLAINTEXT%20is%20refused%20over%20plain%20HTTP');
     }
     expect(results.two_legged).toMatchObject({ status: 200, body: { user: null, two_legged: true } });
+    // PECL signs a repeated query key once, with its last value (docs/interop.md); the refusal's base
+    // string shows both, and the first difference is where PECL dropped one.
+    const repeated = results.repeated_key;
+    expect(repeated.status).toBe(401);
+    const problem = await readProblem(
+      new Response(repeated.body, {
+        status: 401,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      }),
+    );
+    expect(problem?.problem).toBe('signature_invalid');
+    expect(problem?.baseString).toContain('tag%3Da%26tag%3Db');
+    expect(repeated.client_base_string).toContain('tag%3Db');
+    expect(repeated.client_base_string).not.toContain('tag%3Da');
+    expect(compareBaseStrings(problem?.baseString ?? '', repeated.client_base_string)[2]).toContain(
+      '^ first difference',
+    );
   });
 });
 

@@ -10,8 +10,9 @@
 [, $base, $approve, $key, $secret, $rsaKeyFile] = $argv;
 
 const NOTE = 'php: 100% ~ + & = é';
-// RFC 3986 encoding of the awkward query (PECL signs the query as sent).
-const AWKWARD = 'q=hello%20world&plus=a%2Bb&tilde=~user&pct=100%25&utf=caf%C3%A9%20%E6%97%A5&empty=';
+// The awkward query, encoded as RFC 3986 says, without a repeated key: PECL signs the query as PHP
+// parses it, where the last of a repeated key wins (see the last case, and docs/interop.md).
+const AWKWARD = 'q=hello%20world&plus=a%2Bb&tilde=~user&pct=100%25&utf=caf%C3%A9%20%E6%97%A5&tag=a&empty=';
 
 function client(string $key, string $secret, string $method, int $placement, string $rsaKeyFile): OAuth {
     $oauth = new OAuth($key, $secret, $method, $placement);
@@ -69,5 +70,11 @@ $out['two_legged'] = send(
     [],
     OAUTH_HTTP_METHOD_GET,
 );
+// A repeated query key: refused, with the base string the server computed beside PECL's own.
+$repeated = client($key, $secret, OAUTH_SIG_METHOD_HMACSHA1, OAUTH_AUTH_TYPE_AUTHORIZATION, $rsaKeyFile);
+$repeated->setToken($access['oauth_token'], $access['oauth_token_secret']);
+$repeated->enableDebug();
+$out['repeated_key'] = send($repeated, "$base/api/v1/me?tag=a&tag=b", [], OAUTH_HTTP_METHOD_GET);
+$out['repeated_key']['client_base_string'] = $repeated->debugInfo['sbs'] ?? null;
 $out['note'] = NOTE;
 echo json_encode($out, JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES), "\n";

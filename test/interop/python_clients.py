@@ -1,9 +1,11 @@
-"""Requests to a Countersign server signed by Debian's python3-oauthlib and python3-requests-oauthlib.
+"""Requests to a Countersign server signed by Debian's python3-oauthlib, python3-requests-oauthlib
+and python3-authlib.
 
 Usage: python_clients.py BASE_URL KEY SECRET TOKEN TOKEN_SECRET
 Prints one JSON object: for each library and case, the status and the decoded response.
 """
 import json
+import os
 import sys
 import urllib.error
 import urllib.parse
@@ -12,6 +14,10 @@ import urllib.request
 import requests
 from oauthlib import oauth1
 from requests_oauthlib import OAuth1
+
+# Authlib refuses plain HTTP unless told otherwise; the server under test listens on loopback.
+os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"
+from authlib.integrations.requests_client import OAuth1Auth  # noqa: E402
 
 base, key, secret, token, token_secret = sys.argv[1:]
 
@@ -65,4 +71,24 @@ def with_oauthlib():
     return out
 
 
-print(json.dumps({"requests-oauthlib": with_requests_oauthlib(), "oauthlib": with_oauthlib(), "note": NOTE}))
+def with_authlib():
+    three = OAuth1Auth(key, client_secret=secret, token=token, token_secret=token_secret)
+    two = OAuth1Auth(key, client_secret=secret)
+    out = {}
+    r = requests.get(base + "/api/v1/me", params=AWKWARD, auth=three)
+    out["awkward_get"] = decode(r.status_code, r.text)
+    r = requests.post(base + "/api/v1/notes", data={"text": NOTE}, auth=three)
+    out["form_post"] = decode(r.status_code, r.text)
+    r = requests.get(base + "/api/v1/me", params=[("lti", "1")], auth=two)
+    out["two_legged"] = decode(r.status_code, r.text)
+    # Authlib 1.2 puts its parameters into the query a second time when it signs there.
+    in_query = OAuth1Auth(key, client_secret=secret, token=token, token_secret=token_secret,
+                          signature_type="QUERY")
+    r = requests.get(base + "/api/v1/me", auth=in_query)
+    out["query_placement"] = {"status": r.status_code, "body": dict(urllib.parse.parse_qsl(r.text)),
+                              "url": r.request.url}
+    return out
+
+
+print(json.dumps({"requests-oauthlib": with_requests_oauthlib(), "oauthlib": with_oauthlib(),
+                  "authlib": with_authlib(), "note": NOTE}))
