@@ -1,10 +1,10 @@
 /**
- * Interoperability, both ways. Our server verifies requests signed by six independent
- * implementations in three languages — Debian's python3-oauthlib, python3-requests-oauthlib and
- * python3-authlib,
- * npm's `oauth-1.0a` and `oauth`, and PECL oauth's client in C (Debian's php-oauth), which also
- * runs the three-legged dance with every signature method and placement it offers — for a GET with
- * awkward query values, a form POST and a two-legged request; and our client works against
+ * Interoperability, both ways. Our server verifies requests signed by seven independent
+ * implementations in four languages — Debian's python3-oauthlib, python3-requests-oauthlib and
+ * python3-authlib, npm's `oauth-1.0a` and `oauth`, PECL oauth's client in C (Debian's php-oauth) and
+ * Ruby's oauth gem (Debian's ruby-oauth) — for a GET with awkward query values, a form POST and a
+ * two-legged request. PECL's client and the Ruby gem also run the three-legged dance and sign in
+ * every placement, PECL's with every signature method it offers. And our client works against
  * providers built on python3-oauthlib's endpoints and on PECL oauth's `OAuthProvider`.
  */
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
@@ -45,6 +45,11 @@ if (!hasPeclOAuth) {
   console.warn(
     'NOTICE: php with the oauth extension (php-cli, php-oauth) not found; the PECL interop test is skipped.',
   );
+}
+const hasRubyOAuth = spawnSync('ruby', ['-e', 'require "oauth"'], { stdio: 'ignore' }).status === 0;
+if (!hasRubyOAuth) {
+  if (process.env.CI === 'true') throw new Error('CI needs ruby-oauth');
+  console.warn('NOTICE: ruby with the oauth gem (ruby-oauth) not found; the Ruby interop test is skipped.');
 }
 const script = (name: string) => new URL(name, import.meta.url).pathname;
 
@@ -225,7 +230,7 @@ describe('independent clients against our server', () => {
   });
 });
 
-describe.skipIf(!hasPeclOAuth)('PECL oauth client against our server', () => {
+describe('independent clients running the whole dance against our server', () => {
   const store = new MemoryStore();
   const provider = createProvider({ store });
   let app: FastifyInstance;
@@ -236,7 +241,8 @@ describe.skipIf(!hasPeclOAuth)('PECL oauth client against our server', () => {
     app = await buildServer({ store });
     await app.listen({ port: 0, host: '127.0.0.1' });
     await store.putUser({ name: 'bob', status: 'active', createdAt: 0 });
-    // The user's consent, given over HTTP so that the PHP client can ask for it in mid-dance.
+    // The user's consent, given over HTTP so that a client in another process can ask for it in
+    // mid-dance.
     approver = createServer((req, res) => {
       const token = new URL(req.url ?? '/', 'http://approver').searchParams.get('token') ?? '';
       provider.decide(token, { user: 'bob', approve: true }).then(
@@ -245,7 +251,7 @@ describe.skipIf(!hasPeclOAuth)('PECL oauth client against our server', () => {
       );
     });
     await new Promise<void>((resolve) => approver.listen(0, '127.0.0.1', resolve));
-    dir = mkdtempSync(join(tmpdir(), 'countersign-pecl-'));
+    dir = mkdtempSync(join(tmpdir(), 'countersign-interop-'));
   });
   afterAll(async () => {
     approver.close();
@@ -253,80 +259,119 @@ describe.skipIf(!hasPeclOAuth)('PECL oauth client against our server', () => {
     await app.close();
   });
 
-  it('runs the dance, then signs with HMAC-SHA1, HMAC-SHA256 and RSA-SHA1 in header, query and body', async () => {
-    const { privateKey, publicKey } = generateKeyPairSync('rsa', {
-      modulusLength: 2048,
-      publicKeyEncoding: { type: 'spki', format: 'pem' },
-      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-    });
-    const keyFile = join(dir, 'client-key.pem');
-    writeFileSync(keyFile, privateKey, { mode: 0o600 });
+  const address = (server: Server | FastifyInstance['server']) =>
+    `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  it.skipIf(!hasPeclOAuth)(
+    'PECL oauth: HMAC-SHA1, HMAC-SHA256 and RSA-SHA1 in header, query and body',
+    async () => {
+      const { privateKey, publicKey } = generateKeyPairSync('rsa', {
+        modulusLength: 2048,
+        publicKeyEncoding: { type: 'spki', format: 'pem' },
+        privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      });
+      const keyFile = join(dir, 'client-key.pem');
+      writeFileSync(keyFile, privateKey, { mode: 0o600 });
+      const consumer = await provider.registerConsumer({
+        name: 'PECL',
+        owner: 'bob',
+        callback: 'oob',
+        scopes: ['read_public', 'write_private'],
+        signatureMethods: ['HMAC-SHA1', 'HMAC-SHA256', 'RSA-SHA1', 'PLAINTEXT'],
+        rsaPublicKey: publicKey,
+        twoLegged: true,
+      });
+      const args = [
+        script('pecl_client.php'),
+        address(app.server),
+        `${address(approver)}/approve`,
+        consumer.key,
+        consumer.secret,
+        keyFile,
+      ];
+      const run = await promisify(execFile)('php', args, { encoding: 'utf8', timeout: 30_000 });
+      expect(run.stderr).toBe('');
+      type Answer = { status: number; body: unknown };
+      const results = JSON.parse(run.stdout) as Record<string, { get: Answer | null; post: Answer }> & {
+        initiate: { confirmed: string };
+        exchange: { token: boolean; secret: boolean };
+        two_legged: Answer;
+        repeated_key: { status: number; body: string; client_base_string: string };
+        note: string;
+      };
+      expect(results.initiate.confirmed).toBe('true');
+      expect(results.exchange).toEqual({ token: true, secret: true });
+      for (const method of ['HMAC-SHA1', 'HMAC-SHA256', 'RSA-SHA1']) {
+        for (const placement of ['header', 'query', 'body']) {
+          const { get, post } = results[`${method} ${placement}`] ?? { get: null, post: null };
+          const what = `${method} in the ${placement}`;
+          // A GET has no body to carry the protocol parameters in.
+          if (placement !== 'body')
+            expect(get, what).toMatchObject({ status: 200, body: { user: 'bob', application: 'PECL' } });
+          expect(post, what).toMatchObject({ status: 201, body: { text: results.note } });
+        }
+      }
+      // PLAINTEXT would send the secrets themselves: refused over plain HTTP, and the refusal says so.
+      for (const placement of ['header', 'query', 'body']) {
+        const { post } = results[`PLAINTEXT ${placement}`] ?? { post: null };
+        expect(post?.status, placement).toBe(400);
+        expect(post?.body, placement).toContain('oauth_problem=signature_method_rejected');
+        expect(post?.body, placement).toContain('PLAINTEXT%20is%20refused%20over%20plain%20HTTP');
+      }
+      expect(results.two_legged).toMatchObject({ status: 200, body: { user: null, two_legged: true } });
+      // PECL signs a repeated query key once, with its last value (docs/interop.md); the refusal's base
+      // string shows both, and the first difference is where PECL dropped one.
+      const repeated = results.repeated_key;
+      expect(repeated.status).toBe(401);
+      const problem = await readProblem(
+        new Response(repeated.body, {
+          status: 401,
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        }),
+      );
+      expect(problem?.problem).toBe('signature_invalid');
+      expect(problem?.baseString).toContain('tag%3Da%26tag%3Db');
+      expect(repeated.client_base_string).toContain('tag%3Db');
+      expect(repeated.client_base_string).not.toContain('tag%3Da');
+      expect(compareBaseStrings(problem?.baseString ?? '', repeated.client_base_string)[2]).toContain(
+        '^ first difference',
+      );
+    },
+  );
+
+  it.skipIf(!hasRubyOAuth)('the Ruby oauth gem: header, query and body', async () => {
     const consumer = await provider.registerConsumer({
-      name: 'PECL',
+      name: 'Ruby',
       owner: 'bob',
       callback: 'oob',
       scopes: ['read_public', 'write_private'],
-      signatureMethods: ['HMAC-SHA1', 'HMAC-SHA256', 'RSA-SHA1', 'PLAINTEXT'],
-      rsaPublicKey: publicKey,
       twoLegged: true,
     });
-    const address = (server: Server | FastifyInstance['server']) =>
-      `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const args = [
-      script('pecl_client.php'),
+      script('ruby_client.rb'),
       address(app.server),
       `${address(approver)}/approve`,
       consumer.key,
       consumer.secret,
-      keyFile,
     ];
-    const run = await promisify(execFile)('php', args, { encoding: 'utf8', timeout: 30_000 });
+    const run = await promisify(execFile)('ruby', args, { encoding: 'utf8', timeout: 30_000 });
     expect(run.stderr).toBe('');
     type Answer = { status: number; body: unknown };
     const results = JSON.parse(run.stdout) as Record<string, { get: Answer | null; post: Answer }> & {
-      initiate: { confirmed: string };
+      initiate: { confirmed: boolean };
       exchange: { token: boolean; secret: boolean };
       two_legged: Answer;
-      repeated_key: { status: number; body: string; client_base_string: string };
       note: string;
     };
-    expect(results.initiate.confirmed).toBe('true');
+    expect(results.initiate.confirmed).toBe(true);
     expect(results.exchange).toEqual({ token: true, secret: true });
-    for (const method of ['HMAC-SHA1', 'HMAC-SHA256', 'RSA-SHA1']) {
-      for (const placement of ['header', 'query', 'body']) {
-        const { get, post } = results[`${method} ${placement}`] ?? { get: null, post: null };
-        const what = `${method} in the ${placement}`;
-        // A GET has no body to carry the protocol parameters in.
-        if (placement !== 'body')
-          expect(get, what).toMatchObject({ status: 200, body: { user: 'bob', application: 'PECL' } });
-        expect(post, what).toMatchObject({ status: 201, body: { text: results.note } });
-      }
-    }
-    // PLAINTEXT would send the secrets themselves: refused over plain HTTP, and the refusal says so.
     for (const placement of ['header', 'query', 'body']) {
-      const { post } = results[`PLAINTEXT ${placement}`] ?? { post: null };
-      expect(post?.status, placement).toBe(400);
-      expect(post?.body, placement).toContain('oauth_problem=signature_method_rejected');
-      expect(post?.body, placement).toContain('PLAINTEXT%20is%20refused%20over%20plain%20HTTP');
+      const { get, post } = results[placement] ?? { get: null, post: null };
+      if (placement !== 'body')
+        expect(get, placement).toMatchObject({ status: 200, body: { user: 'bob', application: 'Ruby' } });
+      expect(post, placement).toMatchObject({ status: 201, body: { text: results.note } });
     }
     expect(results.two_legged).toMatchObject({ status: 200, body: { user: null, two_legged: true } });
-    // PECL signs a repeated query key once, with its last value (docs/interop.md); the refusal's base
-    // string shows both, and the first difference is where PECL dropped one.
-    const repeated = results.repeated_key;
-    expect(repeated.status).toBe(401);
-    const problem = await readProblem(
-      new Response(repeated.body, {
-        status: 401,
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      }),
-    );
-    expect(problem?.problem).toBe('signature_invalid');
-    expect(problem?.baseString).toContain('tag%3Da%26tag%3Db');
-    expect(repeated.client_base_string).toContain('tag%3Db');
-    expect(repeated.client_base_string).not.toContain('tag%3Da');
-    expect(compareBaseStrings(problem?.baseString ?? '', repeated.client_base_string)[2]).toContain(
-      '^ first difference',
-    );
   });
 });
 
