@@ -96,7 +96,7 @@ describe.skipIf(!hasRequestsOAuthlib)(
       rmSync(dir, { recursive: true, force: true });
     });
 
-    it('walks initiate → approve → token → /api/v1/me', () => {
+    it('walks initiate → approve → token → /api/v1/me', async () => {
       expect(
         run(['user', 'add', 'bob', '--password-stdin', '--db', db], 'correct horse battery\n').status,
       ).toBe(0);
@@ -151,6 +151,18 @@ describe.skipIf(!hasRequestsOAuthlib)(
       });
       expect(result.note_status).toBe(201);
       expect(result.notes).toMatchObject({ notes: [{ user: 'bob', text: 'from python: 100% ~ +' }] });
+      // One JSON line per request on stderr, without the request's credentials. The flow ran while
+      // this process waited for it, so the server's lines are read now.
+      for (let waited = 0; !output.includes('"url":"/api/v1/me') && waited < 5000; waited += 50)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      const logged = output
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      const me = logged.find((line) => line.msg === 'request' && String(line.url).startsWith('/api/v1/me'));
+      expect(me).toMatchObject({ method: 'GET', status: 200 });
+      expect(output).not.toContain(consumer.secret);
+      expect(output).not.toContain('oauth_signature=');
     });
 
     it('shuts down cleanly on SIGTERM', async () => {
