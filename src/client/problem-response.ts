@@ -27,9 +27,12 @@ export class ProblemResponseError extends Error {
     return this.parameters.oauth_problem_advice;
   }
 
-  /** For `signature_invalid`: the base string the server computed. */
+  /**
+   * For `signature_invalid`: the base string the server computed (`oauth_signature_base_string`,
+   * or PECL oauth's `debug_sbs`).
+   */
   get baseString(): string | undefined {
-    return this.parameters.oauth_signature_base_string;
+    return this.parameters.oauth_signature_base_string ?? this.parameters.debug_sbs;
   }
 
   get parametersAbsent(): string[] {
@@ -49,6 +52,21 @@ export class ProblemResponseError extends Error {
 function splitList(value: string | undefined): [string, string][] {
   if (!value) return [];
   return parseFormEncoded(value, 'body').map((p) => [p.name, p.value]);
+}
+
+/**
+ * PECL oauth's `OAuthProvider::reportProblem` ends its form with the base string it computed as
+ * is, not form-encoded: `oauth_problem=signature_invalid&debug_sbs=GET&http%3A%2F%2F…&a%3D1…`.
+ * The base string's own three parts are joined by "&", every other "&" in it being encoded.
+ */
+const PECL_BASE_STRING = /(?:^|&)debug_sbs=([^&]*&[^&]*&[^&]*)$/;
+
+function fromForm(body: string): Record<string, string> {
+  const pecl = PECL_BASE_STRING.exec(body);
+  const form = pecl ? body.slice(0, pecl.index) : body;
+  const out = Object.fromEntries(parseFormEncoded(form, 'body').map((p) => [p.name, p.value]));
+  if (pecl?.[1] !== undefined) out.debug_sbs = pecl[1];
+  return out;
 }
 
 function fromJson(body: string): Record<string, string> {
@@ -84,9 +102,7 @@ export async function readProblem(response: Response): Promise<ProblemResponseEr
   const text = await response.clone().text();
   const type = response.headers.get('content-type') ?? '';
   try {
-    const body = type.includes('json')
-      ? fromJson(text)
-      : Object.fromEntries(parseFormEncoded(text, 'body').map((p) => [p.name, p.value]));
+    const body = type.includes('json') ? fromJson(text) : fromForm(text);
     parameters = { ...body, ...parameters };
   } catch {
     // A body that is neither form nor JSON carries no problem; the header may.

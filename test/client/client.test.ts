@@ -102,6 +102,28 @@ describe('OAuthClient against the reference server', () => {
     ).toBeUndefined();
     expect(await readProblem(new Response('<html>', { status: 500 }))).toBeUndefined();
   });
+
+  it("reads the base string PECL oauth's provider appends as is", async () => {
+    const base = 'GET&http%3A%2F%2Fapi.test%2Fr&a%3D1%26oauth_nonce%3Dn%26tag%3Db';
+    const pecl = await readProblem(
+      new Response(`oauth_problem=signature_invalid&debug_sbs=${base}`, {
+        status: 401,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      }),
+    );
+    expect(pecl?.problem).toBe('signature_invalid');
+    expect(pecl?.baseString).toBe(base);
+    // Nothing of the base string is read as parameters of the form.
+    expect(Object.keys(pecl?.parameters ?? {}).sort()).toEqual(['debug_sbs', 'oauth_problem']);
+    // A form-encoded value of that name is not taken for one.
+    const encoded = await readProblem(
+      new Response('oauth_problem=signature_invalid&debug_sbs=GET%26x', {
+        status: 401,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      }),
+    );
+    expect(encoded?.baseString).toBe('GET&x');
+  });
 });
 
 describe('base string comparison', () => {

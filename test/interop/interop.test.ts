@@ -477,13 +477,19 @@ describe.skipIf(!hasPeclOAuth)("our client against a PECL oauth provider (PHP's 
     const request = await client.initiate(`${base}/request_token`);
     const verifier = await (await fetch(client.authorizationUrl(`${base}/authorize`, request))).text();
     const access = await client.exchange(`${base}/access_token`, request, verifier);
-    const refused = await client.fetch(`${base}/resource?tag=a&tag=b`, { token: access });
+    const { response: refused, signed } = await client.send(`${base}/resource?tag=a&tag=b`, {
+      token: access,
+    });
     expect(refused.status).toBe(401);
-    // PECL reports the base string it computed raw, after `debug_sbs=`, not form-encoded.
-    const [problem, baseString = ''] = (await refused.text()).split('&debug_sbs=');
-    expect(problem).toBe('oauth_problem=signature_invalid');
-    // PECL signs the query as PHP parsed it, where the last of the repeated keys wins.
-    expect(baseString).toContain('tag%3Db');
-    expect(baseString).not.toContain('tag%3Da');
+    const problem = await readProblem(refused);
+    expect(problem?.problem).toBe('signature_invalid');
+    // PECL signs the query as PHP parsed it, where the last of the repeated keys wins; its base
+    // string, which it reports as `debug_sbs`, is read and set beside ours.
+    expect(problem?.baseString).toContain('tag%3Db');
+    expect(problem?.baseString).not.toContain('tag%3Da');
+    expect(signed.baseString).toContain('tag%3Da%26tag%3Db');
+    expect(compareBaseStrings(problem?.baseString ?? '', signed.baseString)[2]).toContain(
+      '^ first difference',
+    );
   });
 });
