@@ -6,7 +6,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { type SignRequestOptions, signRequest } from '../../src/client/sign-request.js';
 import { PROTOCOL_PARAMETER_NAMES, parseFormEncoded } from '../../src/core/parameters.js';
-import { isOAuthProblem } from '../../src/problems/oauth-problem.js';
+import { isOAuthProblem, type OAuthProblem } from '../../src/problems/oauth-problem.js';
 import type { Consumer } from '../../src/provider/model.js';
 import type { ProviderOptions } from '../../src/provider/options.js';
 import { INITIATE, RESOURCE, TOKEN } from '../../src/provider/endpoints.js';
@@ -178,6 +178,31 @@ describe('the order of checks', () => {
         s.provider.verify(request(s, { path: '/r', method: 'GET', extra: { oauth_bogus: '1' } })),
       ),
     ).toBe('parameter_rejected');
+  });
+
+  it('refuses array-style protocol parameter names, naming them, and takes array-style names of its own', async () => {
+    const cases: { path: string; form?: [string, string][]; name: string }[] = [
+      { path: '/r?oauth_token[]=x', name: 'oauth_token[]' },
+      { path: '/r?oauth_nonce[0]=a', name: 'oauth_nonce[0]' },
+      { path: '/r', form: [['oauth_signature]', 'x']], name: 'oauth_signature]' },
+    ];
+    for (const { path, form, name } of cases) {
+      const refused = await s.provider
+        .verify(request(s, { path, method: 'POST', ...(form ? { form } : {}) }))
+        .catch((error: unknown) => error);
+      expect(isOAuthProblem(refused, 'parameter_rejected'), path).toBe(true);
+      expect(
+        (refused as OAuthProblem).details.parametersRejected?.map(([n]) => n),
+        path,
+      ).toEqual([name]);
+      expect((refused as OAuthProblem).advice, path).toContain('array-style names such as oauth_token[]');
+    }
+    // The request's own parameters may be array-style: it fares as it does without them.
+    const own = await problemOf(
+      s.provider.verify(request(s, { path: '/r?tag[]=a&tag[]=b', method: 'POST' })),
+    );
+    expect(own).not.toBe('parameter_rejected');
+    expect(own).toBe(await problemOf(s.provider.verify(request(s, { path: '/r?tag=a', method: 'POST' }))));
   });
 
   it('refuses malformed timestamps', async () => {
