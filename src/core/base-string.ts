@@ -3,7 +3,7 @@
  * normalized request parameters, each percent-encoded and joined by "&".
  */
 import { rejectParameter } from '../problems/oauth-problem.js';
-import type { Parameter } from './parameters.js';
+import { isProtocolName, type Parameter } from './parameters.js';
 import { percentEncode } from './percent-encoding.js';
 
 /** The parts of a request URI the base string URI is built from. */
@@ -96,7 +96,9 @@ function encodedPairs(
 ): EncodedPair[] {
   const encoded: EncodedPair[] = [];
   for (const { name, value } of parameters) {
-    if (name !== 'oauth_signature') encoded.push({ name: encode(name), value: encode(value) });
+    // A protocol name is unreserved characters only, the same encoded once or twice.
+    if (name !== 'oauth_signature')
+      encoded.push({ name: isProtocolName(name) ? name : encode(name), value: encode(value) });
   }
   return sortPairs(encoded);
 }

@@ -59,6 +59,16 @@ export const PROTOCOL_PARAMETER_NAMES = [
 /** A protocol parameter name. */
 type ProtocolParameterName = (typeof PROTOCOL_PARAMETER_NAMES)[number];
 
+const PROTOCOL_NAMES: ReadonlySet<string> = new Set(PROTOCOL_PARAMETER_NAMES);
+
+/**
+ * Whether `name` is a protocol parameter name. Cheap for the names collection hands out, which are
+ * the literals themselves, with their hashes kept.
+ */
+export function isProtocolName(name: string): boolean {
+  return PROTOCOL_NAMES.has(name);
+}
+
 /**
  * `name`, as the literal protocol name it equals, if it equals one. A provider looks protocol
  * parameters up by name a score of times per request, and a lookup then meets the same string,

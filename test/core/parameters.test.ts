@@ -4,7 +4,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { authorizationHeader } from '../../src/core/authorization-header.js';
-import { collectParameters, parseAuthorizationHeader, parseFormEncoded } from '../../src/core/parameters.js';
+import {
+  collectParameters,
+  isProtocolName,
+  PROTOCOL_PARAMETER_NAMES,
+  parseAuthorizationHeader,
+  parseFormEncoded,
+} from '../../src/core/parameters.js';
 import { percentDecode, percentEncode } from '../../src/core/percent-encoding.js';
 import { isOAuthProblem, type OAuthProblem } from '../../src/problems/oauth-problem.js';
 
@@ -107,6 +113,21 @@ describe('parseAuthorizationHeader', () => {
     const parsed = parseAuthorizationHeader(authorizationHeader(params, 'Photos'));
     expect(parsed?.realm).toBe('Photos');
     expect(parsed?.parameters.map((p) => [p.name, p.value])).toEqual(params);
+  });
+});
+
+describe('protocol names', () => {
+  it('are unreserved text, which the base string takes as it is', () => {
+    for (const name of PROTOCOL_PARAMETER_NAMES) expect(percentEncode(name)).toBe(name);
+  });
+
+  it('are told from other names, decoded or not', () => {
+    for (const name of PROTOCOL_PARAMETER_NAMES) {
+      expect(isProtocolName(name)).toBe(true);
+      expect(isProtocolName(percentDecode(percentEncode(name).replace('_', '%5F')))).toBe(true);
+    }
+    for (const name of ['oauth_', 'oauth_token[]', 'OAUTH_TOKEN', 'realm', 'oauth_tokens', ''])
+      expect(isProtocolName(name), name).toBe(false);
   });
 });
 

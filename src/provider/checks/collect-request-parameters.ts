@@ -3,16 +3,13 @@
  * (RFC 5849 §3.4.1.3.1). Malformed input and array-style protocol parameter names are
  * `parameter_rejected`.
  */
-import { collectParameters, type Parameter, PROTOCOL_PARAMETER_NAMES } from '../../core/parameters.js';
+import { collectParameters, isProtocolName, type Parameter } from '../../core/parameters.js';
 import { OAuthProblem } from '../../problems/oauth-problem.js';
 import type { CheckContext } from '../context.js';
 import { bodyText, isFormBody, requestUri, singleHeader } from '../request.js';
 
-/** The protocol names, whose literals collection hands out (their hashes are computed once). */
-const PROTOCOL_NAMES: ReadonlySet<string> = new Set(PROTOCOL_PARAMETER_NAMES);
-
 function isArrayStyleProtocolName({ name }: Parameter): boolean {
-  if (PROTOCOL_NAMES.has(name) || !name.startsWith('oauth_')) return false;
+  if (isProtocolName(name) || !name.startsWith('oauth_')) return false;
   return name.includes('[') || name.includes(']');
 }
 
