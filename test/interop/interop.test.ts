@@ -262,6 +262,53 @@ describe('independent clients running the whole dance against our server', () =>
   const address = (server: Server | FastifyInstance['server']) =>
     `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
+  type Answer = { status: number; body: unknown };
+  /** What a client script prints: the dance, each case's GET (none in a body) and POST, two-legged. */
+  type DanceResults = Record<string, { get: Answer | null; post: Answer }> & {
+    initiate: { confirmed: string | boolean };
+    exchange: { token: boolean; secret: boolean };
+    two_legged: Answer;
+    note: string;
+  };
+
+  /**
+   * Runs a client script with the server's address, the approver's and the consumer's credentials
+   * (then `extra`), and checks what every client gets: the dance and a two-legged request.
+   */
+  async function runClient<T extends DanceResults>(
+    command: string,
+    file: string,
+    consumer: { key: string; secret: string },
+    extra: string[] = [],
+  ): Promise<T> {
+    const args = [
+      script(file),
+      address(app.server),
+      `${address(approver)}/approve`,
+      consumer.key,
+      consumer.secret,
+      ...extra,
+    ];
+    const run = await promisify(execFile)(command, args, { encoding: 'utf8', timeout: 30_000 });
+    expect(run.stderr).toBe('');
+    const results = JSON.parse(run.stdout) as T;
+    expect(String(results.initiate.confirmed)).toBe('true');
+    expect(results.exchange).toEqual({ token: true, secret: true });
+    expect(results.two_legged).toMatchObject({ status: 200, body: { user: null, two_legged: true } });
+    return results;
+  }
+
+  /** Each case was accepted: its GET answered with the user, its POST made the note. */
+  function expectAccepted(results: DanceResults, cases: string[], application: string) {
+    for (const what of cases) {
+      const { get, post } = results[what] ?? { get: null, post: null };
+      // A GET has no body to carry the protocol parameters in.
+      if (!what.endsWith('body'))
+        expect(get, what).toMatchObject({ status: 200, body: { user: 'bob', application } });
+      expect(post, what).toMatchObject({ status: 201, body: { text: results.note } });
+    }
+  }
+
   it.skipIf(!hasPeclOAuth)(
     'PECL oauth: HMAC-SHA1, HMAC-SHA256 and RSA-SHA1 in header, query and body',
     async () => {
@@ -281,36 +328,16 @@ describe('independent clients running the whole dance against our server', () =>
         rsaPublicKey: publicKey,
         twoLegged: true,
       });
-      const args = [
-        script('pecl_client.php'),
-        address(app.server),
-        `${address(approver)}/approve`,
-        consumer.key,
-        consumer.secret,
-        keyFile,
-      ];
-      const run = await promisify(execFile)('php', args, { encoding: 'utf8', timeout: 30_000 });
-      expect(run.stderr).toBe('');
-      type Answer = { status: number; body: unknown };
-      const results = JSON.parse(run.stdout) as Record<string, { get: Answer | null; post: Answer }> & {
-        initiate: { confirmed: string };
-        exchange: { token: boolean; secret: boolean };
-        two_legged: Answer;
-        repeated_key: { status: number; body: string; client_base_string: string };
-        note: string;
-      };
-      expect(results.initiate.confirmed).toBe('true');
-      expect(results.exchange).toEqual({ token: true, secret: true });
-      for (const method of ['HMAC-SHA1', 'HMAC-SHA256', 'RSA-SHA1']) {
-        for (const placement of ['header', 'query', 'body']) {
-          const { get, post } = results[`${method} ${placement}`] ?? { get: null, post: null };
-          const what = `${method} in the ${placement}`;
-          // A GET has no body to carry the protocol parameters in.
-          if (placement !== 'body')
-            expect(get, what).toMatchObject({ status: 200, body: { user: 'bob', application: 'PECL' } });
-          expect(post, what).toMatchObject({ status: 201, body: { text: results.note } });
-        }
-      }
+      const results = await runClient<
+        DanceResults & { repeated_key: { status: number; body: string; client_base_string: string } }
+      >('php', 'pecl_client.php', consumer, [keyFile]);
+      expectAccepted(
+        results,
+        ['HMAC-SHA1', 'HMAC-SHA256', 'RSA-SHA1'].flatMap((method) =>
+          ['header', 'query', 'body'].map((placement) => `${method} ${placement}`),
+        ),
+        'PECL',
+      );
       // PLAINTEXT would send the secrets themselves: refused over plain HTTP, and the refusal says so.
       for (const placement of ['header', 'query', 'body']) {
         const { post } = results[`PLAINTEXT ${placement}`] ?? { post: null };
@@ -318,7 +345,6 @@ describe('independent clients running the whole dance against our server', () =>
         expect(post?.body, placement).toContain('oauth_problem=signature_method_rejected');
         expect(post?.body, placement).toContain('PLAINTEXT%20is%20refused%20over%20plain%20HTTP');
       }
-      expect(results.two_legged).toMatchObject({ status: 200, body: { user: null, two_legged: true } });
       // PECL signs a repeated query key once, with its last value (docs/interop.md); the refusal's base
       // string shows both, and the first difference is where PECL dropped one.
       const repeated = results.repeated_key;
@@ -347,33 +373,45 @@ describe('independent clients running the whole dance against our server', () =>
       scopes: ['read_public', 'write_private'],
       twoLegged: true,
     });
-    const args = [
-      script('ruby_client.rb'),
-      address(app.server),
-      `${address(approver)}/approve`,
-      consumer.key,
-      consumer.secret,
-    ];
-    const run = await promisify(execFile)('ruby', args, { encoding: 'utf8', timeout: 30_000 });
-    expect(run.stderr).toBe('');
-    type Answer = { status: number; body: unknown };
-    const results = JSON.parse(run.stdout) as Record<string, { get: Answer | null; post: Answer }> & {
-      initiate: { confirmed: boolean };
-      exchange: { token: boolean; secret: boolean };
-      two_legged: Answer;
-      note: string;
-    };
-    expect(results.initiate.confirmed).toBe(true);
-    expect(results.exchange).toEqual({ token: true, secret: true });
-    for (const placement of ['header', 'query', 'body']) {
-      const { get, post } = results[placement] ?? { get: null, post: null };
-      if (placement !== 'body')
-        expect(get, placement).toMatchObject({ status: 200, body: { user: 'bob', application: 'Ruby' } });
-      expect(post, placement).toMatchObject({ status: 201, body: { text: results.note } });
-    }
-    expect(results.two_legged).toMatchObject({ status: 200, body: { user: null, two_legged: true } });
+    const results = await runClient('ruby', 'ruby_client.rb', consumer);
+    expectAccepted(results, ['header', 'query', 'body'], 'Ruby');
   });
 });
+
+/**
+ * Our client's three-legged dance against a test provider (`POST /request_token`, `GET /authorize`
+ * approving at once and answering the verifier, `POST /access_token`).
+ */
+async function danceWith(base: string, key: string, secret: string) {
+  const client = new OAuthClient({ consumerKey: key, consumerSecret: secret });
+  const request = await client.initiate(`${base}/request_token`);
+  expect(request.callbackConfirmed).toBe(true);
+  const verifier = await (await fetch(client.authorizationUrl(`${base}/authorize`, request))).text();
+  const access = await client.exchange(`${base}/access_token`, request, verifier);
+  return { client, request, verifier, access };
+}
+
+/**
+ * Our client signs a GET with `query` and a form POST with every placement, and the test
+ * provider's `/resource` echoes what it verified: `expected` among the GET's parameters.
+ */
+async function expectEchoedInEveryPlacement(
+  base: string,
+  credentials: { key: string; secret: string; access: { token: string; secret: string } },
+  query: string,
+  expected: [string, string][],
+) {
+  const { key, secret, access } = credentials;
+  for (const placement of ['header', 'query', 'body'] as const) {
+    const placed = new OAuthClient({ consumerKey: key, consumerSecret: secret, placement });
+    const got = await placed.fetch(`${base}/resource?${query}`, { token: access });
+    expect(got.status, placement).toBe(200);
+    expect(((await got.json()) as { params: string[][] }).params).toEqual(expect.arrayContaining(expected));
+    const posted = await placed.fetch(`${base}/resource`, { token: access, form: [['text', NOTE]] });
+    expect(posted.status, placement).toBe(200);
+    expect(((await posted.json()) as { params: string[][] }).params).toContainEqual(['text', NOTE]);
+  }
+}
 
 describe.skipIf(!hasPythonOAuth)('our client against a python3-oauthlib provider', () => {
   let provider: ChildProcess;
@@ -396,28 +434,14 @@ describe.skipIf(!hasPythonOAuth)('our client against a python3-oauthlib provider
   });
 
   it('runs the three-legged dance and signs resource requests in every placement', async () => {
-    const client = new OAuthClient({ consumerKey: key, consumerSecret: secret });
-    const request = await client.initiate(`${base}/request_token`);
-    expect(request.callbackConfirmed).toBe(true);
-    const verifier = await (await fetch(client.authorizationUrl(`${base}/authorize`, request))).text();
-    const access = await client.exchange(`${base}/access_token`, request, verifier);
-    for (const placement of ['header', 'query', 'body'] as const) {
-      const placed = new OAuthClient({ consumerKey: key, consumerSecret: secret, placement });
-      const got = await placed.fetch(`${base}/resource?${AWKWARD}`, { token: access });
-      expect(got.status, placement).toBe(200);
-      expect(((await got.json()) as { params: string[][] }).params).toEqual(
-        expect.arrayContaining([
-          ['q', 'hello world'],
-          ['plus', 'a+b'],
-          ['utf', 'café 日'],
-          ['tag', 'a'],
-          ['tag', 'b'],
-        ]),
-      );
-      const posted = await placed.fetch(`${base}/resource`, { token: access, form: [['text', NOTE]] });
-      expect(posted.status, placement).toBe(200);
-      expect(((await posted.json()) as { params: string[][] }).params).toContainEqual(['text', NOTE]);
-    }
+    const { access } = await danceWith(base, key, secret);
+    await expectEchoedInEveryPlacement(base, { key, secret, access }, AWKWARD, [
+      ['q', 'hello world'],
+      ['plus', 'a+b'],
+      ['utf', 'café 日'],
+      ['tag', 'a'],
+      ['tag', 'b'],
+    ]);
   });
 });
 
@@ -447,36 +471,19 @@ describe.skipIf(!hasPeclOAuth)("our client against a PECL oauth provider (PHP's 
   });
 
   it('runs the three-legged dance and signs resource requests in every placement', async () => {
-    const client = new OAuthClient({ consumerKey: key, consumerSecret: secret });
-    const request = await client.initiate(`${base}/request_token`);
-    expect(request.callbackConfirmed).toBe(true);
-    const verifier = await (await fetch(client.authorizationUrl(`${base}/authorize`, request))).text();
-    const access = await client.exchange(`${base}/access_token`, request, verifier);
-    for (const placement of ['header', 'query', 'body'] as const) {
-      const placed = new OAuthClient({ consumerKey: key, consumerSecret: secret, placement });
-      const got = await placed.fetch(`${base}/resource?${AWKWARD_SINGLE}`, { token: access });
-      expect(got.status, placement).toBe(200);
-      expect(((await got.json()) as { params: string[][] }).params).toEqual(
-        expect.arrayContaining([
-          ['q', 'hello world'],
-          ['plus', 'a+b'],
-          ['utf', 'café 日'],
-          ['empty', ''],
-        ]),
-      );
-      const posted = await placed.fetch(`${base}/resource`, { token: access, form: [['text', NOTE]] });
-      expect(posted.status, placement).toBe(200);
-      expect(((await posted.json()) as { params: string[][] }).params).toContainEqual(['text', NOTE]);
-    }
+    const { client, request, verifier, access } = await danceWith(base, key, secret);
+    await expectEchoedInEveryPlacement(base, { key, secret, access }, AWKWARD_SINGLE, [
+      ['q', 'hello world'],
+      ['plus', 'a+b'],
+      ['utf', 'café 日'],
+      ['empty', ''],
+    ]);
     // A spent request token is refused.
     await expect(client.exchange(`${base}/access_token`, request, verifier)).rejects.toThrow();
   });
 
   it('shows why repeated query keys fail with this provider (docs/interop.md)', async () => {
-    const client = new OAuthClient({ consumerKey: key, consumerSecret: secret });
-    const request = await client.initiate(`${base}/request_token`);
-    const verifier = await (await fetch(client.authorizationUrl(`${base}/authorize`, request))).text();
-    const access = await client.exchange(`${base}/access_token`, request, verifier);
+    const { client, access } = await danceWith(base, key, secret);
     const { response: refused, signed } = await client.send(`${base}/resource?tag=a&tag=b`, {
       token: access,
     });
