@@ -343,7 +343,9 @@ describe('independent clients running the whole dance against our server', () =>
         const { post } = results[`PLAINTEXT ${placement}`] ?? { post: null };
         expect(post?.status, placement).toBe(400);
         expect(post?.body, placement).toContain('oauth_problem=signature_method_rejected');
-        expect(post?.body, placement).toContain('PLAINTEXT%20is%20refused%20over%20plain%20HTTP');
+        expect(post?.body, placement).toContain(
+          'so%20it%20is%20refused%20over%20plain%20HTTP%3A%20send%20the%20request%20over%20HTTPS%2C%20or%20sign%20it%20with%20one%20of%20HMAC-SHA1%2C%20HMAC-SHA256%2C%20RSA-SHA1.',
+        );
       }
       // PECL signs a repeated query key once, with its last value (docs/interop.md); the refusal's base
       // string shows both, and the first difference is where PECL dropped one.

@@ -417,7 +417,12 @@ describe('signature methods', () => {
       { signatureMethods: ['PLAINTEXT'], twoLegged: true },
     );
     const plain = request(s, { path: '/r', method: 'GET', signatureMethod: 'PLAINTEXT' });
-    expect(await problemOf(s.provider.verify(plain))).toBe('signature_method_rejected');
+    const refused: unknown = await s.provider.verify(plain).catch((error: unknown) => error);
+    expect(isOAuthProblem(refused, 'signature_method_rejected')).toBe(true);
+    // The consumer may use PLAINTEXT alone: the advice is the connection, with no other method.
+    expect((refused as OAuthProblem).advice).toBe(
+      'PLAINTEXT sends the secrets themselves, so it is refused over plain HTTP: send the request over HTTPS.',
+    );
     expect(await problemOf(s.provider.verify({ ...plain, secure: true }))).toBe('none');
     const header = `OAuth oauth_consumer_key="${s.consumer.key}", oauth_signature_method="PLAINTEXT", oauth_signature="${s.consumer.secret}%26"`;
     const minimal: OAuthRequest = {
@@ -427,6 +432,28 @@ describe('signature methods', () => {
       secure: true,
     };
     expect(await problemOf(s.provider.verify(minimal))).toBe('none');
+  });
+
+  it('says why PLAINTEXT is refused: the connection where HTTPS would do, the consumer where it would not', async () => {
+    const advice = async (consumerMethods: string[]) => {
+      const s = await setup(
+        { signatureMethods: ['HMAC-SHA1', 'HMAC-SHA256', 'PLAINTEXT'] },
+        { signatureMethods: consumerMethods, twoLegged: true },
+      );
+      const refused: unknown = await s.provider
+        .verify(request(s, { path: '/r', method: 'GET', signatureMethod: 'PLAINTEXT' }))
+        .catch((error: unknown) => error);
+      expect(isOAuthProblem(refused, 'signature_method_rejected')).toBe(true);
+      return (refused as OAuthProblem).advice;
+    };
+    expect(await advice(['HMAC-SHA1', 'HMAC-SHA256', 'PLAINTEXT'])).toBe(
+      'PLAINTEXT sends the secrets themselves, so it is refused over plain HTTP: send the request over HTTPS, or sign it with one of HMAC-SHA1, HMAC-SHA256.',
+    );
+    expect(await advice(['HMAC-SHA1', 'PLAINTEXT'])).toBe(
+      'PLAINTEXT sends the secrets themselves, so it is refused over plain HTTP: send the request over HTTPS, or sign it with HMAC-SHA1.',
+    );
+    // Not registered for PLAINTEXT: HTTPS would not help, and the advice does not say it would.
+    expect(await advice(['HMAC-SHA256'])).toBe('"PLAINTEXT" is not accepted; use HMAC-SHA256.');
   });
 
   it('verifies RSA-SHA1 with the registered public key', async () => {

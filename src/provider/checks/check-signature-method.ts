@@ -42,11 +42,13 @@ function chooseSignatureMethod(context: CheckContext, consumer: Consumer | undef
     return;
   }
   const accepted = [...config.signatureMethods].filter((m) => accepts(m, config, consumer, plainHttp));
-  const why =
-    name === 'PLAINTEXT' && plainHttp && config.signatureMethods.has('PLAINTEXT')
-      ? 'PLAINTEXT is refused over plain HTTP. '
-      : '';
-  throw new OAuthProblem('signature_method_rejected', {
-    advice: `${why}${JSON.stringify(name)} is not accepted; use ${accepted.length > 0 ? accepted.join(', ') : 'a method enabled for this consumer'}.`,
-  });
+  const others =
+    accepted.length === 0 ? '' : accepted.length === 1 ? accepted[0] : `one of ${accepted.join(', ')}`;
+  // PLAINTEXT that would be accepted over HTTPS: the connection is what is wrong.
+  const advice =
+    name === 'PLAINTEXT' && plainHttp && accepts('PLAINTEXT', config, consumer, false)
+      ? 'PLAINTEXT sends the secrets themselves, so it is refused over plain HTTP: send the request over HTTPS' +
+        (others ? `, or sign it with ${others}.` : '.')
+      : `${JSON.stringify(name)} is not accepted; use ${others || 'a method enabled for this consumer'}.`;
+  throw new OAuthProblem('signature_method_rejected', { advice });
 }
