@@ -7,7 +7,12 @@ import { authorizationHeader } from '../core/authorization-header.js';
 import { baseStringUri, signatureBaseString, splitUrl } from '../core/base-string.js';
 import { bodyHash } from '../core/body-hash.js';
 import { type Parameter, parseFormEncoded } from '../core/parameters.js';
-import { SIGNATURE_METHODS, type SignatureMethodName } from '../core/signature-methods.js';
+import {
+  isSignatureMethodName,
+  SIGNATURE_METHOD_NAMES,
+  SIGNATURE_METHODS,
+  type SignatureMethodName,
+} from '../core/signature-methods.js';
 
 /** What a client needs to sign one request. */
 export interface SignRequestOptions {
@@ -61,6 +66,11 @@ export function randomNonce(): string {
  */
 export function signRequest(options: SignRequestOptions): SignedRequest {
   const signatureMethod = options.signatureMethod ?? 'HMAC-SHA1';
+  // A caller without types may pass anything; it gets told what is known, not a failed lookup.
+  if (!isSignatureMethodName(signatureMethod))
+    throw new TypeError(
+      `unknown signature method ${JSON.stringify(signatureMethod)}; use one of ${SIGNATURE_METHOD_NAMES.join(', ')}`,
+    );
   const method = SIGNATURE_METHODS[signatureMethod];
   const oauth: [string, string][] = [
     ['oauth_consumer_key', options.consumerKey],

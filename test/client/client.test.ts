@@ -7,6 +7,8 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OAuthClient } from '../../src/client/oauth-client.js';
 import { ProblemResponseError, readProblem } from '../../src/client/problem-response.js';
+import { signRequest } from '../../src/client/sign-request.js';
+import type { SignatureMethodName } from '../../src/core/signature-methods.js';
 import { compareBaseStrings, firstDifference } from '../../src/cli/base-string-diff.js';
 import { createProvider } from '../../src/provider/provider.js';
 import { buildServer } from '../../src/server/app.js';
@@ -123,6 +125,24 @@ describe('OAuthClient against the reference server', () => {
       }),
     );
     expect(encoded?.baseString).toBe('GET&x');
+  });
+});
+
+describe('signRequest', () => {
+  it('says which signature methods it knows when given another', () => {
+    for (const name of ['FOO', 'constructor', 'hmac-sha1']) {
+      expect(() =>
+        signRequest({
+          method: 'GET',
+          url: 'http://api.test/r',
+          consumerKey: 'k',
+          consumerSecret: 's',
+          signatureMethod: name as SignatureMethodName,
+        }),
+      ).toThrow(
+        `unknown signature method ${JSON.stringify(name)}; use one of HMAC-SHA1, HMAC-SHA256, HMAC-SHA512, RSA-SHA1, RSA-SHA256, PLAINTEXT`,
+      );
+    }
   });
 });
 
