@@ -1,11 +1,11 @@
 /**
- * Interoperability, both ways. Our server verifies requests signed by seven independent
- * implementations in four languages — Debian's python3-oauthlib, python3-requests-oauthlib and
- * python3-authlib, npm's `oauth-1.0a` and `oauth`, PECL oauth's client in C (Debian's php-oauth) and
- * Ruby's oauth gem (Debian's ruby-oauth) — for a GET with awkward query values, a form POST and a
- * two-legged request. PECL's client and the Ruby gem also run the three-legged dance and sign in
- * every placement, PECL's with every signature method it offers. And our client works against
- * providers built on python3-oauthlib's endpoints and on PECL oauth's `OAuthProvider`.
+ * Interoperability, both ways. Our server verifies requests signed by eight independent
+ * implementations in five languages — Debian's python3-oauthlib, python3-requests-oauthlib and
+ * python3-authlib, npm's `oauth-1.0a` and `oauth`, PECL oauth's client in C (Debian's php-oauth),
+ * Ruby's oauth gem (ruby-oauth) and Perl's Net::OAuth (libnet-oauth-perl) — for a GET with awkward
+ * query values, a form POST and a two-legged request. The last three also run the three-legged
+ * dance and sign in every placement, PECL's with every signature method it offers. And our client
+ * works against providers built on python3-oauthlib's endpoints and on PECL oauth's `OAuthProvider`.
  */
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -50,6 +50,13 @@ const hasRubyOAuth = spawnSync('ruby', ['-e', 'require "oauth"'], { stdio: 'igno
 if (!hasRubyOAuth) {
   if (process.env.CI === 'true') throw new Error('CI needs ruby-oauth');
   console.warn('NOTICE: ruby with the oauth gem (ruby-oauth) not found; the Ruby interop test is skipped.');
+}
+const hasPerlOAuth = spawnSync('perl', ['-MNet::OAuth', '-e', '1'], { stdio: 'ignore' }).status === 0;
+if (!hasPerlOAuth) {
+  if (process.env.CI === 'true') throw new Error('CI needs libnet-oauth-perl');
+  console.warn(
+    'NOTICE: perl with Net::OAuth (libnet-oauth-perl) not found; the Perl interop test is skipped.',
+  );
 }
 const script = (name: string) => new URL(name, import.meta.url).pathname;
 
@@ -378,6 +385,28 @@ describe('independent clients running the whole dance against our server', () =>
     const results = await runClient('ruby', 'ruby_client.rb', consumer);
     expectAccepted(results, ['header', 'query', 'body'], 'Ruby');
   });
+
+  it.skipIf(!hasPerlOAuth)(
+    "Perl's Net::OAuth: HMAC-SHA1 and HMAC-SHA256 in header, query and body",
+    async () => {
+      const consumer = await provider.registerConsumer({
+        name: 'Perl',
+        owner: 'bob',
+        callback: 'oob',
+        scopes: ['read_public', 'write_private'],
+        signatureMethods: ['HMAC-SHA1', 'HMAC-SHA256'],
+        twoLegged: true,
+      });
+      const results = await runClient('perl', 'perl_client.pl', consumer);
+      expectAccepted(
+        results,
+        ['HMAC-SHA1', 'HMAC-SHA256'].flatMap((method) =>
+          ['header', 'query', 'body'].map((placement) => `${method} ${placement}`),
+        ),
+        'Perl',
+      );
+    },
+  );
 });
 
 /**
