@@ -3,6 +3,7 @@
  * body), and the three-legged dance — initiate, authorization URL, exchange — with problems thrown
  * as `ProblemResponseError`.
  */
+import type { KeyObject } from 'node:crypto';
 import { parseFormEncoded } from '../core/parameters.js';
 import type { SignatureMethodName } from '../core/signature-methods.js';
 import { readProblem } from './problem-response.js';
@@ -15,8 +16,8 @@ export interface ClientOptions {
   readonly consumerKey: string;
   readonly consumerSecret: string;
   readonly signatureMethod?: SignatureMethodName | undefined;
-  /** PEM private key, for RSA-SHA1 / RSA-SHA256. */
-  readonly privateKey?: string | undefined;
+  /** The private key, for RSA-SHA1 / RSA-SHA256: PEM, or a KeyObject. */
+  readonly privateKey?: KeyObject | string | undefined;
   readonly placement?: Placement | undefined;
   readonly realm?: string | undefined;
 }

@@ -2,7 +2,7 @@
  * Signing a request as an OAuth 1.0a client: the protocol parameters, the signature base string,
  * the signature and the `Authorization` header, all from one description of the request.
  */
-import { randomBytes } from 'node:crypto';
+import { type KeyObject, randomBytes } from 'node:crypto';
 import { authorizationHeader } from '../core/authorization-header.js';
 import { baseStringUri, signatureBaseString, splitUrl } from '../core/base-string.js';
 import { bodyHash } from '../core/body-hash.js';
@@ -28,8 +28,8 @@ export interface SignRequestOptions {
   readonly token?: string | undefined;
   readonly tokenSecret?: string | undefined;
   readonly signatureMethod?: SignatureMethodName;
-  /** PEM private key for the RSA methods. */
-  readonly privateKey?: string | undefined;
+  /** The private key for the RSA methods: PEM, or a KeyObject. */
+  readonly privateKey?: KeyObject | string | undefined;
   /** Further protocol parameters (`oauth_callback`, `oauth_verifier`); they replace defaults of the same name. */
   readonly extra?: Readonly<Record<string, string>>;
   /** Seconds since the epoch; defaults to now. */

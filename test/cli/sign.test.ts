@@ -1,9 +1,15 @@
 /**
- * `countersign sign` reproduces the wiki's HMAC-SHA1 vector and refuses bad input with a one-line error.
+ * `countersign sign` reproduces the wiki's HMAC-SHA1 vector, signs with an RSA key file, and refuses
+ * bad input with a one-line error.
  */
 import { spawnSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sign } from '../../src/cli/commands/sign.js';
+import { SIGNATURE_METHODS } from '../../src/core/signature-methods.js';
 import { vectors } from '../fixtures/vectors.js';
 
 const args = [
@@ -38,10 +44,62 @@ describe('countersign sign', () => {
   });
 
   it('fails with one line and exit code 2 on bad input', () => {
-    const run = spawnSync(process.execPath, ['dist/cli/main.js', 'sign', '--url', 'http://x/'], {
-      encoding: 'utf8',
-    });
-    expect(run.status).toBe(2);
-    expect(run.stderr.trim()).toBe('countersign sign: --consumer-key is required');
+    const keyless = ['--consumer-key', 'k', '--consumer-secret', 's'];
+    const notAKey = join(mkdtempSync(join(tmpdir(), 'countersign-sign-')), 'not-a-key.pem');
+    writeFileSync(notAKey, 'hello\n');
+    for (const [argv, message] of [
+      [['--url', 'http://x/'], 'countersign sign: --consumer-key is required'],
+      [
+        ['--url', 'notaurl', ...keyless],
+        'countersign sign: --url must be an absolute http or https URL, like http://localhost:3000/api/v1/me, not "notaurl"',
+      ],
+      [
+        ['--url', 'http://x/', ...keyless, '--signature-method', 'RSA-SHA1'],
+        "countersign sign: RSA-SHA1 signs with the client's private key: give --rsa-private-key FILE (PEM)",
+      ],
+      [
+        ['--url', 'http://x/', ...keyless, '--signature-method', 'RSA-SHA256', '--rsa-private-key', notAKey],
+        `countersign sign: ${notAKey} is not a PEM private key (`,
+      ],
+    ] as const) {
+      const run = spawnSync(process.execPath, ['dist/cli/main.js', 'sign', ...argv], { encoding: 'utf8' });
+      expect(run.status, argv.join(' ')).toBe(2);
+      expect(run.stderr.trim().split('\n'), argv.join(' ')).toHaveLength(1);
+      expect(run.stderr.trim().startsWith(message), run.stderr).toBe(true);
+    }
+    rmSync(dirname(notAKey), { recursive: true, force: true });
+  });
+
+  it('signs with RSA-SHA1 from a PEM key file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'countersign-sign-'));
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const file = join(dir, 'key.pem');
+    writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    const lines: string[] = [];
+    sign(
+      [
+        '--url',
+        'http://x/r',
+        '--consumer-key',
+        'k',
+        '--consumer-secret',
+        's',
+        '--signature-method',
+        'RSA-SHA1',
+        '--rsa-private-key',
+        file,
+        '--json',
+      ],
+      (line) => lines.push(line),
+    );
+    const printed = JSON.parse(lines[0] ?? '') as Record<string, string>;
+    expect(
+      SIGNATURE_METHODS['RSA-SHA1'].verify(printed.base_string ?? '', printed.signature ?? '', {
+        consumerSecret: 's',
+        tokenSecret: '',
+        publicKey,
+      }),
+    ).toBe(true);
+    rmSync(dir, { recursive: true, force: true });
   });
 });

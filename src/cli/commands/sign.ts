@@ -2,6 +2,7 @@
  * `countersign sign`: prints the base string, the signature and the `Authorization` header of a
  * request, for comparing with what a client computes.
  */
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { signRequest } from '../../client/sign-request.js';
@@ -34,9 +35,17 @@ export function sign(args: string[], out: (line: string) => void): void {
     },
   });
   const url = required(values.url, '--url');
+  if (!/^https?:\/\/[^/?#]/i.test(url))
+    throw new CliError(
+      `--url must be an absolute http or https URL, like http://localhost:3000/api/v1/me, not ${JSON.stringify(url)}`,
+    );
   const signatureMethod = values['signature-method'];
   if (!isSignatureMethodName(signatureMethod))
     throw new CliError(`unknown signature method ${signatureMethod}`);
+  if (signatureMethod.startsWith('RSA-') && values['rsa-private-key'] === undefined)
+    throw new CliError(
+      `${signatureMethod} signs with the client's private key: give --rsa-private-key FILE (PEM)`,
+    );
   const query = values.param.map((p) => keyValue('--param', p));
   const signed = signRequest({
     method: values.method,
@@ -77,10 +86,16 @@ function withQuery(url: string, query: [string, string][]): string {
   return `${url}${url.includes('?') ? '&' : '?'}${encoded}`;
 }
 
-function readKey(file: string): string {
+function readKey(file: string): KeyObject {
+  let text: string;
   try {
-    return readFileSync(file, 'utf8');
+    text = readFileSync(file, 'utf8');
   } catch {
     throw new CliError(`cannot read the RSA private key ${file}`);
+  }
+  try {
+    return createPrivateKey(text);
+  } catch (error) {
+    throw new CliError(`${file} is not a PEM private key (${(error as Error).message})`);
   }
 }
