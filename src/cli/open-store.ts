@@ -30,9 +30,31 @@ export function describeStore(flags: StoreFlags): string {
   return `SQLite at ${flags.db ?? DEFAULT_DB}${flags['redis-url'] ? ' with Redis nonces' : ''}`;
 }
 
+/** Refuses a connection URL of another scheme, naming the flag (never the URL: it may carry a password). */
+function requireScheme(
+  flag: string,
+  url: string | undefined,
+  schemes: readonly string[],
+  example: string,
+): void {
+  if (url === undefined) return;
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
+  if (scheme === undefined || !schemes.includes(scheme))
+    throw new CliError(
+      `${flag} must be a ${schemes.map((s) => `${s}://`).join(' or ')} URL, like ${example}`,
+    );
+}
+
 export async function openStore(flags: StoreFlags): Promise<Store & AppData> {
   if (flags.db !== undefined && flags['database-url'] !== undefined)
     throw new CliError('give --db or --database-url, not both');
+  requireScheme(
+    '--database-url',
+    flags['database-url'],
+    ['postgres', 'postgresql'],
+    'postgres://user@localhost/countersign',
+  );
+  requireScheme('--redis-url', flags['redis-url'], ['redis', 'rediss'], 'redis://localhost:6379');
   let store: Store & AppData;
   if (flags['database-url'] !== undefined) {
     try {

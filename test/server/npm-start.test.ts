@@ -4,7 +4,7 @@
  * token → /api/v1/me. Also: every admin command refuses bad input with one line and a non-zero exit.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,8 +21,8 @@ if (!hasRequestsOAuthlib) {
   console.warn('NOTICE: python3-requests-oauthlib not found; the npm start interop test is skipped.');
 }
 
-function run(args: string[], input?: string) {
-  const result = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', input: input ?? '' });
+function run(args: string[], input?: string, env: NodeJS.ProcessEnv = process.env) {
+  const result = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', input: input ?? '', env });
   return { status: result.status, stdout: result.stdout.trim(), stderr: result.stderr.trim() };
 }
 
@@ -52,6 +52,43 @@ describe('the CLI contract', () => {
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/^countersign \w+: \S.*$/);
     expect(result.stderr.split('\n')).toHaveLength(1);
+  });
+
+  it('names what is wrong with a URL given on the command line', () => {
+    const profiles = join(dir, 'profiles.json');
+    writeFileSync(
+      profiles,
+      JSON.stringify({
+        default: 'p',
+        profiles: {
+          p: {
+            site: 'http://127.0.0.1:1',
+            consumer_key: 'k',
+            consumer_secret: 's',
+            token: 't',
+            token_secret: 'u',
+          },
+        },
+      }),
+    );
+    const env = { ...process.env, COUNTERSIGN_PROFILES: profiles };
+    for (const [args, message] of [
+      [
+        ['user', 'add', 'bob', '--password-stdin', '--database-url', 'notaurl'],
+        'countersign user: --database-url must be a postgres:// or postgresql:// URL, like postgres://user@localhost/countersign',
+      ],
+      [
+        ['serve', '--port', '0', '--db', db, '--redis-url', 'localhost:6379'],
+        'countersign serve: --redis-url must be a redis:// or rediss:// URL, like redis://localhost:6379',
+      ],
+      [['request', 'ftp://x/'], 'countersign request: not an http or https URL: "ftp://x/"'],
+      [['request', 'http://[::1'], 'countersign request: not an http or https URL: "http://[::1"'],
+      [['request', '-H', 'bad', '/api/v1/me'], `countersign request: -H takes 'Name: value', got "bad"`],
+    ] as const) {
+      const result = run([...args], 'correct horse battery\n', env);
+      expect(result.status, args.join(' ')).toBe(2);
+      expect(result.stderr, args.join(' ')).toBe(message);
+    }
   });
 });
 

@@ -33,10 +33,14 @@ export async function request(args: string[], out: (line: string) => void): Prom
   if (positionals.length !== 1) throw new CliError(`usage: ${usage}`);
   const profile = loadProfile(values.profile);
   const target = positionals[0] as string;
-  const url = /^https?:\/\//i.test(target)
+  // An absolute URL is taken as it is; anything else is a path on the profile's site.
+  const url = /^[a-z][a-z0-9+.-]*:\/\//i.test(target)
     ? target
     : `${profile.site.replace(/\/+$/, '')}/${target.replace(/^\/+/, '')}`;
+  if (!URL.canParse(url) || !/^https?:$/i.test(new URL(url).protocol))
+    throw new CliError(`not an http or https URL: ${JSON.stringify(url)}`);
   const form = values.data.map((d) => keyValue('-d', d));
+  const headers = Object.fromEntries(values.header.map(header));
   const method = (values.method ?? (form.length > 0 ? 'POST' : 'GET')).toUpperCase();
   const client = new OAuthClient({
     consumerKey: profile.consumer_key,
@@ -47,7 +51,7 @@ export async function request(args: string[], out: (line: string) => void): Prom
     sent = await client.send(url, {
       method,
       token: { token: profile.token, secret: profile.token_secret },
-      headers: Object.fromEntries(values.header.map(header)),
+      headers,
       ...(form.length > 0 ? { form } : {}),
     });
   } catch (error) {
