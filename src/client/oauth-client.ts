@@ -54,7 +54,14 @@ const encodeForm = (pairs: readonly (readonly [string, string])[]) =>
  * ```
  */
 export class OAuthClient {
-  constructor(readonly options: ClientOptions) {}
+  constructor(readonly options: ClientOptions) {
+    // A caller without types may leave them out; every request would be refused for it later.
+    // (The secret may be empty: a client that signs with RSA has none.)
+    if (typeof options.consumerKey !== 'string' || options.consumerKey === '')
+      throw new TypeError("consumerKey is required: the client's key from the provider");
+    if (typeof options.consumerSecret !== 'string')
+      throw new TypeError("consumerSecret is required: the client's secret from the provider");
+  }
 
   /** Signs a request without sending it. */
   sign(url: string, init: SignedFetchInit = {}): SignedRequest {

@@ -88,6 +88,8 @@ export function signRequest(options: SignRequestOptions): SignedRequest {
   if (options.body !== undefined)
     oauth.push(['oauth_body_hash', bodyHash(options.body, method.bodyHashAlgorithm)]);
 
+  if (!/^https?:\/\/[^/?#]/i.test(options.url))
+    throw new TypeError(`url must be an absolute http or https URL, not ${JSON.stringify(options.url)}`);
   const url = splitUrl(options.url);
   const parameters: Pick<Parameter, 'name' | 'value'>[] = [
     ...parseFormEncoded(url.query, 'query'),

@@ -85,6 +85,12 @@ export function resolveOptions(options: ProviderOptions): ProviderConfig {
   for (const method of methods) {
     if (!isSignatureMethodName(method)) throw new TypeError(`unknown signature method ${String(method)}`);
   }
+  for (const name of ['clock', 'randomBytes'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'function')
+      throw new TypeError(`${name} must be a function`);
+  }
+  if (options.consumerKeyPattern !== undefined && !(options.consumerKeyPattern instanceof RegExp))
+    throw new TypeError('consumerKeyPattern must be a RegExp');
   return {
     store: options.store,
     publicUrl: options.publicUrl === undefined ? undefined : parsePublicUrl(options.publicUrl),

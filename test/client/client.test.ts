@@ -128,6 +128,23 @@ describe('OAuthClient against the reference server', () => {
   });
 });
 
+describe('the client refuses what no request could be made of', () => {
+  it('without credentials, or with a URL that is not http(s)', () => {
+    const untyped = (options: Record<string, unknown>) => () =>
+      new OAuthClient(options as unknown as ConstructorParameters<typeof OAuthClient>[0]);
+    expect(untyped({ consumerSecret: 's' })).toThrow(TypeError);
+    expect(untyped({ consumerKey: '', consumerSecret: 's' })).toThrow('consumerKey is required');
+    expect(untyped({ consumerKey: 'k' })).toThrow('consumerSecret is required');
+    // An RSA client may have no secret.
+    expect(untyped({ consumerKey: 'k', consumerSecret: '' })).not.toThrow();
+    const client = new OAuthClient({ consumerKey: 'k', consumerSecret: 's' });
+    for (const url of ['notaurl', 'ftp://x/', '/relative', 'http:///nohost'])
+      expect(() => client.sign(url), url).toThrow(
+        `url must be an absolute http or https URL, not ${JSON.stringify(url)}`,
+      );
+  });
+});
+
 describe('signRequest', () => {
   it('says which signature methods it knows when given another', () => {
     for (const name of ['FOO', 'constructor', 'hmac-sha1']) {

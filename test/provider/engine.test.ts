@@ -519,6 +519,12 @@ describe('options', () => {
       /HMAC-MD5/,
     );
     expect(() => createProvider({ store, signatureMethods: [] })).toThrow(/at least one/);
+    // From callers without types.
+    const untyped = (options: Record<string, unknown>) => () => createProvider({ store, ...options });
+    expect(untyped({ clock: 5 })).toThrow('clock must be a function');
+    expect(untyped({ randomBytes: 'x' })).toThrow('randomBytes must be a function');
+    expect(untyped({ consumerKeyPattern: '^[a-z]+$' })).toThrow('consumerKeyPattern must be a RegExp');
+    expect(untyped({ timestampWindow: '300' })).toThrow(/timestampWindow/);
   });
 
   it('refuses bad consumer registrations', async () => {
