@@ -4,6 +4,7 @@ export {
   type Credentials,
   OAuthClient,
   type Placement,
+  ProviderAnswerError,
   type SignedFetchInit,
 } from './oauth-client.js';
 export { ProblemResponseError, readProblem } from './problem-response.js';

@@ -20,6 +20,15 @@ export interface ClientOptions {
   readonly privateKey?: KeyObject | string | undefined;
   readonly placement?: Placement | undefined;
   readonly realm?: string | undefined;
+  /** How long to wait for each answer, in milliseconds (30,000 unless given). */
+  readonly timeout?: number | undefined;
+}
+
+const DEFAULT_TIMEOUT = 30_000;
+
+/** A provider that did not answer in time, or answered without the credentials asked for. */
+export class ProviderAnswerError extends Error {
+  override readonly name = 'ProviderAnswerError';
 }
 
 /** Token credentials (or temporary ones). */
@@ -110,15 +119,47 @@ export class OAuthClient {
       headers['content-type'] = init.body.type;
       body = init.body.data;
     }
-    const response = await fetch(target, { method, headers, ...(body === undefined ? {} : { body }) });
+    const timeout = this.options.timeout ?? DEFAULT_TIMEOUT;
+    let response: Response;
+    try {
+      response = await fetch(target, {
+        method,
+        headers,
+        signal: AbortSignal.timeout(timeout),
+        ...(body === undefined ? {} : { body }),
+      });
+    } catch (error) {
+      if ((error as Error).name === 'TimeoutError')
+        throw new ProviderAnswerError(`no answer from ${url} within ${timeout / 1000} s`, { cause: error });
+      throw error;
+    }
     return { response, signed };
   }
 
-  async #credentials(response: Response): Promise<Record<string, string>> {
+  /**
+   * The credentials a provider answered with (RFC 5849 §2.1, §2.3): its problem, or an error that
+   * shows what came instead when the answer has no token and secret.
+   */
+  async #credentials(url: string, response: Response): Promise<Record<string, string>> {
     const problem = await readProblem(response);
     if (problem) throw problem;
-    if (!response.ok) throw new Error(`${response.status} ${response.statusText}: ${await response.text()}`);
-    return Object.fromEntries(parseFormEncoded(await response.text(), 'body').map((p) => [p.name, p.value]));
+    const text = await response.text();
+    if (!response.ok)
+      throw new ProviderAnswerError(`${url} answered ${response.status} ${response.statusText}: ${text}`);
+    let pairs: Record<string, string> = {};
+    try {
+      pairs = Object.fromEntries(parseFormEncoded(text, 'body').map((p) => [p.name, p.value]));
+    } catch {
+      // Not a form at all: reported below with what it was.
+    }
+    if (!pairs.oauth_token || pairs.oauth_token_secret === undefined) {
+      const type = response.headers.get('content-type') ?? 'no content type';
+      const shown = text.length > 200 ? `${text.slice(0, 200)}…` : text;
+      throw new ProviderAnswerError(
+        `${url} answered ${response.status} (${type}) without oauth_token and oauth_token_secret: ${JSON.stringify(shown)}`,
+      );
+    }
+    return pairs;
   }
 
   /** Obtains temporary credentials (RFC 5849 §2.1); `scopes` are sent as `scope=a,b`. */
@@ -129,6 +170,7 @@ export class OAuthClient {
   ): Promise<Credentials & { callbackConfirmed: boolean }> {
     const form = scopes && scopes.length > 0 ? [['scope', scopes.join(',')] as const] : undefined;
     const pairs = await this.#credentials(
+      url,
       await this.fetch(url, { method: 'POST', oauth: { oauth_callback: callback }, form }),
     );
     return {
@@ -146,6 +188,7 @@ export class OAuthClient {
   /** Exchanges an approved request token for token credentials (RFC 5849 §2.3). */
   async exchange(url: string, requestToken: Credentials, verifier: string): Promise<Credentials> {
     const pairs = await this.#credentials(
+      url,
       await this.fetch(url, { method: 'POST', token: requestToken, oauth: { oauth_verifier: verifier } }),
     );
     return { token: pairs.oauth_token ?? '', secret: pairs.oauth_token_secret ?? '' };

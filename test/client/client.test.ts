@@ -2,10 +2,11 @@
  * The client library against the reference server: every placement of the protocol parameters,
  * the three-legged helper, and problems read from the header, a form body or a JSON body.
  */
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OAuthClient } from '../../src/client/oauth-client.js';
+import { OAuthClient, ProviderAnswerError } from '../../src/client/oauth-client.js';
 import { ProblemResponseError, readProblem } from '../../src/client/problem-response.js';
 import { signRequest } from '../../src/client/sign-request.js';
 import type { SignatureMethodName } from '../../src/core/signature-methods.js';
@@ -142,6 +143,35 @@ describe('the client refuses what no request could be made of', () => {
       expect(() => client.sign(url), url).toThrow(
         `url must be an absolute http or https URL, not ${JSON.stringify(url)}`,
       );
+  });
+});
+
+describe('the client against a provider that answers wrongly, or not at all', () => {
+  it('says what came instead of credentials, and gives up waiting after its timeout', async () => {
+    const answers: Record<string, (res: ServerResponse) => void> = {
+      '/html': (res) => res.end('<html>hi</html>'),
+      '/partial': (res) =>
+        res.writeHead(200, { 'content-type': 'application/x-www-form-urlencoded' }).end('oauth_token=abc'),
+      '/hang': () => undefined,
+    };
+    const server = createServer((req, res) => answers[req.url ?? '']?.(res));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const client = new OAuthClient({ consumerKey: 'k', consumerSecret: 's', timeout: 300 });
+    try {
+      await expect(client.initiate(`${base}/html`)).rejects.toThrow(
+        `${base}/html answered 200 (no content type) without oauth_token and oauth_token_secret: "<html>hi</html>"`,
+      );
+      await expect(client.exchange(`${base}/partial`, { token: 't', secret: 's' }, 'v')).rejects.toThrow(
+        ProviderAnswerError,
+      );
+      await expect(client.initiate(`${base}/hang`)).rejects.toThrow(
+        `no answer from ${base}/hang within 0.3 s`,
+      );
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 });
 

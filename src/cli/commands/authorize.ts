@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
-import { type Credentials, OAuthClient } from '../../client/oauth-client.js';
+import { type Credentials, OAuthClient, ProviderAnswerError } from '../../client/oauth-client.js';
 import { ProblemResponseError } from '../../client/problem-response.js';
 import { CliError } from '../cli-error.js';
 import { saveProfile } from '../profiles.js';
@@ -131,6 +131,7 @@ export async function authorize(args: string[], out: (line: string) => void): Pr
   } catch (error) {
     if (error instanceof ProblemResponseError)
       throw new CliError(`${error.problem}: ${error.advice ?? 'refused'}`);
+    if (error instanceof ProviderAnswerError) throw new CliError(error.message);
     if (error instanceof TypeError) throw new CliError(`cannot reach ${site}: ${error.message}`);
     throw error;
   } finally {
