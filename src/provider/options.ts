@@ -32,6 +32,12 @@ export interface ProviderOptions {
   readonly bodyHash?: 'optional' | 'required' | undefined;
   /** The shape of a well-formed consumer key (default 32 characters from `[a-z0-9]`). */
   readonly consumerKeyPattern?: RegExp | undefined;
+  /**
+   * The most parameters a request may carry in its query and form body together (default 1,000).
+   * More is refused as `parameter_rejected` before any is parsed: each one costs parsing, sorting
+   * and signing time, which an unsigned request could otherwise make the server spend.
+   */
+  readonly parameterLimit?: number | undefined;
   /** Milliseconds since the epoch (default `Date.now`). */
   readonly clock?: (() => number) | undefined;
   /** Cryptographically secure random bytes (default `crypto.randomBytes`). */
@@ -52,15 +58,19 @@ export interface ProviderConfig {
   readonly allowPlaintextOverHttp: boolean;
   readonly bodyHashRequired: boolean;
   readonly consumerKeyPattern: RegExp;
+  readonly parameterLimit: number;
   readonly clock: () => number;
   readonly randomBytes: (size: number) => Uint8Array;
 }
 
+function positiveWhole(name: string, value: number | undefined, fallback: number, unit: string): number {
+  const whole = value ?? fallback;
+  if (!Number.isInteger(whole) || whole <= 0) throw new TypeError(`${name} must be a positive whole ${unit}`);
+  return whole;
+}
+
 function positiveSeconds(name: string, value: number | undefined, fallback: number): number {
-  const seconds = value ?? fallback;
-  if (!Number.isInteger(seconds) || seconds <= 0)
-    throw new TypeError(`${name} must be a positive whole number of seconds`);
-  return seconds;
+  return positiveWhole(name, value, fallback, 'number of seconds');
 }
 
 function parsePublicUrl(value: string): NonNullable<ProviderConfig['publicUrl']> {
@@ -106,6 +116,7 @@ export function resolveOptions(options: ProviderOptions): ProviderConfig {
     allowPlaintextOverHttp: options.allowPlaintextOverHttp ?? false,
     bodyHashRequired: (options.bodyHash ?? 'optional') === 'required',
     consumerKeyPattern: options.consumerKeyPattern ?? /^[a-z0-9]{32}$/,
+    parameterLimit: positiveWhole('parameterLimit', options.parameterLimit, 1000, 'number'),
     clock: options.clock ?? Date.now,
     randomBytes: options.randomBytes ?? randomBytes,
   };

@@ -205,6 +205,44 @@ describe('the order of checks', () => {
     expect(own).toBe(await problemOf(s.provider.verify(request(s, { path: '/r?tag=a', method: 'POST' }))));
   });
 
+  it('refuses more parameters than its limit before parsing them, and takes as many as the limit', async () => {
+    const pairs = (n: number) => Array.from({ length: n }, (_, i) => [`p${i}`, 'v'] as [string, string]);
+    const refused = await s.provider
+      .verify(request(s, { path: '/r', method: 'POST', form: pairs(1001) }))
+      .catch((error: unknown) => error);
+    expect(isOAuthProblem(refused, 'parameter_rejected')).toBe(true);
+    expect((refused as OAuthProblem).advice).toBe(
+      'This request carries 1001 parameters in its query and body; this server takes at most 1000.',
+    );
+    // The query and the body count together; exactly the limit goes on to the other checks.
+    const query = pairs(400)
+      .map(([n, v]) => `${n}=${v}`)
+      .join('&');
+    expect(
+      await problemOf(
+        s.provider.verify(request(s, { path: `/r?${query}`, method: 'POST', form: pairs(600) })),
+      ),
+    ).not.toBe('parameter_rejected');
+    const limited = await setup({ parameterLimit: 3 });
+    expect(
+      await problemOf(
+        limited.provider.verify(
+          request(limited, {
+            path: '/r?a=1&b=2',
+            method: 'POST',
+            form: [
+              ['c', '3'],
+              ['d', '4'],
+            ],
+          }),
+        ),
+      ),
+    ).toBe('parameter_rejected');
+    expect(() => createProvider({ store: new MemoryStore(), parameterLimit: 0 })).toThrow(
+      'parameterLimit must be a positive whole number',
+    );
+  });
+
   it('refuses malformed timestamps', async () => {
     for (const timestamp of ['0', '-5', '1.5', '12345678901', ' 1800000000', '0x10']) {
       expect(await problemOf(s.provider.verify(request(s, { path: '/r', method: 'GET', timestamp })))).toBe(

@@ -13,13 +13,30 @@ function isArrayStyleProtocolName({ name }: Parameter): boolean {
   return name.includes('[') || name.includes(']');
 }
 
+/** How many `&`-separated pairs a query or form body holds, counted without parsing them. */
+function pairCount(text: string | undefined): number {
+  if (!text) return 0;
+  let count = 1;
+  for (let at = text.indexOf('&'); at >= 0; at = text.indexOf('&', at + 1)) count++;
+  return count;
+}
+
 export function collectRequestParameters(context: CheckContext): void {
-  const { request } = context;
-  context.uri = requestUri(request, context.config);
+  const { request, config } = context;
+  context.uri = requestUri(request, config);
+  const formBody = isFormBody(request) ? bodyText(request) : undefined;
+  const count = pairCount(context.uri.query) + pairCount(formBody);
+  if (count > config.parameterLimit) {
+    throw new OAuthProblem('parameter_rejected', {
+      advice:
+        `This request carries ${count} parameters in its query and body; ` +
+        `this server takes at most ${config.parameterLimit}.`,
+    });
+  }
   const { parameters } = collectParameters({
     authorization: singleHeader(request.headers, 'authorization'),
     query: context.uri.query,
-    formBody: isFormBody(request) ? bodyText(request) : undefined,
+    formBody,
   });
   if (parameters.some(isArrayStyleProtocolName)) {
     throw new OAuthProblem('parameter_rejected', {
