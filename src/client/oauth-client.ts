@@ -20,7 +20,7 @@ export interface ClientOptions {
   readonly privateKey?: KeyObject | string | undefined;
   readonly placement?: Placement | undefined;
   readonly realm?: string | undefined;
-  /** How long to wait for each answer, in milliseconds (30,000 unless given). */
+  /** How long to wait for each answer to begin, in milliseconds (30,000 unless given). */
   readonly timeout?: number | undefined;
 }
 
@@ -119,19 +119,24 @@ export class OAuthClient {
       headers['content-type'] = init.body.type;
       body = init.body.data;
     }
+    // The timeout covers waiting for the answer to begin, not reading a long body afterwards.
     const timeout = this.options.timeout ?? DEFAULT_TIMEOUT;
+    const waiting = new AbortController();
+    const timer = setTimeout(() => waiting.abort(), timeout);
     let response: Response;
     try {
       response = await fetch(target, {
         method,
         headers,
-        signal: AbortSignal.timeout(timeout),
+        signal: waiting.signal,
         ...(body === undefined ? {} : { body }),
       });
     } catch (error) {
-      if ((error as Error).name === 'TimeoutError')
+      if (waiting.signal.aborted)
         throw new ProviderAnswerError(`no answer from ${url} within ${timeout / 1000} s`, { cause: error });
       throw error;
+    } finally {
+      clearTimeout(timer);
     }
     return { response, signed };
   }

@@ -153,6 +153,11 @@ describe('the client against a provider that answers wrongly, or not at all', ()
       '/partial': (res) =>
         res.writeHead(200, { 'content-type': 'application/x-www-form-urlencoded' }).end('oauth_token=abc'),
       '/hang': () => undefined,
+      // Answers at once, then takes longer than the timeout to finish its body.
+      '/slow-body': (res) => {
+        res.writeHead(200, { 'content-type': 'text/plain' }).write('first ');
+        setTimeout(() => res.end('last'), 800);
+      },
     };
     const server = createServer((req, res) => answers[req.url ?? '']?.(res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -168,6 +173,8 @@ describe('the client against a provider that answers wrongly, or not at all', ()
       await expect(client.initiate(`${base}/hang`)).rejects.toThrow(
         `no answer from ${base}/hang within 0.3 s`,
       );
+      // The timeout is for the answer to begin: a body that takes longer is read to its end.
+      expect(await (await client.fetch(`${base}/slow-body`)).text()).toBe('first last');
     } finally {
       server.closeAllConnections();
       server.close();
