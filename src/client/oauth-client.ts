@@ -149,8 +149,9 @@ export class OAuthClient {
     const problem = await readProblem(response);
     if (problem) throw problem;
     const text = await response.text();
+    const shown = JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}…` : text);
     if (!response.ok)
-      throw new ProviderAnswerError(`${url} answered ${response.status} ${response.statusText}: ${text}`);
+      throw new ProviderAnswerError(`${url} answered ${response.status} ${response.statusText}: ${shown}`);
     let pairs: Record<string, string> = {};
     try {
       pairs = Object.fromEntries(parseFormEncoded(text, 'body').map((p) => [p.name, p.value]));
@@ -159,9 +160,8 @@ export class OAuthClient {
     }
     if (!pairs.oauth_token || pairs.oauth_token_secret === undefined) {
       const type = response.headers.get('content-type') ?? 'no content type';
-      const shown = text.length > 200 ? `${text.slice(0, 200)}…` : text;
       throw new ProviderAnswerError(
-        `${url} answered ${response.status} (${type}) without oauth_token and oauth_token_secret: ${JSON.stringify(shown)}`,
+        `${url} answered ${response.status} (${type}) without oauth_token and oauth_token_secret: ${shown}`,
       );
     }
     return pairs;

@@ -152,6 +152,7 @@ describe('the client against a provider that answers wrongly, or not at all', ()
       '/html': (res) => res.end('<html>hi</html>'),
       '/partial': (res) =>
         res.writeHead(200, { 'content-type': 'application/x-www-form-urlencoded' }).end('oauth_token=abc'),
+      '/error': (res) => res.writeHead(500).end('x'.repeat(300)),
       '/hang': () => undefined,
       // Answers at once, then takes longer than the timeout to finish its body.
       '/slow-body': (res) => {
@@ -169,6 +170,10 @@ describe('the client against a provider that answers wrongly, or not at all', ()
       );
       await expect(client.exchange(`${base}/partial`, { token: 't', secret: 's' }, 'v')).rejects.toThrow(
         ProviderAnswerError,
+      );
+      // An error page is shown cut short.
+      await expect(client.initiate(`${base}/error`)).rejects.toThrow(
+        `${base}/error answered 500 Internal Server Error: "${'x'.repeat(200)}…"`,
       );
       await expect(client.initiate(`${base}/hang`)).rejects.toThrow(
         `no answer from ${base}/hang within 0.3 s`,
