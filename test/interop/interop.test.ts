@@ -58,6 +58,11 @@ if (!hasPerlOAuth) {
     'NOTICE: perl with Net::OAuth (libnet-oauth-perl) not found; the Perl interop test is skipped.',
   );
 }
+/** The problem a refusal with a form body reports (`oauth_problem=…&…`). */
+const formProblem = (body: string) =>
+  readProblem(
+    new Response(body, { status: 401, headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
+  );
 const script = (name: string) => new URL(name, import.meta.url).pathname;
 
 /** The awkward query, encoded as RFC 3986 says (spaces as %20). */
@@ -209,12 +214,7 @@ describe('independent clients against our server', () => {
       ),
     );
     expect(error.statusCode).toBe(401);
-    const problem = await readProblem(
-      new Response(error.data, {
-        status: 401,
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      }),
-    );
+    const problem = await formProblem(error.data);
     expect(problem?.problem).toBe('signature_invalid');
     // The server signs the repeated key as RFC 5849 §3.4.1.3.2 says; the library renamed it tag[0], tag[1].
     expect(problem?.baseString).toContain('tag%3Da%26tag%3Db');
@@ -268,6 +268,17 @@ describe('independent clients running the whole dance against our server', () =>
 
   const address = (server: Server | FastifyInstance['server']) =>
     `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  /** A consumer of bob's that may read and write, and make two-legged requests. */
+  const register = (name: string, more: { signatureMethods?: string[]; rsaPublicKey?: string } = {}) =>
+    provider.registerConsumer({
+      name,
+      owner: 'bob',
+      callback: 'oob',
+      scopes: ['read_public', 'write_private'],
+      twoLegged: true,
+      ...more,
+    });
 
   type Answer = { status: number; body: unknown };
   /** What a client script prints: the dance, each case's GET (none in a body) and POST, two-legged. */
@@ -326,14 +337,9 @@ describe('independent clients running the whole dance against our server', () =>
       });
       const keyFile = join(dir, 'client-key.pem');
       writeFileSync(keyFile, privateKey, { mode: 0o600 });
-      const consumer = await provider.registerConsumer({
-        name: 'PECL',
-        owner: 'bob',
-        callback: 'oob',
-        scopes: ['read_public', 'write_private'],
+      const consumer = await register('PECL', {
         signatureMethods: ['HMAC-SHA1', 'HMAC-SHA256', 'RSA-SHA1', 'PLAINTEXT'],
         rsaPublicKey: publicKey,
-        twoLegged: true,
       });
       const results = await runClient<
         DanceResults & { repeated_key: { status: number; body: string; client_base_string: string } }
@@ -358,12 +364,7 @@ describe('independent clients running the whole dance against our server', () =>
       // string shows both, and the first difference is where PECL dropped one.
       const repeated = results.repeated_key;
       expect(repeated.status).toBe(401);
-      const problem = await readProblem(
-        new Response(repeated.body, {
-          status: 401,
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        }),
-      );
+      const problem = await formProblem(repeated.body);
       expect(problem?.problem).toBe('signature_invalid');
       expect(problem?.baseString).toContain('tag%3Da%26tag%3Db');
       expect(repeated.client_base_string).toContain('tag%3Db');
@@ -375,13 +376,7 @@ describe('independent clients running the whole dance against our server', () =>
   );
 
   it.skipIf(!hasRubyOAuth)('the Ruby oauth gem: header, query and body', async () => {
-    const consumer = await provider.registerConsumer({
-      name: 'Ruby',
-      owner: 'bob',
-      callback: 'oob',
-      scopes: ['read_public', 'write_private'],
-      twoLegged: true,
-    });
+    const consumer = await register('Ruby');
     const results = await runClient('ruby', 'ruby_client.rb', consumer);
     expectAccepted(results, ['header', 'query', 'body'], 'Ruby');
   });
@@ -389,14 +384,7 @@ describe('independent clients running the whole dance against our server', () =>
   it.skipIf(!hasPerlOAuth)(
     "Perl's Net::OAuth: HMAC-SHA1 and HMAC-SHA256 in header, query and body",
     async () => {
-      const consumer = await provider.registerConsumer({
-        name: 'Perl',
-        owner: 'bob',
-        callback: 'oob',
-        scopes: ['read_public', 'write_private'],
-        signatureMethods: ['HMAC-SHA1', 'HMAC-SHA256'],
-        twoLegged: true,
-      });
+      const consumer = await register('Perl', { signatureMethods: ['HMAC-SHA1', 'HMAC-SHA256'] });
       const results = await runClient('perl', 'perl_client.pl', consumer);
       expectAccepted(
         results,
