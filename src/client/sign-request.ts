@@ -55,6 +55,11 @@ export function randomNonce(): string {
   return Array.from(randomBytes(32), (byte) => NONCE_ALPHABET[byte % 36]).join('');
 }
 
+/** Whether `url` is an absolute http or https URL with a host: the only kind a request is signed for. */
+export function isHttpUrl(url: string): boolean {
+  return /^https?:\/\/[^/?#]/i.test(url) && URL.canParse(url);
+}
+
 /**
  * Signs a request (RFC 5849 §3.1–3.5).
  *
@@ -88,7 +93,7 @@ export function signRequest(options: SignRequestOptions): SignedRequest {
   if (options.body !== undefined)
     oauth.push(['oauth_body_hash', bodyHash(options.body, method.bodyHashAlgorithm)]);
 
-  if (!/^https?:\/\/[^/?#]/i.test(options.url))
+  if (!isHttpUrl(options.url))
     throw new TypeError(`url must be an absolute http or https URL, not ${JSON.stringify(options.url)}`);
   const url = splitUrl(options.url);
   const parameters: Pick<Parameter, 'name' | 'value'>[] = [

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { type Credentials, OAuthClient, ProviderAnswerError } from '../../client/oauth-client.js';
+import { isHttpUrl } from '../../client/sign-request.js';
 import { ProblemResponseError } from '../../client/problem-response.js';
 import { CliError } from '../cli-error.js';
 import { saveProfile } from '../profiles.js';
@@ -89,8 +90,7 @@ export async function authorize(args: string[], out: (line: string) => void): Pr
     },
   });
   const site = (values.site ?? '').replace(/\/+$/, '');
-  if (!/^https?:\/\/./i.test(site))
-    throw new CliError('--site must be the provider URL, like http://localhost:3000');
+  if (!isHttpUrl(site)) throw new CliError('--site must be the provider URL, like http://localhost:3000');
   const consumerKey = values['consumer-key'];
   const consumerSecret = values['consumer-secret'];
   if (!consumerKey || !consumerSecret)

@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { OAuthClient } from '../../client/oauth-client.js';
 import { readProblem } from '../../client/problem-response.js';
+import { isHttpUrl } from '../../client/sign-request.js';
 import { compareBaseStrings } from '../base-string-diff.js';
 import { CliError, keyValue } from '../cli-error.js';
 import { loadProfile } from '../profiles.js';
@@ -37,8 +38,7 @@ export async function request(args: string[], out: (line: string) => void): Prom
   const url = /^[a-z][a-z0-9+.-]*:\/\//i.test(target)
     ? target
     : `${profile.site.replace(/\/+$/, '')}/${target.replace(/^\/+/, '')}`;
-  if (!URL.canParse(url) || !/^https?:$/i.test(new URL(url).protocol))
-    throw new CliError(`not an http or https URL: ${JSON.stringify(url)}`);
+  if (!isHttpUrl(url)) throw new CliError(`not an http or https URL: ${JSON.stringify(url)}`);
   const form = values.data.map((d) => keyValue('-d', d));
   const headers = Object.fromEntries(values.header.map(header));
   const method = (values.method ?? (form.length > 0 ? 'POST' : 'GET')).toUpperCase();

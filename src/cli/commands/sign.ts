@@ -5,7 +5,7 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { signRequest } from '../../client/sign-request.js';
+import { isHttpUrl, signRequest } from '../../client/sign-request.js';
 import { isSignatureMethodName } from '../../core/signature-methods.js';
 import { CliError, keyValue } from '../cli-error.js';
 
@@ -35,7 +35,7 @@ export function sign(args: string[], out: (line: string) => void): void {
     },
   });
   const url = required(values.url, '--url');
-  if (!/^https?:\/\/[^/?#]/i.test(url))
+  if (!isHttpUrl(url))
     throw new CliError(
       `--url must be an absolute http or https URL, like http://localhost:3000/api/v1/me, not ${JSON.stringify(url)}`,
     );
