@@ -6,7 +6,7 @@ import type { WireResponse } from '../problems/render.js';
 import type { Provider } from '../provider/provider.js';
 import type { OAuthRequest } from '../provider/request.js';
 import type { VerifiedRequest } from '../provider/verify.js';
-import { DEFAULT_BODY_LIMIT } from './node.js';
+import { BodyTooLargeError, DEFAULT_BODY_LIMIT, readLimited } from './node.js';
 import { DEFAULT_PATHS, type EndpointPaths, endpointFor } from './paths.js';
 
 /** The engine's view of a fetch `Request`, or `undefined` when its body is over `limit`. */
@@ -20,8 +20,13 @@ export async function fromFetchRequest(
     headers[name] = value;
   });
   if (Number(headers['content-length'] ?? 0) > limit) return undefined;
-  const body = request.body === null ? undefined : await readLimited(request.body, limit);
-  if (body === null) return undefined;
+  let body: Uint8Array | undefined;
+  try {
+    body = request.body === null ? undefined : await readLimited(request.body, limit);
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) return undefined;
+    throw error;
+  }
   return {
     method: request.method,
     target: url.pathname + url.search,
@@ -29,33 +34,6 @@ export async function fromFetchRequest(
     secure: url.protocol === 'https:',
     body,
   };
-}
-
-/**
- * A body's bytes, read as they arrive and given up (`null`) as soon as they pass `limit`: a body
- * without a Content-Length (chunked) is never held whole before it is refused.
- */
-async function readLimited(stream: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array | null> {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = stream.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      return null;
-    }
-    chunks.push(value);
-  }
-  const body = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return body;
 }
 
 /** An engine answer as a fetch `Response`. */

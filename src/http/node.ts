@@ -18,18 +18,27 @@ export class BodyTooLargeError extends Error {
   override readonly name = 'BodyTooLargeError';
 }
 
+/**
+ * A body's bytes, counted as they arrive and refused (`BodyTooLargeError`) as soon as they pass
+ * `limit`: a body without a Content-Length (chunked) is never held whole before it is refused.
+ * Leaving the loop early cancels the stream.
+ */
+export async function readLimited(chunks: AsyncIterable<Uint8Array>, limit: number): Promise<Buffer> {
+  const read: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of chunks) {
+    size += chunk.byteLength;
+    if (size > limit) throw new BodyTooLargeError(`body over ${limit} bytes`);
+    read.push(chunk);
+  }
+  return Buffer.concat(read);
+}
+
 /** Reads a request body, refusing more than `limit` bytes. */
 export async function readBody(request: IncomingMessage, limit = DEFAULT_BODY_LIMIT): Promise<Buffer> {
   const declared = Number(request.headers['content-length'] ?? 0);
   if (declared > limit) throw new BodyTooLargeError(`body over ${limit} bytes`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw new BodyTooLargeError(`body over ${limit} bytes`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+  return readLimited(request, limit);
 }
 
 /** The engine's view of a node:http request whose body has been read. */
