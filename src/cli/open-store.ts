@@ -7,7 +7,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AppData } from '../stores/app-data.js';
 import { PostgresStore } from '../stores/postgres-store.js';
-import { RedisNonceStore } from '../stores/redis-nonce-store.js';
+import type { Redis } from 'ioredis';
+import { connectRedis, RedisNonceStore } from '../stores/redis-nonce-store.js';
 import { SqliteStore } from '../stores/sqlite-store.js';
 import { type Store, withNonceStore } from '../stores/store.js';
 import { CliError } from './cli-error.js';
@@ -45,7 +46,17 @@ function requireScheme(
     );
 }
 
-export async function openStore(flags: StoreFlags): Promise<Store & AppData> {
+/** The Redis client `--redis-url` names, or `undefined` without the flag. */
+export function openRedis(flags: StoreFlags): Redis | undefined {
+  requireScheme('--redis-url', flags['redis-url'], ['redis', 'rediss'], 'redis://localhost:6379');
+  return flags['redis-url'] === undefined ? undefined : connectRedis(flags['redis-url']);
+}
+
+/**
+ * Opens the store the flags name. With `redis`, nonces go to it (the caller keeps and closes the
+ * client, which the server shares with its rate limits).
+ */
+export async function openStore(flags: StoreFlags, redis?: Redis): Promise<Store & AppData> {
   if (flags.db !== undefined && flags['database-url'] !== undefined)
     throw new CliError('give --db or --database-url, not both');
   requireScheme(
@@ -54,7 +65,6 @@ export async function openStore(flags: StoreFlags): Promise<Store & AppData> {
     ['postgres', 'postgresql'],
     'postgres://user@localhost/countersign',
   );
-  requireScheme('--redis-url', flags['redis-url'], ['redis', 'rediss'], 'redis://localhost:6379');
   let store: Store & AppData;
   if (flags['database-url'] !== undefined) {
     try {
@@ -71,7 +81,5 @@ export async function openStore(flags: StoreFlags): Promise<Store & AppData> {
       throw new CliError(`cannot open the database ${file}: ${(error as Error).message}`);
     }
   }
-  return flags['redis-url'] === undefined
-    ? store
-    : withNonceStore(store, new RedisNonceStore(flags['redis-url']));
+  return redis === undefined ? store : withNonceStore(store, new RedisNonceStore(redis));
 }

@@ -16,6 +16,7 @@ import Fastify, {
   type FastifyServerOptions,
   LogController,
 } from 'fastify';
+import type { Redis } from 'ioredis';
 import { fastifyAdapter } from '../http/fastify.js';
 import type { ProviderOptions } from '../provider/options.js';
 import { createProvider } from '../provider/provider.js';
@@ -36,6 +37,11 @@ export interface ServerOptions extends Pick<
   'publicUrl' | 'trustProxy' | 'requestTokenTtl' | 'timestampWindow' | 'clock'
 > {
   readonly store: Store & AppData;
+  /**
+   * Redis, when several instances share the store: what must hold across instances (rate limits)
+   * counts there. The caller owns the client and closes it.
+   */
+  readonly redis?: Redis | undefined;
   /** Where to log (JSON lines, pino); no logging when absent. */
   readonly log?: { readonly level?: string; readonly stream?: { write(line: string): void } } | undefined;
 }

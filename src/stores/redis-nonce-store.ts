@@ -12,6 +12,31 @@ import type { NonceStore } from './store.js';
 const CONNECT_WAIT_MS = 1000;
 
 /**
+ * A Redis client that fails fast: commands are not queued while disconnected (a replay is never
+ * accepted late, nothing hangs), and it keeps reconnecting, backing off to 2 s, so that the server
+ * recovers by itself when Redis returns.
+ *
+ * @example
+ * ```ts
+ * const redis = connectRedis('redis://127.0.0.1:6379');
+ * ```
+ */
+export function connectRedis(url: string): Redis {
+  const redis = new Redis(url, {
+    enableOfflineQueue: false,
+    // The commands of many concurrent requests go to Redis in one write.
+    enableAutoPipelining: true,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2000,
+    commandTimeout: 2000,
+    retryStrategy: (times) => Math.min(times * 100, 2000),
+  });
+  // Connection errors surface on the commands that fail; the client keeps reconnecting.
+  redis.on('error', () => {});
+  return redis;
+}
+
+/**
  * @example
  * ```ts
  * const store = withNonceStore(await PostgresStore.connect(url), new RedisNonceStore('redis://127.0.0.1:6379'));
@@ -21,20 +46,15 @@ export class RedisNonceStore implements NonceStore {
   readonly #redis: Redis;
   readonly #prefix: string;
 
-  constructor(url: string, options: { prefix?: string } = {}) {
+  readonly #ownsClient: boolean;
+
+  /**
+   * @param redis A URL, or a client of the caller's (then `close` leaves it open: its owner closes it).
+   */
+  constructor(redis: string | Redis, options: { prefix?: string } = {}) {
     this.#prefix = options.prefix ?? 'countersign:nonce:';
-    this.#redis = new Redis(url, {
-      enableOfflineQueue: false,
-      // The nonces of many concurrent requests go to Redis in one write.
-      enableAutoPipelining: true,
-      maxRetriesPerRequest: 1,
-      connectTimeout: 2000,
-      commandTimeout: 2000,
-      // Keep reconnecting, backing off to 2 s: the server recovers by itself when Redis returns.
-      retryStrategy: (times) => Math.min(times * 100, 2000),
-    });
-    // Connection errors surface on the commands that fail; the client keeps reconnecting.
-    this.#redis.on('error', () => {});
+    this.#ownsClient = typeof redis === 'string';
+    this.#redis = typeof redis === 'string' ? connectRedis(redis) : redis;
   }
 
   /** Waits up to `CONNECT_WAIT_MS` for a connection being made; the command fails after that. */
@@ -62,7 +82,7 @@ export class RedisNonceStore implements NonceStore {
   }
 
   async close(): Promise<void> {
-    this.#redis.disconnect();
+    if (this.#ownsClient) this.#redis.disconnect();
     return Promise.resolve();
   }
 }

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { buildServer } from '../../server/app.js';
 import { BatchedLines } from '../../server/batched-lines.js';
 import { CliError } from '../cli-error.js';
-import { describeStore, openStore, STORE_OPTIONS } from '../open-store.js';
+import { describeStore, openRedis, openStore, STORE_OPTIONS } from '../open-store.js';
 import { SqliteStore } from '../../stores/sqlite-store.js';
 
 export const usage =
@@ -40,9 +40,20 @@ export async function serve(args: string[], out: (line: string) => void): Promis
   const port = whole('--port', values.port, 0, 65535) ?? 3000;
   const requestTokenTtl = whole('--request-token-ttl', values['request-token-ttl'], 1, 86400);
   const timestampWindow = whole('--timestamp-window', values['timestamp-window'], 1, 86400);
-  const store = await openStore(values);
+  const redis = openRedis(values);
+  let store: Awaited<ReturnType<typeof openStore>>;
+  try {
+    store = await openStore(values, redis);
+  } catch (error) {
+    redis?.disconnect();
+    throw error;
+  }
+  const closeStores = async () => {
+    await store.close();
+    redis?.disconnect();
+  };
   // With nonces in SQLite, the ones of the current window are read before the first request.
-  if (store instanceof SqliteStore && values['redis-url'] === undefined) store.preloadNonces();
+  if (store instanceof SqliteStore && redis === undefined) store.preloadNonces();
   // Log lines go to stderr, the lines of one turn of the event loop in one write. process.stderr
   // writes to a file, a pipe or a terminal synchronously on Linux, without a thread of libuv's pool
   // in between for every write, as a file write stream has (about 7 % of the server's CPU time per
@@ -57,6 +68,7 @@ export async function serve(args: string[], out: (line: string) => void): Promis
   try {
     app = await buildServer({
       store,
+      redis,
       publicUrl: values['public-url'],
       trustProxy: values['trust-proxy'],
       requestTokenTtl,
@@ -64,14 +76,14 @@ export async function serve(args: string[], out: (line: string) => void): Promis
       log: { level: 'info', stream: logLines },
     });
   } catch (error) {
-    await store.close();
+    await closeStores();
     if (error instanceof TypeError) throw new CliError(error.message);
     throw error;
   }
   try {
     await app.listen({ port, host: values.host });
   } catch (error) {
-    await store.close();
+    await closeStores();
     throw new CliError(`cannot listen on ${values.host}:${port}: ${(error as Error).message}`);
   }
   const address = app.server.address();
@@ -89,11 +101,7 @@ export async function serve(args: string[], out: (line: string) => void): Promis
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
       out('Shutting down.');
-      void app
-        .close()
-        .then(() => store.close())
-        .then(logLines.flush)
-        .then(resolve);
+      void app.close().then(closeStores).then(logLines.flush).then(resolve);
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
