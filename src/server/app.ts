@@ -20,6 +20,7 @@ import type { Redis } from 'ioredis';
 import { fastifyAdapter } from '../http/fastify.js';
 import type { ProviderOptions } from '../provider/options.js';
 import { createProvider } from '../provider/provider.js';
+import { compileTrustProxy } from '../provider/trusted-proxy.js';
 import type { AppData } from '../stores/app-data.js';
 import type { Store } from '../stores/store.js';
 import { type ServerContext, pageContext, sendPage } from './context.js';
@@ -100,18 +101,21 @@ class OneLinePerRequest extends LogController {
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const clock = options.clock ?? Date.now;
   const metrics = createMetrics();
+  // One trust function for Fastify (the client address logged and rate-limited by) and the engine
+  // (the URL signed): the same proxies are believed for both.
+  const trustProxy = compileTrustProxy(options.trustProxy);
   const app = Fastify({
     logger: loggerOptions(options.log),
     logController: new OneLinePerRequest(),
     // Requests log through the server's logger itself, naming their id in the line, instead of
     // through a child logger made for every request.
     childLoggerFactory: (logger) => logger,
-    trustProxy: options.trustProxy ?? false,
+    trustProxy: trustProxy ?? false,
   });
   const provider = createProvider({
     store: options.store,
     publicUrl: options.publicUrl,
-    trustProxy: options.trustProxy,
+    trustProxy,
     requestTokenTtl: options.requestTokenTtl,
     timestampWindow: options.timestampWindow,
     clock,

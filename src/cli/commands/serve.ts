@@ -3,6 +3,7 @@
  * cleanly (in-flight requests finish, the database is closed).
  */
 import { parseArgs } from 'node:util';
+import type { TrustProxy } from '../../provider/trusted-proxy.js';
 import { buildServer } from '../../server/app.js';
 import { BatchedLines } from '../../server/batched-lines.js';
 import { CliError } from '../cli-error.js';
@@ -11,7 +12,7 @@ import { SqliteStore } from '../../stores/sqlite-store.js';
 
 export const usage =
   'countersign serve [--port N] [--host H] [--db FILE] [--database-url URL] [--redis-url URL]\n' +
-  '                  [--public-url URL] [--trust-proxy]\n' +
+  '                  [--public-url URL] [--trust-proxy | --trust-proxy-hops N | --trust-proxy-from LIST]\n' +
   '                  [--request-token-ttl SECONDS] [--timestamp-window SECONDS]';
 
 function whole(flag: string, value: string | undefined, min: number, max: number): number | undefined {
@@ -22,22 +23,37 @@ function whole(flag: string, value: string | undefined, min: number, max: number
   return n;
 }
 
+const OPTIONS = {
+  ...STORE_OPTIONS,
+  'redis-url': { type: 'string' },
+  port: { type: 'string', default: '3000' },
+  host: { type: 'string', default: '127.0.0.1' },
+  'public-url': { type: 'string' },
+  'trust-proxy': { type: 'boolean' },
+  'trust-proxy-hops': { type: 'string' },
+  'trust-proxy-from': { type: 'string' },
+  'request-token-ttl': { type: 'string' },
+  'timestamp-window': { type: 'string' },
+} as const;
+
+type Values = ReturnType<
+  typeof parseArgs<{ args: string[]; strict: true; options: typeof OPTIONS }>
+>['values'];
+
+/** `--trust-proxy` is one hop; `--trust-proxy-hops` more; `--trust-proxy-from` the proxies' addresses. */
+function trustProxy(values: Values): TrustProxy | undefined {
+  const given = (['trust-proxy', 'trust-proxy-hops', 'trust-proxy-from'] as const).filter(
+    (flag) => values[flag] !== undefined,
+  );
+  if (given.length > 1) throw new CliError(`choose one of --${given.join(', --')}`);
+  if (values['trust-proxy']) return 1;
+  return values['trust-proxy-from'] ?? whole('--trust-proxy-hops', values['trust-proxy-hops'], 1, 16);
+}
+
 export async function serve(args: string[], out: (line: string) => void): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    strict: true,
-    options: {
-      ...STORE_OPTIONS,
-      'redis-url': { type: 'string' },
-      port: { type: 'string', default: '3000' },
-      host: { type: 'string', default: '127.0.0.1' },
-      'public-url': { type: 'string' },
-      'trust-proxy': { type: 'boolean', default: false },
-      'request-token-ttl': { type: 'string' },
-      'timestamp-window': { type: 'string' },
-    },
-  });
+  const { values } = parseArgs({ args, strict: true, options: OPTIONS });
   const port = whole('--port', values.port, 0, 65535) ?? 3000;
+  const trust = trustProxy(values);
   const requestTokenTtl = whole('--request-token-ttl', values['request-token-ttl'], 1, 86400);
   const timestampWindow = whole('--timestamp-window', values['timestamp-window'], 1, 86400);
   const redis = openRedis(values);
@@ -70,7 +86,7 @@ export async function serve(args: string[], out: (line: string) => void): Promis
       store,
       redis,
       publicUrl: values['public-url'],
-      trustProxy: values['trust-proxy'],
+      trustProxy: trust,
       requestTokenTtl,
       timestampWindow,
       log: { level: 'info', stream: logLines },
