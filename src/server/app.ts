@@ -24,6 +24,12 @@ import { compileTrustProxy } from '../provider/trusted-proxy.js';
 import type { AppData } from '../stores/app-data.js';
 import type { Store } from '../stores/store.js';
 import { type ServerContext, pageContext, sendPage } from './context.js';
+import {
+  type ConnectionLimits,
+  connectionLimits,
+  limitConnections,
+  timeoutOptions,
+} from './connection-limits.js';
 import { createMetrics } from './metrics.js';
 import { accountRoutes } from './routes/accounts.js';
 import { apiRoutes } from './routes/api.js';
@@ -43,6 +49,8 @@ export interface ServerOptions extends Pick<
    * counts there. The caller owns the client and closes it.
    */
   readonly redis?: Redis | undefined;
+  /** Timeouts and the connection limit (see `DEFAULT_CONNECTION_LIMITS`). */
+  readonly connections?: Partial<ConnectionLimits> | undefined;
   /** Where to log (JSON lines, pino); no logging when absent. */
   readonly log?: { readonly level?: string; readonly stream?: { write(line: string): void } } | undefined;
 }
@@ -101,10 +109,12 @@ class OneLinePerRequest extends LogController {
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const clock = options.clock ?? Date.now;
   const metrics = createMetrics();
+  const limits = connectionLimits(options.connections);
   // One trust function for Fastify (the client address logged and rate-limited by) and the engine
   // (the URL signed): the same proxies are believed for both.
   const trustProxy = compileTrustProxy(options.trustProxy);
   const app = Fastify({
+    ...timeoutOptions(limits),
     logger: loggerOptions(options.log),
     logController: new OneLinePerRequest(),
     // Requests log through the server's logger itself, naming their id in the line, instead of
@@ -112,6 +122,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     childLoggerFactory: (logger) => logger,
     trustProxy: trustProxy ?? false,
   });
+  limitConnections(app.server, limits);
   const provider = createProvider({
     store: options.store,
     publicUrl: options.publicUrl,

@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { TrustProxy } from '../../provider/trusted-proxy.js';
-import { buildServer } from '../../server/app.js';
+import { buildServer, type ServerOptions } from '../../server/app.js';
 import { BatchedLines } from '../../server/batched-lines.js';
 import { CliError } from '../cli-error.js';
 import { describeStore, openRedis, openStore, STORE_OPTIONS } from '../open-store.js';
@@ -13,7 +13,9 @@ import { SqliteStore } from '../../stores/sqlite-store.js';
 export const usage =
   'countersign serve [--port N] [--host H] [--db FILE] [--database-url URL] [--redis-url URL]\n' +
   '                  [--public-url URL] [--trust-proxy | --trust-proxy-hops N | --trust-proxy-from LIST]\n' +
-  '                  [--request-token-ttl SECONDS] [--timestamp-window SECONDS]';
+  '                  [--request-token-ttl SECONDS] [--timestamp-window SECONDS]\n' +
+  '                  [--headers-timeout SECONDS] [--request-timeout SECONDS] [--keep-alive-timeout SECONDS]\n' +
+  '                  [--max-connections N]';
 
 function whole(flag: string, value: string | undefined, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
@@ -34,6 +36,10 @@ const OPTIONS = {
   'trust-proxy-from': { type: 'string' },
   'request-token-ttl': { type: 'string' },
   'timestamp-window': { type: 'string' },
+  'headers-timeout': { type: 'string' },
+  'request-timeout': { type: 'string' },
+  'keep-alive-timeout': { type: 'string' },
+  'max-connections': { type: 'string' },
 } as const;
 
 type Values = ReturnType<
@@ -50,10 +56,24 @@ function trustProxy(values: Values): TrustProxy | undefined {
   return values['trust-proxy-from'] ?? whole('--trust-proxy-hops', values['trust-proxy-hops'], 1, 16);
 }
 
+/** The timeout and connection-limit flags given (the others keep their defaults). */
+function connections(values: Values): NonNullable<ServerOptions['connections']> {
+  const seconds = (flag: 'headers-timeout' | 'request-timeout' | 'keep-alive-timeout') =>
+    whole(`--${flag}`, values[flag], 1, 3600);
+  const limits = {
+    headersTimeout: seconds('headers-timeout'),
+    requestTimeout: seconds('request-timeout'),
+    keepAliveTimeout: seconds('keep-alive-timeout'),
+    maxConnections: whole('--max-connections', values['max-connections'], 1, 1_000_000),
+  };
+  return Object.fromEntries(Object.entries(limits).filter(([, value]) => value !== undefined));
+}
+
 export async function serve(args: string[], out: (line: string) => void): Promise<void> {
   const { values } = parseArgs({ args, strict: true, options: OPTIONS });
   const port = whole('--port', values.port, 0, 65535) ?? 3000;
   const trust = trustProxy(values);
+  const limits = connections(values);
   const requestTokenTtl = whole('--request-token-ttl', values['request-token-ttl'], 1, 86400);
   const timestampWindow = whole('--timestamp-window', values['timestamp-window'], 1, 86400);
   const redis = openRedis(values);
@@ -89,6 +109,7 @@ export async function serve(args: string[], out: (line: string) => void): Promis
       trustProxy: trust,
       requestTokenTtl,
       timestampWindow,
+      connections: limits,
       log: { level: 'info', stream: logLines },
     });
   } catch (error) {
