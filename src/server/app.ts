@@ -30,7 +30,7 @@ import {
   limitConnections,
   timeoutOptions,
 } from './connection-limits.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, type MetricsAccess, metricsHandler } from './metrics.js';
 import { accountRoutes } from './routes/accounts.js';
 import { apiRoutes } from './routes/api.js';
 import { connectionRoutes } from './routes/connections.js';
@@ -51,6 +51,8 @@ export interface ServerOptions extends Pick<
   readonly redis?: Redis | undefined;
   /** Timeouts and the connection limit (see `DEFAULT_CONNECTION_LIMITS`). */
   readonly connections?: Partial<ConnectionLimits> | undefined;
+  /** Who may read `/metrics` (default: anyone reaching the server). */
+  readonly metricsAccess?: MetricsAccess | undefined;
   /** Where to log (JSON lines, pino); no logging when absent. */
   readonly log?: { readonly level?: string; readonly stream?: { write(line: string): void } } | undefined;
 }
@@ -108,7 +110,7 @@ class OneLinePerRequest extends LogController {
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const clock = options.clock ?? Date.now;
-  const metrics = createMetrics();
+  const metrics = options.metricsAccess?.metrics ?? createMetrics();
   const limits = connectionLimits(options.connections);
   // One trust function for Fastify (the client address logged and rate-limited by) and the engine
   // (the URL signed): the same proxies are believed for both.
@@ -187,9 +189,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       },
     });
     site.get('/healthz', () => ({ status: 'ok' }));
-    site.get('/metrics', async (_request, reply) =>
-      reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
-    );
+    if (options.metricsAccess?.onMainListener !== false)
+      site.get('/metrics', metricsHandler(metrics, options.metricsAccess?.token));
     site.get('/static/style.css', async (_request, reply) =>
       reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(STYLE),
     );
