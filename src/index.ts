@@ -60,6 +60,7 @@ export type {
   User,
 } from './provider/model.js';
 export type { ProviderOptions } from './provider/options.js';
+export type { ProxyTrust, TrustProxy } from './provider/trusted-proxy.js';
 export { type CreateProviderOptions, createProvider, type Provider } from './provider/provider.js';
 export type { Headers, OAuthRequest } from './provider/request.js';
 export type { VerifiedRequest } from './provider/verify.js';

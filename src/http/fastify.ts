@@ -5,6 +5,7 @@
  * the same scope see raw bodies too.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { TLSSocket } from 'node:tls';
 import type { WireResponse } from '../problems/render.js';
 import type { Provider } from '../provider/provider.js';
 import type { OAuthRequest } from '../provider/request.js';
@@ -25,7 +26,10 @@ function toOAuthRequest(request: FastifyRequest): OAuthRequest {
     method: request.method,
     target: request.raw.url ?? request.url,
     headers: request.headers,
-    secure: request.protocol === 'https',
+    // The connection's own TLS: request.protocol believes X-Forwarded-Proto, which the engine
+    // reads itself, from the header family and the proxies it is configured to trust.
+    secure: (request.raw.socket as Partial<TLSSocket> | undefined)?.encrypted === true,
+    remoteAddress: request.raw.socket?.remoteAddress,
     body: Buffer.isBuffer(body) || typeof body === 'string' ? body : undefined,
   };
 }

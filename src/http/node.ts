@@ -51,6 +51,7 @@ export function fromNodeRequest(
     target: request.url ?? '/',
     headers: request.headers,
     secure: (request.socket as Partial<TLSSocket>).encrypted === true,
+    remoteAddress: request.socket.remoteAddress,
     body,
   };
 }

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { isSignatureMethodName, type SignatureMethodName } from '../core/signature-methods.js';
 import type { Store } from '../stores/store.js';
+import { compileTrustProxy, type ProxyTrust, type TrustProxy } from './trusted-proxy.js';
 
 /** What `createProvider` takes. */
 export interface ProviderOptions {
@@ -14,8 +15,18 @@ export interface ProviderOptions {
    * changes the scheme, host or port. Its path, if any, is put before the request path.
    */
   readonly publicUrl?: string | undefined;
-  /** Rebuild the URL from `Forwarded` / `X-Forwarded-Proto/Host/Port` (only behind a trusted proxy). */
-  readonly trustProxy?: boolean | undefined;
+  /**
+   * The proxies in front of the server (`true` is one hop; a number of hops; proxy addresses or
+   * CIDR ranges). When the request's direct peer is one of them, the URL is rebuilt from the
+   * headers named by `proxyHeaders`, taking the value the nearest proxy set (the last one).
+   */
+  readonly trustProxy?: TrustProxy | undefined;
+  /**
+   * Which forwarded headers a trusted proxy sets (default `x-forwarded`: `X-Forwarded-Proto`,
+   * `-Host` and `-Port`, as nginx sends them; `forwarded`: RFC 7239 `Forwarded`). The other
+   * family is ignored, so a client cannot send one to override what the proxy set in the other.
+   */
+  readonly proxyHeaders?: 'x-forwarded' | 'forwarded' | undefined;
   /** The realm of `WWW-Authenticate`; defaults to the request's origin followed by "/". */
   readonly realm?: string | undefined;
   /** Accepted clock skew either side of now, in seconds (default 300). */
@@ -49,7 +60,8 @@ export interface ProviderConfig {
   readonly store: Store;
   readonly publicUrl:
     { readonly scheme: string; readonly host: string; readonly pathPrefix: string } | undefined;
-  readonly trustProxy: boolean;
+  readonly trustProxy: ProxyTrust | undefined;
+  readonly proxyHeaders: 'x-forwarded' | 'forwarded';
   readonly realm: string | undefined;
   readonly timestampWindow: number;
   readonly requestTokenTtl: number;
@@ -87,6 +99,12 @@ function parsePublicUrl(value: string): NonNullable<ProviderConfig['publicUrl']>
   return { scheme: url.protocol.slice(0, -1), host: url.host, pathPrefix: url.pathname.replace(/\/+$/, '') };
 }
 
+function proxyHeaders(value: ProviderOptions['proxyHeaders']): ProviderConfig['proxyHeaders'] {
+  if (value !== undefined && value !== 'x-forwarded' && value !== 'forwarded')
+    throw new TypeError('proxyHeaders must be x-forwarded or forwarded');
+  return value ?? 'x-forwarded';
+}
+
 /** Applies defaults and validates; throws `TypeError` on a bad option. */
 export function resolveOptions(options: ProviderOptions): ProviderConfig {
   if (typeof options.store?.getConsumer !== 'function') throw new TypeError('store is required');
@@ -104,7 +122,8 @@ export function resolveOptions(options: ProviderOptions): ProviderConfig {
   return {
     store: options.store,
     publicUrl: options.publicUrl === undefined ? undefined : parsePublicUrl(options.publicUrl),
-    trustProxy: options.trustProxy ?? false,
+    trustProxy: compileTrustProxy(options.trustProxy),
+    proxyHeaders: proxyHeaders(options.proxyHeaders),
     realm: options.realm,
     timestampWindow: positiveSeconds('timestampWindow', options.timestampWindow, 300),
     requestTokenTtl: positiveSeconds('requestTokenTtl', options.requestTokenTtl, 300),

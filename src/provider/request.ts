@@ -1,6 +1,6 @@
 /**
  * The framework-neutral request the engine reads, and how its public URL is rebuilt: from the
- * configured `publicUrl`, from trusted proxy headers, or from the connection and `Host` header.
+ * configured `publicUrl`, from the headers of a trusted proxy, or from the connection and `Host` header.
  * A wrong URL here is the commonest cause of `signature_invalid` in the field.
  */
 import { type RequestUri, splitUrl } from '../core/base-string.js';
@@ -16,8 +16,13 @@ export interface OAuthRequest {
   /** The request target as sent: `/path?query` (or an absolute URL). */
   readonly target: string;
   readonly headers: Headers;
-  /** Whether this server's own connection is TLS. */
+  /** Whether this server's own connection is TLS (never what a proxy header says). */
   readonly secure: boolean;
+  /**
+   * The direct peer's address, when the adapter knows it: forwarded headers are believed only
+   * when it is a trusted proxy (with `trustProxy` a number of hops, whatever it is).
+   */
+  readonly remoteAddress?: string | undefined;
   /** The raw entity-body, if any. */
   readonly body?: string | Uint8Array | undefined;
 }
@@ -30,37 +35,47 @@ export function singleHeader(headers: Headers, name: string): string | undefined
   throw rejectParameter(name, value.join(', '), `The ${name} header must be sent once.`);
 }
 
-/** The first element of a comma-separated proxy header. */
-function firstOf(value: string | undefined): string | undefined {
-  const first = value?.split(',')[0]?.trim();
-  return first === '' ? undefined : first;
+/**
+ * The last element of a comma-separated proxy header: the one the nearest proxy added. Elements
+ * to its left came from further away, perhaps from the client itself.
+ */
+function lastOf(value: string | undefined): string | undefined {
+  const last = value?.slice(value.lastIndexOf(',') + 1).trim();
+  return last === '' ? undefined : last;
 }
 
-/** Reads `proto` and `host` from the first element of an RFC 7239 `Forwarded` header. */
-function parseForwarded(value: string | undefined): { proto?: string; host?: string } {
-  const first = firstOf(value);
-  if (first === undefined) return {};
-  const out: { proto?: string; host?: string } = {};
-  for (const pair of first.split(';')) {
+/** Reads `proto` and `host` from the last element of an RFC 7239 `Forwarded` header. */
+function parseForwarded(value: string | undefined): { scheme?: string; host?: string } {
+  const last = lastOf(value);
+  if (last === undefined) return {};
+  const out: { scheme?: string; host?: string } = {};
+  for (const pair of last.split(';')) {
     const eq = pair.indexOf('=');
     if (eq < 0) continue;
     const key = pair.slice(0, eq).trim().toLowerCase();
     const raw = pair.slice(eq + 1).trim();
     const unquoted = raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1) : raw;
-    if (key === 'proto' || key === 'host') out[key] = unquoted;
+    if (key === 'proto') out.scheme = unquoted;
+    if (key === 'host') out.host = unquoted;
   }
   return out;
 }
 
-function proxiedOrigin(headers: Headers): { scheme?: string; host?: string } {
-  const forwarded = parseForwarded(singleHeader(headers, 'forwarded'));
-  const scheme = forwarded.proto ?? firstOf(singleHeader(headers, 'x-forwarded-proto'));
-  let host = forwarded.host ?? firstOf(singleHeader(headers, 'x-forwarded-host'));
-  const port = firstOf(singleHeader(headers, 'x-forwarded-port'));
-  if (host !== undefined && port !== undefined && forwarded.host === undefined && !/:\d+$/.test(host)) {
-    host = `${host}:${port}`;
-  }
+/** Reads `X-Forwarded-Proto`, `-Host` and `-Port` (the port only when the host has none). */
+function parseXForwarded(headers: Headers): { scheme?: string; host?: string } {
+  const scheme = lastOf(singleHeader(headers, 'x-forwarded-proto'));
+  let host = lastOf(singleHeader(headers, 'x-forwarded-host'));
+  const port = lastOf(singleHeader(headers, 'x-forwarded-port'));
+  if (host !== undefined && port !== undefined && !/:\d+$/.test(host)) host = `${host}:${port}`;
   return { ...(scheme === undefined ? {} : { scheme }), ...(host === undefined ? {} : { host }) };
+}
+
+/** What a trusted proxy says of the URL the client used; nothing when the peer is not one. */
+function proxiedOrigin(request: OAuthRequest, config: ProviderConfig): { scheme?: string; host?: string } {
+  if (!config.trustProxy?.(request.remoteAddress ?? '', 0)) return {};
+  return config.proxyHeaders === 'forwarded'
+    ? parseForwarded(singleHeader(request.headers, 'forwarded'))
+    : parseXForwarded(request.headers);
 }
 
 /**
@@ -84,7 +99,7 @@ export function requestUri(
       query,
     };
   }
-  const proxied = config.trustProxy ? proxiedOrigin(request.headers) : {};
+  const proxied = proxiedOrigin(request, config);
   const scheme = proxied.scheme ?? (request.secure ? 'https' : 'http');
   const host = proxied.host ?? target?.host ?? singleHeader(request.headers, 'host');
   if (host === undefined || host === '') {

@@ -20,10 +20,17 @@ import type { Redis } from 'ioredis';
 import { fastifyAdapter } from '../http/fastify.js';
 import type { ProviderOptions } from '../provider/options.js';
 import { createProvider } from '../provider/provider.js';
+import { compileTrustProxy } from '../provider/trusted-proxy.js';
 import type { AppData } from '../stores/app-data.js';
 import type { Store } from '../stores/store.js';
 import { type ServerContext, pageContext, sendPage } from './context.js';
-import { createMetrics } from './metrics.js';
+import {
+  type ConnectionLimits,
+  connectionLimits,
+  limitConnections,
+  timeoutOptions,
+} from './connection-limits.js';
+import { createMetrics, type MetricsAccess, metricsHandler } from './metrics.js';
 import { accountRoutes } from './routes/accounts.js';
 import { apiRoutes } from './routes/api.js';
 import { connectionRoutes } from './routes/connections.js';
@@ -42,6 +49,10 @@ export interface ServerOptions extends Pick<
    * counts there. The caller owns the client and closes it.
    */
   readonly redis?: Redis | undefined;
+  /** Timeouts and the connection limit (see `DEFAULT_CONNECTION_LIMITS`). */
+  readonly connections?: Partial<ConnectionLimits> | undefined;
+  /** Who may read `/metrics` (default: anyone reaching the server). */
+  readonly metricsAccess?: MetricsAccess | undefined;
   /** Where to log (JSON lines, pino); no logging when absent. */
   readonly log?: { readonly level?: string; readonly stream?: { write(line: string): void } } | undefined;
 }
@@ -99,19 +110,25 @@ class OneLinePerRequest extends LogController {
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const clock = options.clock ?? Date.now;
-  const metrics = createMetrics();
+  const metrics = options.metricsAccess?.metrics ?? createMetrics();
+  const limits = connectionLimits(options.connections);
+  // One trust function for Fastify (the client address logged and rate-limited by) and the engine
+  // (the URL signed): the same proxies are believed for both.
+  const trustProxy = compileTrustProxy(options.trustProxy);
   const app = Fastify({
+    ...timeoutOptions(limits),
     logger: loggerOptions(options.log),
     logController: new OneLinePerRequest(),
     // Requests log through the server's logger itself, naming their id in the line, instead of
     // through a child logger made for every request.
     childLoggerFactory: (logger) => logger,
-    trustProxy: options.trustProxy ?? false,
+    trustProxy: trustProxy ?? false,
   });
+  limitConnections(app.server, limits);
   const provider = createProvider({
     store: options.store,
     publicUrl: options.publicUrl,
-    trustProxy: options.trustProxy,
+    trustProxy,
     requestTokenTtl: options.requestTokenTtl,
     timestampWindow: options.timestampWindow,
     clock,
@@ -172,9 +189,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       },
     });
     site.get('/healthz', () => ({ status: 'ok' }));
-    site.get('/metrics', async (_request, reply) =>
-      reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
-    );
+    if (options.metricsAccess?.onMainListener !== false)
+      site.get('/metrics', metricsHandler(metrics, options.metricsAccess?.token));
     site.get('/static/style.css', async (_request, reply) =>
       reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(STYLE),
     );

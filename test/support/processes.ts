@@ -52,6 +52,15 @@ export function runCli(args: string[], input = ''): string {
 }
 
 /**
+ * Runs a CLI command expected to be refused; its exit status and stderr. A command that went on
+ * running (a server that started after all) is stopped after ten seconds, with a null status.
+ */
+export function runCliRefused(args: string[]): { status: number | null; stderr: string } {
+  const result = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 10_000 });
+  return { status: result.status, stderr: result.stderr };
+}
+
+/**
  * Adds the user bob and a consumer of his (callback `oob`, scope `read_public`) through the CLI, on
  * the store `flags` name; returns the consumer's credentials.
  */

@@ -2,17 +2,23 @@
  * `countersign serve`: runs the reference provider server until SIGINT or SIGTERM, then shuts down
  * cleanly (in-flight requests finish, the database is closed).
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { buildServer } from '../../server/app.js';
+import type { FastifyInstance } from 'fastify';
+import type { TrustProxy } from '../../provider/trusted-proxy.js';
+import { buildServer, type ServerOptions } from '../../server/app.js';
 import { BatchedLines } from '../../server/batched-lines.js';
+import { buildMetricsServer, createMetrics } from '../../server/metrics.js';
 import { CliError } from '../cli-error.js';
 import { describeStore, openRedis, openStore, STORE_OPTIONS } from '../open-store.js';
 import { SqliteStore } from '../../stores/sqlite-store.js';
 
 export const usage =
   'countersign serve [--port N] [--host H] [--db FILE] [--database-url URL] [--redis-url URL]\n' +
-  '                  [--public-url URL] [--trust-proxy]\n' +
-  '                  [--request-token-ttl SECONDS] [--timestamp-window SECONDS]';
+  '                  [--public-url URL] [--trust-proxy | --trust-proxy-hops N | --trust-proxy-from LIST]\n' +
+  '                  [--request-token-ttl SECONDS] [--timestamp-window SECONDS]\n' +
+  '                  [--headers-timeout SECONDS] [--request-timeout SECONDS] [--keep-alive-timeout SECONDS]\n' +
+  '                  [--max-connections N] [--metrics-port N] [--metrics-host H] [--metrics-token-file FILE]';
 
 function whole(flag: string, value: string | undefined, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
@@ -22,22 +28,100 @@ function whole(flag: string, value: string | undefined, min: number, max: number
   return n;
 }
 
+/** The environment variable a `/metrics` token may come in (never the command line: `ps` shows it). */
+const METRICS_TOKEN_VARIABLE = 'COUNTERSIGN_METRICS_TOKEN';
+
+const OPTIONS = {
+  ...STORE_OPTIONS,
+  'redis-url': { type: 'string' },
+  port: { type: 'string', default: '3000' },
+  host: { type: 'string', default: '127.0.0.1' },
+  'public-url': { type: 'string' },
+  'trust-proxy': { type: 'boolean' },
+  'trust-proxy-hops': { type: 'string' },
+  'trust-proxy-from': { type: 'string' },
+  'request-token-ttl': { type: 'string' },
+  'timestamp-window': { type: 'string' },
+  'headers-timeout': { type: 'string' },
+  'request-timeout': { type: 'string' },
+  'keep-alive-timeout': { type: 'string' },
+  'max-connections': { type: 'string' },
+  'metrics-port': { type: 'string' },
+  'metrics-host': { type: 'string', default: '127.0.0.1' },
+  'metrics-token-file': { type: 'string' },
+} as const;
+
+type Values = ReturnType<
+  typeof parseArgs<{ args: string[]; strict: true; options: typeof OPTIONS }>
+>['values'];
+
+/** `--trust-proxy` is one hop; `--trust-proxy-hops` more; `--trust-proxy-from` the proxies' addresses. */
+function trustProxy(values: Values): TrustProxy | undefined {
+  const given = (['trust-proxy', 'trust-proxy-hops', 'trust-proxy-from'] as const).filter(
+    (flag) => values[flag] !== undefined,
+  );
+  if (given.length > 1) throw new CliError(`choose one of --${given.join(', --')}`);
+  if (values['trust-proxy']) return 1;
+  return values['trust-proxy-from'] ?? whole('--trust-proxy-hops', values['trust-proxy-hops'], 1, 16);
+}
+
+/** The timeout and connection-limit flags given (the others keep their defaults). */
+function connections(values: Values): NonNullable<ServerOptions['connections']> {
+  const seconds = (flag: 'headers-timeout' | 'request-timeout' | 'keep-alive-timeout') =>
+    whole(`--${flag}`, values[flag], 1, 3600);
+  const limits = {
+    headersTimeout: seconds('headers-timeout'),
+    requestTimeout: seconds('request-timeout'),
+    keepAliveTimeout: seconds('keep-alive-timeout'),
+    maxConnections: whole('--max-connections', values['max-connections'], 1, 1_000_000),
+  };
+  return Object.fromEntries(Object.entries(limits).filter(([, value]) => value !== undefined));
+}
+
+/** The `/metrics` token, from the file named or the environment; never from the command line. */
+function metricsToken(values: Values): string | undefined {
+  const file = values['metrics-token-file'];
+  let token = process.env[METRICS_TOKEN_VARIABLE];
+  if (file !== undefined) {
+    try {
+      token = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new CliError(`cannot read --metrics-token-file ${file}: ${(error as Error).message}`);
+    }
+  }
+  if (token === undefined) return undefined;
+  token = token.trim();
+  if (token === '') throw new CliError(`the metrics token (${file ?? METRICS_TOKEN_VARIABLE}) is empty`);
+  return token;
+}
+
+/** Whether the server listens on this machine only. */
+function isLoopback(host: string | undefined): boolean {
+  return host === '127.0.0.1' || host === '::1' || host === 'localhost';
+}
+
+/** Listens, and answers where the metrics are (the port chosen when 0 was asked for). */
+async function listenedUrl(app: FastifyInstance, host: string, port: number): Promise<string> {
+  await app.listen({ port, host });
+  const address = app.server.address();
+  return `http://${host}:${typeof address === 'object' && address ? address.port : port}/metrics`;
+}
+
 export async function serve(args: string[], out: (line: string) => void): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    strict: true,
-    options: {
-      ...STORE_OPTIONS,
-      'redis-url': { type: 'string' },
-      port: { type: 'string', default: '3000' },
-      host: { type: 'string', default: '127.0.0.1' },
-      'public-url': { type: 'string' },
-      'trust-proxy': { type: 'boolean', default: false },
-      'request-token-ttl': { type: 'string' },
-      'timestamp-window': { type: 'string' },
-    },
-  });
+  const { values } = parseArgs({ args, strict: true, options: OPTIONS });
   const port = whole('--port', values.port, 0, 65535) ?? 3000;
+  const metricsPort = whole('--metrics-port', values['metrics-port'], 0, 65535);
+  const token = metricsToken(values);
+  const metrics = createMetrics();
+  const trust = trustProxy(values);
+  const limits = connections(values);
+  const metricsAccess = {
+    metrics,
+    token,
+    // Without a token or a listener of its own, /metrics is open on a loopback listener (a laptop)
+    // and not served (404) on any other: its counts are not for whoever reaches the server.
+    onMainListener: metricsPort === undefined && (token !== undefined || isLoopback(values.host)),
+  };
   const requestTokenTtl = whole('--request-token-ttl', values['request-token-ttl'], 1, 86400);
   const timestampWindow = whole('--timestamp-window', values['timestamp-window'], 1, 86400);
   const redis = openRedis(values);
@@ -70,9 +154,11 @@ export async function serve(args: string[], out: (line: string) => void): Promis
       store,
       redis,
       publicUrl: values['public-url'],
-      trustProxy: values['trust-proxy'],
+      trustProxy: trust,
       requestTokenTtl,
       timestampWindow,
+      connections: limits,
+      metricsAccess,
       log: { level: 'info', stream: logLines },
     });
   } catch (error) {
@@ -86,6 +172,18 @@ export async function serve(args: string[], out: (line: string) => void): Promis
     await closeStores();
     throw new CliError(`cannot listen on ${values.host}:${port}: ${(error as Error).message}`);
   }
+  let metricsApp: FastifyInstance | undefined;
+  let metricsUrl = '';
+  if (metricsPort !== undefined) {
+    try {
+      metricsApp = await buildMetricsServer(metrics, token);
+      metricsUrl = await listenedUrl(metricsApp, values['metrics-host'], metricsPort);
+    } catch (error) {
+      await app.close();
+      await closeStores();
+      throw new CliError(`cannot serve /metrics: ${(error as Error).message}`);
+    }
+  }
   const address = app.server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
   const shown = values.host === '127.0.0.1' || values.host === '0.0.0.0' ? 'localhost' : values.host;
@@ -95,13 +193,17 @@ export async function serve(args: string[], out: (line: string) => void): Promis
   if (values['public-url'] !== undefined) out(`  Public URL (what clients sign): ${url}`);
   out(`  Open ${url}/signup to create an account, then register an application in the console.`);
   out(`  OAuth endpoints: POST ${url}/oauth/initiate, ${url}/oauth/authorize, POST ${url}/oauth/token`);
+  if (metricsUrl !== '') out(`  Metrics: ${metricsUrl}`);
   out(`  Store: ${describeStore(values)}. Stop with Ctrl-C.`);
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
       out('Shutting down.');
-      void app.close().then(closeStores).then(logLines.flush).then(resolve);
+      void Promise.all([app.close(), metricsApp?.close()])
+        .then(closeStores)
+        .then(logLines.flush)
+        .then(resolve);
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
