@@ -307,6 +307,8 @@ export class PostgresStore implements Store, AppData {
   }
 
   async recordNonce(key: string, now: number, expiresAt: number) {
+    // Already expired: the upsert below would take its replay as new.
+    if (expiresAt <= now) return false;
     if (++this.#noncesSinceSweep >= NONCE_SWEEP_EVERY) {
       this.#noncesSinceSweep = 0;
       await this.#query('DELETE FROM nonces WHERE expires_at <= $1', [now]);

@@ -238,7 +238,8 @@ export class SqliteStore implements Store, AppData {
    * first commit reads the whole log, so nonces accepted before a restart are refused after it.
    */
   recordNonce(key: string, now: number, expiresAt: number): MaybePromise<boolean> {
-    if (this.#nonceCache.has(key, now)) return false;
+    // Already expired: the cache would not hold it, and its replay would pass too.
+    if (expiresAt <= now || this.#nonceCache.has(key, now)) return false;
     this.#startCheckpointer();
     return new Promise<boolean>((resolve, reject) => {
       this.#pendingNonces.push({ key, now, expiresAt, resolve, reject });

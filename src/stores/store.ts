@@ -78,7 +78,9 @@ export interface Store {
 
   /**
    * Records a nonce key at `now` until `expiresAt` (ms); returns `false` if it is already recorded
-   * and not yet expired. Must be atomic across every instance that shares the store.
+   * and not yet expired, and `false` (recording nothing) if `expiresAt <= now`: a record that is
+   * already expired would let every copy of the request through. Must be atomic across every
+   * instance that shares the store.
    */
   recordNonce(key: string, now: number, expiresAt: number): MaybePromise<boolean>;
 

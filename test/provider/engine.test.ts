@@ -264,6 +264,38 @@ describe('the order of checks', () => {
   });
 });
 
+describe('nonces at the edge of the timestamp window', () => {
+  const WINDOW = 300;
+  /** The last millisecond at which a request signed at NOW passes the timestamp check. */
+  const LAST_ACCEPTED = NOW + (WINDOW + 1) * 1000 - 1;
+
+  it('accepts a timestamp until the last millisecond of its window, and refuses its replay then', async () => {
+    const s = await setup({ timestampWindow: WINDOW }, { twoLegged: true });
+    const signed = request(s, { path: '/r', method: 'GET', nonce: 'late' });
+    s.clock.now = LAST_ACCEPTED;
+    expect(await problemOf(s.provider.verify(signed))).toBe('none');
+    expect(await problemOf(s.provider.verify(signed))).toBe('nonce_used');
+    s.clock.now = LAST_ACCEPTED + 1;
+    expect(await problemOf(s.provider.verify(signed))).toBe('timestamp_refused');
+  });
+
+  it('refuses a replay at every point of the window, its last second included', async () => {
+    const s = await setup({ timestampWindow: WINDOW }, { twoLegged: true });
+    const signed = request(s, { path: '/r', method: 'GET', nonce: 'early' });
+    expect(await problemOf(s.provider.verify(signed))).toBe('none');
+    const lastSecond = Array.from({ length: 1000 }, (_, ms) => NOW + WINDOW * 1000 + ms);
+    const seconds = Array.from({ length: WINDOW }, (_, second) => NOW + second * 1000 + 999);
+    for (const at of [...seconds, ...lastSecond]) {
+      s.clock.now = at;
+      expect(await problemOf(s.provider.verify(signed)), `${at - NOW} ms after the timestamp`).toBe(
+        'nonce_used',
+      );
+    }
+    s.clock.now = LAST_ACCEPTED + 1;
+    expect(await problemOf(s.provider.verify(signed))).toBe('timestamp_refused');
+  });
+});
+
 describe('the three-legged flow', () => {
   it('kills a request token after five wrong verifiers', async () => {
     const s = await setup();
