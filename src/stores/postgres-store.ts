@@ -261,12 +261,15 @@ export class PostgresStore implements Store, AppData {
     return result.rowCount === 1;
   }
 
-  async recordVerifierFailure(token: string) {
+  async countVerifierAttempt(token: string, limit: number) {
+    // One statement: concurrent updates of the row wait for each other's lock, and each re-checks
+    // the count against the limit on the row as the one before it left it.
     const { rows } = await this.#query(
-      'UPDATE request_tokens SET verifier_failures = verifier_failures + 1 WHERE token = $1 RETURNING verifier_failures',
-      [token],
+      `UPDATE request_tokens SET verifier_failures = verifier_failures + 1
+       WHERE token = $1 AND verifier_failures < $2 RETURNING verifier_failures`,
+      [token, limit],
     );
-    return rows[0] ? Number(rows[0].verifier_failures) : 0;
+    return rows[0] ? Number(rows[0].verifier_failures) : undefined;
   }
 
   async exchangeRequestToken(requestToken: string, a: AccessToken) {

@@ -60,7 +60,8 @@ export interface SqliteStatements {
   readonly insertRequestToken: Database.Statement;
   readonly getRequestToken: Database.Statement;
   readonly decideRequestToken: Database.Statement;
-  readonly recordVerifierFailure: Database.Statement;
+  /** Counts one verifier attempt while fewer than the limit are counted: (token, limit). */
+  readonly countVerifierAttempt: Database.Statement;
   readonly exchange: (requestToken: string, a: AccessToken) => boolean;
   readonly getAccessToken: Database.Statement;
   readonly revokeAccessToken: Database.Statement;
@@ -169,8 +170,8 @@ export function prepare(db: Database.Database): SqliteStatements {
       `UPDATE request_tokens SET state = @state, user = @user, granted_scopes = @granted_scopes, verifier = @verifier
        WHERE token = @token AND state = 'pending'`,
     ),
-    recordVerifierFailure: db.prepare(
-      'UPDATE request_tokens SET verifier_failures = verifier_failures + 1 WHERE token = ? RETURNING verifier_failures',
+    countVerifierAttempt: db.prepare(
+      'UPDATE request_tokens SET verifier_failures = verifier_failures + 1 WHERE token = ? AND verifier_failures < ? RETURNING verifier_failures',
     ),
     exchange: (requestToken: string, a: AccessToken) => exchange.immediate(requestToken, a),
     getAccessToken: db.prepare('SELECT * FROM access_tokens WHERE token = ?'),

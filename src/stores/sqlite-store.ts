@@ -197,9 +197,9 @@ export class SqliteStore implements Store, AppData {
     return Promise.resolve(result.changes === 1);
   }
 
-  recordVerifierFailure(token: string) {
-    const row = this.#sql.recordVerifierFailure.get(token) as Row | undefined;
-    return Promise.resolve(row ? Number(row.verifier_failures) : 0);
+  countVerifierAttempt(token: string, limit: number) {
+    const row = this.#sql.countVerifierAttempt.get(token, limit) as Row | undefined;
+    return Promise.resolve(row ? Number(row.verifier_failures) : undefined);
   }
 
   exchangeRequestToken(requestToken: string, a: AccessToken) {

@@ -3,6 +3,9 @@
  * the out-of-band PIN, denial redirects, option validation, and how it reads the store.
  */
 import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { type SignRequestOptions, signRequest } from '../../src/client/sign-request.js';
 import { PROTOCOL_PARAMETER_NAMES, parseFormEncoded } from '../../src/core/parameters.js';
@@ -13,6 +16,7 @@ import { INITIATE, RESOURCE, TOKEN } from '../../src/provider/endpoints.js';
 import { createProvider, type Provider } from '../../src/provider/provider.js';
 import type { OAuthRequest } from '../../src/provider/request.js';
 import { MemoryStore } from '../../src/stores/memory-store.js';
+import { SqliteStore } from '../../src/stores/sqlite-store.js';
 import type { Store } from '../../src/stores/store.js';
 
 const NOW = 1_800_000_000_000;
@@ -20,7 +24,7 @@ const BASE = 'http://provider.test';
 
 interface Setup {
   provider: Provider;
-  store: MemoryStore;
+  store: Store;
   consumer: Consumer;
   clock: { now: number };
 }
@@ -28,8 +32,8 @@ interface Setup {
 async function setup(
   options: Partial<ProviderOptions> = {},
   registration: Partial<Parameters<Provider['registerConsumer']>[0]> = {},
+  store: Store = new MemoryStore(),
 ): Promise<Setup> {
-  const store = new MemoryStore();
   const clock = { now: NOW };
   const provider = createProvider({ store, clock: () => clock.now, ...options });
   await store.putUser({ name: 'bob', status: 'active', createdAt: 0 });
@@ -293,6 +297,54 @@ describe('nonces at the edge of the timestamp window', () => {
     }
     s.clock.now = LAST_ACCEPTED + 1;
     expect(await problemOf(s.provider.verify(signed))).toBe('timestamp_refused');
+  });
+});
+
+/** Stores whose nonce record answers later than the token read, as Redis or SQLite's group commit do. */
+const RACING_STORES = [
+  {
+    name: 'the memory store with nonces answered by a promise',
+    open: () => {
+      const store: Store = new MemoryStore();
+      const recordNonce = store.recordNonce.bind(store);
+      store.recordNonce = (key, now, expiresAt) => Promise.resolve(recordNonce(key, now, expiresAt));
+      return { store, remove: () => {} };
+    },
+  },
+  {
+    name: 'the SQLite store',
+    open: () => {
+      const dir = mkdtempSync(join(tmpdir(), 'countersign-engine-'));
+      const store = new SqliteStore(join(dir, 'engine.db'));
+      return { store, remove: () => rmSync(dir, { recursive: true, force: true }) };
+    },
+  },
+];
+
+describe.each(RACING_STORES)('the verifier limit with $name', ({ open }) => {
+  it('holds for concurrent exchanges: five wrong verifiers are compared, then the right one is refused', async () => {
+    const { store, remove } = open();
+    try {
+      const s = await setup({}, {}, store);
+      const { token, secret } = await initiate(s);
+      const { verifier = '' } = await s.provider.decide(token, { user: 'bob', approve: true });
+      const exchange = (v: string) =>
+        s.provider.token(
+          request(s, { path: '/oauth/token', token, tokenSecret: secret, extra: { oauth_verifier: v } }),
+        );
+      // Twenty wrong guesses and then the right verifier, all in flight at once.
+      const answers = await Promise.all([
+        ...Array.from({ length: 20 }, () => wireProblem(exchange('wrong'))),
+        wireProblem(exchange(verifier)),
+      ]);
+      expect(answers).toEqual(Array.from({ length: 21 }, () => 'verifier_invalid'));
+      expect((await store.getRequestToken(token))?.verifierFailures).toBe(5);
+      expect(await wireProblem(exchange(verifier))).toBe('verifier_invalid');
+      expect((await store.getRequestToken(token))?.state).toBe('authorized');
+    } finally {
+      await store.close();
+      remove();
+    }
   });
 });
 

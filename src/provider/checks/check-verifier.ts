@@ -11,14 +11,16 @@ export const MAX_VERIFIER_FAILURES = 5;
 
 export async function checkVerifier({ requestToken, oauth, config }: CheckContext): Promise<void> {
   if (!requestToken?.verifier) throw new Error('the decision must be checked before the verifier');
-  if (requestToken.verifierFailures >= MAX_VERIFIER_FAILURES) {
+  // Counted before it is compared, atomically in the store: the token read earlier in this request
+  // may be stale, and of concurrent guesses no more than the limit may ever be compared.
+  const attempt = await config.store.countVerifierAttempt(requestToken.token, MAX_VERIFIER_FAILURES);
+  if (attempt === undefined) {
     throw new OAuthProblem('verifier_invalid', {
       advice: `Too many wrong verifiers; this request token is dead. Start the flow again.`,
     });
   }
   if (constantTimeEqual(oauth.get('oauth_verifier') ?? '', requestToken.verifier)) return;
-  const failures = await config.store.recordVerifierFailure(requestToken.token);
-  const left = Math.max(0, MAX_VERIFIER_FAILURES - failures);
+  const left = MAX_VERIFIER_FAILURES - attempt;
   throw new OAuthProblem('verifier_invalid', {
     advice:
       left > 0
