@@ -75,7 +75,7 @@ export class MemoryStore implements Store, AppData {
     return Promise.resolve(true);
   }
 
-  countVerifierAttempt(token: string, limit: number) {
+  recordVerifierFailure(token: string, limit: number) {
     const current = this.#requestTokens.get(token);
     if (!current || current.verifierFailures >= limit) return Promise.resolve(undefined);
     const verifierFailures = current.verifierFailures + 1;

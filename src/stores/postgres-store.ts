@@ -261,7 +261,7 @@ export class PostgresStore implements Store, AppData {
     return result.rowCount === 1;
   }
 
-  async countVerifierAttempt(token: string, limit: number) {
+  async recordVerifierFailure(token: string, limit: number) {
     // One statement: concurrent updates of the row wait for each other's lock, and each re-checks
     // the count against the limit on the row as the one before it left it.
     const { rows } = await this.#query(

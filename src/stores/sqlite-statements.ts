@@ -60,8 +60,8 @@ export interface SqliteStatements {
   readonly insertRequestToken: Database.Statement;
   readonly getRequestToken: Database.Statement;
   readonly decideRequestToken: Database.Statement;
-  /** Counts one verifier attempt while fewer than the limit are counted: (token, limit). */
-  readonly countVerifierAttempt: Database.Statement;
+  /** Counts one more wrong verifier while fewer than the limit are counted: (token, limit). */
+  readonly recordVerifierFailure: Database.Statement;
   readonly exchange: (requestToken: string, a: AccessToken) => boolean;
   readonly getAccessToken: Database.Statement;
   readonly revokeAccessToken: Database.Statement;
@@ -170,7 +170,7 @@ export function prepare(db: Database.Database): SqliteStatements {
       `UPDATE request_tokens SET state = @state, user = @user, granted_scopes = @granted_scopes, verifier = @verifier
        WHERE token = @token AND state = 'pending'`,
     ),
-    countVerifierAttempt: db.prepare(
+    recordVerifierFailure: db.prepare(
       'UPDATE request_tokens SET verifier_failures = verifier_failures + 1 WHERE token = ? AND verifier_failures < ? RETURNING verifier_failures',
     ),
     exchange: (requestToken: string, a: AccessToken) => exchange.immediate(requestToken, a),

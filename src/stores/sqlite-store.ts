@@ -197,8 +197,8 @@ export class SqliteStore implements Store, AppData {
     return Promise.resolve(result.changes === 1);
   }
 
-  countVerifierAttempt(token: string, limit: number) {
-    const row = this.#sql.countVerifierAttempt.get(token, limit) as Row | undefined;
+  recordVerifierFailure(token: string, limit: number) {
+    const row = this.#sql.recordVerifierFailure.get(token, limit) as Row | undefined;
     return Promise.resolve(row ? Number(row.verifier_failures) : undefined);
   }
 

@@ -1,7 +1,7 @@
 /**
  * The storage contract. Every store — memory, SQLite, PostgreSQL — implements it and runs the same
  * shared suite. Some operations must be atomic: `decideRequestToken`/`exchangeRequestToken` change a
- * request token only from the state they expect, `countVerifierAttempt` counts only below its limit,
+ * request token only from the state they expect, `recordVerifierFailure` counts only below its limit,
  * and `recordNonce` inserts only if absent.
  */
 import type { MaybePromise } from '../provider/maybe-promise.js';
@@ -62,13 +62,11 @@ export interface Store {
   /** Records the user's decision, only if the token is still pending. Returns whether it did. */
   decideRequestToken(token: string, decision: Decision): Promise<boolean>;
   /**
-   * Counts one attempt at the request token's verifier in `verifierFailures`, atomically and only
-   * while fewer than `limit` are counted; returns the attempt's number (1 to `limit`), or
-   * `undefined` if the limit is reached or the token is unknown. The verifier is compared only after
-   * its attempt is counted, so of any number of concurrent attempts at most `limit` are compared
-   * (the count includes a right verifier, after which the token is exchanged anyway).
+   * Counts one more wrong verifier, atomically and only while fewer than `limit` are counted;
+   * returns the new count, or `undefined` (counting nothing) if `limit` was already reached or the
+   * token is unknown. Of any number of concurrent calls, at most `limit` are counted.
    */
-  countVerifierAttempt(token: string, limit: number): Promise<number | undefined>;
+  recordVerifierFailure(token: string, limit: number): Promise<number | undefined>;
   /**
    * Marks an authorized request token exchanged and stores the access token, atomically, only if
    * the request token is still `authorized`. Returns whether it did: of many concurrent exchanges of

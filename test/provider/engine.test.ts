@@ -322,7 +322,7 @@ const RACING_STORES = [
 ];
 
 describe.each(RACING_STORES)('the verifier limit with $name', ({ open }) => {
-  it('holds for concurrent exchanges: five wrong verifiers are compared, then the right one is refused', async () => {
+  it('holds for concurrent exchanges: five wrong verifiers are counted, and the right one is refused', async () => {
     const { store, remove } = open();
     try {
       const s = await setup({}, {}, store);
@@ -341,6 +341,34 @@ describe.each(RACING_STORES)('the verifier limit with $name', ({ open }) => {
       expect((await store.getRequestToken(token))?.verifierFailures).toBe(5);
       expect(await wireProblem(exchange(verifier))).toBe('verifier_invalid');
       expect((await store.getRequestToken(token))?.state).toBe('authorized');
+    } finally {
+      await store.close();
+      remove();
+    }
+  });
+
+  it('lets one of many concurrent exchanges with the right verifier win, and answers the others token_used', async () => {
+    const { store, remove } = open();
+    try {
+      const s = await setup({}, {}, store);
+      const { token, secret } = await initiate(s);
+      const { verifier = '' } = await s.provider.decide(token, { user: 'bob', approve: true });
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, () =>
+          wireProblem(
+            s.provider.token(
+              request(s, {
+                path: '/oauth/token',
+                token,
+                tokenSecret: secret,
+                extra: { oauth_verifier: verifier },
+              }),
+            ),
+          ),
+        ),
+      );
+      expect(answers.filter((a) => a === 'status 200')).toHaveLength(1);
+      expect(answers.filter((a) => a === 'token_used')).toHaveLength(19);
     } finally {
       await store.close();
       remove();

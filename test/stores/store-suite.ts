@@ -193,29 +193,29 @@ export function runStoreSuite(
       expect(await store.decideRequestToken('missing', decision)).toBe(false);
     });
 
-    it('counts verifier attempts up to the limit, then none', async () => {
+    it('counts verifier failures up to the limit, then none', async () => {
       await store.createRequestToken(requestTokenFixture());
-      expect(await store.countVerifierAttempt('r'.repeat(32), 3)).toBe(1);
-      expect(await store.countVerifierAttempt('r'.repeat(32), 3)).toBe(2);
+      expect(await store.recordVerifierFailure('r'.repeat(32), 3)).toBe(1);
+      expect(await store.recordVerifierFailure('r'.repeat(32), 3)).toBe(2);
       expect((await store.getRequestToken('r'.repeat(32)))?.verifierFailures).toBe(2);
-      expect(await store.countVerifierAttempt('r'.repeat(32), 3)).toBe(3);
-      expect(await store.countVerifierAttempt('r'.repeat(32), 3)).toBeUndefined();
+      expect(await store.recordVerifierFailure('r'.repeat(32), 3)).toBe(3);
+      expect(await store.recordVerifierFailure('r'.repeat(32), 3)).toBeUndefined();
       expect((await store.getRequestToken('r'.repeat(32)))?.verifierFailures).toBe(3);
-      expect(await store.countVerifierAttempt('missing', 3)).toBeUndefined();
+      expect(await store.recordVerifierFailure('missing', 3)).toBeUndefined();
     });
 
-    it('of 50 concurrent verifier attempts at one request token, only the limit are counted', async () => {
+    it('of 50 concurrent verifier failures at one request token, only the limit are counted', async () => {
       await store.createRequestToken(
         requestTokenFixture({ state: 'authorized', user: 'bob', verifier: 'v'.repeat(32) }),
       );
-      const attempts = await Promise.all(
-        Array.from({ length: 50 }, () => store.countVerifierAttempt('r'.repeat(32), 5)),
+      const failures = await Promise.all(
+        Array.from({ length: 50 }, () => store.recordVerifierFailure('r'.repeat(32), 5)),
       );
-      const counted = attempts.filter((a): a is number => a !== undefined).sort((a, b) => a - b);
+      const counted = failures.filter((f): f is number => f !== undefined).sort((a, b) => a - b);
       expect(counted).toEqual([1, 2, 3, 4, 5]);
-      // The right verifier comes too late: its attempt is not counted, so it is never compared.
-      expect(await store.countVerifierAttempt('r'.repeat(32), 5)).toBeUndefined();
+      // The count the engine reads before it takes a right verifier: the token is dead.
       expect((await store.getRequestToken('r'.repeat(32)))?.verifierFailures).toBe(5);
+      expect(await store.recordVerifierFailure('r'.repeat(32), 5)).toBeUndefined();
     });
 
     it('exchanges only an authorized request token, and only once', async () => {
