@@ -73,13 +73,15 @@ export function runNonceSuite(
       await cleanup?.();
     });
 
-    it.runIf(expiresByGivenClock)('records a nonce once until it expires', async () => {
-      expect(await store.recordNonce('n1', 1000, 2000)).toBe(true);
-      expect(await store.recordNonce('n1', 1500, 2500)).toBe(false);
-      expect(await store.recordNonce('n2', 1500, 2500)).toBe(true);
-      expect(await store.recordNonce('n1', 2000, 3000)).toBe(true);
-      expect(await store.recordNonce('n1', 2999, 4000)).toBe(false);
-    });
+    if (expiresByGivenClock) {
+      it('records a nonce once until it expires', async () => {
+        expect(await store.recordNonce('n1', 1000, 2000)).toBe(true);
+        expect(await store.recordNonce('n1', 1500, 2500)).toBe(false);
+        expect(await store.recordNonce('n2', 1500, 2500)).toBe(true);
+        expect(await store.recordNonce('n1', 2000, 3000)).toBe(true);
+        expect(await store.recordNonce('n1', 2999, 4000)).toBe(false);
+      });
+    }
 
     it('of 100 concurrent records of one nonce, exactly one succeeds', async () => {
       const results = await Promise.all(
