@@ -75,9 +75,9 @@ export class MemoryStore implements Store, AppData {
     return Promise.resolve(true);
   }
 
-  recordVerifierFailure(token: string) {
+  recordVerifierFailure(token: string, limit: number) {
     const current = this.#requestTokens.get(token);
-    if (!current) return Promise.resolve(0);
+    if (!current || current.verifierFailures >= limit) return Promise.resolve(undefined);
     const verifierFailures = current.verifierFailures + 1;
     this.#requestTokens.set(token, { ...current, verifierFailures });
     return Promise.resolve(verifierFailures);

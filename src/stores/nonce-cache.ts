@@ -16,8 +16,13 @@ export class NonceCache {
     return expiresAt !== undefined && expiresAt > now;
   }
 
-  /** Records `key` until `expiresAt` unless it is held and unexpired; returns whether it was recorded. */
+  /**
+   * Records `key` until `expiresAt` unless it is held and unexpired, or `expiresAt` is already past;
+   * returns whether it was recorded.
+   */
   record(key: string, now: number, expiresAt: number): boolean {
+    // A record that is already expired would not be held, so its replay would pass too.
+    if (expiresAt <= now) return false;
     this.#sweep(now);
     if (this.has(key, now)) return false;
     this.#expiries.set(key, expiresAt);
@@ -35,8 +40,9 @@ export class NonceCache {
     const queue = this.#queue;
     const expiries = this.#queueExpiries;
     let start = this.#start;
-    // Expiries are timestamp + window, so nearly in order; an entry that expires later than the one
-    // before it only waits for that one, which bounds memory by the window all the same.
+    // Expiries follow the timestamps (the end of their window), so nearly in order; an entry that
+    // expires later than the one before it only waits for that one, which bounds memory by the
+    // window all the same.
     while (start < queue.length && (expiries[start] as number) <= now) {
       const key = queue[start] as string;
       if (this.#expiries.get(key) === expiries[start]) this.#expiries.delete(key);

@@ -261,12 +261,15 @@ export class PostgresStore implements Store, AppData {
     return result.rowCount === 1;
   }
 
-  async recordVerifierFailure(token: string) {
+  async recordVerifierFailure(token: string, limit: number) {
+    // One statement: concurrent updates of the row wait for each other's lock, and each re-checks
+    // the count against the limit on the row as the one before it left it.
     const { rows } = await this.#query(
-      'UPDATE request_tokens SET verifier_failures = verifier_failures + 1 WHERE token = $1 RETURNING verifier_failures',
-      [token],
+      `UPDATE request_tokens SET verifier_failures = verifier_failures + 1
+       WHERE token = $1 AND verifier_failures < $2 RETURNING verifier_failures`,
+      [token, limit],
     );
-    return rows[0] ? Number(rows[0].verifier_failures) : 0;
+    return rows[0] ? Number(rows[0].verifier_failures) : undefined;
   }
 
   async exchangeRequestToken(requestToken: string, a: AccessToken) {
@@ -307,6 +310,8 @@ export class PostgresStore implements Store, AppData {
   }
 
   async recordNonce(key: string, now: number, expiresAt: number) {
+    // Already expired: the upsert below would take its replay as new.
+    if (expiresAt <= now) return false;
     if (++this.#noncesSinceSweep >= NONCE_SWEEP_EVERY) {
       this.#noncesSinceSweep = 0;
       await this.#query('DELETE FROM nonces WHERE expires_at <= $1', [now]);

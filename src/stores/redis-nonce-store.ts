@@ -72,7 +72,9 @@ export class RedisNonceStore implements NonceStore {
   }
 
   async recordNonce(key: string, now: number, expiresAt: number): Promise<boolean> {
-    const ttl = Math.max(1, Math.ceil(expiresAt - now));
+    // Already expired: recording it would not hold it, and its replay would pass too.
+    if (expiresAt <= now) return false;
+    const ttl = Math.ceil(expiresAt - now);
     try {
       if (this.#redis.status !== 'ready') await this.#ready();
       return (await this.#redis.set(this.#prefix + key, '1', 'PX', ttl, 'NX')) === 'OK';

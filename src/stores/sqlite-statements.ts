@@ -60,6 +60,7 @@ export interface SqliteStatements {
   readonly insertRequestToken: Database.Statement;
   readonly getRequestToken: Database.Statement;
   readonly decideRequestToken: Database.Statement;
+  /** Counts one more wrong verifier while fewer than the limit are counted: (token, limit). */
   readonly recordVerifierFailure: Database.Statement;
   readonly exchange: (requestToken: string, a: AccessToken) => boolean;
   readonly getAccessToken: Database.Statement;
@@ -170,7 +171,7 @@ export function prepare(db: Database.Database): SqliteStatements {
        WHERE token = @token AND state = 'pending'`,
     ),
     recordVerifierFailure: db.prepare(
-      'UPDATE request_tokens SET verifier_failures = verifier_failures + 1 WHERE token = ? RETURNING verifier_failures',
+      'UPDATE request_tokens SET verifier_failures = verifier_failures + 1 WHERE token = ? AND verifier_failures < ? RETURNING verifier_failures',
     ),
     exchange: (requestToken: string, a: AccessToken) => exchange.immediate(requestToken, a),
     getAccessToken: db.prepare('SELECT * FROM access_tokens WHERE token = ?'),

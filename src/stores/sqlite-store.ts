@@ -197,9 +197,9 @@ export class SqliteStore implements Store, AppData {
     return Promise.resolve(result.changes === 1);
   }
 
-  recordVerifierFailure(token: string) {
-    const row = this.#sql.recordVerifierFailure.get(token) as Row | undefined;
-    return Promise.resolve(row ? Number(row.verifier_failures) : 0);
+  recordVerifierFailure(token: string, limit: number) {
+    const row = this.#sql.recordVerifierFailure.get(token, limit) as Row | undefined;
+    return Promise.resolve(row ? Number(row.verifier_failures) : undefined);
   }
 
   exchangeRequestToken(requestToken: string, a: AccessToken) {
@@ -238,7 +238,8 @@ export class SqliteStore implements Store, AppData {
    * first commit reads the whole log, so nonces accepted before a restart are refused after it.
    */
   recordNonce(key: string, now: number, expiresAt: number): MaybePromise<boolean> {
-    if (this.#nonceCache.has(key, now)) return false;
+    // Already expired: the cache would not hold it, and its replay would pass too.
+    if (expiresAt <= now || this.#nonceCache.has(key, now)) return false;
     this.#startCheckpointer();
     return new Promise<boolean>((resolve, reject) => {
       this.#pendingNonces.push({ key, now, expiresAt, resolve, reject });

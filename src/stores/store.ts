@@ -1,7 +1,8 @@
 /**
  * The storage contract. Every store — memory, SQLite, PostgreSQL — implements it and runs the same
- * shared suite. Two operations must be atomic: `decideRequestToken`/`exchangeRequestToken` change a
- * request token only from the state they expect, and `recordNonce` inserts only if absent.
+ * shared suite. Some operations must be atomic: `decideRequestToken`/`exchangeRequestToken` change a
+ * request token only from the state they expect, `recordVerifierFailure` counts only below its limit,
+ * and `recordNonce` inserts only if absent.
  */
 import type { MaybePromise } from '../provider/maybe-promise.js';
 import type { AccessToken, Consumer, RequestToken, User } from '../provider/model.js';
@@ -60,8 +61,12 @@ export interface Store {
   getRequestToken(token: string): MaybePromise<RequestToken | undefined>;
   /** Records the user's decision, only if the token is still pending. Returns whether it did. */
   decideRequestToken(token: string, decision: Decision): Promise<boolean>;
-  /** Counts one more wrong verifier; returns the new count. */
-  recordVerifierFailure(token: string): Promise<number>;
+  /**
+   * Counts one more wrong verifier, atomically and only while fewer than `limit` are counted;
+   * returns the new count, or `undefined` (counting nothing) if `limit` was already reached or the
+   * token is unknown. Of any number of concurrent calls, at most `limit` are counted.
+   */
+  recordVerifierFailure(token: string, limit: number): Promise<number | undefined>;
   /**
    * Marks an authorized request token exchanged and stores the access token, atomically, only if
    * the request token is still `authorized`. Returns whether it did: of many concurrent exchanges of
@@ -78,7 +83,9 @@ export interface Store {
 
   /**
    * Records a nonce key at `now` until `expiresAt` (ms); returns `false` if it is already recorded
-   * and not yet expired. Must be atomic across every instance that shares the store.
+   * and not yet expired, and `false` (recording nothing) if `expiresAt <= now`: a record that is
+   * already expired would let every copy of the request through. Must be atomic across every
+   * instance that shares the store.
    */
   recordNonce(key: string, now: number, expiresAt: number): MaybePromise<boolean>;
 

@@ -3,6 +3,9 @@
  * the out-of-band PIN, denial redirects, option validation, and how it reads the store.
  */
 import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { type SignRequestOptions, signRequest } from '../../src/client/sign-request.js';
 import { PROTOCOL_PARAMETER_NAMES, parseFormEncoded } from '../../src/core/parameters.js';
@@ -13,6 +16,7 @@ import { INITIATE, RESOURCE, TOKEN } from '../../src/provider/endpoints.js';
 import { createProvider, type Provider } from '../../src/provider/provider.js';
 import type { OAuthRequest } from '../../src/provider/request.js';
 import { MemoryStore } from '../../src/stores/memory-store.js';
+import { SqliteStore } from '../../src/stores/sqlite-store.js';
 import type { Store } from '../../src/stores/store.js';
 
 const NOW = 1_800_000_000_000;
@@ -20,7 +24,7 @@ const BASE = 'http://provider.test';
 
 interface Setup {
   provider: Provider;
-  store: MemoryStore;
+  store: Store;
   consumer: Consumer;
   clock: { now: number };
 }
@@ -28,8 +32,8 @@ interface Setup {
 async function setup(
   options: Partial<ProviderOptions> = {},
   registration: Partial<Parameters<Provider['registerConsumer']>[0]> = {},
+  store: Store = new MemoryStore(),
 ): Promise<Setup> {
-  const store = new MemoryStore();
   const clock = { now: NOW };
   const provider = createProvider({ store, clock: () => clock.now, ...options });
   await store.putUser({ name: 'bob', status: 'active', createdAt: 0 });
@@ -261,6 +265,114 @@ describe('the order of checks', () => {
     expect(await problemOf(s.provider.verify(request(s, { path: '/r', method: 'GET', nonce: 'n1' })))).toBe(
       'nonce_used',
     );
+  });
+});
+
+describe('nonces at the edge of the timestamp window', () => {
+  const WINDOW = 300;
+  /** The last millisecond at which a request signed at NOW passes the timestamp check. */
+  const LAST_ACCEPTED = NOW + (WINDOW + 1) * 1000 - 1;
+
+  it('accepts a timestamp until the last millisecond of its window, and refuses its replay then', async () => {
+    const s = await setup({ timestampWindow: WINDOW }, { twoLegged: true });
+    const signed = request(s, { path: '/r', method: 'GET', nonce: 'late' });
+    s.clock.now = LAST_ACCEPTED;
+    expect(await problemOf(s.provider.verify(signed))).toBe('none');
+    expect(await problemOf(s.provider.verify(signed))).toBe('nonce_used');
+    s.clock.now = LAST_ACCEPTED + 1;
+    expect(await problemOf(s.provider.verify(signed))).toBe('timestamp_refused');
+  });
+
+  it('refuses a replay at every point of the window, its last second included', async () => {
+    const s = await setup({ timestampWindow: WINDOW }, { twoLegged: true });
+    const signed = request(s, { path: '/r', method: 'GET', nonce: 'early' });
+    expect(await problemOf(s.provider.verify(signed))).toBe('none');
+    const lastSecond = Array.from({ length: 1000 }, (_, ms) => NOW + WINDOW * 1000 + ms);
+    const seconds = Array.from({ length: WINDOW }, (_, second) => NOW + second * 1000 + 999);
+    for (const at of [...seconds, ...lastSecond]) {
+      s.clock.now = at;
+      expect(await problemOf(s.provider.verify(signed)), `${at - NOW} ms after the timestamp`).toBe(
+        'nonce_used',
+      );
+    }
+    s.clock.now = LAST_ACCEPTED + 1;
+    expect(await problemOf(s.provider.verify(signed))).toBe('timestamp_refused');
+  });
+});
+
+/** Stores whose nonce record answers later than the token read, as Redis or SQLite's group commit do. */
+const RACING_STORES = [
+  {
+    name: 'the memory store with nonces answered by a promise',
+    open: () => {
+      const store: Store = new MemoryStore();
+      const recordNonce = store.recordNonce.bind(store);
+      store.recordNonce = (key, now, expiresAt) => Promise.resolve(recordNonce(key, now, expiresAt));
+      return { store, remove: () => {} };
+    },
+  },
+  {
+    name: 'the SQLite store',
+    open: () => {
+      const dir = mkdtempSync(join(tmpdir(), 'countersign-engine-'));
+      const store = new SqliteStore(join(dir, 'engine.db'));
+      return { store, remove: () => rmSync(dir, { recursive: true, force: true }) };
+    },
+  },
+];
+
+describe.each(RACING_STORES)('the verifier limit with $name', ({ open }) => {
+  it('holds for concurrent exchanges: five wrong verifiers are counted, and the right one is refused', async () => {
+    const { store, remove } = open();
+    try {
+      const s = await setup({}, {}, store);
+      const { token, secret } = await initiate(s);
+      const { verifier = '' } = await s.provider.decide(token, { user: 'bob', approve: true });
+      const exchange = (v: string) =>
+        s.provider.token(
+          request(s, { path: '/oauth/token', token, tokenSecret: secret, extra: { oauth_verifier: v } }),
+        );
+      // Twenty wrong guesses and then the right verifier, all in flight at once.
+      const answers = await Promise.all([
+        ...Array.from({ length: 20 }, () => wireProblem(exchange('wrong'))),
+        wireProblem(exchange(verifier)),
+      ]);
+      expect(answers).toEqual(Array.from({ length: 21 }, () => 'verifier_invalid'));
+      expect((await store.getRequestToken(token))?.verifierFailures).toBe(5);
+      expect(await wireProblem(exchange(verifier))).toBe('verifier_invalid');
+      expect((await store.getRequestToken(token))?.state).toBe('authorized');
+    } finally {
+      await store.close();
+      remove();
+    }
+  });
+
+  it('lets one of many concurrent exchanges with the right verifier win, and answers the others token_used', async () => {
+    const { store, remove } = open();
+    try {
+      const s = await setup({}, {}, store);
+      const { token, secret } = await initiate(s);
+      const { verifier = '' } = await s.provider.decide(token, { user: 'bob', approve: true });
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, () =>
+          wireProblem(
+            s.provider.token(
+              request(s, {
+                path: '/oauth/token',
+                token,
+                tokenSecret: secret,
+                extra: { oauth_verifier: verifier },
+              }),
+            ),
+          ),
+        ),
+      );
+      expect(answers.filter((a) => a === 'status 200')).toHaveLength(1);
+      expect(answers.filter((a) => a === 'token_used')).toHaveLength(19);
+    } finally {
+      await store.close();
+      remove();
+    }
   });
 });
 

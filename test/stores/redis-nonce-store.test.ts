@@ -1,6 +1,7 @@
 /**
- * The Redis nonce store: insert-if-absent under concurrency, expiry with the window, and a 503-type
- * error (never an accepted replay, never a hang) when Redis cannot be reached.
+ * The Redis nonce store: the shared nonce suite, insert-if-absent under concurrency across clients,
+ * expiry with the window, and a 503-type error (never an accepted replay, never a hang) when Redis
+ * cannot be reached.
  */
 import { describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../../src/provider/errors.js';
@@ -8,8 +9,17 @@ import { MemoryStore } from '../../src/stores/memory-store.js';
 import { RedisNonceStore } from '../../src/stores/redis-nonce-store.js';
 import { withNonceStore } from '../../src/stores/store.js';
 import { hasRedis, REDIS_URL, redisPrefix } from '../support/services.js';
+import { runNonceSuite } from './store-suite.js';
 
 describe.skipIf(!hasRedis)('redis nonce store', () => {
+  runNonceSuite(
+    'redis',
+    () => Promise.resolve(new RedisNonceStore(REDIS_URL, { prefix: redisPrefix() })),
+    undefined,
+    // Redis expires keys by its own clock.
+    { expiresByGivenClock: false },
+  );
+
   it('records a nonce once, atomically, across clients', async () => {
     const prefix = redisPrefix();
     const clients = [new RedisNonceStore(REDIS_URL, { prefix }), new RedisNonceStore(REDIS_URL, { prefix })];

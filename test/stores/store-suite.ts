@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AccessToken, Consumer, RequestToken } from '../../src/provider/model.js';
 import { type AppData, PROBLEMS_KEPT } from '../../src/stores/app-data.js';
-import type { Store } from '../../src/stores/store.js';
+import type { NonceStore, Store } from '../../src/stores/store.js';
 
 export function consumerFixture(overrides: Partial<Consumer> = {}): Consumer {
   return {
@@ -52,12 +52,72 @@ export function accessTokenFixture(overrides: Partial<AccessToken> = {}): Access
   };
 }
 
+/**
+ * Runs the nonce part of the contract against fresh nonce stores from `open`. A store that expires
+ * nonces by its own clock (Redis) rather than by the `now` it is given skips the steps that move
+ * `now` past an expiry; its own tests wait for that in real time.
+ */
+export function runNonceSuite(
+  name: string,
+  open: () => Promise<NonceStore>,
+  cleanup?: () => Promise<void>,
+  { expiresByGivenClock = true } = {},
+): void {
+  describe(`${name} nonces`, () => {
+    let store: NonceStore;
+    beforeEach(async () => {
+      store = await open();
+    });
+    afterEach(async () => {
+      await store.close();
+      await cleanup?.();
+    });
+
+    if (expiresByGivenClock) {
+      it('records a nonce once until it expires', async () => {
+        expect(await store.recordNonce('n1', 1000, 2000)).toBe(true);
+        expect(await store.recordNonce('n1', 1500, 2500)).toBe(false);
+        expect(await store.recordNonce('n2', 1500, 2500)).toBe(true);
+        expect(await store.recordNonce('n1', 2000, 3000)).toBe(true);
+        expect(await store.recordNonce('n1', 2999, 4000)).toBe(false);
+      });
+    }
+
+    it('of 100 concurrent records of one nonce, exactly one succeeds', async () => {
+      const results = await Promise.all(
+        Array.from({ length: 100 }, async () => store.recordNonce('same', 1000, 5000)),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+    });
+
+    it('never records a nonce whose expiry is not after now', async () => {
+      expect(await store.recordNonce('late', 5000, 5000)).toBe(false);
+      expect(await store.recordNonce('late', 5000, 4000)).toBe(false);
+      // Nothing was held: the same key with time left is new, and then refused.
+      expect(await store.recordNonce('late', 5000, 65_000)).toBe(true);
+      expect(await store.recordNonce('late', 5000, 65_000)).toBe(false);
+    });
+
+    it('refuses a nonce up to its expiry', async () => {
+      expect(await store.recordNonce('edge', 1000, 61_000)).toBe(true);
+      expect(await store.recordNonce('edge', 60_999, 61_000)).toBe(false);
+      if (!expiresByGivenClock) return;
+      expect(await store.recordNonce('edge', 61_000, 61_000)).toBe(false);
+      // Recorded in the last millisecond of its time, and replayed in that millisecond.
+      expect(await store.recordNonce('last', 60_999, 61_000)).toBe(true);
+      expect(await store.recordNonce('last', 60_999, 61_000)).toBe(false);
+      expect(await store.recordNonce('last', 61_000, 61_000)).toBe(false);
+    });
+  });
+}
+
 /** Runs the whole contract against fresh stores from `open`; `close` cleans one up. */
 export function runStoreSuite(
   name: string,
   open: () => Promise<Store & AppData>,
   cleanup?: () => Promise<void>,
 ): void {
+  runNonceSuite(name, open, cleanup);
   describe(`${name} store`, () => {
     let store: Store & AppData;
     beforeEach(async () => {
@@ -135,11 +195,29 @@ export function runStoreSuite(
       expect(await store.decideRequestToken('missing', decision)).toBe(false);
     });
 
-    it('counts verifier failures', async () => {
+    it('counts verifier failures up to the limit, then none', async () => {
       await store.createRequestToken(requestTokenFixture());
-      expect(await store.recordVerifierFailure('r'.repeat(32))).toBe(1);
-      expect(await store.recordVerifierFailure('r'.repeat(32))).toBe(2);
+      expect(await store.recordVerifierFailure('r'.repeat(32), 3)).toBe(1);
+      expect(await store.recordVerifierFailure('r'.repeat(32), 3)).toBe(2);
       expect((await store.getRequestToken('r'.repeat(32)))?.verifierFailures).toBe(2);
+      expect(await store.recordVerifierFailure('r'.repeat(32), 3)).toBe(3);
+      expect(await store.recordVerifierFailure('r'.repeat(32), 3)).toBeUndefined();
+      expect((await store.getRequestToken('r'.repeat(32)))?.verifierFailures).toBe(3);
+      expect(await store.recordVerifierFailure('missing', 3)).toBeUndefined();
+    });
+
+    it('of 50 concurrent verifier failures at one request token, only the limit are counted', async () => {
+      await store.createRequestToken(
+        requestTokenFixture({ state: 'authorized', user: 'bob', verifier: 'v'.repeat(32) }),
+      );
+      const failures = await Promise.all(
+        Array.from({ length: 50 }, () => store.recordVerifierFailure('r'.repeat(32), 5)),
+      );
+      const counted = failures.filter((f): f is number => f !== undefined).sort((a, b) => a - b);
+      expect(counted).toEqual([1, 2, 3, 4, 5]);
+      // The count the engine reads before it takes a right verifier: the token is dead.
+      expect((await store.getRequestToken('r'.repeat(32)))?.verifierFailures).toBe(5);
+      expect(await store.recordVerifierFailure('r'.repeat(32), 5)).toBeUndefined();
     });
 
     it('exchanges only an authorized request token, and only once', async () => {
@@ -193,21 +271,6 @@ export function runStoreSuite(
       });
       expect((await store.listAccessTokens('bob')).map((t) => t.token)).toEqual(['a'.repeat(32)]);
       expect(await store.listAccessTokens('carol')).toEqual([]);
-    });
-
-    it('records a nonce once until it expires', async () => {
-      expect(await store.recordNonce('n1', 1000, 2000)).toBe(true);
-      expect(await store.recordNonce('n1', 1500, 2500)).toBe(false);
-      expect(await store.recordNonce('n2', 1500, 2500)).toBe(true);
-      expect(await store.recordNonce('n1', 2000, 3000)).toBe(true);
-      expect(await store.recordNonce('n1', 2999, 4000)).toBe(false);
-    });
-
-    it('of 100 concurrent records of one nonce, exactly one succeeds', async () => {
-      const results = await Promise.all(
-        Array.from({ length: 100 }, async () => store.recordNonce('same', 1000, 5000)),
-      );
-      expect(results.filter(Boolean)).toHaveLength(1);
     });
 
     it('keeps the first value of a setting', async () => {

@@ -1,11 +1,13 @@
 /**
  * Check 12: the (consumer, token, timestamp, nonce) combination is new (RFC 5849 §3.3) →
  * `nonce_used`. Runs only after the signature is valid, so nobody can burn a client's nonces; the
- * store records it atomically until the timestamp leaves the window, which bounds its memory.
+ * store records it atomically until the timestamp leaves the window (its last second included),
+ * which bounds its memory.
  */
 import { OAuthProblem } from '../../problems/oauth-problem.js';
 import type { CheckContext } from '../context.js';
 import { andThen } from '../maybe-promise.js';
+import { timestampAcceptedUntil } from './check-timestamp.js';
 
 /** The running state of the fingerprint: two 32-bit lanes (cyrb53's multipliers). */
 let lane1 = 0;
@@ -81,8 +83,11 @@ export function checkNonce({ oauth, now, config }: CheckContext): void | Promise
     timestamp ?? '',
     nonce,
   );
-  const from = timestamp === undefined ? now : Number(timestamp) * 1000;
-  return andThen(config.store.recordNonce(key, now, from + config.timestampWindow * 1000), refuseReplay);
+  const window = config.timestampWindow;
+  // Kept for as long as a copy of the request could pass the timestamp check.
+  const expiresAt =
+    timestamp === undefined ? now + window * 1000 : timestampAcceptedUntil(Number(timestamp), window);
+  return andThen(config.store.recordNonce(key, now, expiresAt), refuseReplay);
 }
 
 function refuseReplay(recorded: boolean): void {
