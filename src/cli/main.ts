@@ -8,6 +8,7 @@ import { CliError } from './cli-error.js';
 import * as admin from './commands/admin.js';
 import * as authorizeCommand from './commands/authorize.js';
 import * as requestCommand from './commands/request.js';
+import * as secretsCommand from './commands/secrets.js';
 import * as serveCommand from './commands/serve.js';
 import * as signCommand from './commands/sign.js';
 
@@ -23,6 +24,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   approve: { usage: admin.usage.approve, run: admin.approve },
   deny: { usage: admin.usage.deny, run: admin.deny },
   token: { usage: admin.usage.token, run: admin.token },
+  secrets: { usage: secretsCommand.usage, run: secretsCommand.secrets },
   sign: { usage: signCommand.usage, run: signCommand.sign },
   request: { usage: requestCommand.usage, run: requestCommand.request },
   authorize: { usage: authorizeCommand.usage, run: authorizeCommand.authorize },
@@ -34,6 +36,10 @@ function help(): string {
     '',
     'Commands:',
     ...Object.values(COMMANDS).map((c) => `  ${c.usage.replaceAll('\n', '\n  ')}`),
+    '',
+    'Every command that opens the store also takes --key-file FILE (or COUNTERSIGN_KEY_FILE, or the',
+    'keys themselves in COUNTERSIGN_SECRET_KEY): the keys that encrypt its secrets. Without one,',
+    'SQLite uses the key file beside the database (made the first time); PostgreSQL needs one.',
   ].join('\n');
 }
 

@@ -1,6 +1,7 @@
 /**
  * Opening the server's store from the command line: `--db FILE` (SQLite, default
- * `./data/countersign.db`) or `--database-url URL` (PostgreSQL), and for `serve`, `--redis-url URL`
+ * `./data/countersign.db`) or `--database-url URL` (PostgreSQL), always with a keyring sealing its
+ * secrets (`key-file.ts`: `--key-file FILE` or the environment), and for `serve`, `--redis-url URL`
  * for nonces shared by every instance.
  */
 import { mkdirSync } from 'node:fs';
@@ -9,18 +10,25 @@ import type { AppData } from '../stores/app-data.js';
 import { PostgresStore } from '../stores/postgres-store.js';
 import type { Redis } from 'ioredis';
 import { connectRedis, RedisNonceStore } from '../stores/redis-nonce-store.js';
+import { SecretKeyError } from '../stores/secret-box.js';
 import { SqliteStore } from '../stores/sqlite-store.js';
 import { type Store, withNonceStore } from '../stores/store.js';
 import { CliError } from './cli-error.js';
+import { givenKeyring, HOW_TO_GIVE_A_KEY, keyFileFor, removeKeyFile } from './key-file.js';
 
 export const DEFAULT_DB = './data/countersign.db';
 
 /** The parseArgs options every command that touches the store takes. */
-export const STORE_OPTIONS = { db: { type: 'string' }, 'database-url': { type: 'string' } } as const;
+export const STORE_OPTIONS = {
+  db: { type: 'string' },
+  'database-url': { type: 'string' },
+  'key-file': { type: 'string' },
+} as const;
 
 export interface StoreFlags {
   readonly db?: string | undefined;
   readonly 'database-url'?: string | undefined;
+  readonly 'key-file'?: string | undefined;
   readonly 'redis-url'?: string | undefined;
 }
 
@@ -57,6 +65,18 @@ export function openRedis(flags: StoreFlags): Redis | undefined {
  * client, which the server shares with its rate limits).
  */
 export async function openStore(flags: StoreFlags, redis?: Redis): Promise<Store & AppData> {
+  const store = await openSqlStore(flags);
+  return redis === undefined ? store : withNonceStore(store, new RedisNonceStore(redis));
+}
+
+/**
+ * The SQLite or PostgreSQL store the flags name, with its keyring. Every failure, a wrong or
+ * missing key included, is a one-line `CliError`.
+ */
+export async function openSqlStore(
+  flags: StoreFlags,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<SqliteStore | PostgresStore> {
   if (flags.db !== undefined && flags['database-url'] !== undefined)
     throw new CliError('give --db or --database-url, not both');
   requireScheme(
@@ -65,21 +85,29 @@ export async function openStore(flags: StoreFlags, redis?: Redis): Promise<Store
     ['postgres', 'postgresql'],
     'postgres://user@localhost/countersign',
   );
-  let store: Store & AppData;
+  const given = givenKeyring(flags['key-file'], env);
   if (flags['database-url'] !== undefined) {
+    if (!given) throw new CliError(`PostgreSQL needs a secret key: ${HOW_TO_GIVE_A_KEY}`);
     try {
-      store = await PostgresStore.connect(flags['database-url']);
+      return await PostgresStore.connect(flags['database-url'], { secrets: given });
     } catch (error) {
       throw new CliError(`cannot open the PostgreSQL database: ${(error as Error).message}`);
     }
-  } else {
-    const file = flags.db ?? DEFAULT_DB;
-    try {
-      mkdirSync(dirname(file), { recursive: true });
-      store = new SqliteStore(file);
-    } catch (error) {
-      throw new CliError(`cannot open the database ${file}: ${(error as Error).message}`);
-    }
   }
-  return redis === undefined ? store : withNonceStore(store, new RedisNonceStore(redis));
+  const file = flags.db ?? DEFAULT_DB;
+  try {
+    // A directory of its own only its owner may enter, when this creates it.
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw new CliError(`cannot open the database ${file}: ${(error as Error).message}`);
+  }
+  const beside = given ? undefined : keyFileFor(file);
+  try {
+    return new SqliteStore(file, { secrets: given ?? beside?.keyring });
+  } catch (error) {
+    // A key made just now that the database cannot use must not be left to look like its key.
+    if (beside?.created && error instanceof SecretKeyError) removeKeyFile(beside.path);
+    const hint = error instanceof SecretKeyError && !given ? ` (its key file: ${beside?.path ?? ''})` : '';
+    throw new CliError(`cannot open the database ${file}: ${(error as Error).message}${hint}`);
+  }
 }

@@ -11,10 +11,14 @@ import type { AccessToken, Consumer, RequestToken, User } from '../provider/mode
 import { type AppData, PROBLEMS_KEPT, type ProblemEvent } from './app-data.js';
 import { POSTGRES_MIGRATIONS } from './postgres-schema.js';
 import { CachedRows } from './read-cache.js';
+import { openSecrets, reencryptSecrets } from './postgres-secrets.js';
 import { type Row, rowReaders } from './rows.js';
+import { CLEAR_SECRETS, type Keyring, type SecretBox, secretContext } from './secret-box.js';
 import type { Decision, ReadOptions, Store } from './store.js';
 
-const read = rowReaders((v) => v as string[]);
+const list = (v: unknown) => v as string[];
+
+export { Keyring, SecretKeyError } from './secret-box.js';
 
 /** Errors that mean "the database cannot be reached right now", as opposed to a bug. */
 function isUnavailable(error: unknown): boolean {
@@ -33,9 +37,13 @@ function isUnavailable(error: unknown): boolean {
 const NONCE_SWEEP_EVERY = 1000;
 
 /**
+ * Without `secrets` the consumer and token secrets are kept in clear, for embedding and tests; the
+ * reference server always gives a keyring, the same one to every instance.
+ *
  * @example
  * ```ts
- * const store = await PostgresStore.connect('postgres://postgres@127.0.0.1/countersign');
+ * const secrets = Keyring.parse(process.env.COUNTERSIGN_SECRET_KEY ?? '', 'COUNTERSIGN_SECRET_KEY');
+ * const store = await PostgresStore.connect('postgres://postgres@127.0.0.1/countersign', { secrets });
  * ```
  */
 export class PostgresStore implements Store, AppData {
@@ -52,13 +60,26 @@ export class PostgresStore implements Store, AppData {
   readonly #rows = new CachedRows();
   #epoch: unknown;
   #epochRead: Promise<void> | undefined;
+  /** Seals and opens the secret columns: the keyring, or secrets in clear without one. */
+  #secrets: SecretBox = CLEAR_SECRETS;
+  #keyring: Keyring | undefined;
+  #read = rowReaders(list, CLEAR_SECRETS);
 
   private constructor(pool: pg.Pool) {
     this.#pool = pool;
   }
 
-  /** Connects, and applies the migrations not yet applied. */
-  static async connect(url: string, options: { max?: number } = {}): Promise<PostgresStore> {
+  /**
+   * Connects, applies the migrations not yet applied, and checks the keyring.
+   *
+   * @param options.secrets The keyring that seals secrets at rest. Secrets kept in clear before are
+   *   sealed in place by the first instance that connects with one; a database whose secrets were
+   *   sealed with a key the keyring lacks, or opened without a keyring, throws a `SecretKeyError`.
+   */
+  static async connect(
+    url: string,
+    options: { max?: number; secrets?: Keyring | undefined } = {},
+  ): Promise<PostgresStore> {
     const pool = new pg.Pool({
       connectionString: url,
       max: options.max ?? 10,
@@ -69,7 +90,12 @@ export class PostgresStore implements Store, AppData {
     // An idle client losing its connection must not crash the process; the pool replaces it.
     pool.on('error', () => {});
     const store = new PostgresStore(pool);
-    await store.#migrate();
+    try {
+      await store.#migrate(options.secrets);
+    } catch (error) {
+      await pool.end();
+      throw error;
+    }
     return store;
   }
 
@@ -105,7 +131,7 @@ export class PostgresStore implements Store, AppData {
     }
   }
 
-  async #migrate(): Promise<void> {
+  async #migrate(keyring: Keyring | undefined): Promise<void> {
     await this.#transaction(async (client) => {
       await client.query('SELECT pg_advisory_xact_lock(5849)');
       await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)');
@@ -117,7 +143,25 @@ export class PostgresStore implements Store, AppData {
         await client.query(sql);
         await client.query('INSERT INTO schema_migrations (version) VALUES ($1)', [index + 1]);
       }
+      this.#secrets = await openSecrets(client, keyring);
     });
+    this.#keyring = keyring;
+    this.#read = rowReaders(list, this.#secrets);
+  }
+
+  /**
+   * Seals every stored secret again under the keyring's sealing key (key rotation), in one
+   * transaction; the keyring's other keys may then be removed. Returns how many were sealed.
+   */
+  async reencryptSecrets(): Promise<number> {
+    const keyring = this.#keyring;
+    if (!keyring) throw new TypeError('reencryptSecrets needs a store connected with a keyring');
+    const count = await this.#transaction(async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock(5849)');
+      return reencryptSecrets(client, keyring);
+    });
+    this.#rows.clear();
+    return count;
   }
 
   /** Forgets every cached row if the change counter has moved; one read per turn of the event loop. */
@@ -150,9 +194,11 @@ export class PostgresStore implements Store, AppData {
 
   /** How each cached row is read from the database when it is not held. */
   readonly #load = {
-    consumer: this.#rowLoader('SELECT * FROM consumers WHERE key = $1', read.consumer),
-    accessToken: this.#rowLoader('SELECT * FROM access_tokens WHERE token = $1', read.accessToken),
-    user: this.#rowLoader('SELECT * FROM users WHERE name = $1', read.user),
+    consumer: this.#rowLoader('SELECT * FROM consumers WHERE key = $1', (r) => this.#read.consumer(r)),
+    accessToken: this.#rowLoader('SELECT * FROM access_tokens WHERE token = $1', (r) =>
+      this.#read.accessToken(r),
+    ),
+    user: this.#rowLoader('SELECT * FROM users WHERE name = $1', (r) => this.#read.user(r)),
   };
 
   /** Reads one row by key with `sql`, turned into a value by `toValue`. */
@@ -172,7 +218,7 @@ export class PostgresStore implements Store, AppData {
          signature_methods = $8, two_legged = $9, rsa_public_key = $10, status = $11`,
       [
         c.key,
-        c.secret,
+        this.#secrets.seal(c.secret, secretContext('consumers', 'secret', c.key)),
         c.name,
         c.description ?? null,
         c.owner,
@@ -203,7 +249,7 @@ export class PostgresStore implements Store, AppData {
       'SELECT * FROM consumers WHERE owner = $1 ORDER BY created_at DESC, key',
       [owner],
     );
-    return rows.map(read.consumer);
+    return rows.map(this.#read.consumer);
   }
 
   getUser(name: string, options?: ReadOptions): MaybePromise<User | undefined> {
@@ -226,7 +272,7 @@ export class PostgresStore implements Store, AppData {
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
       [
         t.token,
-        t.secret,
+        this.#secrets.seal(t.secret, secretContext('request_tokens', 'secret', t.token)),
         t.consumerKey,
         t.callback,
         t.scopes,
@@ -243,7 +289,7 @@ export class PostgresStore implements Store, AppData {
 
   async getRequestToken(token: string) {
     const { rows } = await this.#query('SELECT * FROM request_tokens WHERE token = $1', [token]);
-    return rows[0] && read.requestToken(rows[0]);
+    return rows[0] && this.#read.requestToken(rows[0]);
   }
 
   async decideRequestToken(token: string, d: Decision) {
@@ -278,7 +324,16 @@ export class PostgresStore implements Store, AppData {
          UPDATE request_tokens SET state = 'exchanged' WHERE token = $1 AND state = 'authorized' RETURNING token)
        INSERT INTO access_tokens (token, secret, consumer_key, "user", scopes, created_at, expires_at)
        SELECT $2, $3, $4, $5, $6, $7, $8 FROM exchanged`,
-      [requestToken, a.token, a.secret, a.consumerKey, a.user, a.scopes, a.createdAt, a.expiresAt ?? null],
+      [
+        requestToken,
+        a.token,
+        this.#secrets.seal(a.secret, secretContext('access_tokens', 'secret', a.token)),
+        a.consumerKey,
+        a.user,
+        a.scopes,
+        a.createdAt,
+        a.expiresAt ?? null,
+      ],
     );
     return result.rowCount === 1;
   }
@@ -306,7 +361,7 @@ export class PostgresStore implements Store, AppData {
       'SELECT * FROM access_tokens WHERE "user" = $1 ORDER BY created_at DESC, token',
       [user],
     );
-    return rows.map(read.accessToken);
+    return rows.map(this.#read.accessToken);
   }
 
   async recordNonce(key: string, now: number, expiresAt: number) {
@@ -324,13 +379,15 @@ export class PostgresStore implements Store, AppData {
     return result.rowCount === 1;
   }
 
+  /** Settings are sealed: the one the server keeps is its cookie-signing key. */
   async ensureSetting(name: string, value: string) {
+    const context = secretContext('settings', 'value', name);
     await this.#query('INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING', [
       name,
-      value,
+      this.#secrets.seal(value, context),
     ]);
     const { rows } = await this.#query('SELECT value FROM settings WHERE name = $1', [name]);
-    return rows[0]?.value as string;
+    return this.#secrets.open(rows[0]?.value as string, context);
   }
 
   async addNote(user: string, text: string, at: number) {
@@ -338,12 +395,12 @@ export class PostgresStore implements Store, AppData {
       'INSERT INTO notes ("user", text, created_at) VALUES ($1, $2, $3) RETURNING *',
       [user, text, at],
     );
-    return read.note(rows[0] as Row);
+    return this.#read.note(rows[0] as Row);
   }
 
   async listNotes(user: string) {
     const { rows } = await this.#query('SELECT * FROM notes WHERE "user" = $1 ORDER BY id DESC', [user]);
-    return rows.map(read.note);
+    return rows.map(this.#read.note);
   }
 
   async deleteNote(user: string, id: number) {
@@ -370,7 +427,7 @@ export class PostgresStore implements Store, AppData {
       'SELECT * FROM problem_events WHERE consumer_key = $1 ORDER BY id DESC LIMIT $2',
       [consumerKey, PROBLEMS_KEPT],
     );
-    return rows.map(read.problemEvent);
+    return rows.map(this.#read.problemEvent);
   }
 
   async close() {

@@ -1,9 +1,12 @@
 /**
  * Turning SQL rows into the provider's records, shared by the SQLite and PostgreSQL stores. The two
- * differ only in how a list is stored (JSON text in SQLite, `TEXT[]` in PostgreSQL).
+ * differ only in how a list is stored (JSON text in SQLite, `TEXT[]` in PostgreSQL). Secrets are
+ * opened here, as a row is read: the stores keep the rows signed requests read in their row caches,
+ * so a verification does not decrypt anything.
  */
 import type { AccessToken, Consumer, RequestToken, User } from '../provider/model.js';
 import type { Note, ProblemEvent } from './app-data.js';
+import { type SecretBox, secretContext } from './secret-box.js';
 
 export type Row = Record<string, unknown>;
 
@@ -12,12 +15,14 @@ const optStr = (v: unknown) => (v === null || v === undefined ? undefined : (v a
 const num = (v: unknown) => Number(v);
 const optNum = (v: unknown) => (v === null || v === undefined ? undefined : Number(v));
 
-/** The row readers for a database that stores lists with `list`. */
-export function rowReaders(list: (value: unknown) => string[]) {
+/** The row readers for a database that stores lists with `list` and secrets sealed by `secrets`. */
+export function rowReaders(list: (value: unknown) => string[], secrets: SecretBox) {
+  const secret = (r: Row, table: string, key: string) =>
+    secrets.open(str(r.secret), secretContext(table, 'secret', key));
   return {
     consumer: (r: Row): Consumer => ({
       key: str(r.key),
-      secret: str(r.secret),
+      secret: secret(r, 'consumers', str(r.key)),
       name: str(r.name),
       description: optStr(r.description),
       owner: str(r.owner),
@@ -37,7 +42,7 @@ export function rowReaders(list: (value: unknown) => string[]) {
     }),
     requestToken: (r: Row): RequestToken => ({
       token: str(r.token),
-      secret: str(r.secret),
+      secret: secret(r, 'request_tokens', str(r.token)),
       consumerKey: str(r.consumer_key),
       callback: str(r.callback),
       scopes: list(r.scopes),
@@ -51,7 +56,7 @@ export function rowReaders(list: (value: unknown) => string[]) {
     }),
     accessToken: (r: Row): AccessToken => ({
       token: str(r.token),
-      secret: str(r.secret),
+      secret: secret(r, 'access_tokens', str(r.token)),
       consumerKey: str(r.consumer_key),
       user: str(r.user),
       scopes: list(r.scopes),

@@ -13,6 +13,8 @@ import { StoreUnavailableError } from '../provider/errors.js';
 import type { MaybePromise } from '../provider/maybe-promise.js';
 import type { AccessToken, Consumer, RequestToken, User } from '../provider/model.js';
 import { type Row, rowReaders } from './rows.js';
+import { type Keyring, type SecretBox, secretContext } from './secret-box.js';
+import { makePrivate, openSecrets, reencryptSecrets } from './sqlite-secrets.js';
 import { startCheckpointer, stopCheckpointer } from './sqlite-checkpointer.js';
 import { migrate, type PendingNonce, prepare, type SqliteStatements } from './sqlite-statements.js';
 import { type AppData, PROBLEMS_KEPT, type ProblemEvent } from './app-data.js';
@@ -20,7 +22,9 @@ import { NonceCache } from './nonce-cache.js';
 import { CachedRows } from './read-cache.js';
 import type { Decision, Store } from './store.js';
 
-const read = rowReaders((v) => JSON.parse(v as string) as string[]);
+const list = (v: unknown) => JSON.parse(v as string) as string[];
+
+export { Keyring, SecretKeyError } from './secret-box.js';
 
 /** Expired nonces are deleted from the log after this many appends. */
 const NONCE_SWEEP_EVERY = 1000;
@@ -61,25 +65,43 @@ export class SqliteStore implements Store, AppData {
   };
   #dataVersion: unknown;
   #versionCheckedThisTurn = false;
+  /** Seals and opens the secret columns: the keyring, or secrets in clear without one. */
+  readonly #secrets: SecretBox;
+  readonly #keyring: Keyring | undefined;
+  readonly #read: ReturnType<typeof rowReaders>;
 
   /**
+   * The file is created with mode 0600, and an existing one made private to its owner.
+   *
    * @param options.cacheRows Keep the rows signed requests read in memory (default `true`); with
    *   `false` every request reads them from the file, as the benchmark of lookups does.
+   * @param options.secrets The keyring that seals secrets at rest. Secrets kept in clear by an
+   *   earlier open are sealed in place on the first open with one; a file whose secrets were sealed
+   *   with a key the keyring lacks, or opened without a keyring, throws a `SecretKeyError`.
    */
-  constructor(file: string, options: { cacheRows?: boolean } = {}) {
+  constructor(file: string, options: { cacheRows?: boolean; secrets?: Keyring | undefined } = {}) {
     this.#rows = new CachedRows((options.cacheRows ?? true) ? 10_000 : 0);
+    makePrivate(file);
     this.#db = new Database(file);
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma('synchronous = FULL');
     this.#db.pragma('busy_timeout = 5000');
     this.#db.pragma('foreign_keys = ON');
     this.#db.pragma('mmap_size = 268435456');
-    migrate(this.#db);
+    try {
+      migrate(this.#db);
+      this.#secrets = openSecrets(this.#db, options.secrets);
+    } catch (error) {
+      this.#db.close();
+      throw error;
+    }
+    this.#keyring = options.secrets;
+    this.#read = rowReaders(list, this.#secrets);
     this.#sql = prepare(this.#db);
     this.#load = {
-      consumer: rowLoader(this.#sql.getConsumer, read.consumer),
-      accessToken: rowLoader(this.#sql.getAccessToken, read.accessToken),
-      user: rowLoader(this.#sql.getUser, read.user),
+      consumer: rowLoader(this.#sql.getConsumer, this.#read.consumer),
+      accessToken: rowLoader(this.#sql.getAccessToken, this.#read.accessToken),
+      user: rowLoader(this.#sql.getUser, this.#read.user),
     };
     this.#file = file;
   }
@@ -121,7 +143,7 @@ export class SqliteStore implements Store, AppData {
     this.#rows.consumers.forget(c.key);
     this.#sql.putConsumer.run({
       key: c.key,
-      secret: c.secret,
+      secret: this.#secrets.seal(c.secret, secretContext('consumers', 'secret', c.key)),
       name: c.name,
       description: c.description ?? null,
       owner: c.owner,
@@ -144,7 +166,7 @@ export class SqliteStore implements Store, AppData {
   }
 
   listConsumers(owner: string) {
-    return Promise.resolve((this.#sql.listConsumers.all(owner) as Row[]).map(read.consumer));
+    return Promise.resolve((this.#sql.listConsumers.all(owner) as Row[]).map(this.#read.consumer));
   }
 
   getUser(name: string) {
@@ -166,7 +188,7 @@ export class SqliteStore implements Store, AppData {
   createRequestToken(t: RequestToken) {
     this.#sql.insertRequestToken.run({
       token: t.token,
-      secret: t.secret,
+      secret: this.#secrets.seal(t.secret, secretContext('request_tokens', 'secret', t.token)),
       consumer_key: t.consumerKey,
       callback: t.callback,
       scopes: JSON.stringify(t.scopes),
@@ -183,7 +205,7 @@ export class SqliteStore implements Store, AppData {
 
   getRequestToken(token: string) {
     const row = this.#sql.getRequestToken.get(token) as Row | undefined;
-    return row && read.requestToken(row);
+    return row && this.#read.requestToken(row);
   }
 
   decideRequestToken(token: string, d: Decision) {
@@ -203,7 +225,8 @@ export class SqliteStore implements Store, AppData {
   }
 
   exchangeRequestToken(requestToken: string, a: AccessToken) {
-    return Promise.resolve(this.#sql.exchange(requestToken, a));
+    const secret = this.#secrets.seal(a.secret, secretContext('access_tokens', 'secret', a.token));
+    return Promise.resolve(this.#sql.exchange(requestToken, { ...a, secret }));
   }
 
   getAccessToken(token: string) {
@@ -223,7 +246,7 @@ export class SqliteStore implements Store, AppData {
   }
 
   listAccessTokens(user: string) {
-    return Promise.resolve((this.#sql.listAccessTokens.all(user) as Row[]).map(read.accessToken));
+    return Promise.resolve((this.#sql.listAccessTokens.all(user) as Row[]).map(this.#read.accessToken));
   }
 
   /**
@@ -316,18 +339,33 @@ export class SqliteStore implements Store, AppData {
     return { recorded, lastId };
   }
 
+  /** Settings are sealed: the one the server keeps is its cookie-signing key. */
   ensureSetting(name: string, value: string) {
-    this.#sql.insertSetting.run(name, value);
-    return Promise.resolve((this.#sql.getSetting.get(name) as Row).value as string);
+    const context = secretContext('settings', 'value', name);
+    this.#sql.insertSetting.run(name, this.#secrets.seal(value, context));
+    return Promise.resolve(
+      this.#secrets.open((this.#sql.getSetting.get(name) as Row).value as string, context),
+    );
+  }
+
+  /**
+   * Seals every stored secret again under the keyring's sealing key (key rotation), in one
+   * transaction; the keyring's other keys may then be removed. Returns how many were sealed.
+   */
+  reencryptSecrets(): Promise<number> {
+    if (!this.#keyring) throw new TypeError('reencryptSecrets needs a store opened with a keyring');
+    const count = reencryptSecrets(this.#db, this.#keyring);
+    this.#rows.clear();
+    return Promise.resolve(count);
   }
 
   addNote(user: string, text: string, at: number) {
     const row = this.#sql.insertNote.get(user, text, at) as Row;
-    return Promise.resolve(read.note(row));
+    return Promise.resolve(this.#read.note(row));
   }
 
   listNotes(user: string) {
-    return Promise.resolve((this.#sql.listNotes.all(user) as Row[]).map(read.note));
+    return Promise.resolve((this.#sql.listNotes.all(user) as Row[]).map(this.#read.note));
   }
 
   deleteNote(user: string, id: number) {
@@ -341,7 +379,7 @@ export class SqliteStore implements Store, AppData {
 
   listProblems(consumerKey: string) {
     return Promise.resolve(
-      (this.#sql.listProblems.all(consumerKey, PROBLEMS_KEPT) as Row[]).map(read.problemEvent),
+      (this.#sql.listProblems.all(consumerKey, PROBLEMS_KEPT) as Row[]).map(this.#read.problemEvent),
     );
   }
 

@@ -13,6 +13,8 @@ import { createProvider } from '../../src/provider/provider.js';
 import { PostgresStore } from '../../src/stores/postgres-store.js';
 import { SqliteStore } from '../../src/stores/sqlite-store.js';
 import type { Store } from '../../src/stores/store.js';
+import { keyFileBeside, readKeyFile } from '../../src/cli/key-file.js';
+import { testKeyFile } from '../support/key-file.js';
 import { registerViaCli, type ServerProcess, startServer } from '../support/processes.js';
 import { createDatabase, hasPostgres } from '../support/services.js';
 
@@ -39,7 +41,8 @@ const MODES: Mode[] = [
       const file = join(dir, 'countersign.db');
       return Promise.resolve({
         flags: ['--db', file],
-        open: () => Promise.resolve(new SqliteStore(file)),
+        // The key file the CLI made beside the database.
+        open: () => Promise.resolve(new SqliteStore(file, { secrets: readKeyFile(keyFileBeside(file)) })),
         cleanup: () => Promise.resolve(rmSync(dir, { recursive: true, force: true })),
       });
     },
@@ -49,10 +52,14 @@ const MODES: Mode[] = [
     skip: !hasPostgres,
     async setup() {
       const database = await createDatabase();
+      const key = testKeyFile();
       return {
-        flags: ['--database-url', database.url],
-        open: () => PostgresStore.connect(database.url),
-        cleanup: () => database.drop(),
+        flags: ['--database-url', database.url, ...key.flags],
+        open: () => PostgresStore.connect(database.url, { secrets: key.keyring }),
+        cleanup: async () => {
+          await database.drop();
+          key.remove();
+        },
       };
     },
   },

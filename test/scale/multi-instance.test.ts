@@ -10,6 +10,7 @@ import { parseFormEncoded } from '../../src/core/parameters.js';
 import { createProvider } from '../../src/provider/provider.js';
 import { PostgresStore } from '../../src/stores/postgres-store.js';
 import { registerViaCli, type ServerProcess, startServer } from '../support/processes.js';
+import { testKeyFile } from '../support/key-file.js';
 import { createDatabase, hasPostgres, hasRedis, REDIS_URL } from '../support/services.js';
 
 const PUBLIC = 'https://api.countersign.test';
@@ -22,22 +23,24 @@ describe.skipIf(!hasPostgres || !hasRedis)('three instances on PostgreSQL + Redi
   let servers: ServerProcess[] = [];
   let store: PostgresStore;
   let consumer: { key: string; secret: string };
+  const key = testKeyFile();
 
   beforeAll(async () => {
     database = await createDatabase();
-    const flags = ['--database-url', database.url];
+    const flags = ['--database-url', database.url, ...key.flags];
     consumer = registerViaCli(flags, { twoLegged: true });
     // Behind a load balancer every instance is told the one public URL clients sign against.
     servers = await Promise.all(
       [0, 1, 2].map(() => startServer([...flags, '--redis-url', REDIS_URL, '--public-url', PUBLIC])),
     );
-    store = await PostgresStore.connect(database.url);
+    store = await PostgresStore.connect(database.url, { secrets: key.keyring });
   }, 60_000);
 
   afterAll(async () => {
     await Promise.all(servers.map((s) => s.stop()));
     await store?.close();
     await database?.drop();
+    key.remove();
   });
 
   const at = (i: number) => (servers[i % servers.length] as ServerProcess).url;

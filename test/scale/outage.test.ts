@@ -12,6 +12,7 @@ import {
   startProxy,
   startServer,
 } from '../support/processes.js';
+import { testKeyFile } from '../support/key-file.js';
 import { createDatabase, hasPostgres, hasRedis, PG_ADMIN_URL, REDIS_URL } from '../support/services.js';
 
 const PUBLIC = 'https://api.countersign.test';
@@ -22,10 +23,11 @@ describe.skipIf(!hasPostgres || !hasRedis)('outages of PostgreSQL and Redis', ()
   let redisProxy: CuttableProxy;
   let server: ServerProcess;
   let consumer: { key: string; secret: string };
+  const key = testKeyFile();
 
   beforeAll(async () => {
     database = await createDatabase();
-    consumer = registerViaCli(['--database-url', database.url], { twoLegged: true });
+    consumer = registerViaCli(['--database-url', database.url, ...key.flags], { twoLegged: true });
     const pg = new URL(PG_ADMIN_URL);
     const redis = new URL(REDIS_URL);
     pgProxy = await startProxy(pg.hostname, Number(pg.port || 5432));
@@ -39,6 +41,7 @@ describe.skipIf(!hasPostgres || !hasRedis)('outages of PostgreSQL and Redis', ()
       `redis://127.0.0.1:${redisProxy.port}`,
       '--public-url',
       PUBLIC,
+      ...key.flags,
     ]);
   }, 60_000);
 
@@ -47,6 +50,7 @@ describe.skipIf(!hasPostgres || !hasRedis)('outages of PostgreSQL and Redis', ()
     await pgProxy?.close();
     await redisProxy?.close();
     await database?.drop();
+    key.remove();
   });
 
   const signed = (nonce?: string) =>

@@ -1,13 +1,14 @@
 /**
- * The PostgreSQL store runs the shared suite, each test on a database of its own; and two
- * instances caching the same rows see each other's changes, and changes made in plain SQL, on the
- * next request.
+ * The PostgreSQL store runs the shared suite with its secrets sealed, and the secrets-at-rest suite
+ * (reading every table in plain SQL), each test on a database of its own; and two instances caching
+ * the same rows see each other's changes, and changes made in plain SQL, on the next request.
  */
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { isPromiseLike } from '../../src/provider/maybe-promise.js';
 import { PostgresStore } from '../../src/stores/postgres-store.js';
 import { createDatabase, hasPostgres } from '../support/services.js';
+import { keyLine, keyring, runSecretsSuite } from './secrets-suite.js';
 import { accessTokenFixture, consumerFixture, requestTokenFixture, runStoreSuite } from './store-suite.js';
 
 describe.skipIf(!hasPostgres)('postgres', () => {
@@ -17,10 +18,44 @@ describe.skipIf(!hasPostgres)('postgres', () => {
     async () => {
       const database = await createDatabase();
       drop = () => database.drop();
-      return PostgresStore.connect(database.url);
+      return PostgresStore.connect(database.url, { secrets: keyring(keyLine('k1')) });
     },
     () => drop(),
   );
+});
+
+describe.skipIf(!hasPostgres)('postgres', () => {
+  runSecretsSuite('postgres', async () => {
+    const database = await createDatabase();
+    const sql = new pg.Client({ connectionString: database.url });
+    await sql.connect();
+    return {
+      open: (secrets) => PostgresStore.connect(database.url, { secrets }),
+      async everything() {
+        const { rows: tables } = await sql.query<{ name: string }>(
+          "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'",
+        );
+        const texts: string[] = [];
+        for (const { name } of tables)
+          for (const r of (await sql.query<{ row: string }>(`SELECT t::text AS row FROM ${name} t`)).rows)
+            texts.push(r.row);
+        return texts.join('\n');
+      },
+      async column(table, column, keyColumn, key) {
+        const { rows } = await sql.query(`SELECT ${column} AS v FROM ${table} WHERE ${keyColumn} = $1`, [
+          key,
+        ]);
+        return (rows[0] as { v: string }).v;
+      },
+      async setColumn(table, column, keyColumn, key, value) {
+        await sql.query(`UPDATE ${table} SET ${column} = $1 WHERE ${keyColumn} = $2`, [value, key]);
+      },
+      async cleanup() {
+        await sql.end();
+        await database.drop();
+      },
+    };
+  });
 });
 
 /**

@@ -1,5 +1,5 @@
 /**
- * The SQLite store runs the shared suite; and several connections on one file (threads, as
+ * The SQLite store runs the shared suite with its secrets sealed; and several connections on one file (threads, as
  * separate processes would) race to exchange one request token, or to record the same nonces:
  * exactly one wins each.
  */
@@ -12,6 +12,7 @@ import { StoreUnavailableError } from '../../src/provider/errors.js';
 import Database from 'better-sqlite3';
 import { SQLITE_MIGRATIONS } from '../../src/stores/sqlite-schema.js';
 import { SqliteStore } from '../../src/stores/sqlite-store.js';
+import { keyLine, keyring } from './secrets-suite.js';
 import { accessTokenFixture, consumerFixture, requestTokenFixture, runStoreSuite } from './store-suite.js';
 
 let dir = '';
@@ -19,7 +20,7 @@ runStoreSuite(
   'sqlite',
   () => {
     dir = mkdtempSync(join(tmpdir(), 'countersign-sqlite-'));
-    return Promise.resolve(new SqliteStore(join(dir, 'test.db')));
+    return Promise.resolve(new SqliteStore(join(dir, 'test.db'), { secrets: keyring(keyLine('k1')) }));
   },
   () => {
     rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,84 @@
+/**
+ * Which columns of the SQL stores hold sealed secrets, and the key check both stores keep in their
+ * settings: one sealed constant per key that may have sealed something in the database. It lets a
+ * store opened with the wrong key, or without a key the rows need, stop at once with one line,
+ * instead of failing on the first row a request reads.
+ */
+import { isSealed, type Keyring, SecretKeyError, sealedKeyId, secretContext } from './secret-box.js';
+
+/** A column holding a secret, in a table whose rows are keyed by `key`. */
+export interface SealedColumn {
+  readonly table: 'consumers' | 'request_tokens' | 'access_tokens' | 'settings';
+  readonly key: 'key' | 'token' | 'name';
+  readonly column: 'secret' | 'value';
+}
+
+/** The settings row holding the key check; its value is not a setting and is not sealed as one. */
+export const KEY_CHECK_SETTING = 'secret-keys';
+
+/**
+ * Consumer secrets, request- and access-token secrets, and the settings' values (the server's
+ * cookie-signing key).
+ */
+export const SEALED_COLUMNS: readonly SealedColumn[] = [
+  { table: 'consumers', key: 'key', column: 'secret' },
+  { table: 'request_tokens', key: 'token', column: 'secret' },
+  { table: 'access_tokens', key: 'token', column: 'secret' },
+  { table: 'settings', key: 'name', column: 'value' },
+];
+
+const CHECK_PLAINTEXT = 'countersign key check';
+const CHECK_CONTEXT = secretContext('settings', 'value', KEY_CHECK_SETTING);
+
+/**
+ * The key check's value once `keyring` has opened the database: every key named in `stored` must
+ * be in the keyring and be the same key, else this throws; the sealing key is added when missing.
+ * `stored` is `undefined` for a database not yet sealed.
+ */
+export function checkKeys(stored: string | undefined, keyring: Keyring): string {
+  const checks = stored === undefined ? [] : stored.split(' ');
+  for (const check of checks) {
+    const id = sealedKeyId(check) ?? '?';
+    if (!keyring.ids.includes(id))
+      throw new SecretKeyError(
+        'key_unknown',
+        `the database's secrets are encrypted under key ${id}, which the keyring does not hold`,
+      );
+    let opened: string | undefined;
+    try {
+      opened = keyring.open(check, CHECK_CONTEXT);
+    } catch {
+      opened = undefined;
+    }
+    if (opened !== CHECK_PLAINTEXT)
+      throw new SecretKeyError(
+        'key_wrong',
+        `key ${id} of the keyring is not the key ${id} the database's secrets were encrypted with`,
+      );
+  }
+  if (checks.some((check) => sealedKeyId(check) === keyring.current)) return stored as string;
+  return [...checks, keyring.seal(CHECK_PLAINTEXT, CHECK_CONTEXT)].join(' ');
+}
+
+/** The key check after every secret has been sealed again under the sealing key alone. */
+export function currentKeyCheck(keyring: Keyring): string {
+  return keyring.seal(CHECK_PLAINTEXT, CHECK_CONTEXT);
+}
+
+/** For a store without a keyring: a database whose secrets are sealed is refused at once. */
+export function refuseSealed(stored: string | undefined): void {
+  if (stored !== undefined)
+    throw new SecretKeyError(
+      'keyring_required',
+      "the database's secrets are encrypted: open the store with its keyring (the secrets option)",
+    );
+}
+
+/**
+ * A stored value sealed again under the sealing key: one in clear (a database from before secrets
+ * were sealed) is sealed as it is, one sealed under any key of the keyring is opened first.
+ */
+export function reseal(stored: string, column: SealedColumn, rowKey: string, keyring: Keyring): string {
+  const context = secretContext(column.table, column.column, rowKey);
+  return keyring.seal(isSealed(stored) ? keyring.open(stored, context) : stored, context);
+}
