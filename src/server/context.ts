@@ -37,7 +37,35 @@ export function sendPage(reply: FastifyReply, body: string, status = 200): Fasti
   return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
 }
 
-/** A `next` target that stays on this site. */
+/** An origin no request can have, to resolve `next` targets against. */
+const SITE = new URL('http://site.invalid');
+
+/**
+ * Control characters and backslashes: browsers drop tabs and newlines from a URL and read `\` as
+ * `/`, so `/\t/evil.example` or `/\evil.example` leave the site although they start with one slash.
+ */
+// eslint-disable-next-line no-control-regex -- control characters are what this refuses
+const UNSAFE = /[\u0000-\u001f\u007f\\]/;
+
+/**
+ * A `next` target that stays on this site, otherwise `/console`: a path that, resolved against the
+ * site's origin (WHATWG URL), keeps the origin, with no control character or backslash in it, nor
+ * in its percent-decoding.
+ *
+ * @example
+ * ```ts
+ * safeNext('/console/apps/k'); // '/console/apps/k'
+ * safeNext('/\\evil.example'); // '/console'
+ * ```
+ */
 export function safeNext(next: unknown): string {
-  return typeof next === 'string' && next.startsWith('/') && !next.startsWith('//') ? next : '/console';
+  if (typeof next !== 'string' || !next.startsWith('/') || UNSAFE.test(next)) return '/console';
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(next);
+  } catch {
+    return '/console';
+  }
+  if (UNSAFE.test(decoded) || decoded.startsWith('//')) return '/console';
+  return new URL(next, SITE).origin === SITE.origin ? next : '/console';
 }
