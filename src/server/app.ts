@@ -23,6 +23,7 @@ import { createProvider } from '../provider/provider.js';
 import type { AppData } from '../stores/app-data.js';
 import type { Store } from '../stores/store.js';
 import { type ServerContext, pageContext, sendPage } from './context.js';
+import { pageErrors } from './error-pages.js';
 import { createMetrics } from './metrics.js';
 import { accountRoutes } from './routes/accounts.js';
 import { apiRoutes } from './routes/api.js';
@@ -180,6 +181,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     );
     await site.register(async (pages) => {
       await pages.register(fastifyFormbody);
+      // Pages take HTML forms only: a JSON or text body is refused with 415 before any route sees it.
+      pages.removeContentTypeParser(['application/json', 'text/plain']);
+      pageErrors(pages, ctx);
       await pages.register(fastifyCsrf, {
         cookieOpts: { signed: true, httpOnly: true, sameSite: 'lax', secure: ctx.secureCookies, path: '/' },
       });

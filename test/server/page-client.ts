@@ -7,7 +7,8 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 export interface PostOptions {
   /** The raw body, instead of the form with the CSRF token added. */
   readonly payload?: string;
-  readonly contentType?: string;
+  /** The content type; `null` sends none. */
+  readonly contentType?: string | null;
   readonly headers?: Record<string, string>;
   readonly remoteAddress?: string;
 }
@@ -51,6 +52,8 @@ export class PageClient {
   ): Promise<LightMyRequestResponse> {
     const fields = new URLSearchParams(form);
     if (!fields.has('_csrf')) fields.set('_csrf', this.csrf);
+    const type =
+      options.contentType === undefined ? 'application/x-www-form-urlencoded' : options.contentType;
     const response = await this.app.inject({
       method: 'POST',
       url,
@@ -58,7 +61,7 @@ export class PageClient {
       headers: {
         accept: 'text/html',
         cookie: this.cookieHeader,
-        'content-type': options.contentType ?? 'application/x-www-form-urlencoded',
+        ...(type === null ? {} : { 'content-type': type }),
         ...options.headers,
       },
       payload: options.payload ?? fields.toString(),

@@ -1,12 +1,11 @@
 /** Sign-up, sign-in (rate limited) and sign-out. */
 import type { FastifyInstance } from 'fastify';
 import { type ServerContext, pageContext, safeNext, sendPage } from '../context.js';
+import { formField } from '../form-fields.js';
 import { html } from '../html.js';
 import { hashPassword, passwordProblem, userNameProblem, verifyPassword } from '../passwords.js';
 import { endSession, startSession } from '../session.js';
 import { csrfField, layout, type PageContext } from '../views/layout.js';
-
-type Form = { name?: string; password?: string; next?: string };
 
 function accountForm(kind: 'login' | 'signup', page: PageContext, next: string, error?: string, name = '') {
   const title = kind === 'login' ? 'Sign in' : 'Create an account';
@@ -48,42 +47,38 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
     sendPage(reply, accountForm('signup', pageContext(ctx, request, reply), safeNext(request.query.next))),
   );
 
-  app.post<{ Body: Form }>(
-    '/signup',
-    { preHandler: app.csrfProtection.bind(app) },
-    async (request, reply) => {
-      const name = String(request.body.name ?? '').trim();
-      const password = String(request.body.password ?? '');
-      const next = safeNext(request.body.next);
-      const problem = userNameProblem(name) ?? passwordProblem(password);
-      const taken = problem === undefined && (await ctx.store.getUser(name)) !== undefined;
-      if (problem || taken) {
-        const page = pageContext(ctx, request, reply);
-        return sendPage(
-          reply,
-          accountForm('signup', page, next, problem ?? 'That user name is taken.', name),
-          400,
-        );
-      }
-      await ctx.store.putUser({
-        name,
-        status: 'active',
-        passwordHash: await hashPassword(password),
-        createdAt: ctx.clock(),
-      });
-      startSession(reply, name, ctx.clock(), ctx.secureCookies || request.protocol === 'https');
-      return reply.redirect(next, 303);
-    },
-  );
+  app.post('/signup', { preHandler: app.csrfProtection.bind(app) }, async (request, reply) => {
+    const name = formField(request, 'name').trim();
+    const password = formField(request, 'password');
+    const next = safeNext(formField(request, 'next'));
+    const problem = userNameProblem(name) ?? passwordProblem(password);
+    const taken = problem === undefined && (await ctx.store.getUser(name)) !== undefined;
+    if (problem || taken) {
+      const page = pageContext(ctx, request, reply);
+      return sendPage(
+        reply,
+        accountForm('signup', page, next, problem ?? 'That user name is taken.', name),
+        400,
+      );
+    }
+    await ctx.store.putUser({
+      name,
+      status: 'active',
+      passwordHash: await hashPassword(password),
+      createdAt: ctx.clock(),
+    });
+    startSession(reply, name, ctx.clock(), ctx.secureCookies || request.protocol === 'https');
+    return reply.redirect(next, 303);
+  });
 
-  app.post<{ Body: Form }>(
+  app.post(
     '/login',
     { preHandler: app.csrfProtection.bind(app), config: { rateLimit: { max: 10, timeWindow: '1 minute' } } },
     async (request, reply) => {
-      const name = String(request.body.name ?? '').trim();
-      const next = safeNext(request.body.next);
+      const name = formField(request, 'name').trim();
+      const next = safeNext(formField(request, 'next'));
       const user = await ctx.store.getUser(name);
-      const valid = await verifyPassword(String(request.body.password ?? ''), user?.passwordHash);
+      const valid = await verifyPassword(formField(request, 'password'), user?.passwordHash);
       if (!user || !valid || user.status !== 'active') {
         const message =
           valid && user?.status === 'suspended'

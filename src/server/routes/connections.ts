@@ -1,5 +1,6 @@
 /** The connections page: the applications a user authorized, and revoking them. */
 import type { FastifyInstance } from 'fastify';
+import { formField } from '../form-fields.js';
 import { html } from '../html.js';
 import { pageContext, requireUser, type ServerContext, sendPage } from '../context.js';
 import { csrfField, layout } from '../views/layout.js';
@@ -56,15 +57,11 @@ export function connectionRoutes(app: FastifyInstance, ctx: ServerContext): void
     return sendPage(reply, layout('Connections', page, body, request.query.done));
   });
 
-  app.post<{ Body: { token?: string } }>(
-    '/connections/revoke',
-    { preHandler: app.csrfProtection.bind(app) },
-    async (request, reply) => {
-      const user = await requireUser(ctx, request, reply);
-      if (!user) return reply;
-      const token = await ctx.store.getAccessToken(String(request.body.token ?? ''));
-      if (token?.user === user) await ctx.store.revokeAccessToken(token.token, ctx.clock());
-      return reply.redirect(`/connections?done=${encodeURIComponent('Access revoked.')}`, 303);
-    },
-  );
+  app.post('/connections/revoke', { preHandler: app.csrfProtection.bind(app) }, async (request, reply) => {
+    const user = await requireUser(ctx, request, reply);
+    if (!user) return reply;
+    const token = await ctx.store.getAccessToken(formField(request, 'token'));
+    if (token?.user === user) await ctx.store.revokeAccessToken(token.token, ctx.clock());
+    return reply.redirect(`/connections?done=${encodeURIComponent('Access revoked.')}`, 303);
+  });
 }
