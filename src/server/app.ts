@@ -22,15 +22,17 @@ import type { ProviderOptions } from '../provider/options.js';
 import { createProvider } from '../provider/provider.js';
 import type { AppData } from '../stores/app-data.js';
 import type { Store } from '../stores/store.js';
-import { type ServerContext, pageContext, sendPage } from './context.js';
+import { CSRF_COOKIE, csrfUserInfo, type ServerContext, pageContext, sendPage } from './context.js';
 import { pageErrors } from './error-pages.js';
 import { createMetrics } from './metrics.js';
+import { accountPageRoutes } from './routes/account-page.js';
 import { accountRoutes } from './routes/accounts.js';
 import { apiRoutes } from './routes/api.js';
 import { connectionRoutes } from './routes/connections.js';
 import { consentRoutes } from './routes/consent.js';
 import { consoleRoutes } from './routes/console.js';
 import { homePage } from './views/home.js';
+import { loadSession } from './session.js';
 import { STYLE } from './views/style.js';
 
 export interface ServerOptions extends Pick<
@@ -186,6 +188,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       pageErrors(pages, ctx);
       await pages.register(fastifyCsrf, {
         cookieOpts: { signed: true, httpOnly: true, sameSite: 'lax', secure: ctx.secureCookies, path: '/' },
+        cookieKey: CSRF_COOKIE,
+        getUserInfo: csrfUserInfo,
+        csrfOpts: { hmacKey: cookieSecret },
+      });
+      pages.decorateRequest('signedIn', undefined);
+      pages.addHook('onRequest', async (request) => {
+        request.signedIn = await loadSession(ctx, request);
       });
       pages.get('/', async (request, reply) =>
         sendPage(
@@ -197,6 +206,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         ),
       );
       accountRoutes(pages, ctx);
+      accountPageRoutes(pages, ctx);
       consoleRoutes(pages, ctx);
       consentRoutes(pages, ctx);
       connectionRoutes(pages, ctx);

@@ -3,7 +3,6 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Provider } from '../provider/provider.js';
 import type { AppData } from '../stores/app-data.js';
 import type { Store } from '../stores/store.js';
-import { sessionUser } from './session.js';
 import type { PageContext } from './views/layout.js';
 
 export interface ServerContext {
@@ -14,9 +13,20 @@ export interface ServerContext {
   readonly secureCookies: boolean;
 }
 
+/** The cookie @fastify/csrf-protection keeps its secret in (its default name). */
+export const CSRF_COOKIE = '_csrf';
+
+/**
+ * What a CSRF token is bound to: the session, so that a token from before sign-in (or from another
+ * session) is refused after it.
+ */
+export function csrfUserInfo(request: FastifyRequest): string {
+  return request.signedIn?.idHash ?? 'signed-out';
+}
+
 /** The page context of a request: who is signed in, and a fresh CSRF token. */
-export function pageContext(ctx: ServerContext, request: FastifyRequest, reply: FastifyReply): PageContext {
-  return { user: sessionUser(request, ctx.clock()), csrf: reply.generateCsrf() };
+export function pageContext(_ctx: ServerContext, request: FastifyRequest, reply: FastifyReply): PageContext {
+  return { user: request.signedIn?.user, csrf: reply.generateCsrf({ userInfo: csrfUserInfo(request) }) };
 }
 
 /** The signed-in, active user; otherwise redirects to the sign-in page and returns `undefined`. */
@@ -25,7 +35,7 @@ export async function requireUser(
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<string | undefined> {
-  const name = sessionUser(request, ctx.clock());
+  const name = request.signedIn?.user;
   const user = name === undefined ? undefined : await ctx.store.getUser(name);
   if (user?.status === 'active') return user.name;
   await reply.redirect(`/login?next=${encodeURIComponent(request.url)}`);

@@ -15,7 +15,8 @@ import type { AccessToken, Consumer, RequestToken, User } from '../provider/mode
 import { type Row, rowReaders } from './rows.js';
 import { startCheckpointer, stopCheckpointer } from './sqlite-checkpointer.js';
 import { migrate, type PendingNonce, prepare, type SqliteStatements } from './sqlite-statements.js';
-import { type AppData, PROBLEMS_KEPT, type ProblemEvent } from './app-data.js';
+import { type AppData, PROBLEMS_KEPT, type ProblemEvent, type Session } from './app-data.js';
+import { readSession } from './session-row.js';
 import { NonceCache } from './nonce-cache.js';
 import { CachedRows } from './read-cache.js';
 import type { Decision, Store } from './store.js';
@@ -318,6 +319,30 @@ export class SqliteStore implements Store, AppData {
   ensureSetting(name: string, value: string) {
     this.#sql.insertSetting.run(name, value);
     return Promise.resolve((this.#sql.getSetting.get(name) as Row).value as string);
+  }
+
+  createSession(session: Session) {
+    this.#sql.createSession(session);
+    return Promise.resolve();
+  }
+
+  getSession(idHash: string) {
+    const row = this.#sql.getSession.get(idHash) as Row | undefined;
+    return Promise.resolve(row && readSession(row));
+  }
+
+  touchSession(idHash: string, expiresAt: number) {
+    this.#sql.touchSession.run(expiresAt, idHash);
+    return Promise.resolve();
+  }
+
+  deleteSession(idHash: string) {
+    this.#sql.deleteSession.run(idHash);
+    return Promise.resolve();
+  }
+
+  deleteUserSessions(user: string, keep?: string) {
+    return Promise.resolve(this.#sql.deleteUserSessions.run(user, keep ?? null).changes);
   }
 
   addNote(user: string, text: string, at: number) {

@@ -1,6 +1,6 @@
 /** Sign-up, sign-in (rate limited) and sign-out. */
-import type { FastifyInstance } from 'fastify';
-import { type ServerContext, pageContext, safeNext, sendPage } from '../context.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { CSRF_COOKIE, type ServerContext, pageContext, safeNext, sendPage } from '../context.js';
 import { formField } from '../form-fields.js';
 import { html } from '../html.js';
 import { hashPassword, passwordProblem, userNameProblem, verifyPassword } from '../passwords.js';
@@ -39,6 +39,16 @@ function accountForm(kind: 'login' | 'signup', page: PageContext, next: string, 
   );
 }
 
+/**
+ * Starts a session for `user` in place of any the browser had, with a fresh CSRF secret: a secret
+ * planted in the browser before sign-in (by a sibling site, say) signs nothing after it.
+ */
+async function signIn(ctx: ServerContext, request: FastifyRequest, reply: FastifyReply, user: string) {
+  if (request.signedIn) await ctx.store.deleteSession(request.signedIn.idHash);
+  request.signedIn = await startSession(ctx, reply, user, ctx.secureCookies || request.protocol === 'https');
+  reply.clearCookie(CSRF_COOKIE, { path: '/' });
+}
+
 export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.get<{ Querystring: { next?: string } }>('/login', (request, reply) =>
     sendPage(reply, accountForm('login', pageContext(ctx, request, reply), safeNext(request.query.next))),
@@ -67,7 +77,7 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
       passwordHash: await hashPassword(password),
       createdAt: ctx.clock(),
     });
-    startSession(reply, name, ctx.clock(), ctx.secureCookies || request.protocol === 'https');
+    await signIn(ctx, request, reply, name);
     return reply.redirect(next, 303);
   });
 
@@ -90,13 +100,13 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
           401,
         );
       }
-      startSession(reply, user.name, ctx.clock(), ctx.secureCookies || request.protocol === 'https');
+      await signIn(ctx, request, reply, user.name);
       return reply.redirect(next, 303);
     },
   );
 
-  app.post('/logout', { preHandler: app.csrfProtection.bind(app) }, async (_request, reply) => {
-    endSession(reply);
+  app.post('/logout', { preHandler: app.csrfProtection.bind(app) }, async (request, reply) => {
+    await endSession(ctx, request, reply);
     return reply.redirect('/', 303);
   });
 }
