@@ -149,7 +149,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     });
   });
   await app.register(fastifyCookie, { secret: cookieSecret });
-  await app.register(fastifyRateLimit, { global: false });
+  await app.register(fastifyRateLimit, {
+    global: false,
+    // In Redis when the server has it, so that a limit holds across instances.
+    ...(options.redis ? { redis: options.redis, nameSpace: 'countersign-rate-limit:' } : {}),
+  });
   const oauth = fastifyAdapter(provider);
   await app.register(async (api) => {
     await api.register(oauth.plugin);

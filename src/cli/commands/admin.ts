@@ -79,7 +79,7 @@ export async function user(args: string[], out: Out): Promise<void> {
       if (existing) throw new CliError(`a user named ${name} already exists`);
       if (!values['password-stdin']) throw new CliError('user add needs --password-stdin');
       const password = await readStdinLine();
-      const weak = passwordProblem(password);
+      const weak = passwordProblem(password, name);
       if (weak) throw new CliError(weak);
       await store.putUser({
         name,

@@ -23,7 +23,7 @@ export function accountPageRoutes(app: FastifyInstance, ctx: ServerContext): voi
     const password = formField(request, 'password');
     const user = await ctx.store.getUser(name);
     const valid = await verifyPassword(current, user?.passwordHash);
-    const problem = valid ? passwordProblem(password) : 'The current password is wrong.';
+    const problem = valid ? passwordProblem(password, name) : 'The current password is wrong.';
     if (!user || problem) {
       return sendPage(reply, accountPage(pageContext(ctx, request, reply), problem), 400);
     }
