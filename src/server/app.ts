@@ -23,6 +23,7 @@ import { createProvider } from '../provider/provider.js';
 import type { AppData } from '../stores/app-data.js';
 import type { Store } from '../stores/store.js';
 import { CSRF_COOKIE, csrfUserInfo, type ServerContext, pageContext, sendPage } from './context.js';
+import { connectionIds } from './connection-ids.js';
 import { pageErrors } from './error-pages.js';
 import { createMetrics } from './metrics.js';
 import { accountPageRoutes } from './routes/account-page.js';
@@ -133,13 +134,14 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       });
     },
   });
+  const cookieSecret = await options.store.ensureSetting('cookie-secret', randomBytes(32).toString('base64'));
   const ctx: ServerContext = {
     store: options.store,
     provider,
     clock,
     secureCookies: options.publicUrl?.startsWith('https:') ?? false,
+    connectionId: connectionIds(cookieSecret),
   };
-  const cookieSecret = await options.store.ensureSetting('cookie-secret', randomBytes(32).toString('base64'));
 
   app.addHook('onResponse', async (request, reply) => {
     metrics.requests.inc({

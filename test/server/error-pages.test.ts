@@ -88,7 +88,8 @@ describe('error pages', () => {
       ['callback', 'oob'],
     ];
     for (const url of ['/signup', '/login', '/console/apps', '/connections/revoke', '/oauth/authorize']) {
-      const fields = url === '/connections/revoke' ? [...twice, ['token', 'a'], ['token', 'b']] : twice;
+      const fields =
+        url === '/connections/revoke' ? [...twice, ['connection', 'a'], ['connection', 'b']] : twice;
       const response = await client.post(url, fields as [string, string][]);
       expectPage(response, 400);
     }

@@ -45,7 +45,11 @@ export function connectionRoutes(app: FastifyInstance, ctx: ServerContext): void
                       <td class="optional">${when(token.lastUsedAt)}</td>
                       <td>
                         <form method="post" action="/connections/revoke">
-                          ${csrfField(page)}<input type="hidden" name="token" value="${token.token}" />
+                          ${csrfField(page)}<input
+                            type="hidden"
+                            name="connection"
+                            value="${ctx.connectionId(token.token)}"
+                          />
                           <button class="danger">Revoke</button>
                         </form>
                       </td>
@@ -60,8 +64,10 @@ export function connectionRoutes(app: FastifyInstance, ctx: ServerContext): void
   app.post('/connections/revoke', { preHandler: app.csrfProtection.bind(app) }, async (request, reply) => {
     const user = await requireUser(ctx, request, reply);
     if (!user) return reply;
-    const token = await ctx.store.getAccessToken(formField(request, 'token'));
-    if (token?.user === user) await ctx.store.revokeAccessToken(token.token, ctx.clock());
+    // The grant is looked up among this user's own, so an id can only ever revoke one of them.
+    const id = formField(request, 'connection');
+    const token = (await ctx.store.listAccessTokens(user)).find((t) => ctx.connectionId(t.token) === id);
+    if (token) await ctx.store.revokeAccessToken(token.token, ctx.clock());
     return reply.redirect(`/connections?done=${encodeURIComponent('Access revoked.')}`, 303);
   });
 }

@@ -21,7 +21,7 @@ function registration(request: FastifyRequest): RegistrationForm & { scopes: str
   };
 }
 
-type Action = 'rotate' | 'suspend' | 'resume' | 'delete';
+type Action = 'secret' | 'rotate' | 'suspend' | 'resume' | 'delete';
 
 export function consoleRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const ownApp = async (
@@ -77,7 +77,7 @@ export function consoleRoutes(app: FastifyInstance, ctx: ServerContext): void {
       const consumer = await ownApp(user, request, reply);
       if (!consumer) return reply;
       const notice = request.query.registered
-        ? 'Registered. Keep the secret safe: it signs every request.'
+        ? 'Registered. Reveal the secret below and keep it safe: it signs every request.'
         : request.query.done;
       const problems = await ctx.store.listProblems(consumer.key);
       return sendPage(reply, appPage(pageContext(ctx, request, reply), consumer, problems, notice));
@@ -96,6 +96,17 @@ export function consoleRoutes(app: FastifyInstance, ctx: ServerContext): void {
       const back = (done: string) =>
         reply.redirect(`/console/apps/${consumer.key}?done=${encodeURIComponent(done)}`, 303);
       switch (action) {
+        case 'secret':
+          return sendPage(
+            reply,
+            appPage(
+              pageContext(ctx, request, reply),
+              consumer,
+              await ctx.store.listProblems(consumer.key),
+              undefined,
+              true,
+            ),
+          );
         case 'rotate':
           await ctx.store.putConsumer({
             ...consumer,
