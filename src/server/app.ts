@@ -134,14 +134,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       });
     },
   });
-  const cookieSecret = await options.store.ensureSetting('cookie-secret', randomBytes(32).toString('base64'));
   const ctx: ServerContext = {
     store: options.store,
     provider,
     clock,
     secureCookies: options.publicUrl?.startsWith('https:') ?? false,
-    connectionId: connectionIds(cookieSecret),
   };
+  const cookieSecret = await options.store.ensureSetting('cookie-secret', randomBytes(32).toString('base64'));
 
   app.addHook('onResponse', async (request, reply) => {
     metrics.requests.inc({
@@ -215,7 +214,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       accountPageRoutes(pages, ctx);
       consoleRoutes(pages, ctx);
       consentRoutes(pages, ctx);
-      connectionRoutes(pages, ctx);
+      connectionRoutes(pages, ctx, connectionIds(cookieSecret));
     });
   });
   app.setErrorHandler(async (error, request, reply) => {

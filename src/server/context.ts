@@ -11,8 +11,6 @@ export interface ServerContext {
   readonly clock: () => number;
   /** Whether cookies get the Secure flag (the public URL is https). */
   readonly secureCookies: boolean;
-  /** The opaque id the connections page names a grant by (see connection-ids.ts). */
-  readonly connectionId: (accessToken: string) => string;
 }
 
 /** The cookie @fastify/csrf-protection keeps its secret in (its default name). */

@@ -9,7 +9,14 @@ import { scopeWords } from '../views/scopes.js';
 const when = (ms: number | undefined) =>
   ms === undefined ? 'never' : new Date(ms).toISOString().replace('T', ' ').slice(0, 16);
 
-export function connectionRoutes(app: FastifyInstance, ctx: ServerContext): void {
+/**
+ * The connections routes; `connectionId` names a grant in the page (see connection-ids.ts).
+ */
+export function connectionRoutes(
+  app: FastifyInstance,
+  ctx: ServerContext,
+  connectionId: (accessToken: string) => string,
+): void {
   app.get<{ Querystring: { done?: string } }>('/connections', async (request, reply) => {
     const user = await requireUser(ctx, request, reply);
     if (!user) return reply;
@@ -48,7 +55,7 @@ export function connectionRoutes(app: FastifyInstance, ctx: ServerContext): void
                           ${csrfField(page)}<input
                             type="hidden"
                             name="connection"
-                            value="${ctx.connectionId(token.token)}"
+                            value="${connectionId(token.token)}"
                           />
                           <button class="danger">Revoke</button>
                         </form>
@@ -66,7 +73,7 @@ export function connectionRoutes(app: FastifyInstance, ctx: ServerContext): void
     if (!user) return reply;
     // The grant is looked up among this user's own, so an id can only ever revoke one of them.
     const id = formField(request, 'connection');
-    const token = (await ctx.store.listAccessTokens(user)).find((t) => ctx.connectionId(t.token) === id);
+    const token = (await ctx.store.listAccessTokens(user)).find((t) => connectionId(t.token) === id);
     if (token) await ctx.store.revokeAccessToken(token.token, ctx.clock());
     return reply.redirect(`/connections?done=${encodeURIComponent('Access revoked.')}`, 303);
   });
