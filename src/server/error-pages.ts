@@ -52,19 +52,36 @@ function wantsHtml(request: FastifyRequest): boolean {
   return preferred === 'text/html';
 }
 
-/** Installs the error handler and the 404 handler of the pages' scope. */
+/**
+ * The methods each page path answers, learnt as the pages' routes are added, so that a known path
+ * asked with another method (a GET of a form's action) is a 405 naming the methods, not a 404.
+ */
+function routeMethods(pages: FastifyInstance): (path: string) => string[] {
+  const routes: { pattern: RegExp; methods: string[] }[] = [];
+  pages.addHook('onRoute', ({ url, method }) => {
+    const escaped = url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:\w+/g, '[^/]+');
+    routes.push({ pattern: new RegExp(`^${escaped}$`), methods: [method].flat() });
+  });
+  return (path) => [...new Set(routes.filter((r) => r.pattern.test(path)).flatMap((r) => r.methods))];
+}
+
+/** Installs the error handler and the 404 handler of the pages' scope, before the pages' routes. */
 export function pageErrors(pages: FastifyInstance, ctx: ServerContext): void {
+  const methodsOf = routeMethods(pages);
   pages.setErrorHandler(async (error: FastifyError, request, reply) => {
     const status = statusOf(error);
     if (status >= 500) request.log.error({ reqId: request.id, err: error }, 'request failed');
     return sendErrorPage(ctx, request, reply, status);
   });
   pages.setNotFoundHandler(async (request, reply) => {
-    if (wantsHtml(request)) return sendErrorPage(ctx, request, reply, 404);
-    return reply.code(404).send({
-      message: `Route ${request.method}:${request.url} not found`,
-      error: 'Not Found',
-      statusCode: 404,
+    const allowed = methodsOf(request.url.split('?')[0] ?? '');
+    const status = allowed.length > 0 ? 405 : 404;
+    if (status === 405) reply.header('allow', allowed.join(', '));
+    if (wantsHtml(request)) return sendErrorPage(ctx, request, reply, status);
+    return reply.code(status).send({
+      message: `Route ${request.method}:${request.url} ${status === 405 ? 'takes other methods' : 'not found'}`,
+      error: status === 405 ? 'Method Not Allowed' : 'Not Found',
+      statusCode: status,
     });
   });
 }

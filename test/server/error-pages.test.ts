@@ -167,6 +167,22 @@ describe('error pages', () => {
     expectPage(await client.get('/console/apps/no-such-key'), 404);
   });
 
+  it('answers a page path asked with a method it does not take with a 405 page naming those it does', async () => {
+    for (const [url, allowed] of [
+      ['/logout', 'POST'],
+      ['/console/apps/some-key/rotate', 'POST'],
+      ['/account/password', 'POST'],
+    ]) {
+      const response = await client.get(url as string);
+      expectPage(response, 405);
+      expect(response.headers.allow).toBe(allowed);
+    }
+    const put = await app.inject({ method: 'PUT', url: '/login', headers: { accept: 'text/html' } });
+    expectPage(put, 405);
+    expect(put.headers.allow).toContain('POST');
+    expect(put.headers.allow).toContain('GET');
+  });
+
   it('answers too many sign-ins with a 429 page', async () => {
     const other = new PageClient(app);
     await other.get('/login');
