@@ -23,20 +23,24 @@ import { createProvider } from '../provider/provider.js';
 import { compileTrustProxy } from '../provider/trusted-proxy.js';
 import type { AppData } from '../stores/app-data.js';
 import type { Store } from '../stores/store.js';
-import { type ServerContext, pageContext, sendPage } from './context.js';
+import { connectionIds } from './connection-ids.js';
 import {
   type ConnectionLimits,
   connectionLimits,
   limitConnections,
   timeoutOptions,
 } from './connection-limits.js';
+import { CSRF_COOKIE, csrfUserInfo, type ServerContext, pageContext, sendPage } from './context.js';
+import { pageErrors } from './error-pages.js';
 import { createMetrics, type MetricsAccess, metricsHandler } from './metrics.js';
+import { accountPageRoutes } from './routes/account-page.js';
 import { accountRoutes } from './routes/accounts.js';
 import { apiRoutes } from './routes/api.js';
 import { connectionRoutes } from './routes/connections.js';
 import { consentRoutes } from './routes/consent.js';
 import { consoleRoutes } from './routes/console.js';
 import { homePage } from './views/home.js';
+import { loadSession } from './session.js';
 import { STYLE } from './views/style.js';
 
 export interface ServerOptions extends Pick<
@@ -163,7 +167,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     });
   });
   await app.register(fastifyCookie, { secret: cookieSecret });
-  await app.register(fastifyRateLimit, { global: false });
+  await app.register(fastifyRateLimit, {
+    global: false,
+    // In Redis when the server has it, so that a limit holds across instances.
+    ...(options.redis ? { redis: options.redis, nameSpace: 'countersign-rate-limit:' } : {}),
+  });
   const oauth = fastifyAdapter(provider);
   await app.register(async (api) => {
     await api.register(oauth.plugin);
@@ -196,8 +204,18 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     );
     await site.register(async (pages) => {
       await pages.register(fastifyFormbody);
+      // Pages take HTML forms only: a JSON or text body is refused with 415 before any route sees it.
+      pages.removeContentTypeParser(['application/json', 'text/plain']);
+      pageErrors(pages, ctx);
       await pages.register(fastifyCsrf, {
         cookieOpts: { signed: true, httpOnly: true, sameSite: 'lax', secure: ctx.secureCookies, path: '/' },
+        cookieKey: CSRF_COOKIE,
+        getUserInfo: csrfUserInfo,
+        csrfOpts: { hmacKey: cookieSecret },
+      });
+      pages.decorateRequest('signedIn', undefined);
+      pages.addHook('onRequest', async (request) => {
+        request.signedIn = await loadSession(ctx, request);
       });
       pages.get('/', async (request, reply) =>
         sendPage(
@@ -209,9 +227,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         ),
       );
       accountRoutes(pages, ctx);
+      accountPageRoutes(pages, ctx);
       consoleRoutes(pages, ctx);
       consentRoutes(pages, ctx);
-      connectionRoutes(pages, ctx);
+      connectionRoutes(pages, ctx, connectionIds(cookieSecret));
     });
   });
   app.setErrorHandler(async (error, request, reply) => {

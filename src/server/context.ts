@@ -3,7 +3,6 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Provider } from '../provider/provider.js';
 import type { AppData } from '../stores/app-data.js';
 import type { Store } from '../stores/store.js';
-import { sessionUser } from './session.js';
 import type { PageContext } from './views/layout.js';
 
 export interface ServerContext {
@@ -14,9 +13,20 @@ export interface ServerContext {
   readonly secureCookies: boolean;
 }
 
+/** The cookie @fastify/csrf-protection keeps its secret in (its default name). */
+export const CSRF_COOKIE = '_csrf';
+
+/**
+ * What a CSRF token is bound to: the session, so that a token from before sign-in (or from another
+ * session) is refused after it.
+ */
+export function csrfUserInfo(request: FastifyRequest): string {
+  return request.signedIn?.idHash ?? 'signed-out';
+}
+
 /** The page context of a request: who is signed in, and a fresh CSRF token. */
-export function pageContext(ctx: ServerContext, request: FastifyRequest, reply: FastifyReply): PageContext {
-  return { user: sessionUser(request, ctx.clock()), csrf: reply.generateCsrf() };
+export function pageContext(_ctx: ServerContext, request: FastifyRequest, reply: FastifyReply): PageContext {
+  return { user: request.signedIn?.user, csrf: reply.generateCsrf({ userInfo: csrfUserInfo(request) }) };
 }
 
 /** The signed-in, active user; otherwise redirects to the sign-in page and returns `undefined`. */
@@ -25,7 +35,7 @@ export async function requireUser(
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<string | undefined> {
-  const name = sessionUser(request, ctx.clock());
+  const name = request.signedIn?.user;
   const user = name === undefined ? undefined : await ctx.store.getUser(name);
   if (user?.status === 'active') return user.name;
   await reply.redirect(`/login?next=${encodeURIComponent(request.url)}`);
@@ -37,7 +47,35 @@ export function sendPage(reply: FastifyReply, body: string, status = 200): Fasti
   return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
 }
 
-/** A `next` target that stays on this site. */
+/** An origin no request can have, to resolve `next` targets against. */
+const SITE = new URL('http://site.invalid');
+
+/**
+ * Control characters and backslashes: browsers drop tabs and newlines from a URL and read `\` as
+ * `/`, so `/\t/evil.example` or `/\evil.example` leave the site although they start with one slash.
+ */
+// eslint-disable-next-line no-control-regex -- control characters are what this refuses
+const UNSAFE = /[\u0000-\u001f\u007f\\]/;
+
+/**
+ * A `next` target that stays on this site, otherwise `/console`: a path that, resolved against the
+ * site's origin (WHATWG URL), keeps the origin, with no control character or backslash in it, nor
+ * in its percent-decoding.
+ *
+ * @example
+ * ```ts
+ * safeNext('/console/apps/k'); // '/console/apps/k'
+ * safeNext('/\\evil.example'); // '/console'
+ * ```
+ */
 export function safeNext(next: unknown): string {
-  return typeof next === 'string' && next.startsWith('/') && !next.startsWith('//') ? next : '/console';
+  if (typeof next !== 'string' || !next.startsWith('/') || UNSAFE.test(next)) return '/console';
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(next);
+  } catch {
+    return '/console';
+  }
+  if (UNSAFE.test(decoded) || decoded.startsWith('//')) return '/console';
+  return new URL(next, SITE).origin === SITE.origin ? next : '/console';
 }

@@ -3,6 +3,7 @@
  * be raised later without breaking old hashes. Verification compares in constant time.
  */
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { isCommonPassword } from './common-passwords.js';
 
 const N = 16384;
 const R = 8;
@@ -38,10 +39,40 @@ export async function verifyPassword(password: string, stored: string | undefine
   return key.length === expected.length && timingSafeEqual(key, expected);
 }
 
-/** The rules for a new password, as a message when broken. */
-export function passwordProblem(password: string): string | undefined {
-  if (password.length < 8) return 'Passwords need at least 8 characters.';
-  if (password.length > 200) return 'Passwords may have at most 200 characters.';
+/** The length a new password needs, in characters after NFKC normalisation. */
+export const MIN_PASSWORD_LENGTH = 8;
+
+/** Every step from one character to the next is the same +1 or -1 ("abcdefgh", "98765432"). */
+function isSequence(chars: readonly string[]): boolean {
+  const codes = chars.map((c) => c.codePointAt(0) ?? 0);
+  const step = (codes[1] ?? 0) - (codes[0] ?? 0);
+  return Math.abs(step) === 1 && codes.every((code, i) => i === 0 || code - (codes[i - 1] ?? 0) === step);
+}
+
+/**
+ * The rules for a new password (NIST SP 800-63B §5.1.1.2), as a message when broken: at least
+ * {@link MIN_PASSWORD_LENGTH} characters counted after normalising, not only whitespace, not one
+ * short run repeated ("aaaaaaaa", "abcabcabc") or a simple sequence, not containing the user name,
+ * and not a common password.
+ *
+ * @example
+ * ```ts
+ * passwordProblem('password', 'ann'); // 'That password is too common…'
+ * ```
+ */
+export function passwordProblem(password: string, userName = ''): string | undefined {
+  const normalized = password.normalize('NFKC');
+  const chars = [...normalized];
+  if (chars.length < MIN_PASSWORD_LENGTH) return `Passwords need at least ${MIN_PASSWORD_LENGTH} characters.`;
+  if (chars.length > 200) return 'Passwords may have at most 200 characters.';
+  if (normalized.trim() === '') return 'A password cannot be only spaces.';
+  if (/^(.{1,3})\1+$/su.test(normalized) || isSequence(chars)) {
+    return 'That password is too easy to guess: avoid repeated characters and sequences.';
+  }
+  if (userName.length >= 3 && normalized.toLowerCase().includes(userName.toLowerCase())) {
+    return 'A password cannot contain the user name.';
+  }
+  if (isCommonPassword(normalized)) return 'That password is too common; choose another.';
   return undefined;
 }
 

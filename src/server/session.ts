@@ -1,35 +1,85 @@
 /**
- * The sign-in session: a signed cookie holding the user name and the time it was issued, HttpOnly
- * and SameSite=Lax, Secure over HTTPS. Stateless, so every instance of the server accepts it.
+ * The sign-in session, kept on the server: the cookie holds a random id (CSPRNG), HttpOnly and
+ * SameSite=Lax, Secure over HTTPS; the store keeps only the id's SHA-256, the user, and when the
+ * session ends. Signing out, a password change or a suspension deletes the row, so a copied cookie
+ * stops working at once on every instance sharing the store.
  */
+import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ServerContext } from './context.js';
 
 const COOKIE = 'cs_session';
-const MAX_AGE_SECONDS = 7 * 24 * 3600;
+/** A session ends this long after sign-in, however active. */
+const ABSOLUTE_MS = 7 * 24 * 3600 * 1000;
+/** …or this long after its last request. */
+const IDLE_MS = 24 * 3600 * 1000;
+/** Its idle end is moved on at most this often, so that a page view rarely writes. */
+const TOUCH_EVERY_MS = 5 * 60 * 1000;
+/** Longer than any id this server issues: a longer cookie is not looked up. */
+const MAX_ID_LENGTH = 64;
 
-export function startSession(reply: FastifyReply, user: string, now: number, secure: boolean): void {
-  reply.setCookie(COOKIE, `${user}.${Math.floor(now / 1000)}`, {
-    signed: true,
+/** Who a request's session belongs to, and the session's id hash. */
+export interface SignedIn {
+  readonly user: string;
+  readonly idHash: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The request's live session, loaded once per request by the pages' hook. */
+    signedIn: SignedIn | undefined;
+  }
+}
+
+function hashId(id: string): string {
+  return createHash('sha256').update(id).digest('hex');
+}
+
+/** Starts a session for `user` and sets its cookie; returns it. */
+export async function startSession(
+  ctx: ServerContext,
+  reply: FastifyReply,
+  user: string,
+  secure: boolean,
+): Promise<SignedIn> {
+  const id = Buffer.from(ctx.provider.config.randomBytes(32)).toString('base64url');
+  const now = ctx.clock();
+  const session = {
+    idHash: hashId(id),
+    user,
+    createdAt: now,
+    expiresAt: now + Math.min(IDLE_MS, ABSOLUTE_MS),
+  };
+  await ctx.store.createSession(session);
+  reply.setCookie(COOKIE, id, {
     httpOnly: true,
     sameSite: 'lax',
     secure,
     path: '/',
-    maxAge: MAX_AGE_SECONDS,
+    maxAge: ABSOLUTE_MS / 1000,
   });
+  return { user, idHash: session.idHash };
 }
 
-export function endSession(reply: FastifyReply): void {
+/** Ends the request's session, if any, and clears its cookie. */
+export async function endSession(ctx: ServerContext, request: FastifyRequest, reply: FastifyReply) {
+  if (request.signedIn) await ctx.store.deleteSession(request.signedIn.idHash);
+  request.signedIn = undefined;
   reply.clearCookie(COOKIE, { path: '/' });
 }
 
-/** The signed-in user name, if the cookie is present, authentic and not too old. */
-export function sessionUser(request: FastifyRequest, now: number): string | undefined {
-  const raw = request.cookies[COOKIE];
-  if (raw === undefined) return undefined;
-  const unsigned = request.unsignCookie(raw);
-  if (!unsigned.valid || unsigned.value === null) return undefined;
-  const dot = unsigned.value.lastIndexOf('.');
-  const issued = Number(unsigned.value.slice(dot + 1));
-  if (dot <= 0 || !Number.isInteger(issued) || now / 1000 - issued > MAX_AGE_SECONDS) return undefined;
-  return unsigned.value.slice(0, dot);
+/** The live session the request's cookie names, moving its idle end on; `undefined` if none. */
+export async function loadSession(
+  ctx: ServerContext,
+  request: FastifyRequest,
+): Promise<SignedIn | undefined> {
+  const id = request.cookies[COOKIE];
+  if (!id || id.length > MAX_ID_LENGTH) return undefined;
+  const idHash = hashId(id);
+  const session = await ctx.store.getSession(idHash);
+  const now = ctx.clock();
+  if (!session || session.expiresAt <= now) return undefined;
+  const end = Math.min(session.createdAt + ABSOLUTE_MS, now + IDLE_MS);
+  if (end - session.expiresAt >= TOUCH_EVERY_MS) await ctx.store.touchSession(idHash, end);
+  return { user: session.user, idHash };
 }

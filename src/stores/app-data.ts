@@ -1,6 +1,6 @@
 /**
- * What the reference server keeps besides the OAuth data: settings (its cookie secret), the sample
- * API's notes, and each consumer's recent problems for the developer console.
+ * What the reference server keeps besides the OAuth data: settings (its cookie secret), the sign-in
+ * sessions, the sample API's notes, and each consumer's recent problems for the developer console.
  */
 
 /** A note of the sample API. */
@@ -22,12 +22,34 @@ export interface ProblemEvent {
   readonly baseString?: string | undefined;
 }
 
+/**
+ * A signed-in browser. Only the SHA-256 of the session's random id is kept, so the table's content
+ * signs no one in; deleting the row ends the session on every instance at once.
+ */
+export interface Session {
+  /** SHA-256 of the id in the cookie, hex. */
+  readonly idHash: string;
+  readonly user: string;
+  readonly createdAt: number;
+  /** When it ends (the sooner of its absolute and idle limits); moved on by `touchSession`. */
+  readonly expiresAt: number;
+}
+
 /** How many problems are kept per consumer. */
 export const PROBLEMS_KEPT = 50;
 
 export interface AppData {
   /** Stores `value` under `name` unless something is there; returns what is stored. */
   ensureSetting(name: string, value: string): Promise<string>;
+  /** Stores a new session, and deletes those that had ended by its creation. */
+  createSession(session: Session): Promise<void>;
+  /** The session, even if it has ended (the caller compares `expiresAt` with its clock). */
+  getSession(idHash: string): Promise<Session | undefined>;
+  /** Moves a session's end. */
+  touchSession(idHash: string, expiresAt: number): Promise<void>;
+  deleteSession(idHash: string): Promise<void>;
+  /** Ends every session of `user` except `keep` (an id hash); returns how many ended. */
+  deleteUserSessions(user: string, keep?: string): Promise<number>;
   addNote(user: string, text: string, at: number): Promise<Note>;
   listNotes(user: string): Promise<Note[]>;
   /** Deletes a note of this user; returns whether there was one. */

@@ -4,7 +4,7 @@
  * their memory is bounded by the timestamp window.
  */
 import type { AccessToken, Consumer, RequestToken, User } from '../provider/model.js';
-import { type AppData, type Note, PROBLEMS_KEPT, type ProblemEvent } from './app-data.js';
+import { type AppData, type Note, PROBLEMS_KEPT, type ProblemEvent, type Session } from './app-data.js';
 import { NonceCache } from './nonce-cache.js';
 import type { Decision, Store } from './store.js';
 
@@ -21,6 +21,7 @@ export class MemoryStore implements Store, AppData {
   readonly #accessTokens = new Map<string, AccessToken>();
   readonly #nonces = new NonceCache();
   readonly #settings = new Map<string, string>();
+  readonly #sessions = new Map<string, Session>();
   readonly #notes: Note[] = [];
   #nextNoteId = 1;
   readonly #problems = new Map<string, ProblemEvent[]>();
@@ -127,6 +128,38 @@ export class MemoryStore implements Store, AppData {
   ensureSetting(name: string, value: string) {
     if (!this.#settings.has(name)) this.#settings.set(name, value);
     return Promise.resolve(this.#settings.get(name) as string);
+  }
+
+  createSession(session: Session) {
+    for (const [idHash, s] of this.#sessions)
+      if (s.expiresAt <= session.createdAt) this.#sessions.delete(idHash);
+    this.#sessions.set(session.idHash, session);
+    return Promise.resolve();
+  }
+
+  getSession(idHash: string) {
+    return Promise.resolve(this.#sessions.get(idHash));
+  }
+
+  touchSession(idHash: string, expiresAt: number) {
+    const current = this.#sessions.get(idHash);
+    if (current) this.#sessions.set(idHash, { ...current, expiresAt });
+    return Promise.resolve();
+  }
+
+  deleteSession(idHash: string) {
+    this.#sessions.delete(idHash);
+    return Promise.resolve();
+  }
+
+  deleteUserSessions(user: string, keep?: string) {
+    let ended = 0;
+    for (const [idHash, s] of this.#sessions) {
+      if (s.user !== user || idHash === keep) continue;
+      this.#sessions.delete(idHash);
+      ended++;
+    }
+    return Promise.resolve(ended);
   }
 
   addNote(user: string, text: string, at: number) {

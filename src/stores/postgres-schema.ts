@@ -99,4 +99,14 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
    CREATE TRIGGER access_tokens_changed
      AFTER UPDATE OF token, secret, consumer_key, "user", scopes, expires_at, revoked_at OR DELETE ON access_tokens
      FOR EACH STATEMENT EXECUTE FUNCTION countersign_bump_cache_epoch();`,
+  // Version 3: server-side sign-in sessions, so that signing out or changing a password ends them on
+  // every instance. Only a hash of the session id is kept.
+  `CREATE TABLE sessions (
+     id_hash TEXT PRIMARY KEY,
+     "user" TEXT NOT NULL,
+     created_at BIGINT NOT NULL,
+     expires_at BIGINT NOT NULL
+   );
+   CREATE INDEX sessions_user ON sessions ("user");
+   CREATE INDEX sessions_expiry ON sessions (expires_at);`,
 ];

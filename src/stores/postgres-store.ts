@@ -8,7 +8,8 @@ import pg from 'pg';
 import { StoreUnavailableError } from '../provider/errors.js';
 import type { MaybePromise } from '../provider/maybe-promise.js';
 import type { AccessToken, Consumer, RequestToken, User } from '../provider/model.js';
-import { type AppData, PROBLEMS_KEPT, type ProblemEvent } from './app-data.js';
+import { type AppData, PROBLEMS_KEPT, type ProblemEvent, type Session } from './app-data.js';
+import { readSession } from './session-row.js';
 import { POSTGRES_MIGRATIONS } from './postgres-schema.js';
 import { CachedRows } from './read-cache.js';
 import { openSecrets, reencryptSecrets } from './postgres-secrets.js';
@@ -388,6 +389,37 @@ export class PostgresStore implements Store, AppData {
     ]);
     const { rows } = await this.#query('SELECT value FROM settings WHERE name = $1', [name]);
     return this.#secrets.open(rows[0]?.value as string, context);
+  }
+
+  async createSession(s: Session) {
+    await this.#transaction(async (client) => {
+      await client.query('DELETE FROM sessions WHERE expires_at <= $1', [s.createdAt]);
+      await client.query(
+        'INSERT INTO sessions (id_hash, "user", created_at, expires_at) VALUES ($1, $2, $3, $4)',
+        [s.idHash, s.user, s.createdAt, s.expiresAt],
+      );
+    });
+  }
+
+  async getSession(idHash: string) {
+    const { rows } = await this.#query('SELECT * FROM sessions WHERE id_hash = $1', [idHash]);
+    return rows[0] && readSession(rows[0]);
+  }
+
+  async touchSession(idHash: string, expiresAt: number) {
+    await this.#query('UPDATE sessions SET expires_at = $1 WHERE id_hash = $2', [expiresAt, idHash]);
+  }
+
+  async deleteSession(idHash: string) {
+    await this.#query('DELETE FROM sessions WHERE id_hash = $1', [idHash]);
+  }
+
+  async deleteUserSessions(user: string, keep?: string) {
+    const { rowCount } = await this.#query(
+      'DELETE FROM sessions WHERE "user" = $1 AND id_hash IS DISTINCT FROM $2',
+      [user, keep ?? null],
+    );
+    return rowCount ?? 0;
   }
 
   async addNote(user: string, text: string, at: number) {

@@ -88,4 +88,14 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
    );
    INSERT INTO nonce_log (key, expires_at) SELECT key, expires_at FROM nonces ORDER BY expires_at;
    DROP TABLE nonces;`,
+  // Version 4: server-side sign-in sessions, so that signing out or changing a password ends them on
+  // every instance. Only a hash of the session id is kept.
+  `CREATE TABLE sessions (
+     id_hash TEXT PRIMARY KEY,
+     user TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL
+   );
+   CREATE INDEX sessions_user ON sessions (user);
+   CREATE INDEX sessions_expiry ON sessions (expires_at);`,
 ];

@@ -4,7 +4,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { AccessToken } from '../provider/model.js';
-import { PROBLEMS_KEPT, type ProblemEvent } from './app-data.js';
+import { PROBLEMS_KEPT, type ProblemEvent, type Session } from './app-data.js';
 import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
 
 /** A nonce waiting for the next group commit, and the request waiting for its answer. */
@@ -46,6 +46,12 @@ export interface SqliteStatements {
   readonly sweepNonceLog: Database.Statement;
   readonly insertSetting: Database.Statement;
   readonly getSetting: Database.Statement;
+  /** Deletes the sessions ended by the new one's creation, and inserts it. */
+  readonly createSession: (s: Session) => void;
+  readonly getSession: Database.Statement;
+  readonly touchSession: Database.Statement;
+  readonly deleteSession: Database.Statement;
+  readonly deleteUserSessions: Database.Statement;
   readonly insertNote: Database.Statement;
   readonly listNotes: Database.Statement;
   readonly deleteNote: Database.Statement;
@@ -124,6 +130,14 @@ export function prepare(db: Database.Database): SqliteStatements {
   };
   const touch = db.prepare('UPDATE access_tokens SET last_used_at = ? WHERE token = ?');
   const runImmediately = db.transaction((work: () => unknown) => work());
+  const sweepSessions = db.prepare('DELETE FROM sessions WHERE expires_at <= ?');
+  const insertSession = db.prepare(
+    'INSERT INTO sessions (id_hash, user, created_at, expires_at) VALUES (@idHash, @user, @createdAt, @expiresAt)',
+  );
+  const createSession = db.transaction((s: Session) => {
+    sweepSessions.run(s.createdAt);
+    insertSession.run(s);
+  });
   return {
     dataVersion: db.prepare('PRAGMA data_version').pluck(),
     nonceTransaction: <T>(work: () => T) => withoutFsync(() => runImmediately.immediate(work) as T),
@@ -140,6 +154,11 @@ export function prepare(db: Database.Database): SqliteStatements {
     ),
     insertSetting: db.prepare('INSERT OR IGNORE INTO settings (name, value) VALUES (?, ?)'),
     getSetting: db.prepare('SELECT value FROM settings WHERE name = ?'),
+    createSession: (s: Session) => createSession.immediate(s),
+    getSession: db.prepare('SELECT * FROM sessions WHERE id_hash = ?'),
+    touchSession: db.prepare('UPDATE sessions SET expires_at = ? WHERE id_hash = ?'),
+    deleteSession: db.prepare('DELETE FROM sessions WHERE id_hash = ?'),
+    deleteUserSessions: db.prepare('DELETE FROM sessions WHERE user = ? AND id_hash IS NOT ?'),
     insertNote: db.prepare('INSERT INTO notes (user, text, created_at) VALUES (?, ?, ?) RETURNING *'),
     listNotes: db.prepare('SELECT * FROM notes WHERE user = ? ORDER BY id DESC'),
     deleteNote: db.prepare('DELETE FROM notes WHERE id = ? AND user = ?'),

@@ -17,7 +17,8 @@ import { type Keyring, type SecretBox, secretContext } from './secret-box.js';
 import { makePrivate, openSecrets, reencryptSecrets } from './sqlite-secrets.js';
 import { startCheckpointer, stopCheckpointer } from './sqlite-checkpointer.js';
 import { migrate, type PendingNonce, prepare, type SqliteStatements } from './sqlite-statements.js';
-import { type AppData, PROBLEMS_KEPT, type ProblemEvent } from './app-data.js';
+import { type AppData, PROBLEMS_KEPT, type ProblemEvent, type Session } from './app-data.js';
+import { readSession } from './session-row.js';
 import { NonceCache } from './nonce-cache.js';
 import { CachedRows } from './read-cache.js';
 import type { Decision, Store } from './store.js';
@@ -357,6 +358,30 @@ export class SqliteStore implements Store, AppData {
     const count = reencryptSecrets(this.#db, this.#keyring);
     this.#rows.clear();
     return Promise.resolve(count);
+  }
+
+  createSession(session: Session) {
+    this.#sql.createSession(session);
+    return Promise.resolve();
+  }
+
+  getSession(idHash: string) {
+    const row = this.#sql.getSession.get(idHash) as Row | undefined;
+    return Promise.resolve(row && readSession(row));
+  }
+
+  touchSession(idHash: string, expiresAt: number) {
+    this.#sql.touchSession.run(expiresAt, idHash);
+    return Promise.resolve();
+  }
+
+  deleteSession(idHash: string) {
+    this.#sql.deleteSession.run(idHash);
+    return Promise.resolve();
+  }
+
+  deleteUserSessions(user: string, keep?: string) {
+    return Promise.resolve(this.#sql.deleteUserSessions.run(user, keep ?? null).changes);
   }
 
   addNote(user: string, text: string, at: number) {

@@ -149,12 +149,22 @@ describe.skipIf(!hasPostgres || !hasRedis)('three instances on PostgreSQL + Redi
       body: new URLSearchParams({ _csrf: csrf, name: 'bob', password: 'correct horse battery' }),
     });
     expect(signedIn.status).toBe(303);
-    cookies = [cookies, ...signedIn.headers.getSetCookie().map((c) => c.split(';')[0])].join('; ');
+    // Sign-in renews the CSRF secret: the connections page gives the form's token, and names the
+    // grant by an opaque id rather than by its access token.
+    const session = signedIn.headers.getSetCookie().find((c) => c.startsWith('cs_session='));
+    cookies = session?.split(';')[0] ?? '';
+    const connections = await fetch(`${at(0)}/connections`, { headers: { cookie: cookies } });
+    cookies = [cookies, ...connections.headers.getSetCookie().map((c) => c.split(';')[0])].join('; ');
+    const page = await connections.text();
+    expect(page).not.toContain(access.key);
     const revoked = await fetch(`${at(0)}/connections/revoke`, {
       method: 'POST',
       redirect: 'manual',
       headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookies },
-      body: new URLSearchParams({ _csrf: csrf, token: access.key }),
+      body: new URLSearchParams({
+        _csrf: /name="_csrf" value="([^"]+)"/.exec(page)?.[1] ?? '',
+        connection: /name="connection"\s+value="([^"]+)"/.exec(page)?.[1] ?? '',
+      }),
     });
     expect(revoked.status).toBe(303);
 

@@ -16,6 +16,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseFormEncoded } from '../../src/core/parameters.js';
 import { buildServer } from '../../src/server/app.js';
+import { connectionIds } from '../../src/server/connection-ids.js';
 import { SqliteStore } from '../../src/stores/sqlite-store.js';
 import { hasChromium, launch } from './browser-support.js';
 
@@ -118,7 +119,10 @@ describe.skipIf(!hasChromium)('the reference server in Chromium', () => {
     await shot('register');
     await page.click('button[type=submit]');
     await page.waitForURL(/\/console\/apps\/[a-z0-9]{32}\?registered=1$/);
-    await page.click('summary');
+    // The secret is not in the page until its owner asks for it.
+    expect(await page.$('#consumer-secret')).toBeNull();
+    await page.click('#reveal-secret');
+    await page.waitForSelector('#consumer-secret');
     credentials = {
       key: (await page.textContent('#consumer-key')) ?? '',
       secret: (await page.textContent('#consumer-secret')) ?? '',
@@ -195,7 +199,10 @@ describe.skipIf(!hasChromium)('the reference server in Chromium', () => {
     await page.goto(`${base}/connections`);
     expect(await page.textContent('#connections')).toContain('Photo Printer');
     await shot('connections');
-    await page.click(`#connections form:has(input[value="${access.key}"]) button`);
+    expect(await page.content()).not.toContain(access.key);
+    // The page names the grant by its opaque id: the same function, under the server's secret.
+    const id = connectionIds(await store.ensureSetting('cookie-secret', 'unused'))(access.key);
+    await page.click(`#connections form:has(input[value="${id}"]) button`);
     await page.waitForURL(/\/connections\?done=/);
     expect(await page.textContent('main')).toContain('Access revoked.');
     const me = await signedFetch(`${base}/api/v1/me`, 'GET', access);

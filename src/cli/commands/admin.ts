@@ -79,7 +79,7 @@ export async function user(args: string[], out: Out): Promise<void> {
       if (existing) throw new CliError(`a user named ${name} already exists`);
       if (!values['password-stdin']) throw new CliError('user add needs --password-stdin');
       const password = await readStdinLine();
-      const weak = passwordProblem(password);
+      const weak = passwordProblem(password, name);
       if (weak) throw new CliError(weak);
       await store.putUser({
         name,
@@ -91,6 +91,8 @@ export async function user(args: string[], out: Out): Promise<void> {
     } else if (action === 'suspend' || action === 'resume') {
       if (!existing) throw new CliError(`no user named ${name}`);
       await store.putUser({ ...existing, status: action === 'suspend' ? 'suspended' : 'active' });
+      // A suspended user is signed out everywhere, not only refused at the next sign-in.
+      if (action === 'suspend') await store.deleteUserSessions(name);
       out(`user ${name} ${action === 'suspend' ? 'suspended' : 'resumed'}`);
     } else {
       throw new CliError(`usage: ${usage.user}`);

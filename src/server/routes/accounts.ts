@@ -1,12 +1,12 @@
 /** Sign-up, sign-in (rate limited) and sign-out. */
-import type { FastifyInstance } from 'fastify';
-import { type ServerContext, pageContext, safeNext, sendPage } from '../context.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { CSRF_COOKIE, type ServerContext, pageContext, safeNext, sendPage } from '../context.js';
+import { formField } from '../form-fields.js';
 import { html } from '../html.js';
 import { hashPassword, passwordProblem, userNameProblem, verifyPassword } from '../passwords.js';
+import { accountLimits } from '../rate-limits.js';
 import { endSession, startSession } from '../session.js';
 import { csrfField, layout, type PageContext } from '../views/layout.js';
-
-type Form = { name?: string; password?: string; next?: string };
 
 function accountForm(kind: 'login' | 'signup', page: PageContext, next: string, error?: string, name = '') {
   const title = kind === 'login' ? 'Sign in' : 'Create an account';
@@ -40,6 +40,19 @@ function accountForm(kind: 'login' | 'signup', page: PageContext, next: string, 
   );
 }
 
+/**
+ * Starts a session for `user` in place of any the browser had, with a fresh CSRF secret: a secret
+ * planted in the browser before sign-in (by a sibling site, say) signs nothing after it.
+ */
+async function signIn(ctx: ServerContext, request: FastifyRequest, reply: FastifyReply, user: string) {
+  if (request.signedIn) await ctx.store.deleteSession(request.signedIn.idHash);
+  request.signedIn = await startSession(ctx, reply, user, ctx.secureCookies || request.protocol === 'https');
+  reply.clearCookie(CSRF_COOKIE, { path: '/' });
+}
+
+/** What a sign-up to a taken name is told: the same words for any name that cannot be had. */
+const NAME_UNAVAILABLE = 'That user name is not available; choose another.';
+
 export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.get<{ Querystring: { next?: string } }>('/login', (request, reply) =>
     sendPage(reply, accountForm('login', pageContext(ctx, request, reply), safeNext(request.query.next))),
@@ -48,43 +61,41 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
     sendPage(reply, accountForm('signup', pageContext(ctx, request, reply), safeNext(request.query.next))),
   );
 
-  app.post<{ Body: Form }>(
-    '/signup',
-    { preHandler: app.csrfProtection.bind(app) },
-    async (request, reply) => {
-      const name = String(request.body.name ?? '').trim();
-      const password = String(request.body.password ?? '');
-      const next = safeNext(request.body.next);
-      const problem = userNameProblem(name) ?? passwordProblem(password);
-      const taken = problem === undefined && (await ctx.store.getUser(name)) !== undefined;
-      if (problem || taken) {
-        const page = pageContext(ctx, request, reply);
-        return sendPage(
-          reply,
-          accountForm('signup', page, next, problem ?? 'That user name is taken.', name),
-          400,
-        );
-      }
-      await ctx.store.putUser({
-        name,
-        status: 'active',
-        passwordHash: await hashPassword(password),
-        createdAt: ctx.clock(),
-      });
-      startSession(reply, name, ctx.clock(), ctx.secureCookies || request.protocol === 'https');
-      return reply.redirect(next, 303);
-    },
-  );
+  const limits = accountLimits(app);
+  const csrf = app.csrfProtection.bind(app);
 
-  app.post<{ Body: Form }>(
+  app.post('/signup', { preHandler: [limits.signUpAttempt, csrf] }, async (request, reply) => {
+    const name = formField(request, 'name').trim();
+    const password = formField(request, 'password');
+    const next = safeNext(formField(request, 'next'));
+    // The password is hashed whatever the outcome, so that a taken name answers in the same time as
+    // a new one; and a taken name is one more failure counted against the address.
+    const hash = hashPassword(password);
+    const problem =
+      userNameProblem(name) ??
+      passwordProblem(password, name) ??
+      ((await ctx.store.getUser(name)) === undefined ? undefined : NAME_UNAVAILABLE);
+    await hash;
+    if (problem) {
+      await limits.signUpFailed(request);
+      const page = pageContext(ctx, request, reply);
+      return sendPage(reply, accountForm('signup', page, next, problem, name), 400);
+    }
+    await ctx.store.putUser({ name, status: 'active', passwordHash: await hash, createdAt: ctx.clock() });
+    await signIn(ctx, request, reply, name);
+    return reply.redirect(next, 303);
+  });
+
+  app.post(
     '/login',
-    { preHandler: app.csrfProtection.bind(app), config: { rateLimit: { max: 10, timeWindow: '1 minute' } } },
+    { preHandler: [limits.signInAttempt, csrf, limits.checkName] },
     async (request, reply) => {
-      const name = String(request.body.name ?? '').trim();
-      const next = safeNext(request.body.next);
+      const name = formField(request, 'name').trim();
+      const next = safeNext(formField(request, 'next'));
       const user = await ctx.store.getUser(name);
-      const valid = await verifyPassword(String(request.body.password ?? ''), user?.passwordHash);
+      const valid = await verifyPassword(formField(request, 'password'), user?.passwordHash);
       if (!user || !valid || user.status !== 'active') {
+        if (!valid) await limits.nameFailed(request);
         const message =
           valid && user?.status === 'suspended'
             ? 'This account is suspended.'
@@ -95,13 +106,13 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
           401,
         );
       }
-      startSession(reply, user.name, ctx.clock(), ctx.secureCookies || request.protocol === 'https');
+      await signIn(ctx, request, reply, user.name);
       return reply.redirect(next, 303);
     },
   );
 
-  app.post('/logout', { preHandler: app.csrfProtection.bind(app) }, async (_request, reply) => {
-    endSession(reply);
+  app.post('/logout', { preHandler: app.csrfProtection.bind(app) }, async (request, reply) => {
+    await endSession(ctx, request, reply);
     return reply.redirect('/', 303);
   });
 }

@@ -1,5 +1,6 @@
 /** The connections page: the applications a user authorized, and revoking them. */
 import type { FastifyInstance } from 'fastify';
+import { formField } from '../form-fields.js';
 import { html } from '../html.js';
 import { pageContext, requireUser, type ServerContext, sendPage } from '../context.js';
 import { csrfField, layout } from '../views/layout.js';
@@ -8,7 +9,14 @@ import { scopeWords } from '../views/scopes.js';
 const when = (ms: number | undefined) =>
   ms === undefined ? 'never' : new Date(ms).toISOString().replace('T', ' ').slice(0, 16);
 
-export function connectionRoutes(app: FastifyInstance, ctx: ServerContext): void {
+/**
+ * The connections routes; `connectionId` names a grant in the page (see connection-ids.ts).
+ */
+export function connectionRoutes(
+  app: FastifyInstance,
+  ctx: ServerContext,
+  connectionId: (accessToken: string) => string,
+): void {
   app.get<{ Querystring: { done?: string } }>('/connections', async (request, reply) => {
     const user = await requireUser(ctx, request, reply);
     if (!user) return reply;
@@ -44,7 +52,11 @@ export function connectionRoutes(app: FastifyInstance, ctx: ServerContext): void
                       <td class="optional">${when(token.lastUsedAt)}</td>
                       <td>
                         <form method="post" action="/connections/revoke">
-                          ${csrfField(page)}<input type="hidden" name="token" value="${token.token}" />
+                          ${csrfField(page)}<input
+                            type="hidden"
+                            name="connection"
+                            value="${connectionId(token.token)}"
+                          />
                           <button class="danger">Revoke</button>
                         </form>
                       </td>
@@ -56,15 +68,13 @@ export function connectionRoutes(app: FastifyInstance, ctx: ServerContext): void
     return sendPage(reply, layout('Connections', page, body, request.query.done));
   });
 
-  app.post<{ Body: { token?: string } }>(
-    '/connections/revoke',
-    { preHandler: app.csrfProtection.bind(app) },
-    async (request, reply) => {
-      const user = await requireUser(ctx, request, reply);
-      if (!user) return reply;
-      const token = await ctx.store.getAccessToken(String(request.body.token ?? ''));
-      if (token?.user === user) await ctx.store.revokeAccessToken(token.token, ctx.clock());
-      return reply.redirect(`/connections?done=${encodeURIComponent('Access revoked.')}`, 303);
-    },
-  );
+  app.post('/connections/revoke', { preHandler: app.csrfProtection.bind(app) }, async (request, reply) => {
+    const user = await requireUser(ctx, request, reply);
+    if (!user) return reply;
+    // The grant is looked up among this user's own, so an id can only ever revoke one of them.
+    const id = formField(request, 'connection');
+    const token = (await ctx.store.listAccessTokens(user)).find((t) => connectionId(t.token) === id);
+    if (token) await ctx.store.revokeAccessToken(token.token, ctx.clock());
+    return reply.redirect(`/connections?done=${encodeURIComponent('Access revoked.')}`, 303);
+  });
 }

@@ -5,14 +5,18 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { isOAuthProblem } from '../../problems/oauth-problem.js';
+import { ProviderInputError } from '../../provider/errors.js';
+import { formField, formList } from '../form-fields.js';
 import type { PageContext } from '../views/layout.js';
 import { pageContext, requireUser, type ServerContext, sendPage } from '../context.js';
 import { consentPage, deniedPage, pinPage, undecidablePage } from '../views/consent.js';
 
-type DecisionForm = { oauth_token?: string; decision?: string; scopes?: string | string[] };
-
 export function consentRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const refuse = (error: unknown, page: PageContext, reply: FastifyReply) => {
+    // A decision the page could not have sent (a scope that was not requested) is the form's fault.
+    if (error instanceof ProviderInputError) {
+      return sendPage(reply, undecidablePage(page, error.code, error.message), 400);
+    }
     if (!isOAuthProblem(error)) throw error;
     return sendPage(
       reply,
@@ -33,31 +37,27 @@ export function consentRoutes(app: FastifyInstance, ctx: ServerContext): void {
     }
   });
 
-  app.post<{ Body: DecisionForm }>(
-    '/oauth/authorize',
-    { preHandler: app.csrfProtection.bind(app) },
-    async (request, reply) => {
-      const user = await requireUser(ctx, request, reply);
-      if (!user) return reply;
-      const page = pageContext(ctx, request, reply);
-      const token = String(request.body.oauth_token ?? '');
-      const approve = request.body.decision === 'approve';
-      const scopes = request.body.scopes;
-      try {
-        const { consumer } = await ctx.provider.authorization(token);
-        const outcome = await ctx.provider.decide(token, {
-          user,
-          approve,
-          scopes: scopes === undefined ? [] : Array.isArray(scopes) ? scopes : [scopes],
-        });
-        if (outcome.redirect) return reply.redirect(outcome.redirect, 303);
-        return sendPage(
-          reply,
-          approve ? pinPage(page, consumer.name, outcome.verifier ?? '') : deniedPage(page, consumer.name),
-        );
-      } catch (error) {
-        return refuse(error, page, reply);
-      }
-    },
-  );
+  app.post('/oauth/authorize', { preHandler: app.csrfProtection.bind(app) }, async (request, reply) => {
+    const user = await requireUser(ctx, request, reply);
+    if (!user) return reply;
+    const page = pageContext(ctx, request, reply);
+    const token = formField(request, 'oauth_token');
+    const approve = formField(request, 'decision') === 'approve';
+    const scopes = formList(request, 'scopes');
+    try {
+      const { consumer } = await ctx.provider.authorization(token);
+      const outcome = await ctx.provider.decide(token, {
+        user,
+        approve,
+        scopes,
+      });
+      if (outcome.redirect) return reply.redirect(outcome.redirect, 303);
+      return sendPage(
+        reply,
+        approve ? pinPage(page, consumer.name, outcome.verifier ?? '') : deniedPage(page, consumer.name),
+      );
+    } catch (error) {
+      return refuse(error, page, reply);
+    }
+  });
 }

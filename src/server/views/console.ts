@@ -111,11 +111,16 @@ function action(page: PageContext, consumer: Consumer, name: string, label: stri
   </form>`;
 }
 
+/**
+ * One application's page. The secret is in the HTML only when its owner asked to see it (a POST, so
+ * that it never sits in a cached or prefetched GET); otherwise the page offers to reveal it.
+ */
 export function appPage(
   page: PageContext,
   consumer: Consumer,
   problems: readonly ProblemEvent[],
   notice?: string,
+  showSecret = false,
 ): string {
   return layout(
     consumer.name,
@@ -125,10 +130,13 @@ export function appPage(
         <p>${consumer.description ?? ''}</p>
         <label>Consumer key</label><code id="consumer-key">${consumer.key}</code>
         <label>Consumer secret</label>
-        <details>
-          <summary>Reveal the secret</summary>
-          <code id="consumer-secret">${consumer.secret}</code>
-        </details>
+        ${
+          showSecret
+            ? html`<code id="consumer-secret">${consumer.secret}</code>`
+            : html`<form method="post" action="/console/apps/${consumer.key}/secret" class="inline">
+                ${csrfField(page)}<button class="secondary" id="reveal-secret">Reveal the secret</button>
+              </form>`
+        }
         <label>Callback</label><code>${consumer.callback}</code> <label>Scopes</label>
         <p>${consumer.scopes.length ? consumer.scopes.join(', ') : 'none'}</p>
         <label>Signature methods</label>

@@ -22,6 +22,7 @@ export function layout(title: string, page: PageContext, body: Html, notice?: st
             ${
               page.user
                 ? html`<a href="/console">Console</a> <a href="/connections">Connections</a>
+                    <a href="/account">Account</a>
                     <form method="post" action="/logout" class="inline">
                       <input type="hidden" name="_csrf" value="${page.csrf}" /><button class="link">
                         Sign out ${page.user}

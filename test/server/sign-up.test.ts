@@ -1,0 +1,222 @@
+/**
+ * Sign-up refuses trivial and common passwords (NIST SP 800-63B), and sign-up and sign-in are rate
+ * limited per address and per account name — across instances when they share Redis.
+ */
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildServer } from '../../src/server/app.js';
+import { hashPassword, passwordProblem } from '../../src/server/passwords.js';
+import { MemoryStore } from '../../src/stores/memory-store.js';
+import { hasRedis, REDIS_URL } from '../support/services.js';
+import { PageClient } from './page-client.js';
+
+const PASSWORD = 'a long pass phrase';
+
+/** An address no other run of these tests uses, so that counts kept in Redis do not mix. */
+const address = () => `10.${[...randomBytes(3)].join('.')}`;
+
+describe('the password rules', () => {
+  it.each([
+    ['short', 'too short'],
+    ['password', 'common'],
+    ['iloveyou', 'common'],
+    ['qwertyuiop', 'common'],
+    ['Password1', 'common, in any case'],
+    ['        ', 'only spaces'],
+    ['\u3000'.repeat(8), 'only (ideographic) spaces'],
+    ['\t \t \t \t ', 'only whitespace'],
+    ['aaaaaaaaaa', 'one character repeated'],
+    ['abcabcabcabc', 'a short run repeated'],
+    ['abcdefghij', 'a sequence'],
+    ['12345678', 'a sequence'],
+    ['987654321', 'a descending sequence'],
+    ['e\u0301a\u0301i\u0301o\u0301', 'eight code points, four characters once normalised'],
+    ['mallory-rules-ok', 'contains the user name'],
+    ['xMALLORYx99', 'contains the user name, in any case'],
+  ])('refuses %j (%s)', (password) => {
+    expect(passwordProblem(password, 'mallory')).toBeDefined();
+  });
+
+  it.each([PASSWORD, 'correct horse battery', 'Tr0ub4dour&3x', 'zebra-lamp-9-tide'])(
+    'accepts %j',
+    (password) => {
+      expect(passwordProblem(password, 'mallory')).toBeUndefined();
+    },
+  );
+});
+
+describe('sign-up and sign-in limits', () => {
+  let app: FastifyInstance;
+  let store: MemoryStore;
+
+  beforeAll(async () => {
+    store = new MemoryStore();
+    app = await buildServer({ store });
+    await store.putUser({
+      name: 'ann',
+      status: 'active',
+      passwordHash: await hashPassword(PASSWORD),
+      createdAt: 0,
+    });
+  });
+  afterAll(() => app.close());
+
+  it('refuses "password" and eight spaces on the sign-up form', async () => {
+    for (const password of ['password', '        ']) {
+      const client = new PageClient(app);
+      const response = await client.signIn(`fresh${randomBytes(3).toString('hex')}`, password, 'signup');
+      expect(response.statusCode).toBe(400);
+      expect(response.body).toContain('role="alert"');
+    }
+  });
+
+  it('answers a taken name like any refused name, and counts it against the address', async () => {
+    const from = address();
+    const client = new PageClient(app);
+    await client.get('/signup');
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      statuses.push(
+        (await client.post('/signup', { name: 'ann', password: PASSWORD }, { remoteAddress: from }))
+          .statusCode,
+      );
+    }
+    expect(statuses).toEqual([400, 400, 400, 400, 400, 429]);
+    // A new name from that address is refused too, until the window passes.
+    const blocked = await client.post(
+      '/signup',
+      { name: 'brandnew', password: PASSWORD },
+      { remoteAddress: from },
+    );
+    expect(blocked.statusCode).toBe(429);
+    expect(blocked.headers['retry-after']).toBeDefined();
+    expect(store.getUser('brandnew')).toBeUndefined();
+  });
+
+  it('limits sign-ups per address', async () => {
+    const from = address();
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) {
+      const client = new PageClient(app);
+      await client.get('/signup');
+      statuses.push(
+        (
+          await client.post(
+            '/signup',
+            { name: `many${i}${randomBytes(2).toString('hex')}`, password: PASSWORD },
+            { remoteAddress: from },
+          )
+        ).statusCode,
+      );
+    }
+    expect(statuses).toEqual([...Array<number>(10).fill(303), 429]);
+  });
+
+  it('limits failed sign-ins per account name, whatever the address', async () => {
+    await store.putUser({
+      name: 'bea',
+      status: 'active',
+      passwordHash: await hashPassword(PASSWORD),
+      createdAt: 0,
+    });
+    const client = new PageClient(app);
+    await client.get('/login');
+    for (let i = 0; i < 10; i++) {
+      const response = await client.post(
+        '/login',
+        { name: 'bea', password: `guess ${i} guess` },
+        { remoteAddress: address() },
+      );
+      expect(response.statusCode).toBe(401);
+    }
+    // Even the right password, from a new address, waits out the window: the guesser cannot tell.
+    const right = await client.post(
+      '/login',
+      { name: ' BEA ', password: PASSWORD },
+      { remoteAddress: address() },
+    );
+    expect(right.statusCode).toBe(429);
+    // Another account is not affected.
+    const other = await client.post(
+      '/login',
+      { name: 'ann', password: PASSWORD },
+      { remoteAddress: address() },
+    );
+    expect(other.statusCode).toBe(303);
+  });
+});
+
+describe.skipIf(!hasRedis)('limits across two instances sharing Redis', () => {
+  let redis: Redis;
+  let a: FastifyInstance;
+  let b: FastifyInstance;
+  let store: MemoryStore;
+
+  beforeAll(async () => {
+    redis = new Redis(REDIS_URL);
+    store = new MemoryStore();
+    a = await buildServer({ store, redis });
+    b = await buildServer({ store, redis });
+  });
+  afterAll(async () => {
+    await Promise.all([a?.close(), b?.close()]);
+    await redis?.quit();
+  });
+
+  it('counts sign-in failures per name on both instances together', async () => {
+    const name = `shared${randomBytes(4).toString('hex')}`;
+    await store.putUser({ name, status: 'active', passwordHash: await hashPassword(PASSWORD), createdAt: 0 });
+    for (let i = 0; i < 10; i++) {
+      const client = new PageClient(i % 2 ? a : b);
+      await client.get('/login');
+      const response = await client.post(
+        '/login',
+        { name, password: `guess ${i} guess` },
+        { remoteAddress: address() },
+      );
+      expect(response.statusCode).toBe(401);
+    }
+    for (const app of [a, b]) {
+      const client = new PageClient(app);
+      await client.get('/login');
+      expect(
+        (await client.post('/login', { name, password: PASSWORD }, { remoteAddress: address() })).statusCode,
+      ).toBe(429);
+    }
+  });
+
+  it('counts sign-in attempts per address on both instances together', async () => {
+    const from = address();
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) {
+      const client = new PageClient(i % 2 ? a : b);
+      await client.get('/login');
+      statuses.push(
+        (
+          await client.post(
+            '/login',
+            { name: `nobody${i}`, password: 'wrong wrong' },
+            { remoteAddress: from },
+          )
+        ).statusCode,
+      );
+    }
+    expect(statuses).toEqual([...Array<number>(10).fill(401), 429]);
+  });
+
+  it('counts refused sign-ups per address on both instances together', async () => {
+    const from = address();
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const client = new PageClient(i % 2 ? a : b);
+      await client.get('/signup');
+      statuses.push(
+        (await client.post('/signup', { name: 'x', password: 'password' }, { remoteAddress: from }))
+          .statusCode,
+      );
+    }
+    expect(statuses).toEqual([400, 400, 400, 400, 400, 429]);
+  });
+});
