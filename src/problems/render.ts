@@ -56,6 +56,14 @@ function encodePair([name, value]: readonly [string, string]): string {
 }
 
 /**
+ * The longest `WWW-Authenticate` value sent. The base string or a rejected value of a big request
+ * can run to many kilobytes, more than clients and proxies take in a header (Node's client refuses
+ * the whole response past 16 KiB of headers, nginx's default buffer for them is 4 or 8 KiB); a
+ * parameter that would make the header longer is left to the body, which always has every one.
+ */
+export const HEADER_LIMIT = 4096;
+
+/**
  * The `WWW-Authenticate` header value of a problem response (values percent-encoded, RFC 5849 §3.6).
  *
  * @example
@@ -66,7 +74,10 @@ function encodePair([name, value]: readonly [string, string]): string {
  */
 export function wwwAuthenticate(problem: OAuthProblem, realm: string): string {
   const pairs = problemParameters(problem).map(([name, value]) => `${name}="${percentEncode(value)}"`);
-  return `OAuth realm="${quoteRealm(realm)}", ${pairs.join(', ')}`;
+  let header = `OAuth realm="${quoteRealm(realm)}"`;
+  // `oauth_problem` comes first and is short, so it is always kept.
+  for (const pair of pairs) if (header.length + 2 + pair.length <= HEADER_LIMIT) header += `, ${pair}`;
+  return header;
 }
 
 /**
