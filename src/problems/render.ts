@@ -38,7 +38,7 @@ export function problemParameters(problem: OAuthProblem): [string, string][] {
         parameters.push([extra, (details.parametersAbsent ?? []).map(percentEncode).join('&')]);
         break;
       case 'oauth_parameters_rejected':
-        parameters.push([extra, (details.parametersRejected ?? []).map(encodePair).join('&')]);
+        parameters.push([extra, rejectedPairs(problem).map(encodePair).join('&')]);
         break;
       case 'oauth_acceptable_timestamps':
         if (details.acceptableTimestamps) parameters.push([extra, details.acceptableTimestamps.join('-')]);
@@ -49,6 +49,19 @@ export function problemParameters(problem: OAuthProblem): [string, string][] {
     }
   }
   return parameters;
+}
+
+/** `oauth_signature`, also misspelt or array-style; not `oauth_signature_method`. */
+const SIGNATURE_NAME = /^oauth_signature(?!_method$)/;
+
+/**
+ * The rejected pairs as they are shown: a signature's value never is, since a PLAINTEXT signature
+ * is the consumer and token secrets themselves.
+ */
+function rejectedPairs(problem: OAuthProblem): (readonly [string, string])[] {
+  return (problem.details.parametersRejected ?? []).map(([name, value]) =>
+    SIGNATURE_NAME.test(name) ? [name, '[redacted]'] : [name, value],
+  );
 }
 
 function encodePair([name, value]: readonly [string, string]): string {
@@ -129,7 +142,7 @@ export function problemJson(problem: OAuthProblem): ProblemJson {
   for (const [name, value] of problemParameters(problem).slice(1)) {
     if (name === 'oauth_parameters_absent') body[name] = [...(details.parametersAbsent ?? [])];
     else if (name === 'oauth_parameters_rejected')
-      body[name] = (details.parametersRejected ?? []).map(([n, v]) => ({ name: n, value: v }));
+      body[name] = rejectedPairs(problem).map(([n, v]) => ({ name: n, value: v }));
     else body[name as 'oauth_acceptable_timestamps'] = value;
   }
   // Key order on the wire: the problem and its facts first, the advice last.

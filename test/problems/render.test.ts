@@ -147,6 +147,26 @@ describe('renderProblem', () => {
     });
   });
 
+  it('never shows the value of a rejected signature (a PLAINTEXT one is the secrets)', () => {
+    const problem = new OAuthProblem('parameter_rejected', {
+      parametersRejected: [
+        ['oauth_signature', 'consumersecret&tokensecret'],
+        ['oauth_signature[]', 'consumersecret&'],
+        ['oauth_signature_method', 'PLAINTEXT'],
+      ],
+    });
+    const header = wwwAuthenticate(problem, realm);
+    const form = problemForm(problem);
+    const json = problemJson(problem);
+    for (const text of [header, form, JSON.stringify(json)]) expect(text).not.toContain('consumersecret');
+    expect(json.oauth_parameters_rejected?.map((p) => p.name)).toEqual([
+      'oauth_signature',
+      'oauth_signature[]',
+      'oauth_signature_method',
+    ]);
+    expect(json.oauth_parameters_rejected?.[2]?.value).toBe('PLAINTEXT');
+  });
+
   it('escapes a quote in the realm', () => {
     expect(wwwAuthenticate(new OAuthProblem('nonce_used'), 'a"b')).toBe(
       'OAuth realm="a\\"b", oauth_problem="nonce_used"',
