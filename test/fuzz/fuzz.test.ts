@@ -14,7 +14,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { oauthRequests } from './oauth-cases.js';
-import { pageRequests, strayRequests } from './page-cases.js';
+import { accountRequests, pageRequests, strayRequests } from './page-cases.js';
 import { rawRequests } from './raw-cases.js';
 import {
   type Answer,
@@ -29,7 +29,7 @@ import { createWorld, type World } from './world.js';
 
 const SEED = Number(process.env.COUNTERSIGN_FUZZ_SEED ?? 20_151_215);
 /** How many requests each kind gets: together past 2,000. */
-const RUNS = { oauth: 1200, pages: 800, stray: 150, raw: 150 };
+const RUNS = { oauth: 1200, pages: 800, accounts: 40, stray: 150, raw: 150 };
 /** Requests in flight at once. */
 const CONCURRENCY = 8;
 /** Requests between two looks at `/healthz`. */
@@ -126,6 +126,7 @@ describe(`fuzzing a real server (seed ${SEED})`, () => {
   it('the pages answer every malformed request below 500', async () => {
     const requests = [
       ...fc.sample(pageRequests(world), { seed: SEED, numRuns: RUNS.pages }),
+      ...fc.sample(accountRequests(world), { seed: SEED, numRuns: RUNS.accounts }),
       ...fc.sample(strayRequests(world), { seed: SEED, numRuns: RUNS.stray }),
     ];
     const failures = await run(requests, (r) => sendRequest(world.port, r));
