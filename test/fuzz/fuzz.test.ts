@@ -120,7 +120,7 @@ describe(`fuzzing a real server (seed ${SEED})`, () => {
   it('the OAuth endpoints and the API answer every malformed request below 500', async () => {
     const requests = fc.sample(oauthRequests(world), { seed: SEED, numRuns: RUNS.oauth });
     const failures = await run(requests, (r) => sendRequest(world.port, r));
-    expect(failures, report('OAuth/API', failures)).toEqual([]);
+    expect(failures.length, report('OAuth/API', failures)).toBe(0);
   }, 90_000);
 
   it('the pages answer every malformed request below 500', async () => {
@@ -130,12 +130,12 @@ describe(`fuzzing a real server (seed ${SEED})`, () => {
       ...fc.sample(strayRequests(world), { seed: SEED, numRuns: RUNS.stray }),
     ];
     const failures = await run(requests, (r) => sendRequest(world.port, r));
-    expect(failures, report('page', failures)).toEqual([]);
+    expect(failures.length, report('page', failures)).toBe(0);
   }, 90_000);
 
   it('requests malformed at the HTTP level get a 4xx from Node, and the server stays up', async () => {
     const requests = fc.sample(rawRequests(world.port), { seed: SEED, numRuns: RUNS.raw });
     const failures = await run(requests, (r) => sendRaw(world.port, r));
-    expect(failures, report('raw', failures)).toEqual([]);
+    expect(failures.length, report('raw', failures)).toBe(0);
   }, 90_000);
 });
