@@ -14,7 +14,8 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { oauthRequests } from './oauth-cases.js';
-import { accountRequests, pageRequests, strayRequests } from './page-cases.js';
+import { accountRequests } from './account-cases.js';
+import { pageRequests, strayRequests } from './page-cases.js';
 import { rawRequests } from './raw-cases.js';
 import {
   type Answer,
