@@ -166,15 +166,15 @@ function appendAuthorizationHeader(parameters: Parameter[], header: string): str
   while (at < trimmed.length) {
     PAIR.lastIndex = at;
     const pair = PAIR.exec(trimmed);
-    if (!pair) throw malformedHeader(trimmed.slice(at));
+    if (!pair) throw malformedHeader(trimmed, at);
     const rawName = pair[1] as string;
     const rawValue = pair[2] as string;
     at = PAIR.lastIndex;
     if (at < trimmed.length) {
-      if (trimmed.charCodeAt(at) !== 0x2c) throw malformedHeader(trimmed.slice(at));
+      if (trimmed.charCodeAt(at) !== 0x2c) throw malformedHeader(trimmed, at);
       at++;
       // A comma is followed by another pair: the header is trimmed, so a trailing one ends it.
-      if (at === trimmed.length) throw malformedHeader(',');
+      if (at === trimmed.length) throw malformedHeader(',', 0);
     }
     if (rawName === 'realm') {
       if (realm !== undefined)
@@ -188,8 +188,29 @@ function appendAuthorizationHeader(parameters: Parameter[], header: string): str
   return realm;
 }
 
-function malformedHeader(at: string) {
-  const fragment = at.length > 60 ? `${at.slice(0, 60)}…` : at;
+/** An `oauth_signature` value within header text. */
+const SIGNATURE_IN_HEADER = /(oauth_signature[ \t]*=[ \t]*"?)[^",]*/gi;
+
+/**
+ * The header from `at` on, as a problem may show it: without any signature value, which with
+ * PLAINTEXT is the secrets. Values are found in the whole header, as `at` may fall inside one.
+ */
+function shownFrom(header: string, at: number): string {
+  let shown = '';
+  let from = at;
+  for (const match of header.matchAll(SIGNATURE_IN_HEADER)) {
+    const start = match.index + (match[1] as string).length;
+    const end = match.index + match[0].length;
+    if (end <= from) continue;
+    shown += `${header.slice(from, Math.max(from, start))}[redacted]`;
+    from = end;
+  }
+  return shown + header.slice(from);
+}
+
+function malformedHeader(header: string, at: number) {
+  const shown = shownFrom(header, at);
+  const fragment = shown.length > 60 ? `${shown.slice(0, 60)}…` : shown;
   return rejectParameter(
     'Authorization',
     fragment,

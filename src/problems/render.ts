@@ -38,7 +38,7 @@ export function problemParameters(problem: OAuthProblem): [string, string][] {
         parameters.push([extra, (details.parametersAbsent ?? []).map(percentEncode).join('&')]);
         break;
       case 'oauth_parameters_rejected':
-        parameters.push([extra, (details.parametersRejected ?? []).map(encodePair).join('&')]);
+        parameters.push([extra, rejectedPairs(problem).map(encodePair).join('&')]);
         break;
       case 'oauth_acceptable_timestamps':
         if (details.acceptableTimestamps) parameters.push([extra, details.acceptableTimestamps.join('-')]);
@@ -51,9 +51,30 @@ export function problemParameters(problem: OAuthProblem): [string, string][] {
   return parameters;
 }
 
+/** `oauth_signature`, also misspelt or array-style; not `oauth_signature_method`. */
+const SIGNATURE_NAME = /^oauth_signature(?!_method$)/;
+
+/**
+ * The rejected pairs as they are shown: a signature's value never is, since a PLAINTEXT signature
+ * is the consumer and token secrets themselves.
+ */
+function rejectedPairs(problem: OAuthProblem): (readonly [string, string])[] {
+  return (problem.details.parametersRejected ?? []).map(([name, value]) =>
+    SIGNATURE_NAME.test(name) ? [name, '[redacted]'] : [name, value],
+  );
+}
+
 function encodePair([name, value]: readonly [string, string]): string {
   return `${percentEncode(name)}=${percentEncode(value)}`;
 }
+
+/**
+ * The longest `WWW-Authenticate` value sent. The base string or a rejected value of a big request
+ * can run to many kilobytes, more than clients and proxies take in a header (Node's client refuses
+ * the whole response past 16 KiB of headers, nginx's default buffer for them is 4 or 8 KiB); a
+ * parameter that would make the header longer is left to the body, which always has every one.
+ */
+export const HEADER_LIMIT = 4096;
 
 /**
  * The `WWW-Authenticate` header value of a problem response (values percent-encoded, RFC 5849 §3.6).
@@ -66,7 +87,10 @@ function encodePair([name, value]: readonly [string, string]): string {
  */
 export function wwwAuthenticate(problem: OAuthProblem, realm: string): string {
   const pairs = problemParameters(problem).map(([name, value]) => `${name}="${percentEncode(value)}"`);
-  return `OAuth realm="${quoteRealm(realm)}", ${pairs.join(', ')}`;
+  let header = `OAuth realm="${quoteRealm(realm)}"`;
+  // `oauth_problem` comes first and is short, so it is always kept.
+  for (const pair of pairs) if (header.length + 2 + pair.length <= HEADER_LIMIT) header += `, ${pair}`;
+  return header;
 }
 
 /**
@@ -118,7 +142,7 @@ export function problemJson(problem: OAuthProblem): ProblemJson {
   for (const [name, value] of problemParameters(problem).slice(1)) {
     if (name === 'oauth_parameters_absent') body[name] = [...(details.parametersAbsent ?? [])];
     else if (name === 'oauth_parameters_rejected')
-      body[name] = (details.parametersRejected ?? []).map(([n, v]) => ({ name: n, value: v }));
+      body[name] = rejectedPairs(problem).map(([n, v]) => ({ name: n, value: v }));
     else body[name as 'oauth_acceptable_timestamps'] = value;
   }
   // Key order on the wire: the problem and its facts first, the advice last.

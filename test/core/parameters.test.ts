@@ -105,6 +105,18 @@ describe('parseAuthorizationHeader', () => {
     expect(problem.details.parametersRejected?.length).toBe(1);
   });
 
+  it.each([
+    'OAuth oauth_signature="consumersecret%26tokensecret',
+    'OAuth oauth_nonce="n" oauth_signature="consumersecret%26tokensecret"',
+    'OAuth oauth_version="1.0, oauth_signature="consumersecret%26tokensecret"',
+    'OAuth oauth_signature=consumersecret%26tokensecret"',
+  ])('shows no signature of the malformed header %j', (header) => {
+    const problem = problemOf(() => parseAuthorizationHeader(header));
+    expect(problem.problem).toBe('parameter_rejected');
+    expect(JSON.stringify(problem.details)).not.toContain('consumersecret');
+    expect(problem.advice).not.toContain('consumersecret');
+  });
+
   it('round-trips what authorizationHeader writes', () => {
     const params: [string, string][] = [
       ['oauth_consumer_key', 'k=ey&'],

@@ -6,6 +6,7 @@ import { parseAuthorizationHeader, parseFormEncoded } from '../../src/core/param
 import { PROBLEM_LIST, type ProblemName } from '../../src/problems/catalogue.js';
 import { OAuthProblem } from '../../src/problems/oauth-problem.js';
 import {
+  HEADER_LIMIT,
   prefersJson,
   problemForm,
   problemJson,
@@ -115,6 +116,55 @@ describe('renderProblem', () => {
     const rendered = renderProblem(new OAuthProblem('method_not_allowed', { allow: ['POST'] }), { realm });
     expect(rendered.status).toBe(405);
     expect(rendered.headers.allow).toBe('POST');
+  });
+
+  it('leaves a parameter too long for a header to the body, keeping the problem and the short ones', () => {
+    const baseString = `POST&http%3A%2F%2Fexample.com%2F&text%3D${'a'.repeat(20_000)}`;
+    const rendered = renderProblem(
+      new OAuthProblem('signature_invalid', { signatureBaseString: baseString }),
+      {
+        realm,
+      },
+    );
+    const header = rendered.headers['www-authenticate'] ?? '';
+    expect(header.length).toBeLessThanOrEqual(HEADER_LIMIT);
+    expect(parseAuthorizationHeader(header)?.parameters).toEqual([
+      { name: 'oauth_problem', value: 'signature_invalid', source: 'header' },
+    ]);
+    const body = parseFormEncoded(rendered.body, 'body');
+    expect(body.find((p) => p.name === 'oauth_signature_base_string')?.value).toBe(baseString);
+  });
+
+  it('keeps an ordinary base string in the header', () => {
+    const baseString = 'GET&http%3A%2F%2Fexample.com%2Fapi&oauth_nonce%3Dabc';
+    const header = wwwAuthenticate(
+      new OAuthProblem('signature_invalid', { signatureBaseString: baseString }),
+      realm,
+    );
+    expect(parseAuthorizationHeader(header)?.parameters.at(-1)).toMatchObject({
+      name: 'oauth_signature_base_string',
+      value: baseString,
+    });
+  });
+
+  it('never shows the value of a rejected signature (a PLAINTEXT one is the secrets)', () => {
+    const problem = new OAuthProblem('parameter_rejected', {
+      parametersRejected: [
+        ['oauth_signature', 'consumersecret&tokensecret'],
+        ['oauth_signature[]', 'consumersecret&'],
+        ['oauth_signature_method', 'PLAINTEXT'],
+      ],
+    });
+    const header = wwwAuthenticate(problem, realm);
+    const form = problemForm(problem);
+    const json = problemJson(problem);
+    for (const text of [header, form, JSON.stringify(json)]) expect(text).not.toContain('consumersecret');
+    expect(json.oauth_parameters_rejected?.map((p) => p.name)).toEqual([
+      'oauth_signature',
+      'oauth_signature[]',
+      'oauth_signature_method',
+    ]);
+    expect(json.oauth_parameters_rejected?.[2]?.value).toBe('PLAINTEXT');
   });
 
   it('escapes a quote in the realm', () => {
