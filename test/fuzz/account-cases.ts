@@ -39,7 +39,7 @@ export function accountRequests(world: World): fc.Arbitrary<FuzzRequest> {
       const fields = {
         _csrf: world.csrfToken,
         name: signup ? name : 'fuzzer',
-        password: 'fuzzer password',
+        password: 'plum kettle wander',
         next,
       };
       const body = json

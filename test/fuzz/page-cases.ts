@@ -71,7 +71,7 @@ function fieldValue(world: World): fc.Arbitrary<string> {
       .constantFrom(
         '',
         'fuzzer',
-        'fuzzer password',
+        'plum kettle wander',
         'a new user',
         '/console',
         '//evil.example',

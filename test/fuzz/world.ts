@@ -47,7 +47,7 @@ export async function createWorld(): Promise<World> {
   const dir = mkdtempSync(join(tmpdir(), 'countersign-fuzz-'));
   const flags = ['--db', join(dir, 'countersign.db')];
   runCli(['user', 'add', 'bob', '--password-stdin', ...flags], 'correct horse battery\n');
-  runCli(['user', 'add', 'fuzzer', '--password-stdin', ...flags], 'fuzzer password\n');
+  runCli(['user', 'add', 'fuzzer', '--password-stdin', ...flags], 'plum kettle wander\n');
   const consumer = JSON.parse(
     runCli([
       ...['consumer', 'add', '--name', 'Fuzzed client', '--owner', 'bob', '--callback', 'oob'],
@@ -110,7 +110,7 @@ export async function createWorld(): Promise<World> {
     method: 'POST',
     redirect: 'manual',
     headers: { cookie: csrfCookie, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ _csrf: csrfToken, name: 'fuzzer', password: 'fuzzer password' }),
+    body: new URLSearchParams({ _csrf: csrfToken, name: 'fuzzer', password: 'plum kettle wander' }),
   });
   const session = setCookies(login).find((c) => c.startsWith('cs_session='));
   if (!csrfToken || !session) throw new Error(`no session for the fuzzer: login answered ${login.status}`);
