@@ -4,6 +4,7 @@
  * another (parsed forms), and `/healthz` and `/metrics`.
  */
 import { randomBytes } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
@@ -112,6 +113,25 @@ class OneLinePerRequest extends LogController {
   }
 }
 
+/** Errors whose message says what was wrong with the request without repeating any of it. */
+const SAFE_MESSAGES = new Set([
+  'FST_ERR_CTP_BODY_TOO_LARGE',
+  'FST_ERR_CTP_INVALID_MEDIA_TYPE',
+  'FST_ERR_CTP_EMPTY_JSON_BODY',
+  'FST_ERR_CTP_INVALID_CONTENT_LENGTH',
+]);
+
+/**
+ * The text of a plain error answer outside the pages: the status's own words, or a message known
+ * not to echo the request. Others (a bad URL's) repeat the URL, whose query may carry a signature.
+ */
+function plainErrorText(error: unknown, status: number): string {
+  if (status >= 500) return 'Internal server error.';
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && SAFE_MESSAGES.has(code)) return (error as Error).message;
+  return `${STATUS_CODES[status] ?? 'Bad request'}.`;
+}
+
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const clock = options.clock ?? Date.now;
   const metrics = options.metricsAccess?.metrics ?? createMetrics();
@@ -127,6 +147,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     // through a child logger made for every request.
     childLoggerFactory: (logger) => logger,
     trustProxy: trustProxy ?? false,
+    // A URL the router cannot decode is a 400 that does not echo it (Fastify's own answer does).
+    frameworkErrors: (error, _request, reply) => {
+      void (reply as FastifyReply)
+        .code(400)
+        .type('text/plain; charset=utf-8')
+        .send(plainErrorText(error, 400));
+    },
   });
   limitConnections(app.server, limits);
   const provider = createProvider({
@@ -236,10 +263,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.setErrorHandler(async (error, request, reply) => {
     const status = (error as { statusCode?: number }).statusCode ?? 500;
     if (status >= 500) request.log.error({ reqId: request.id, err: error }, 'request failed');
-    return reply
-      .code(status)
-      .type('text/plain; charset=utf-8')
-      .send(status >= 500 ? 'Internal server error.' : (error as Error).message);
+    return reply.code(status).type('text/plain; charset=utf-8').send(plainErrorText(error, status));
   });
   return app;
 }

@@ -78,8 +78,9 @@ export function pageErrors(pages: FastifyInstance, ctx: ServerContext): void {
     const status = allowed.length > 0 ? 405 : 404;
     if (status === 405) reply.header('allow', allowed.join(', '));
     if (wantsHtml(request)) return sendErrorPage(ctx, request, reply, status);
+    // The URL is not echoed: its query may carry a signature, and a PLAINTEXT one is the secrets.
     return reply.code(status).send({
-      message: `Route ${request.method}:${request.url} ${status === 405 ? 'takes other methods' : 'not found'}`,
+      message: status === 405 ? `This path takes ${allowed.join(', ')}.` : 'No route serves this path.',
       error: status === 405 ? 'Method Not Allowed' : 'Not Found',
       statusCode: status,
     });

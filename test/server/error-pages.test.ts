@@ -204,4 +204,21 @@ describe('error pages', () => {
     expect(response.body).not.toContain(INTERNAL);
     expect(logs).toContain(INTERNAL);
   });
+
+  it('answers an unknown path or an undecodable URL without echoing it (a PLAINTEXT signature is the secrets)', async () => {
+    const secret = 'consumersecret1234%26tokensecret5678';
+    const query = `?oauth_signature_method=PLAINTEXT&oauth_signature=${secret}`;
+    for (const [method, url] of [
+      ['GET', `/api/v1/nowhere${query}`],
+      ['PATCH', `/api/v1/notes/15${query}`],
+      ['GET', `//api/v1/me${query}`],
+      ['DELETE', `/api/v1/notes/%zz${query}`],
+    ] as const) {
+      const response = await app.inject({ method, url, headers: { accept: 'application/json' } });
+      expect(response.statusCode, `${method} ${url}`).toBeGreaterThanOrEqual(400);
+      expect(response.statusCode, `${method} ${url}`).toBeLessThan(500);
+      expect(response.body, `${method} ${url}`).not.toContain('consumersecret1234');
+      expect(response.body, `${method} ${url}`).not.toContain('oauth_signature');
+    }
+  });
 });
