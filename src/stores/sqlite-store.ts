@@ -18,7 +18,7 @@ import { migrate, type PendingNonce, prepare, type SqliteStatements } from './sq
 import { type AppData, PROBLEMS_KEPT, type ProblemEvent } from './app-data.js';
 import { NonceCache } from './nonce-cache.js';
 import { CachedRows } from './read-cache.js';
-import type { Decision, Store } from './store.js';
+import type { Decision, RedeemAttempt, Store } from './store.js';
 
 const read = rowReaders((v) => JSON.parse(v as string) as string[]);
 
@@ -197,13 +197,8 @@ export class SqliteStore implements Store, AppData {
     return Promise.resolve(result.changes === 1);
   }
 
-  recordVerifierFailure(token: string, limit: number) {
-    const row = this.#sql.recordVerifierFailure.get(token, limit) as Row | undefined;
-    return Promise.resolve(row ? Number(row.verifier_failures) : undefined);
-  }
-
-  exchangeRequestToken(requestToken: string, a: AccessToken) {
-    return Promise.resolve(this.#sql.exchange(requestToken, a));
+  redeemRequestToken(token: string, attempt: RedeemAttempt) {
+    return Promise.resolve(this.#sql.redeem(token, attempt));
   }
 
   getAccessToken(token: string) {

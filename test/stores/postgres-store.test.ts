@@ -8,7 +8,13 @@ import { describe, expect, it } from 'vitest';
 import { isPromiseLike } from '../../src/provider/maybe-promise.js';
 import { PostgresStore } from '../../src/stores/postgres-store.js';
 import { createDatabase, hasPostgres } from '../support/services.js';
-import { accessTokenFixture, consumerFixture, requestTokenFixture, runStoreSuite } from './store-suite.js';
+import {
+  accessTokenFixture,
+  consumerFixture,
+  exchangeWithRightVerifier,
+  requestTokenFixture,
+  runStoreSuite,
+} from './store-suite.js';
 
 describe.skipIf(!hasPostgres)('postgres', () => {
   let drop: () => Promise<void> = () => Promise.resolve();
@@ -20,6 +26,7 @@ describe.skipIf(!hasPostgres)('postgres', () => {
       return PostgresStore.connect(database.url);
     },
     () => drop(),
+    { concurrentGuesses: 200 },
   );
 });
 
@@ -51,7 +58,7 @@ async function onFreshDatabase(
 async function issueAccessToken(store: PostgresStore): Promise<void> {
   await store.putConsumer(consumerFixture());
   await store.createRequestToken(requestTokenFixture({ state: 'authorized', user: 'bob', verifier: 'v' }));
-  await store.exchangeRequestToken('r'.repeat(32), accessTokenFixture());
+  await exchangeWithRightVerifier(store, 'r'.repeat(32), accessTokenFixture());
 }
 
 describe.skipIf(!hasPostgres)('postgres caches across instances', () => {
