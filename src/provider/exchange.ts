@@ -1,10 +1,10 @@
 /**
- * The token request, RFC 5849 §2.3: checks 1–13, then the atomic exchange of the authorized request
- * token for an access token carrying the granted scopes. Of concurrent exchanges, one wins; the
- * others get `token_used`.
+ * The token request, RFC 5849 §2.3: checks 1–13, then the atomic redemption of the authorized
+ * request token for an access token carrying the granted scopes, the verifier compared inside it.
+ * Of concurrent exchanges with the right verifier, one wins; the others get `token_used`.
  */
-import { OAuthProblem } from '../problems/oauth-problem.js';
 import type { WireResponse } from '../problems/render.js';
+import { redeemVerifier } from './checks/check-verifier.js';
 import type { CheckContext } from './context.js';
 import { newCredential } from './credentials.js';
 import { runChecks, TOKEN_CHECKS } from './endpoints.js';
@@ -24,11 +24,7 @@ export async function exchange(context: CheckContext): Promise<WireResponse> {
     createdAt: now,
     expiresAt: config.accessTokenTtl === undefined ? undefined : now + config.accessTokenTtl * 1000,
   };
-  if (!(await config.store.exchangeRequestToken(requestToken.token, accessToken))) {
-    throw new OAuthProblem('token_used', {
-      advice: 'This request token was already exchanged; start the flow again.',
-    });
-  }
+  await redeemVerifier(context, accessToken);
   return formResponse([
     ['oauth_token', accessToken.token],
     ['oauth_token_secret', accessToken.secret],

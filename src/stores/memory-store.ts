@@ -6,7 +6,7 @@
 import type { AccessToken, Consumer, RequestToken, User } from '../provider/model.js';
 import { type AppData, type Note, PROBLEMS_KEPT, type ProblemEvent, type Session } from './app-data.js';
 import { NonceCache } from './nonce-cache.js';
-import type { Decision, Store } from './store.js';
+import { type Decision, type RedeemAttempt, redemptionOf, type Store } from './store.js';
 
 /**
  * @example
@@ -76,20 +76,17 @@ export class MemoryStore implements Store, AppData {
     return Promise.resolve(true);
   }
 
-  recordVerifierFailure(token: string, limit: number) {
+  redeemRequestToken(token: string, attempt: RedeemAttempt) {
+    // Synchronous from read to write, so atomic.
     const current = this.#requestTokens.get(token);
-    if (!current || current.verifierFailures >= limit) return Promise.resolve(undefined);
-    const verifierFailures = current.verifierFailures + 1;
-    this.#requestTokens.set(token, { ...current, verifierFailures });
-    return Promise.resolve(verifierFailures);
-  }
-
-  exchangeRequestToken(requestToken: string, accessToken: AccessToken) {
-    const current = this.#requestTokens.get(requestToken);
-    if (current?.state !== 'authorized') return Promise.resolve(false);
-    this.#requestTokens.set(requestToken, { ...current, state: 'exchanged' });
-    this.#accessTokens.set(accessToken.token, accessToken);
-    return Promise.resolve(true);
+    const redemption = redemptionOf(current, attempt);
+    if (current && redemption.outcome === 'wrong')
+      this.#requestTokens.set(token, { ...current, verifierFailures: redemption.failures });
+    if (current && redemption.outcome === 'exchanged') {
+      this.#requestTokens.set(token, { ...current, state: 'exchanged' });
+      this.#accessTokens.set(attempt.accessToken.token, attempt.accessToken);
+    }
+    return Promise.resolve(redemption);
   }
 
   getAccessToken(token: string) {

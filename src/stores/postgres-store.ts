@@ -15,7 +15,7 @@ import { CachedRows } from './read-cache.js';
 import { openSecrets, reencryptSecrets } from './postgres-secrets.js';
 import { type Row, rowReaders } from './rows.js';
 import { CLEAR_SECRETS, type Keyring, type SecretBox, secretContext } from './secret-box.js';
-import type { Decision, ReadOptions, Store } from './store.js';
+import { type Decision, type ReadOptions, type RedeemAttempt, redemptionOf, type Store } from './store.js';
 
 const list = (v: unknown) => v as string[];
 
@@ -308,35 +308,40 @@ export class PostgresStore implements Store, AppData {
     return result.rowCount === 1;
   }
 
-  async recordVerifierFailure(token: string, limit: number) {
-    // One statement: concurrent updates of the row wait for each other's lock, and each re-checks
-    // the count against the limit on the row as the one before it left it.
-    const { rows } = await this.#query(
-      `UPDATE request_tokens SET verifier_failures = verifier_failures + 1
-       WHERE token = $1 AND verifier_failures < $2 RETURNING verifier_failures`,
-      [token, limit],
-    );
-    return rows[0] ? Number(rows[0].verifier_failures) : undefined;
-  }
-
-  async exchangeRequestToken(requestToken: string, a: AccessToken) {
-    const result = await this.#query(
-      `WITH exchanged AS (
-         UPDATE request_tokens SET state = 'exchanged' WHERE token = $1 AND state = 'authorized' RETURNING token)
-       INSERT INTO access_tokens (token, secret, consumer_key, "user", scopes, created_at, expires_at)
-       SELECT $2, $3, $4, $5, $6, $7, $8 FROM exchanged`,
-      [
+  async redeemRequestToken(requestToken: string, attempt: RedeemAttempt) {
+    // The row lock queues concurrent redemptions of one token, across instances: each reads the
+    // row as the one before it left it, and compares the verifier only then.
+    return this.#transaction(async (client) => {
+      const { rows } = await client.query<Row>('SELECT * FROM request_tokens WHERE token = $1 FOR UPDATE', [
         requestToken,
-        a.token,
-        this.#secrets.seal(a.secret, secretContext('access_tokens', 'secret', a.token)),
-        a.consumerKey,
-        a.user,
-        a.scopes,
-        a.createdAt,
-        a.expiresAt ?? null,
-      ],
-    );
-    return result.rowCount === 1;
+      ]);
+      const redemption = redemptionOf(rows[0] && this.#read.requestToken(rows[0]), attempt);
+      if (redemption.outcome === 'wrong') {
+        await client.query('UPDATE request_tokens SET verifier_failures = $2 WHERE token = $1', [
+          requestToken,
+          redemption.failures,
+        ]);
+      }
+      if (redemption.outcome !== 'exchanged') return redemption;
+      const a = attempt.accessToken;
+      await client.query(
+        `WITH exchanged AS (
+             UPDATE request_tokens SET state = 'exchanged' WHERE token = $1 AND state = 'authorized' RETURNING token)
+           INSERT INTO access_tokens (token, secret, consumer_key, "user", scopes, created_at, expires_at)
+           SELECT $2, $3, $4, $5, $6, $7, $8 FROM exchanged`,
+        [
+          requestToken,
+          a.token,
+          this.#secrets.seal(a.secret, secretContext('access_tokens', 'secret', a.token)),
+          a.consumerKey,
+          a.user,
+          a.scopes,
+          a.createdAt,
+          a.expiresAt ?? null,
+        ],
+      );
+      return redemption;
+    });
   }
 
   getAccessToken(token: string, options?: ReadOptions): MaybePromise<AccessToken | undefined> {

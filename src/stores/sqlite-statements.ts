@@ -3,9 +3,10 @@
  * conditional statements or immediate transactions, so they hold across processes sharing the file.
  */
 import type Database from 'better-sqlite3';
-import type { AccessToken } from '../provider/model.js';
+import type { RequestToken } from '../provider/model.js';
 import { PROBLEMS_KEPT, type ProblemEvent, type Session } from './app-data.js';
 import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
+import { type RedeemAttempt, type Redemption, redemptionOf } from './store.js';
 
 /** A nonce waiting for the next group commit, and the request waiting for its answer. */
 export interface PendingNonce {
@@ -66,9 +67,8 @@ export interface SqliteStatements {
   readonly insertRequestToken: Database.Statement;
   readonly getRequestToken: Database.Statement;
   readonly decideRequestToken: Database.Statement;
-  /** Counts one more wrong verifier while fewer than the limit are counted: (token, limit). */
-  readonly recordVerifierFailure: Database.Statement;
-  readonly exchange: (requestToken: string, a: AccessToken) => boolean;
+  /** `Store.redeemRequestToken`, in one immediate transaction. */
+  readonly redeem: (requestToken: string, attempt: RedeemAttempt) => Redemption;
   readonly getAccessToken: Database.Statement;
   readonly revokeAccessToken: Database.Statement;
   readonly touchAccessToken: (at: number, token: string) => void;
@@ -81,16 +81,34 @@ export function prepare(db: Database.Database): SqliteStatements {
     `INSERT INTO access_tokens (token, secret, consumer_key, user, scopes, created_at, expires_at)
      VALUES (@token, @secret, @consumer_key, @user, @scopes, @created_at, @expires_at)`,
   );
+  const redeemable = db.prepare(
+    'SELECT state, verifier, verifier_failures FROM request_tokens WHERE token = ?',
+  );
   const markExchanged = db.prepare(
     "UPDATE request_tokens SET state = 'exchanged' WHERE token = ? AND state = 'authorized'",
   );
+  const setVerifierFailures = db.prepare('UPDATE request_tokens SET verifier_failures = ? WHERE token = ?');
   const deleteConsumer = db.transaction((key: string) => {
     db.prepare('DELETE FROM access_tokens WHERE consumer_key = ?').run(key);
     db.prepare('DELETE FROM request_tokens WHERE consumer_key = ?').run(key);
     db.prepare('DELETE FROM consumers WHERE key = ?').run(key);
   });
-  const exchange = db.transaction((requestToken: string, a: AccessToken): boolean => {
-    if (markExchanged.run(requestToken).changes !== 1) return false;
+  // Immediate: the write lock is taken before the read, so redemptions in every process sharing the
+  // file run one after another, each reading what the one before it wrote.
+  const redeem = db.transaction((requestToken: string, attempt: RedeemAttempt): Redemption => {
+    const row = redeemable.get(requestToken) as Record<string, unknown> | undefined;
+    const redemption = redemptionOf(
+      row && {
+        state: row.state as RequestToken['state'],
+        verifier: (row.verifier ?? undefined) as string | undefined,
+        verifierFailures: Number(row.verifier_failures),
+      },
+      attempt,
+    );
+    if (redemption.outcome === 'wrong') setVerifierFailures.run(redemption.failures, requestToken);
+    if (redemption.outcome !== 'exchanged') return redemption;
+    markExchanged.run(requestToken);
+    const a = attempt.accessToken;
     insertAccessToken.run({
       token: a.token,
       secret: a.secret,
@@ -100,7 +118,7 @@ export function prepare(db: Database.Database): SqliteStatements {
       created_at: a.createdAt,
       expires_at: a.expiresAt ?? null,
     });
-    return true;
+    return redemption;
   });
   const insertProblem = db.prepare(
     `INSERT INTO problem_events (consumer_key, at, endpoint, problem, advice, base_string)
@@ -189,10 +207,7 @@ export function prepare(db: Database.Database): SqliteStatements {
       `UPDATE request_tokens SET state = @state, user = @user, granted_scopes = @granted_scopes, verifier = @verifier
        WHERE token = @token AND state = 'pending'`,
     ),
-    recordVerifierFailure: db.prepare(
-      'UPDATE request_tokens SET verifier_failures = verifier_failures + 1 WHERE token = ? AND verifier_failures < ? RETURNING verifier_failures',
-    ),
-    exchange: (requestToken: string, a: AccessToken) => exchange.immediate(requestToken, a),
+    redeem: (requestToken: string, attempt: RedeemAttempt) => redeem.immediate(requestToken, attempt),
     getAccessToken: db.prepare('SELECT * FROM access_tokens WHERE token = ?'),
     revokeAccessToken: db.prepare(
       'UPDATE access_tokens SET revoked_at = ? WHERE token = ? AND revoked_at IS NULL',

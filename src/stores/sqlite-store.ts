@@ -21,7 +21,7 @@ import { type AppData, PROBLEMS_KEPT, type ProblemEvent, type Session } from './
 import { readSession } from './session-row.js';
 import { NonceCache } from './nonce-cache.js';
 import { CachedRows } from './read-cache.js';
-import type { Decision, Store } from './store.js';
+import type { Decision, RedeemAttempt, Store } from './store.js';
 
 const list = (v: unknown) => JSON.parse(v as string) as string[];
 
@@ -220,14 +220,10 @@ export class SqliteStore implements Store, AppData {
     return Promise.resolve(result.changes === 1);
   }
 
-  recordVerifierFailure(token: string, limit: number) {
-    const row = this.#sql.recordVerifierFailure.get(token, limit) as Row | undefined;
-    return Promise.resolve(row ? Number(row.verifier_failures) : undefined);
-  }
-
-  exchangeRequestToken(requestToken: string, a: AccessToken) {
+  redeemRequestToken(token: string, attempt: RedeemAttempt) {
+    const a = attempt.accessToken;
     const secret = this.#secrets.seal(a.secret, secretContext('access_tokens', 'secret', a.token));
-    return Promise.resolve(this.#sql.exchange(requestToken, { ...a, secret }));
+    return Promise.resolve(this.#sql.redeem(token, { ...attempt, accessToken: { ...a, secret } }));
   }
 
   getAccessToken(token: string) {

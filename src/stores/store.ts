@@ -1,8 +1,8 @@
 /**
  * The storage contract. Every store — memory, SQLite, PostgreSQL — implements it and runs the same
- * shared suite. Some operations must be atomic: `decideRequestToken`/`exchangeRequestToken` change a
- * request token only from the state they expect, `recordVerifierFailure` counts only below its limit,
- * and `recordNonce` inserts only if absent.
+ * shared suite. Some operations must be atomic: `decideRequestToken` changes a request token only
+ * from the state it expects, `redeemRequestToken` compares a verifier and exchanges or counts it in
+ * one step per request token, and `recordNonce` inserts only if absent.
  */
 import type { MaybePromise } from '../provider/maybe-promise.js';
 import type { AccessToken, Consumer, RequestToken, User } from '../provider/model.js';
@@ -16,6 +16,61 @@ export type Decision =
       readonly verifier: string;
     }
   | { readonly state: 'denied'; readonly user: string };
+
+/** One try at exchanging a request token, as the engine hands it to the store. */
+export interface RedeemAttempt {
+  /** Whether the stored verifier matches the one sent; the engine compares in constant time. */
+  readonly matches: (storedVerifier: string) => boolean;
+  /** Wrong verifiers the request token survives; at this count it is dead. */
+  readonly limit: number;
+  /** The access token stored if the verifier matches. */
+  readonly accessToken: AccessToken;
+}
+
+/**
+ * What `Store.redeemRequestToken` did:
+ * - `exchanged`: the verifier matched; the request token is now `exchanged` and the access token stored.
+ * - `wrong`: the verifier did not match; `failures` is the count of wrong verifiers, this one included.
+ * - `dead`: `limit` wrong verifiers were already counted; nothing was compared or changed.
+ * - `used`: the request token is unknown or not `authorized` (already exchanged, say); nothing
+ *   was compared or changed.
+ *
+ * @example
+ * ```ts
+ * const redemption = await store.redeemRequestToken(requestToken, {
+ *   matches: (stored) => constantTimeEqual(sent, stored),
+ *   limit: 5,
+ *   accessToken,
+ * });
+ * if (redemption.outcome === 'wrong') console.log(`${5 - redemption.failures} tries left`);
+ * ```
+ */
+export type Redemption =
+  | { readonly outcome: 'exchanged' }
+  | { readonly outcome: 'wrong'; readonly failures: number }
+  | { readonly outcome: 'dead' }
+  | { readonly outcome: 'used' };
+
+/**
+ * The outcome of `attempt` on a request token as a store read it inside its atomic step (`undefined`
+ * if there is none). The store then writes what it says: for `exchanged` the new state and the
+ * access token, for `wrong` the new count.
+ *
+ * @example
+ * ```ts
+ * const redemption = redemptionOf(tokens.get(token), attempt);
+ * ```
+ */
+export function redemptionOf(
+  token: Pick<RequestToken, 'state' | 'verifier' | 'verifierFailures'> | undefined,
+  attempt: RedeemAttempt,
+): Redemption {
+  if (token?.state !== 'authorized') return { outcome: 'used' };
+  if (token.verifierFailures >= attempt.limit) return { outcome: 'dead' };
+  // An authorized token always has a verifier (the decision sets it); none never matches.
+  if (token.verifier !== undefined && attempt.matches(token.verifier)) return { outcome: 'exchanged' };
+  return { outcome: 'wrong', failures: token.verifierFailures + 1 };
+}
 
 /**
  * How fresh a read must be. Without options a read sees every write committed before it was made.
@@ -62,17 +117,16 @@ export interface Store {
   /** Records the user's decision, only if the token is still pending. Returns whether it did. */
   decideRequestToken(token: string, decision: Decision): Promise<boolean>;
   /**
-   * Counts one more wrong verifier, atomically and only while fewer than `limit` are counted;
-   * returns the new count, or `undefined` (counting nothing) if `limit` was already reached or the
-   * token is unknown. Of any number of concurrent calls, at most `limit` are counted.
+   * Tries to exchange an authorized request token for `attempt.accessToken`, comparing the verifier
+   * inside the same atomic step. See {@link Redemption} for the outcomes.
+   *
+   * The store owes atomicity per request token, across every instance that shares it: concurrent
+   * redemptions of one token run one after another, each seeing what the one before it left. So of
+   * any number of concurrent attempts at most `attempt.limit` wrong verifiers are compared, and a
+   * right one is taken only while fewer than `limit` wrong ones were compared before it; of many
+   * concurrent attempts with the right verifier, exactly one gets `exchanged` and the rest `used`.
    */
-  recordVerifierFailure(token: string, limit: number): Promise<number | undefined>;
-  /**
-   * Marks an authorized request token exchanged and stores the access token, atomically, only if
-   * the request token is still `authorized`. Returns whether it did: of many concurrent exchanges of
-   * one request token, exactly one gets `true`.
-   */
-  exchangeRequestToken(requestToken: string, accessToken: AccessToken): Promise<boolean>;
+  redeemRequestToken(token: string, attempt: RedeemAttempt): Promise<Redemption>;
 
   getAccessToken(token: string, options?: ReadOptions): MaybePromise<AccessToken | undefined>;
   /** Marks an access token revoked (idempotent). Returns whether the token exists. */

@@ -14,7 +14,12 @@ import type { AppData } from '../../src/stores/app-data.js';
 import { MemoryStore } from '../../src/stores/memory-store.js';
 import { SqliteStore } from '../../src/stores/sqlite-store.js';
 import type { Store } from '../../src/stores/store.js';
-import { accessTokenFixture, consumerFixture, requestTokenFixture } from '../stores/store-suite.js';
+import {
+  accessTokenFixture,
+  consumerFixture,
+  exchangeWithRightVerifier,
+  requestTokenFixture,
+} from '../stores/store-suite.js';
 
 const NOW = 1_800_000_000_000;
 const WINDOW = 300;
@@ -48,7 +53,7 @@ describe.each(STORES)('a replayed note with the $name store', ({ open }) => {
       await store.createRequestToken(
         requestTokenFixture({ state: 'authorized', user: access.user, verifier: 'v'.repeat(32) }),
       );
-      await store.exchangeRequestToken(requestTokenFixture().token, access);
+      await exchangeWithRightVerifier(store, requestTokenFixture().token, access);
       // One request, captured and sent again as it is.
       const { authorization } = signRequest({
         method: 'POST',

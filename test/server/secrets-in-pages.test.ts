@@ -9,6 +9,7 @@ import { createProvider } from '../../src/provider/provider.js';
 import { buildServer } from '../../src/server/app.js';
 import { hashPassword } from '../../src/server/passwords.js';
 import { MemoryStore } from '../../src/stores/memory-store.js';
+import { exchangeWithRightVerifier } from '../stores/store-suite.js';
 import { PageClient } from './page-client.js';
 
 const PASSWORD = 'a long pass phrase';
@@ -59,7 +60,7 @@ describe('secrets in pages', () => {
       createdAt: 0,
       expiresAt: Date.now() + 600_000,
     });
-    await store.exchangeRequestToken(`rt-${token}`, {
+    await exchangeWithRightVerifier(store, `rt-${token}`, {
       token,
       secret: `${token}-secret`,
       consumerKey: consumer.key,

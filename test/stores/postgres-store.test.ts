@@ -9,7 +9,13 @@ import { isPromiseLike } from '../../src/provider/maybe-promise.js';
 import { PostgresStore } from '../../src/stores/postgres-store.js';
 import { createDatabase, hasPostgres } from '../support/services.js';
 import { keyLine, keyring, runSecretsSuite } from './secrets-suite.js';
-import { accessTokenFixture, consumerFixture, requestTokenFixture, runStoreSuite } from './store-suite.js';
+import {
+  accessTokenFixture,
+  consumerFixture,
+  exchangeWithRightVerifier,
+  requestTokenFixture,
+  runStoreSuite,
+} from './store-suite.js';
 
 describe.skipIf(!hasPostgres)('postgres', () => {
   let drop: () => Promise<void> = () => Promise.resolve();
@@ -21,6 +27,7 @@ describe.skipIf(!hasPostgres)('postgres', () => {
       return PostgresStore.connect(database.url, { secrets: keyring(keyLine('k1')) });
     },
     () => drop(),
+    { concurrentGuesses: 200 },
   );
 });
 
@@ -86,7 +93,7 @@ async function onFreshDatabase(
 async function issueAccessToken(store: PostgresStore): Promise<void> {
   await store.putConsumer(consumerFixture());
   await store.createRequestToken(requestTokenFixture({ state: 'authorized', user: 'bob', verifier: 'v' }));
-  await store.exchangeRequestToken('r'.repeat(32), accessTokenFixture());
+  await exchangeWithRightVerifier(store, 'r'.repeat(32), accessTokenFixture());
 }
 
 describe.skipIf(!hasPostgres)('postgres caches across instances', () => {

@@ -12,7 +12,12 @@ import { createProvider } from '../../src/provider/provider.js';
 import type { AppData } from '../../src/stores/app-data.js';
 import { Keyring, SecretKeyError } from '../../src/stores/secret-box.js';
 import type { Store } from '../../src/stores/store.js';
-import { accessTokenFixture, consumerFixture, requestTokenFixture } from './store-suite.js';
+import {
+  accessTokenFixture,
+  consumerFixture,
+  exchangeWithRightVerifier,
+  requestTokenFixture,
+} from './store-suite.js';
 
 export type SecretStore = Store & AppData & { reencryptSecrets(): Promise<number> };
 
@@ -105,7 +110,7 @@ async function writeEverything(store: SecretStore): Promise<void> {
   await store.createRequestToken(
     requestTokenFixture({ token: 'q'.repeat(32), state: 'authorized', user: 'bob', verifier: 'v' }),
   );
-  await store.exchangeRequestToken('q'.repeat(32), accessTokenFixture());
+  await exchangeWithRightVerifier(store, 'q'.repeat(32), accessTokenFixture());
   await store.ensureSetting('cookie-secret', 'cookie-key');
 }
 

@@ -13,7 +13,13 @@ import Database from 'better-sqlite3';
 import { SQLITE_MIGRATIONS } from '../../src/stores/sqlite-schema.js';
 import { SqliteStore } from '../../src/stores/sqlite-store.js';
 import { keyLine, keyring } from './secrets-suite.js';
-import { accessTokenFixture, consumerFixture, requestTokenFixture, runStoreSuite } from './store-suite.js';
+import {
+  accessTokenFixture,
+  consumerFixture,
+  exchangeWithRightVerifier,
+  requestTokenFixture,
+  runStoreSuite,
+} from './store-suite.js';
 
 let dir = '';
 runStoreSuite(
@@ -34,12 +40,13 @@ import(workerData.module).then(async ({ SqliteStore }) => {
   const store = new SqliteStore(workerData.file);
   const results = [];
   for (let i = 0; i < workerData.tries; i++) {
-    results.push(await store.exchangeRequestToken(workerData.token, {
+    const accessToken = {
       token: 'w' + workerData.id + '-' + i, secret: 's', consumerKey: 'k', user: 'bob', scopes: [], createdAt: 1,
-    }));
+    };
+    results.push(await store.redeemRequestToken(workerData.token, { matches: () => true, limit: 5, accessToken }));
   }
   await store.close();
-  parentPort.postMessage(results.filter(Boolean).length);
+  parentPort.postMessage(results.filter((r) => r.outcome === 'exchanged').length);
 });
 `;
 
@@ -221,7 +228,7 @@ describe('sqlite store caches and another process', () => {
       await server.createRequestToken(
         requestTokenFixture({ state: 'authorized', user: 'bob', verifier: 'v' }),
       );
-      await server.exchangeRequestToken('r'.repeat(32), accessTokenFixture());
+      await exchangeWithRightVerifier(server, 'r'.repeat(32), accessTokenFixture());
       // Read once so that all three are cached.
       expect(server.getAccessToken('a'.repeat(32))?.revokedAt).toBeUndefined();
       expect(server.getConsumer(consumerFixture().key)?.status).toBe('active');
@@ -316,7 +323,7 @@ describe('sqlite store under concurrent verification', () => {
       await store.createRequestToken(
         requestTokenFixture({ state: 'authorized', user: 'bob', verifier: 'v' }),
       );
-      await store.exchangeRequestToken('r'.repeat(32), accessTokenFixture());
+      await exchangeWithRightVerifier(store, 'r'.repeat(32), accessTokenFixture());
       const provider = createProvider({ store, clock: () => now });
       const request = (nonce: string) => {
         const signed = signRequest({

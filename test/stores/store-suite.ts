@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AccessToken, Consumer, RequestToken } from '../../src/provider/model.js';
 import { type AppData, PROBLEMS_KEPT } from '../../src/stores/app-data.js';
-import type { NonceStore, Store } from '../../src/stores/store.js';
+import type { NonceStore, Redemption, Store } from '../../src/stores/store.js';
 
 export function consumerFixture(overrides: Partial<Consumer> = {}): Consumer {
   return {
@@ -111,11 +111,27 @@ export function runNonceSuite(
   });
 }
 
-/** Runs the whole contract against fresh stores from `open`; `close` cleans one up. */
+/**
+ * Exchanges an authorized request token with a verifier taken as right, for tests that need an
+ * access token issued.
+ */
+export function exchangeWithRightVerifier(
+  store: Pick<Store, 'redeemRequestToken'>,
+  requestToken: string,
+  accessToken: AccessToken,
+): Promise<Redemption> {
+  return store.redeemRequestToken(requestToken, { matches: () => true, limit: 5, accessToken });
+}
+
+/**
+ * Runs the whole contract against fresh stores from `open`; `close` cleans one up. A store that pays
+ * a round trip per operation may race fewer `concurrentGuesses` at one request token.
+ */
 export function runStoreSuite(
   name: string,
   open: () => Promise<Store & AppData>,
   cleanup?: () => Promise<void>,
+  { concurrentGuesses = 1000 } = {},
 ): void {
   runNonceSuite(name, open, cleanup);
   describe(`${name} store`, () => {
@@ -156,7 +172,7 @@ export function runStoreSuite(
       await store.createRequestToken(
         requestTokenFixture({ state: 'authorized', user: 'bob', verifier: 'v' }),
       );
-      await store.exchangeRequestToken('r'.repeat(32), accessTokenFixture());
+      await exchangeWithRightVerifier(store, 'r'.repeat(32), accessTokenFixture());
       await store.deleteConsumer('k'.repeat(32));
       expect(await store.getConsumer('k'.repeat(32))).toBeUndefined();
       expect(await store.getRequestToken('r'.repeat(32))).toBeUndefined();
@@ -195,71 +211,136 @@ export function runStoreSuite(
       expect(await store.decideRequestToken('missing', decision)).toBe(false);
     });
 
-    it('counts verifier failures up to the limit, then none', async () => {
+    it('redeems only an authorized request token, and only once', async () => {
+      const compared: string[] = [];
+      const attempt = (token = 'a'.repeat(32)) => ({
+        matches: (stored: string) => (compared.push(stored), stored === 'v'.repeat(32)),
+        limit: 5,
+        accessToken: accessTokenFixture({ token }),
+      });
+      expect(await store.redeemRequestToken('missing', attempt())).toEqual({ outcome: 'used' });
       await store.createRequestToken(requestTokenFixture());
-      expect(await store.recordVerifierFailure('r'.repeat(32), 3)).toBe(1);
-      expect(await store.recordVerifierFailure('r'.repeat(32), 3)).toBe(2);
-      expect((await store.getRequestToken('r'.repeat(32)))?.verifierFailures).toBe(2);
-      expect(await store.recordVerifierFailure('r'.repeat(32), 3)).toBe(3);
-      expect(await store.recordVerifierFailure('r'.repeat(32), 3)).toBeUndefined();
-      expect((await store.getRequestToken('r'.repeat(32)))?.verifierFailures).toBe(3);
-      expect(await store.recordVerifierFailure('missing', 3)).toBeUndefined();
-    });
-
-    it('of 50 concurrent verifier failures at one request token, only the limit are counted', async () => {
-      await store.createRequestToken(
-        requestTokenFixture({ state: 'authorized', user: 'bob', verifier: 'v'.repeat(32) }),
-      );
-      const failures = await Promise.all(
-        Array.from({ length: 50 }, () => store.recordVerifierFailure('r'.repeat(32), 5)),
-      );
-      const counted = failures.filter((f): f is number => f !== undefined).sort((a, b) => a - b);
-      expect(counted).toEqual([1, 2, 3, 4, 5]);
-      // The count the engine reads before it takes a right verifier: the token is dead.
-      expect((await store.getRequestToken('r'.repeat(32)))?.verifierFailures).toBe(5);
-      expect(await store.recordVerifierFailure('r'.repeat(32), 5)).toBeUndefined();
-    });
-
-    it('exchanges only an authorized request token, and only once', async () => {
-      await store.createRequestToken(requestTokenFixture());
-      expect(await store.exchangeRequestToken('r'.repeat(32), accessTokenFixture())).toBe(false);
+      expect(await store.redeemRequestToken('r'.repeat(32), attempt())).toEqual({ outcome: 'used' });
+      await store.createRequestToken(requestTokenFixture({ token: 'd'.repeat(32) }));
+      await store.decideRequestToken('d'.repeat(32), { state: 'denied', user: 'bob' });
+      expect(await store.redeemRequestToken('d'.repeat(32), attempt())).toEqual({ outcome: 'used' });
+      expect(compared).toEqual([]);
       await store.decideRequestToken('r'.repeat(32), {
         state: 'authorized',
         user: 'bob',
         grantedScopes: [],
-        verifier: 'v',
+        verifier: 'v'.repeat(32),
       });
-      expect(await store.exchangeRequestToken('r'.repeat(32), accessTokenFixture())).toBe(true);
-      expect(
-        await store.exchangeRequestToken('r'.repeat(32), accessTokenFixture({ token: 'b'.repeat(32) })),
-      ).toBe(false);
+      expect(await store.redeemRequestToken('r'.repeat(32), attempt())).toEqual({ outcome: 'exchanged' });
+      expect(compared).toEqual(['v'.repeat(32)]);
+      expect(await store.redeemRequestToken('r'.repeat(32), attempt('b'.repeat(32)))).toEqual({
+        outcome: 'used',
+      });
+      expect(compared).toHaveLength(1);
       expect((await store.getRequestToken('r'.repeat(32)))?.state).toBe('exchanged');
       expect(await store.getAccessToken('a'.repeat(32))).toEqual(accessTokenFixture());
       expect(await store.getAccessToken('b'.repeat(32))).toBeUndefined();
     });
 
-    it('of 50 concurrent exchanges of one request token, exactly one wins', async () => {
+    it('counts wrong verifiers up to the limit, then compares none, not even the right one', async () => {
       await store.createRequestToken(
-        requestTokenFixture({ state: 'authorized', user: 'bob', verifier: 'v' }),
+        requestTokenFixture({ state: 'authorized', user: 'bob', verifier: 'v'.repeat(32) }),
       );
-      const results = await Promise.all(
-        Array.from({ length: 50 }, (_, i) =>
-          store.exchangeRequestToken(
+      let compared = 0;
+      const attempt = (guess: string) => ({
+        matches: (stored: string) => (compared++, stored === guess),
+        limit: 3,
+        accessToken: accessTokenFixture(),
+      });
+      expect(await store.redeemRequestToken('r'.repeat(32), attempt('wrong'))).toEqual({
+        outcome: 'wrong',
+        failures: 1,
+      });
+      expect(await store.redeemRequestToken('r'.repeat(32), attempt('wrong'))).toEqual({
+        outcome: 'wrong',
+        failures: 2,
+      });
+      expect((await store.getRequestToken('r'.repeat(32)))?.verifierFailures).toBe(2);
+      expect(await store.redeemRequestToken('r'.repeat(32), attempt('wrong'))).toEqual({
+        outcome: 'wrong',
+        failures: 3,
+      });
+      expect(await store.redeemRequestToken('r'.repeat(32), attempt('wrong'))).toEqual({ outcome: 'dead' });
+      expect(await store.redeemRequestToken('r'.repeat(32), attempt('v'.repeat(32)))).toEqual({
+        outcome: 'dead',
+      });
+      expect(compared).toBe(3);
+      expect(await store.getRequestToken('r'.repeat(32))).toMatchObject({
+        state: 'authorized',
+        verifierFailures: 3,
+      });
+      expect(await store.getAccessToken('a'.repeat(32))).toBeUndefined();
+    });
+
+    it(`of ${concurrentGuesses} concurrent guesses with the right one in the middle, compares at most five wrong ones, and takes the right one only before the fifth`, async () => {
+      await store.createRequestToken(
+        requestTokenFixture({ state: 'authorized', user: 'bob', verifier: 'v'.repeat(32) }),
+      );
+      // Every comparison, in the order the store made them: whether it matched.
+      const comparisons: boolean[] = [];
+      const attempt = (guess: string) => ({
+        matches: (stored: string) => {
+          const matched = stored === guess;
+          comparisons.push(matched);
+          return matched;
+        },
+        limit: 5,
+        accessToken: accessTokenFixture(),
+      });
+      const right = Math.floor(concurrentGuesses / 2);
+      const redemptions = await Promise.all(
+        Array.from({ length: concurrentGuesses }, (_, i) =>
+          store.redeemRequestToken('r'.repeat(32), attempt(i === right ? 'v'.repeat(32) : `wrong ${i}`)),
+        ),
+      );
+      const wrongCompared = comparisons.filter((matched) => !matched).length;
+      expect(wrongCompared).toBeLessThanOrEqual(5);
+      expect(redemptions.filter((r) => r.outcome === 'wrong')).toHaveLength(wrongCompared);
+      const exchanged = redemptions.filter((r) => r.outcome === 'exchanged');
+      if (exchanged.length === 1) {
+        expect(redemptions[right]).toEqual({ outcome: 'exchanged' });
+        expect(comparisons.indexOf(true)).toBeLessThan(5);
+      } else {
+        expect(exchanged).toEqual([]);
+        expect(wrongCompared).toBe(5);
+        expect(redemptions[right]).toEqual({ outcome: 'dead' });
+        expect((await store.getRequestToken('r'.repeat(32)))?.verifierFailures).toBe(5);
+      }
+    });
+
+    it('of 100 concurrent redemptions with the right verifier, exactly one exchanges and the others find it used', async () => {
+      await store.createRequestToken(
+        requestTokenFixture({ state: 'authorized', user: 'bob', verifier: 'v'.repeat(32) }),
+      );
+      const redemptions = await Promise.all(
+        Array.from({ length: 100 }, (_, i) =>
+          exchangeWithRightVerifier(
+            store,
             'r'.repeat(32),
             accessTokenFixture({ token: `t${String(i).padStart(31, '0')}` }),
           ),
         ),
       );
-      expect(results.filter(Boolean)).toHaveLength(1);
-      const winner = results.indexOf(true);
+      expect(redemptions.filter((r) => r.outcome === 'used')).toHaveLength(99);
+      const winner = redemptions.findIndex((r) => r.outcome === 'exchanged');
       expect(await store.getAccessToken(`t${String(winner).padStart(31, '0')}`)).toBeDefined();
+      expect((await store.getRequestToken('r'.repeat(32)))?.verifierFailures).toBe(0);
     });
 
     it('revokes, touches and lists access tokens', async () => {
       await store.createRequestToken(
         requestTokenFixture({ state: 'authorized', user: 'bob', verifier: 'v' }),
       );
-      await store.exchangeRequestToken('r'.repeat(32), accessTokenFixture({ expiresAt: 1_900_000_000_000 }));
+      await exchangeWithRightVerifier(
+        store,
+        'r'.repeat(32),
+        accessTokenFixture({ expiresAt: 1_900_000_000_000 }),
+      );
       await store.touchAccessToken('a'.repeat(32), 1_700_000_200_000);
       expect(await store.revokeAccessToken('a'.repeat(32), 1_700_000_300_000)).toBe(true);
       expect(await store.revokeAccessToken('a'.repeat(32), 1_700_000_400_000)).toBe(true);
