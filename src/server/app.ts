@@ -24,6 +24,7 @@ import type { AppData } from '../stores/app-data.js';
 import type { Store } from '../stores/store.js';
 import { type ServerContext, pageContext, sendPage } from './context.js';
 import { createMetrics } from './metrics.js';
+import { maskUrl } from './log-redaction.js';
 import { accountRoutes } from './routes/accounts.js';
 import { apiRoutes } from './routes/api.js';
 import { connectionRoutes } from './routes/connections.js';
@@ -44,14 +45,6 @@ export interface ServerOptions extends Pick<
   readonly redis?: Redis | undefined;
   /** Where to log (JSON lines, pino); no logging when absent. */
   readonly log?: { readonly level?: string; readonly stream?: { write(line: string): void } } | undefined;
-}
-
-/** Query parameters whose values must never reach a log line (a PLAINTEXT signature is the secrets). */
-const SECRET_IN_URL = /([?&](?:oauth_signature|oauth_verifier|oauth_token_secret|password)=)[^&]*/gi;
-
-/** Masks secret-bearing query values in a URL before it is logged. */
-export function maskUrl(url: string): string {
-  return url.replace(SECRET_IN_URL, '$1[redacted]');
 }
 
 /** What a log line says of a request: no headers, and no secret from its URL. */
