@@ -143,11 +143,10 @@ export function createProvider(options: CreateProviderOptions): Provider {
     initiate: (request) => answer(INITIATE, request, initiate),
     token: (request) => answer(TOKEN, request, exchange),
     verify(request, verifyOptions) {
-      let endpoint: Endpoint;
-      try {
-        endpoint = resourceEndpoint(verifyOptions);
-      } catch (error) {
-        return Promise.reject(error);
+      const endpoint = resourceEndpoint(verifyOptions);
+      if (!endpoint) {
+        const given = JSON.stringify(verifyOptions?.bodyHash);
+        return Promise.reject(new TypeError(`bodyHash must be 'optional' or 'required', not ${given}`));
       }
       return observed(endpoint, request, (c) => verify(c, verifyOptions?.scope));
     },

@@ -40,12 +40,14 @@ export interface VerifyOptions {
   readonly bodyHash?: 'optional' | 'required' | undefined;
 }
 
-/** The resource endpoint for these options: the one that requires `oauth_body_hash`, or the plain one. */
-export function resourceEndpoint(options: VerifyOptions | undefined): Endpoint {
+/**
+ * The resource endpoint for these options: the one that requires `oauth_body_hash`, or the plain
+ * one; `undefined` for a `bodyHash` of neither kind (from a caller without types).
+ */
+export function resourceEndpoint(options: VerifyOptions | undefined): Endpoint | undefined {
   const bodyHash = options?.bodyHash;
   if (bodyHash === undefined || bodyHash === 'optional') return RESOURCE;
-  if (bodyHash === 'required') return RESOURCE_REQUIRING_BODY_HASH;
-  throw new TypeError(`bodyHash must be 'optional' or 'required', not ${JSON.stringify(bodyHash)}`);
+  return bodyHash === 'required' ? RESOURCE_REQUIRING_BODY_HASH : undefined;
 }
 
 /** How often `lastUsedAt` is written for a busy token. */
