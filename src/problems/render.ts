@@ -6,12 +6,17 @@
  * List-valued parameters are encoded twice, as the Problem Reporting extension says: each item is
  * percent-encoded and the items joined by "&" (rejected ones as `name=value`), and then the whole
  * value is percent-encoded again for the header or the form body.
+ *
+ * Everything quoted is bounded (`bounds.ts`): the base string, each listed name and value, the
+ * length of a list, the advice. The header takes a parameter only while it stays short; a longer one
+ * is in the body only, so the header stays readable by every HTTP client whatever was sent.
  */
 import Negotiator from 'negotiator';
 import { quoteRealm } from '../core/authorization-header.js';
 import { percentEncode } from '../core/percent-encoding.js';
+import { cutText, PROBLEM_BOUNDS } from './bounds.js';
 import { PROBLEMS } from './catalogue.js';
-import type { OAuthProblem } from './oauth-problem.js';
+import type { OAuthProblem, ProblemDetails } from './oauth-problem.js';
 
 /** The only `oauth_version` Countersign accepts, as the `oauth_acceptable_versions` range. */
 const ACCEPTABLE_VERSIONS = '1.0-1.0';
@@ -35,20 +40,47 @@ export function problemParameters(problem: OAuthProblem): [string, string][] {
         parameters.push([extra, ACCEPTABLE_VERSIONS]);
         break;
       case 'oauth_parameters_absent':
-        parameters.push([extra, (details.parametersAbsent ?? []).map(percentEncode).join('&')]);
+        parameters.push([extra, absentNames(details).map(percentEncode).join('&')]);
         break;
       case 'oauth_parameters_rejected':
-        parameters.push([extra, (details.parametersRejected ?? []).map(encodePair).join('&')]);
+        parameters.push([extra, rejectedPairs(details).map(encodePair).join('&')]);
         break;
       case 'oauth_acceptable_timestamps':
         if (details.acceptableTimestamps) parameters.push([extra, details.acceptableTimestamps.join('-')]);
         break;
       case 'oauth_signature_base_string':
-        if (details.signatureBaseString !== undefined) parameters.push([extra, details.signatureBaseString]);
+        if (details.signatureBaseString !== undefined)
+          parameters.push([extra, cutText(details.signatureBaseString, PROBLEM_BOUNDS.baseString)]);
         break;
     }
   }
   return parameters;
+}
+
+/** The first items of a list, each cut to its bound, and a last item counting the ones left out. */
+function boundedList<T>(items: readonly T[], cut: (item: T) => T, more: (count: number) => T): T[] {
+  const kept = items.slice(0, PROBLEM_BOUNDS.listItems).map(cut);
+  if (items.length > kept.length) kept.push(more(items.length - kept.length));
+  return kept;
+}
+
+const cutListValue = (text: string) => cutText(text, PROBLEM_BOUNDS.listValue);
+
+function absentNames(details: ProblemDetails): string[] {
+  return boundedList(details.parametersAbsent ?? [], cutListValue, (count) => `…[${count} more parameters]`);
+}
+
+function rejectedPairs(details: ProblemDetails): (readonly [string, string])[] {
+  return boundedList(
+    details.parametersRejected ?? [],
+    ([name, value]) => [cutListValue(name), cutListValue(value)] as const,
+    (count) => ['…', `[${count} more parameters]`] as const,
+  );
+}
+
+/** The advice as it is echoed: it may quote what was sent. */
+function boundedAdvice(problem: OAuthProblem): string {
+  return cutText(problem.advice, PROBLEM_BOUNDS.advice);
 }
 
 function encodePair([name, value]: readonly [string, string]): string {
@@ -65,8 +97,17 @@ function encodePair([name, value]: readonly [string, string]): string {
  * ```
  */
 export function wwwAuthenticate(problem: OAuthProblem, realm: string): string {
-  const pairs = problemParameters(problem).map(([name, value]) => `${name}="${percentEncode(value)}"`);
-  return `OAuth realm="${quoteRealm(realm)}", ${pairs.join(', ')}`;
+  // The realm may come from the request's Host header: bounded like any value sent.
+  let header = `OAuth realm="${quoteRealm(cutText(realm, PROBLEM_BOUNDS.headerValue))}"`;
+  for (const [name, value] of problemParameters(problem)) {
+    const encoded = percentEncode(value);
+    const pair = `, ${name}="${encoded}"`;
+    const fits =
+      encoded.length <= PROBLEM_BOUNDS.headerValue && header.length + pair.length <= PROBLEM_BOUNDS.header;
+    // `oauth_problem` is a catalogue name, always short; a parameter that does not fit is in the body.
+    if (fits || name === 'oauth_problem') header += pair;
+  }
+  return header;
 }
 
 /**
@@ -78,7 +119,7 @@ export function wwwAuthenticate(problem: OAuthProblem, realm: string): string {
  * ```
  */
 export function problemForm(problem: OAuthProblem): string {
-  return [...problemParameters(problem), ['oauth_problem_advice', problem.advice]]
+  return [...problemParameters(problem), ['oauth_problem_advice', boundedAdvice(problem)]]
     .map(([name, value]) => `${name}=${percentEncode(value as string)}`)
     .join('&');
 }
@@ -113,12 +154,12 @@ export function problemJson(problem: OAuthProblem): ProblemJson {
     code: problem.code,
     status: problem.status,
     message: PROBLEMS[problem.problem].summary,
-    oauth_problem_advice: problem.advice,
+    oauth_problem_advice: boundedAdvice(problem),
   };
   for (const [name, value] of problemParameters(problem).slice(1)) {
-    if (name === 'oauth_parameters_absent') body[name] = [...(details.parametersAbsent ?? [])];
+    if (name === 'oauth_parameters_absent') body[name] = absentNames(details);
     else if (name === 'oauth_parameters_rejected')
-      body[name] = (details.parametersRejected ?? []).map(([n, v]) => ({ name: n, value: v }));
+      body[name] = rejectedPairs(details).map(([n, v]) => ({ name: n, value: v }));
     else body[name as 'oauth_acceptable_timestamps'] = value;
   }
   // Key order on the wire: the problem and its facts first, the advice last.
