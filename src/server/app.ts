@@ -25,6 +25,8 @@ import type { Store } from '../stores/store.js';
 import { type ServerContext, pageContext, sendPage } from './context.js';
 import { createMetrics } from './metrics.js';
 import { maskUrl } from './log-redaction.js';
+import { ProblemRecorder } from './problem-recorder.js';
+import { MemoryRateCounter, RedisRateCounter } from './rate-counter.js';
 import { accountRoutes } from './routes/accounts.js';
 import { apiRoutes } from './routes/api.js';
 import { connectionRoutes } from './routes/connections.js';
@@ -43,6 +45,12 @@ export interface ServerOptions extends Pick<
    * counts there. The caller owns the client and closes it.
    */
   readonly redis?: Redis | undefined;
+  /**
+   * The problem log's rate limit: at most `limit` (20 by default) problems recorded per consumer
+   * per minute, counted in Redis when there is one (under `redisPrefix`, by default
+   * `countersign:problems:`), else in this process.
+   */
+  readonly problemLog?: { readonly limit?: number; readonly redisPrefix?: string } | undefined;
   /** Where to log (JSON lines, pino); no logging when absent. */
   readonly log?: { readonly level?: string; readonly stream?: { write(line: string): void } } | undefined;
 }
@@ -90,6 +98,21 @@ class OneLinePerRequest extends LogController {
   }
 }
 
+/** Problems per consumer and minute recorded by default; the rest are only counted. */
+const PROBLEM_LOG_LIMIT = 20;
+
+function problemRecorder(options: ServerOptions, clock: () => number, onError: (error: unknown) => void) {
+  const window = { windowMs: 60_000, clock };
+  const counter = options.redis
+    ? new RedisRateCounter(options.redis, {
+        ...window,
+        prefix: options.problemLog?.redisPrefix ?? 'countersign:problems:',
+      })
+    : new MemoryRateCounter(window);
+  const limit = options.problemLog?.limit ?? PROBLEM_LOG_LIMIT;
+  return new ProblemRecorder({ store: options.store, counter, limit, onError });
+}
+
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const clock = options.clock ?? Date.now;
   const metrics = createMetrics();
@@ -101,6 +124,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     childLoggerFactory: (logger) => logger,
     trustProxy: options.trustProxy ?? false,
   });
+  const problems = problemRecorder(options, clock, (error) => app.log.error({ err: error }, 'problem log'));
   const provider = createProvider({
     store: options.store,
     publicUrl: options.publicUrl,
@@ -113,7 +137,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     onProblem: async ({ endpoint, problem, consumer, at }) => {
       metrics.problems.inc({ problem: problem.problem, endpoint });
       if (!consumer) return;
-      await options.store.recordProblem({
+      await problems.record({
         at,
         consumerKey: consumer.key,
         endpoint,

@@ -99,4 +99,7 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
    CREATE TRIGGER access_tokens_changed
      AFTER UPDATE OF token, secret, consumer_key, "user", scopes, expires_at, revoked_at OR DELETE ON access_tokens
      FOR EACH STATEMENT EXECUTE FUNCTION countersign_bump_cache_epoch();`,
+  // Version 3: the problem log is rate-limited per consumer: how many refusals after an event went
+  // unrecorded.
+  `ALTER TABLE problem_events ADD COLUMN unrecorded BIGINT NOT NULL DEFAULT 0;`,
 ];

@@ -73,6 +73,7 @@ export function rowReaders(list: (value: unknown) => string[]) {
       problem: str(r.problem),
       advice: str(r.advice),
       baseString: optStr(r.base_string),
+      unrecorded: Number(r.unrecorded ?? 0) > 0 ? Number(r.unrecorded) : undefined,
     }),
   };
 }

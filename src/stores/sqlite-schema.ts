@@ -88,4 +88,6 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
    );
    INSERT INTO nonce_log (key, expires_at) SELECT key, expires_at FROM nonces ORDER BY expires_at;
    DROP TABLE nonces;`,
+  // The problem log is rate-limited per consumer: how many refusals after an event went unrecorded.
+  `ALTER TABLE problem_events ADD COLUMN unrecorded INTEGER NOT NULL DEFAULT 0;`,
 ];

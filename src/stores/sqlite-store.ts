@@ -15,7 +15,7 @@ import type { AccessToken, Consumer, RequestToken, User } from '../provider/mode
 import { type Row, rowReaders } from './rows.js';
 import { startCheckpointer, stopCheckpointer } from './sqlite-checkpointer.js';
 import { migrate, type PendingNonce, prepare, type SqliteStatements } from './sqlite-statements.js';
-import { type AppData, PROBLEMS_KEPT, type ProblemEvent } from './app-data.js';
+import { type AppData, PROBLEMS_KEPT, type ProblemBatch } from './app-data.js';
 import { NonceCache } from './nonce-cache.js';
 import { CachedRows } from './read-cache.js';
 import type { Decision, Store } from './store.js';
@@ -333,8 +333,8 @@ export class SqliteStore implements Store, AppData {
     return Promise.resolve(this.#sql.deleteNote.run(id, user).changes === 1);
   }
 
-  recordProblem(e: ProblemEvent) {
-    this.#sql.recordProblem(e);
+  recordProblems(batch: ProblemBatch) {
+    this.#sql.recordProblems(batch);
     return Promise.resolve();
   }
 
