@@ -63,7 +63,7 @@ export type { ProviderOptions } from './provider/options.js';
 export type { ProxyTrust, TrustProxy } from './provider/trusted-proxy.js';
 export { type CreateProviderOptions, createProvider, type Provider } from './provider/provider.js';
 export type { Headers, OAuthRequest } from './provider/request.js';
-export type { VerifiedRequest } from './provider/verify.js';
+export type { VerifiedRequest, VerifyOptions } from './provider/verify.js';
 export { MemoryStore } from './stores/memory-store.js';
 export type { Decision, ReadOptions, Store } from './stores/store.js';
 export type { MaybePromise } from './provider/maybe-promise.js';

@@ -1,6 +1,8 @@
 /**
  * Showing two signature base strings one above the other with the first difference marked — the
- * fastest way to see why a signature does not match.
+ * fastest way to see why a signature does not match. The server's copy may be cut (Countersign
+ * sends the first few KiB of a long one): then only the part it sent can be compared, and the
+ * lines say so.
  */
 
 /** The index of the first character where the strings differ, or -1 if they are equal. */
@@ -12,14 +14,21 @@ export function firstDifference(a: string, b: string): number {
 
 /**
  * Lines for a terminal: a window of each string around the first difference, and a caret under it.
+ * `serverOmitted` is how many characters the server left out of its copy (see `readCut`).
  *
  * @example
  * ```ts
  * compareBaseStrings('GET&a%20b', 'GET&a%2Bb'); // ['server: GET&a%20b', 'client: GET&a%2Bb', '                  ^ first difference at character 7']
  * ```
  */
-export function compareBaseStrings(server: string, client: string, width = 100): string[] {
+export function compareBaseStrings(server: string, client: string, width = 100, serverOmitted = 0): string[] {
   const at = firstDifference(server, client);
+  if (serverOmitted > 0 && (at < 0 || (at === server.length && client.length > at))) {
+    return [
+      `server and client base strings agree on the ${server.length} characters the server sent;`,
+      `its copy was cut there (${serverOmitted} more characters not sent): ${server.length + serverOmitted} in all, yours ${client.length}`,
+    ];
+  }
   if (at < 0) return ['server and client base strings are identical (so the secrets or the method differ)'];
   const start = Math.max(0, at - Math.floor(width / 2));
   const cut = (s: string) =>
@@ -29,5 +38,6 @@ export function compareBaseStrings(server: string, client: string, width = 100):
     `server: ${cut(server)}`,
     `client: ${cut(client)}`,
     `${' '.repeat(8 + offset)}^ first difference at character ${at + 1}`,
+    ...(serverOmitted > 0 ? [`(the server's copy was cut after ${server.length} characters)`] : []),
   ];
 }

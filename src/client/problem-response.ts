@@ -3,6 +3,7 @@
  * JSON body, into one typed error — whichever provider sent it, Countersign or another.
  */
 import { parseAuthorizationHeader, parseFormEncoded } from '../core/parameters.js';
+import { readCut } from '../problems/bounds.js';
 import { PROBLEMS, type ProblemName } from '../problems/catalogue.js';
 
 /** A refused request, as the client sees it. */
@@ -29,10 +30,16 @@ export class ProblemResponseError extends Error {
 
   /**
    * For `signature_invalid`: the base string the server computed (`oauth_signature_base_string`,
-   * or PECL oauth's `debug_sbs`).
+   * or PECL oauth's `debug_sbs`): as much of it as the server sent, without the marker of a cut.
    */
   get baseString(): string | undefined {
-    return this.parameters.oauth_signature_base_string ?? this.parameters.debug_sbs;
+    const sent = this.parameters.oauth_signature_base_string ?? this.parameters.debug_sbs;
+    return sent === undefined ? undefined : readCut(sent).kept;
+  }
+
+  /** How many characters of its base string the server left out (it cuts a long one); 0 if none. */
+  get baseStringOmitted(): number {
+    return readCut(this.parameters.oauth_signature_base_string ?? '').omitted;
   }
 
   get parametersAbsent(): string[] {

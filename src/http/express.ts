@@ -9,6 +9,7 @@ import { percentEncode } from '../core/percent-encoding.js';
 import { OAuthProblem } from '../problems/oauth-problem.js';
 import type { Provider } from '../provider/provider.js';
 import { isFormBody, type OAuthRequest } from '../provider/request.js';
+import type { VerifyOptions } from '../provider/verify.js';
 import { BodyTooLargeError, DEFAULT_BODY_LIMIT, fromNodeRequest, readBody, sendWire } from './node.js';
 import { DEFAULT_PATHS, type EndpointPaths, endpointFor } from './paths.js';
 
@@ -48,8 +49,11 @@ async function toOAuthRequest(req: Request, limit: number): Promise<OAuthRequest
 export interface ExpressAdapter {
   /** Serves `POST /oauth/initiate` and `POST /oauth/token` (paths configurable). */
   readonly endpoints: RequestHandler;
-  /** Verifies a resource request needing `scope`; sets `res.locals.oauth` and `res.locals.rawBody`. */
-  protect(options?: { scope?: string | undefined }): RequestHandler;
+  /**
+   * Verifies a resource request needing `scope` (and a signed non-form body with `bodyHash:
+   * 'required'`); sets `res.locals.oauth` and `res.locals.rawBody`.
+   */
+  protect(options?: VerifyOptions): RequestHandler;
 }
 
 /**

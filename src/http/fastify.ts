@@ -9,7 +9,7 @@ import type { TLSSocket } from 'node:tls';
 import type { WireResponse } from '../problems/render.js';
 import type { Provider } from '../provider/provider.js';
 import type { OAuthRequest } from '../provider/request.js';
-import type { VerifiedRequest } from '../provider/verify.js';
+import type { VerifiedRequest, VerifyOptions } from '../provider/verify.js';
 import { DEFAULT_BODY_LIMIT } from './node.js';
 import { DEFAULT_PATHS, type EndpointPaths } from './paths.js';
 
@@ -41,7 +41,7 @@ function send(reply: FastifyReply, wire: WireResponse): FastifyReply {
 /** The Fastify adapter: register `plugin`, put `protect(...)` in front of resource routes. */
 export interface FastifyAdapter {
   readonly plugin: (instance: FastifyInstance) => Promise<void>;
-  protect(options?: { scope?: string | undefined }): preHandlerAsyncHookHandler;
+  protect(options?: VerifyOptions): preHandlerAsyncHookHandler;
   /** Answers with the response for an error: the problem response for an `OAuthProblem`. */
   refuse(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply;
 }

@@ -5,7 +5,7 @@
 import type { WireResponse } from '../problems/render.js';
 import type { Provider } from '../provider/provider.js';
 import type { OAuthRequest } from '../provider/request.js';
-import type { VerifiedRequest } from '../provider/verify.js';
+import type { VerifiedRequest, VerifyOptions } from '../provider/verify.js';
 import { BodyTooLargeError, DEFAULT_BODY_LIMIT, readLimited } from './node.js';
 import { DEFAULT_PATHS, type EndpointPaths, endpointFor } from './paths.js';
 
@@ -51,7 +51,7 @@ export interface FetchAdapter {
   /** Verifies a resource request: what it proves and its body, or the problem `Response` to return. */
   protect(
     request: Request,
-    options?: { scope?: string | undefined },
+    options?: VerifyOptions,
   ): Promise<{ verified: VerifiedRequest; body: Uint8Array | undefined } | Response>;
 }
 

@@ -7,7 +7,7 @@ import type { TLSSocket } from 'node:tls';
 import type { WireResponse } from '../problems/render.js';
 import type { Provider } from '../provider/provider.js';
 import type { OAuthRequest } from '../provider/request.js';
-import type { VerifiedRequest } from '../provider/verify.js';
+import type { VerifiedRequest, VerifyOptions } from '../provider/verify.js';
 import { DEFAULT_PATHS, type EndpointPaths, endpointFor } from './paths.js';
 
 /** Bodies larger than this are refused with 413 (default 1 MiB). */
@@ -79,7 +79,7 @@ export interface NodeAdapter {
   protect(
     request: IncomingMessage,
     response: ServerResponse,
-    options?: { scope?: string | undefined },
+    options?: VerifyOptions,
   ): Promise<{ verified: VerifiedRequest; body: Buffer } | undefined>;
 }
 

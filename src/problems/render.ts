@@ -6,12 +6,17 @@
  * List-valued parameters are encoded twice, as the Problem Reporting extension says: each item is
  * percent-encoded and the items joined by "&" (rejected ones as `name=value`), and then the whole
  * value is percent-encoded again for the header or the form body.
+ *
+ * Everything quoted is bounded (`bounds.ts`): the base string, each listed name and value, the
+ * length of a list, the advice. The header takes a parameter only while it stays short; a longer one
+ * is in the body only, so the header stays readable by every HTTP client whatever was sent.
  */
 import Negotiator from 'negotiator';
 import { quoteRealm } from '../core/authorization-header.js';
 import { percentEncode } from '../core/percent-encoding.js';
+import { cutText, PROBLEM_BOUNDS } from './bounds.js';
 import { PROBLEMS } from './catalogue.js';
-import type { OAuthProblem } from './oauth-problem.js';
+import type { OAuthProblem, ProblemDetails } from './oauth-problem.js';
 
 /** The only `oauth_version` Countersign accepts, as the `oauth_acceptable_versions` range. */
 const ACCEPTABLE_VERSIONS = '1.0-1.0';
@@ -35,16 +40,17 @@ export function problemParameters(problem: OAuthProblem): [string, string][] {
         parameters.push([extra, ACCEPTABLE_VERSIONS]);
         break;
       case 'oauth_parameters_absent':
-        parameters.push([extra, (details.parametersAbsent ?? []).map(percentEncode).join('&')]);
+        parameters.push([extra, absentNames(details).map(percentEncode).join('&')]);
         break;
       case 'oauth_parameters_rejected':
-        parameters.push([extra, rejectedPairs(problem).map(encodePair).join('&')]);
+        parameters.push([extra, rejectedPairs(details).map(encodePair).join('&')]);
         break;
       case 'oauth_acceptable_timestamps':
         if (details.acceptableTimestamps) parameters.push([extra, details.acceptableTimestamps.join('-')]);
         break;
       case 'oauth_signature_base_string':
-        if (details.signatureBaseString !== undefined) parameters.push([extra, details.signatureBaseString]);
+        if (details.signatureBaseString !== undefined)
+          parameters.push([extra, cutText(details.signatureBaseString, PROBLEM_BOUNDS.baseString)]);
         break;
     }
   }
@@ -54,27 +60,40 @@ export function problemParameters(problem: OAuthProblem): [string, string][] {
 /** `oauth_signature`, also misspelt or array-style; not `oauth_signature_method`. */
 const SIGNATURE_NAME = /^oauth_signature(?!_method$)/;
 
+/** The first items of a list, each cut to its bound, and a last item counting the ones left out. */
+function boundedList<T>(items: readonly T[], cut: (item: T) => T, more: (count: number) => T): T[] {
+  const kept = items.slice(0, PROBLEM_BOUNDS.listItems).map(cut);
+  if (items.length > kept.length) kept.push(more(items.length - kept.length));
+  return kept;
+}
+
+const cutListValue = (text: string) => cutText(text, PROBLEM_BOUNDS.listValue);
+
+function absentNames(details: ProblemDetails): string[] {
+  return boundedList(details.parametersAbsent ?? [], cutListValue, (count) => `…[${count} more parameters]`);
+}
+
 /**
- * The rejected pairs as they are shown: a signature's value never is, since a PLAINTEXT signature
- * is the consumer and token secrets themselves.
+ * The rejected pairs as they are shown, bounded; a signature's value never is, since a PLAINTEXT
+ * signature is the consumer and token secrets themselves.
  */
-function rejectedPairs(problem: OAuthProblem): (readonly [string, string])[] {
-  return (problem.details.parametersRejected ?? []).map(([name, value]) =>
-    SIGNATURE_NAME.test(name) ? [name, '[redacted]'] : [name, value],
+function rejectedPairs(details: ProblemDetails): (readonly [string, string])[] {
+  return boundedList(
+    details.parametersRejected ?? [],
+    ([name, value]) =>
+      [cutListValue(name), SIGNATURE_NAME.test(name) ? '[redacted]' : cutListValue(value)] as const,
+    (count) => ['…', `[${count} more parameters]`] as const,
   );
+}
+
+/** The advice as it is echoed: it may quote what was sent. */
+function boundedAdvice(problem: OAuthProblem): string {
+  return cutText(problem.advice, PROBLEM_BOUNDS.advice);
 }
 
 function encodePair([name, value]: readonly [string, string]): string {
   return `${percentEncode(name)}=${percentEncode(value)}`;
 }
-
-/**
- * The longest `WWW-Authenticate` value sent. The base string or a rejected value of a big request
- * can run to many kilobytes, more than clients and proxies take in a header (Node's client refuses
- * the whole response past 16 KiB of headers, nginx's default buffer for them is 4 or 8 KiB); a
- * parameter that would make the header longer is left to the body, which always has every one.
- */
-export const HEADER_LIMIT = 4096;
 
 /**
  * The `WWW-Authenticate` header value of a problem response (values percent-encoded, RFC 5849 §3.6).
@@ -86,10 +105,16 @@ export const HEADER_LIMIT = 4096;
  * ```
  */
 export function wwwAuthenticate(problem: OAuthProblem, realm: string): string {
-  const pairs = problemParameters(problem).map(([name, value]) => `${name}="${percentEncode(value)}"`);
-  let header = `OAuth realm="${quoteRealm(realm)}"`;
-  // `oauth_problem` comes first and is short, so it is always kept.
-  for (const pair of pairs) if (header.length + 2 + pair.length <= HEADER_LIMIT) header += `, ${pair}`;
+  // The realm may come from the request's Host header: bounded like any value sent.
+  let header = `OAuth realm="${quoteRealm(cutText(realm, PROBLEM_BOUNDS.headerValue))}"`;
+  for (const [name, value] of problemParameters(problem)) {
+    const encoded = percentEncode(value);
+    const pair = `, ${name}="${encoded}"`;
+    const fits =
+      encoded.length <= PROBLEM_BOUNDS.headerValue && header.length + pair.length <= PROBLEM_BOUNDS.header;
+    // `oauth_problem` is a catalogue name, always short; a parameter that does not fit is in the body.
+    if (fits || name === 'oauth_problem') header += pair;
+  }
   return header;
 }
 
@@ -102,7 +127,7 @@ export function wwwAuthenticate(problem: OAuthProblem, realm: string): string {
  * ```
  */
 export function problemForm(problem: OAuthProblem): string {
-  return [...problemParameters(problem), ['oauth_problem_advice', problem.advice]]
+  return [...problemParameters(problem), ['oauth_problem_advice', boundedAdvice(problem)]]
     .map(([name, value]) => `${name}=${percentEncode(value as string)}`)
     .join('&');
 }
@@ -137,12 +162,12 @@ export function problemJson(problem: OAuthProblem): ProblemJson {
     code: problem.code,
     status: problem.status,
     message: PROBLEMS[problem.problem].summary,
-    oauth_problem_advice: problem.advice,
+    oauth_problem_advice: boundedAdvice(problem),
   };
   for (const [name, value] of problemParameters(problem).slice(1)) {
-    if (name === 'oauth_parameters_absent') body[name] = [...(details.parametersAbsent ?? [])];
+    if (name === 'oauth_parameters_absent') body[name] = absentNames(details);
     else if (name === 'oauth_parameters_rejected')
-      body[name] = rejectedPairs(problem).map(([n, v]) => ({ name: n, value: v }));
+      body[name] = rejectedPairs(details).map(([n, v]) => ({ name: n, value: v }));
     else body[name as 'oauth_acceptable_timestamps'] = value;
   }
   // Key order on the wire: the problem and its facts first, the advice last.

@@ -2,6 +2,7 @@
  * Registering a consumer: validates what the developer entered and draws its key and secret.
  */
 import { isSignatureMethodName, type SignatureMethodName, toPublicKey } from '../core/signature-methods.js';
+import { callbackFault } from './checks/check-callback.js';
 import { newCredential } from './credentials.js';
 import { ProviderInputError } from './errors.js';
 import type { Consumer } from './model.js';
@@ -23,18 +24,14 @@ function invalid(message: string): ProviderInputError {
   return new ProviderInputError('invalid_consumer', message);
 }
 
-/** Checks a callback registration: `oob` or an absolute http(s) URL without a fragment. */
+/**
+ * Checks a callback registration: `oob`, or an absolute http(s) URL that means the same to every
+ * parser (no userinfo, fragment, backslash, encoded separator or dot segment; see `callbackFault`).
+ */
 export function validateCallback(callback: string): void {
   if (callback === 'oob') return;
-  let url: URL;
-  try {
-    url = new URL(callback);
-  } catch {
-    throw invalid(`callback must be "oob" or an absolute URL, not ${JSON.stringify(callback)}`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:')
-    throw invalid('callback must be an http or https URL');
-  if (url.hash !== '') throw invalid('callback must not have a fragment');
+  const fault = callbackFault(callback);
+  if (fault !== undefined) throw invalid(`callback ${fault}, not ${JSON.stringify(callback)}`);
 }
 
 /** Checks an RSA public key or certificate in PEM form. */

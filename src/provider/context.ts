@@ -22,6 +22,8 @@ export interface Endpoint {
   readonly required: readonly string[];
   /** Every `oauth_*` parameter the endpoint takes. */
   readonly accepted: ReadonlySet<string>;
+  /** Whether a non-form body must carry `oauth_body_hash` here, whatever the provider-wide option says. */
+  readonly bodyHashRequired: boolean;
 }
 
 /**

@@ -35,6 +35,7 @@ export const INITIATE: Endpoint = {
   methods: ['POST'],
   required: [...SIGNING, 'oauth_callback'],
   accepted: new Set([...SIGNING, ...OPTIONAL, 'oauth_callback']),
+  bodyHashRequired: false,
 };
 
 export const TOKEN: Endpoint = {
@@ -42,13 +43,18 @@ export const TOKEN: Endpoint = {
   methods: ['POST'],
   required: [...SIGNING, 'oauth_token', 'oauth_verifier'],
   accepted: new Set([...SIGNING, ...OPTIONAL, 'oauth_token', 'oauth_verifier']),
+  bodyHashRequired: false,
 };
 
 export const RESOURCE: Endpoint = {
   name: 'resource',
   required: SIGNING,
   accepted: new Set([...SIGNING, ...OPTIONAL, 'oauth_token']),
+  bodyHashRequired: false,
 };
+
+/** A protected resource whose non-form bodies must be signed: `verify(request, { bodyHash: 'required' })`. */
+export const RESOURCE_REQUIRING_BODY_HASH: Endpoint = { ...RESOURCE, bodyHashRequired: true };
 
 /** Checks 1–12, shared by every signed request. */
 export const SIGNED_REQUEST_CHECKS: readonly Check[] = [

@@ -13,7 +13,7 @@ import {
 } from './authorize.js';
 import { type ConsumerRegistration, newConsumer } from './consumers.js';
 import { type CheckContext, type Endpoint, type EndpointName, newCheckContext } from './context.js';
-import { INITIATE, RESOURCE, TOKEN } from './endpoints.js';
+import { INITIATE, TOKEN } from './endpoints.js';
 import { StoreUnavailableError } from './errors.js';
 import { exchange } from './exchange.js';
 import { initiate } from './initiate.js';
@@ -21,7 +21,7 @@ import type { MaybePromise } from './maybe-promise.js';
 import type { Consumer } from './model.js';
 import { type ProviderConfig, type ProviderOptions, resolveOptions } from './options.js';
 import { type OAuthRequest, requestUri, singleHeader } from './request.js';
-import { type VerifiedRequest, verify } from './verify.js';
+import { resourceEndpoint, type VerifiedRequest, type VerifyOptions, verify } from './verify.js';
 
 /** An OAuth 1.0a provider. */
 export interface Provider {
@@ -30,8 +30,11 @@ export interface Provider {
   initiate(request: OAuthRequest): Promise<WireResponse>;
   /** `POST /oauth/token`: answers with an access token, or a problem. */
   token(request: OAuthRequest): Promise<WireResponse>;
-  /** Verifies a protected-resource request needing `scope`; throws an `OAuthProblem` if refused. */
-  verify(request: OAuthRequest, options?: { scope?: string | undefined }): Promise<VerifiedRequest>;
+  /**
+   * Verifies a protected-resource request needing `scope` (and, with `bodyHash: 'required'`, a
+   * signed non-form body); throws an `OAuthProblem` if refused.
+   */
+  verify(request: OAuthRequest, options?: VerifyOptions): Promise<VerifiedRequest>;
   /** What the consent page shows for a request token; throws an `OAuthProblem` if it cannot be decided. */
   authorization(requestToken: string): Promise<AuthorizationRequest>;
   /** Records the user's decision on a request token. */
@@ -139,7 +142,14 @@ export function createProvider(options: CreateProviderOptions): Provider {
     config,
     initiate: (request) => answer(INITIATE, request, initiate),
     token: (request) => answer(TOKEN, request, exchange),
-    verify: (request, verifyOptions) => observed(RESOURCE, request, (c) => verify(c, verifyOptions?.scope)),
+    verify(request, verifyOptions) {
+      const endpoint = resourceEndpoint(verifyOptions);
+      if (!endpoint) {
+        const given = JSON.stringify(verifyOptions?.bodyHash);
+        return Promise.reject(new TypeError(`bodyHash must be 'optional' or 'required', not ${given}`));
+      }
+      return observed(endpoint, request, (c) => verify(c, verifyOptions?.scope));
+    },
     authorization: (token) => authorization(config, token),
     decide: (token, decision) => decide(config, token, decision),
     async registerConsumer(registration) {

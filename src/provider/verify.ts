@@ -3,8 +3,8 @@
  * Three-legged with an access token, or consumer-only (two-legged) for consumers enabled for it.
  */
 import { checkScope } from './checks/check-scope.js';
-import type { CheckContext } from './context.js';
-import { runChecks, SIGNED_REQUEST_CHECKS } from './endpoints.js';
+import type { CheckContext, Endpoint } from './context.js';
+import { RESOURCE, RESOURCE_REQUIRING_BODY_HASH, runChecks, SIGNED_REQUEST_CHECKS } from './endpoints.js';
 import { andThen, type MaybePromise } from './maybe-promise.js';
 import type { AccessToken, Consumer } from './model.js';
 
@@ -19,6 +19,35 @@ export interface VerifiedRequest {
   readonly twoLegged: boolean;
   /** The non-protocol parameters of the request (query and form body), decoded. */
   readonly parameters: readonly { readonly name: string; readonly value: string }[];
+}
+
+/**
+ * What a protected resource asks of a request besides a valid signature.
+ *
+ * @example
+ * ```ts
+ * await provider.verify(request, { scope: 'write_private', bodyHash: 'required' });
+ * ```
+ */
+export interface VerifyOptions {
+  /** The scope the resource needs; none when absent. */
+  readonly scope?: string | undefined;
+  /**
+   * `required`: a non-form body must carry `oauth_body_hash`, so that it is covered by the
+   * signature (else `parameter_absent`); `optional` (the default) leaves it to the provider-wide
+   * `bodyHash` option. A form body is signed as parameters either way.
+   */
+  readonly bodyHash?: 'optional' | 'required' | undefined;
+}
+
+/**
+ * The resource endpoint for these options: the one that requires `oauth_body_hash`, or the plain
+ * one; `undefined` for a `bodyHash` of neither kind (from a caller without types).
+ */
+export function resourceEndpoint(options: VerifyOptions | undefined): Endpoint | undefined {
+  const bodyHash = options?.bodyHash;
+  if (bodyHash === undefined || bodyHash === 'optional') return RESOURCE;
+  return bodyHash === 'required' ? RESOURCE_REQUIRING_BODY_HASH : undefined;
 }
 
 /** How often `lastUsedAt` is written for a busy token. */

@@ -34,6 +34,9 @@ import {
 import { CSRF_COOKIE, csrfUserInfo, type ServerContext, pageContext, sendPage } from './context.js';
 import { pageErrors } from './error-pages.js';
 import { createMetrics, type MetricsAccess, metricsHandler } from './metrics.js';
+import { maskUrl } from './log-redaction.js';
+import { ProblemRecorder } from './problem-recorder.js';
+import { MemoryRateCounter, RedisRateCounter } from './rate-counter.js';
 import { accountPageRoutes } from './routes/account-page.js';
 import { accountRoutes } from './routes/accounts.js';
 import { apiRoutes } from './routes/api.js';
@@ -58,16 +61,14 @@ export interface ServerOptions extends Pick<
   readonly connections?: Partial<ConnectionLimits> | undefined;
   /** Who may read `/metrics` (default: anyone reaching the server). */
   readonly metricsAccess?: MetricsAccess | undefined;
+  /**
+   * The problem log's rate limit: at most `limit` (20 by default) problems recorded per consumer
+   * per minute, counted in Redis when there is one (under `redisPrefix`, by default
+   * `countersign:problems:`), else in this process.
+   */
+  readonly problemLog?: { readonly limit?: number; readonly redisPrefix?: string } | undefined;
   /** Where to log (JSON lines, pino); no logging when absent. */
   readonly log?: { readonly level?: string; readonly stream?: { write(line: string): void } } | undefined;
-}
-
-/** Query parameters whose values must never reach a log line (a PLAINTEXT signature is the secrets). */
-const SECRET_IN_URL = /([?&](?:oauth_signature|oauth_verifier|oauth_token_secret|password)=)[^&]*/gi;
-
-/** Masks secret-bearing query values in a URL before it is logged. */
-export function maskUrl(url: string): string {
-  return url.replace(SECRET_IN_URL, '$1[redacted]');
 }
 
 /** What a log line says of a request: no headers, and no secret from its URL. */
@@ -132,6 +133,21 @@ function plainErrorText(error: unknown, status: number): string {
   return `${STATUS_CODES[status] ?? 'Bad request'}.`;
 }
 
+/** Problems per consumer and minute recorded by default; the rest are only counted. */
+const PROBLEM_LOG_LIMIT = 20;
+
+function problemRecorder(options: ServerOptions, clock: () => number, onError: (error: unknown) => void) {
+  const window = { windowMs: 60_000, clock };
+  const counter = options.redis
+    ? new RedisRateCounter(options.redis, {
+        ...window,
+        prefix: options.problemLog?.redisPrefix ?? 'countersign:problems:',
+      })
+    : new MemoryRateCounter(window);
+  const limit = options.problemLog?.limit ?? PROBLEM_LOG_LIMIT;
+  return new ProblemRecorder({ store: options.store, counter, limit, onError });
+}
+
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const clock = options.clock ?? Date.now;
   const metrics = options.metricsAccess?.metrics ?? createMetrics();
@@ -156,6 +172,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     },
   });
   limitConnections(app.server, limits);
+  const problems = problemRecorder(options, clock, (error) => app.log.error({ err: error }, 'problem log'));
   const provider = createProvider({
     store: options.store,
     publicUrl: options.publicUrl,
@@ -168,7 +185,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     onProblem: async ({ endpoint, problem, consumer, at }) => {
       metrics.problems.inc({ problem: problem.problem, endpoint });
       if (!consumer) return;
-      await options.store.recordProblem({
+      await problems.record({
         at,
         consumerKey: consumer.key,
         endpoint,

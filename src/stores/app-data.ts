@@ -18,8 +18,20 @@ export interface ProblemEvent {
   readonly endpoint: string;
   readonly problem: string;
   readonly advice: string;
-  /** For `signature_invalid`: the base string the server computed. */
+  /** For `signature_invalid`: the base string the server computed (cut if long, with a marker). */
   readonly baseString?: string | undefined;
+  /** How many refused requests of this consumer after this one were not recorded (over the rate limit). */
+  readonly unrecorded?: number | undefined;
+}
+
+/**
+ * Problems recorded together, in one transaction: the events in the order they happened, and per
+ * consumer key how many more were refused without being recorded (added to that consumer's newest
+ * event, this batch's or an earlier one).
+ */
+export interface ProblemBatch {
+  readonly events: readonly ProblemEvent[];
+  readonly unrecorded: ReadonlyMap<string, number>;
 }
 
 /**
@@ -54,8 +66,8 @@ export interface AppData {
   listNotes(user: string): Promise<Note[]>;
   /** Deletes a note of this user; returns whether there was one. */
   deleteNote(user: string, id: number): Promise<boolean>;
-  /** Records a problem, keeping only the newest {@link PROBLEMS_KEPT} per consumer. */
-  recordProblem(event: ProblemEvent): Promise<void>;
+  /** Records problems in one transaction, keeping only the newest {@link PROBLEMS_KEPT} per consumer. */
+  recordProblems(batch: ProblemBatch): Promise<void>;
   /** Newest first. */
   listProblems(consumerKey: string): Promise<ProblemEvent[]>;
 }

@@ -4,7 +4,14 @@
  * their memory is bounded by the timestamp window.
  */
 import type { AccessToken, Consumer, RequestToken, User } from '../provider/model.js';
-import { type AppData, type Note, PROBLEMS_KEPT, type ProblemEvent, type Session } from './app-data.js';
+import {
+  type AppData,
+  type Note,
+  PROBLEMS_KEPT,
+  type ProblemBatch,
+  type ProblemEvent,
+  type Session,
+} from './app-data.js';
 import { NonceCache } from './nonce-cache.js';
 import { type Decision, type RedeemAttempt, redemptionOf, type Store } from './store.js';
 
@@ -175,9 +182,19 @@ export class MemoryStore implements Store, AppData {
     return Promise.resolve(index >= 0);
   }
 
-  recordProblem(event: ProblemEvent) {
-    const list = [event, ...(this.#problems.get(event.consumerKey) ?? [])].slice(0, PROBLEMS_KEPT);
-    this.#problems.set(event.consumerKey, list);
+  recordProblems({ events, unrecorded }: ProblemBatch) {
+    for (const event of events) {
+      const list = [event, ...(this.#problems.get(event.consumerKey) ?? [])].slice(0, PROBLEMS_KEPT);
+      this.#problems.set(event.consumerKey, list);
+    }
+    for (const [consumerKey, count] of unrecorded) {
+      const [newest, ...rest] = this.#problems.get(consumerKey) ?? [];
+      if (newest)
+        this.#problems.set(consumerKey, [
+          { ...newest, unrecorded: (newest.unrecorded ?? 0) + count },
+          ...rest,
+        ]);
+    }
     return Promise.resolve();
   }
 

@@ -109,4 +109,7 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX sessions_user ON sessions ("user");
    CREATE INDEX sessions_expiry ON sessions (expires_at);`,
+  // Version 4: the problem log is rate-limited per consumer: how many refusals after an event went
+  // unrecorded.
+  `ALTER TABLE problem_events ADD COLUMN unrecorded BIGINT NOT NULL DEFAULT 0;`,
 ];

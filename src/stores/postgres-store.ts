@@ -8,7 +8,7 @@ import pg from 'pg';
 import { StoreUnavailableError } from '../provider/errors.js';
 import type { MaybePromise } from '../provider/maybe-promise.js';
 import type { AccessToken, Consumer, RequestToken, User } from '../provider/model.js';
-import { type AppData, PROBLEMS_KEPT, type ProblemEvent, type Session } from './app-data.js';
+import { type AppData, PROBLEMS_KEPT, type ProblemBatch, type Session } from './app-data.js';
 import { readSession } from './session-row.js';
 import { POSTGRES_MIGRATIONS } from './postgres-schema.js';
 import { CachedRows } from './read-cache.js';
@@ -445,17 +445,29 @@ export class PostgresStore implements Store, AppData {
     return result.rowCount === 1;
   }
 
-  async recordProblem(e: ProblemEvent) {
+  async recordProblems({ events, unrecorded }: ProblemBatch) {
+    if (events.length === 0 && unrecorded.size === 0) return;
     await this.#transaction(async (client) => {
-      await client.query(
-        'INSERT INTO problem_events (consumer_key, at, endpoint, problem, advice, base_string) VALUES ($1, $2, $3, $4, $5, $6)',
-        [e.consumerKey, e.at, e.endpoint, e.problem, e.advice, e.baseString ?? null],
-      );
-      await client.query(
-        `DELETE FROM problem_events WHERE consumer_key = $1 AND id <= (
-           SELECT id FROM problem_events WHERE consumer_key = $1 ORDER BY id DESC LIMIT 1 OFFSET $2)`,
-        [e.consumerKey, PROBLEMS_KEPT],
-      );
+      for (const e of events) {
+        await client.query(
+          'INSERT INTO problem_events (consumer_key, at, endpoint, problem, advice, base_string) VALUES ($1, $2, $3, $4, $5, $6)',
+          [e.consumerKey, e.at, e.endpoint, e.problem, e.advice, e.baseString ?? null],
+        );
+      }
+      for (const [consumerKey, count] of unrecorded) {
+        await client.query(
+          `UPDATE problem_events SET unrecorded = unrecorded + $1
+           WHERE id = (SELECT max(id) FROM problem_events WHERE consumer_key = $2)`,
+          [count, consumerKey],
+        );
+      }
+      for (const consumerKey of new Set(events.map((e) => e.consumerKey))) {
+        await client.query(
+          `DELETE FROM problem_events WHERE consumer_key = $1 AND id <= (
+             SELECT id FROM problem_events WHERE consumer_key = $1 ORDER BY id DESC LIMIT 1 OFFSET $2)`,
+          [consumerKey, PROBLEMS_KEPT],
+        );
+      }
     });
   }
 

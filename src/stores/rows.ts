@@ -78,6 +78,7 @@ export function rowReaders(list: (value: unknown) => string[], secrets: SecretBo
       problem: str(r.problem),
       advice: str(r.advice),
       baseString: optStr(r.base_string),
+      unrecorded: Number(r.unrecorded ?? 0) > 0 ? Number(r.unrecorded) : undefined,
     }),
   };
 }

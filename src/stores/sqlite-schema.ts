@@ -98,4 +98,6 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX sessions_user ON sessions (user);
    CREATE INDEX sessions_expiry ON sessions (expires_at);`,
+  // Version 5: the problem log is rate-limited per consumer: how many refusals after an event went unrecorded.
+  `ALTER TABLE problem_events ADD COLUMN unrecorded INTEGER NOT NULL DEFAULT 0;`,
 ];

@@ -4,7 +4,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { RequestToken } from '../provider/model.js';
-import { PROBLEMS_KEPT, type ProblemEvent, type Session } from './app-data.js';
+import { PROBLEMS_KEPT, type ProblemBatch, type Session } from './app-data.js';
 import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
 import { type RedeemAttempt, type Redemption, redemptionOf } from './store.js';
 
@@ -56,7 +56,7 @@ export interface SqliteStatements {
   readonly insertNote: Database.Statement;
   readonly listNotes: Database.Statement;
   readonly deleteNote: Database.Statement;
-  readonly recordProblem: (e: ProblemEvent) => void;
+  readonly recordProblems: (batch: ProblemBatch) => void;
   readonly listProblems: Database.Statement;
   readonly getConsumer: Database.Statement;
   readonly putConsumer: Database.Statement;
@@ -128,9 +128,15 @@ export function prepare(db: Database.Database): SqliteStatements {
     `DELETE FROM problem_events WHERE consumer_key = ? AND id <= (
        SELECT id FROM problem_events WHERE consumer_key = ? ORDER BY id DESC LIMIT 1 OFFSET ?)`,
   );
-  const recordProblem = db.transaction((e: ProblemEvent) => {
-    insertProblem.run({ ...e, baseString: e.baseString ?? null });
-    trimProblems.run(e.consumerKey, e.consumerKey, PROBLEMS_KEPT);
+  const addUnrecorded = db.prepare(
+    `UPDATE problem_events SET unrecorded = unrecorded + ?
+     WHERE id = (SELECT max(id) FROM problem_events WHERE consumer_key = ?)`,
+  );
+  const recordProblems = db.transaction(({ events, unrecorded }: ProblemBatch) => {
+    for (const e of events) insertProblem.run({ ...e, baseString: e.baseString ?? null });
+    for (const [consumerKey, count] of unrecorded) addUnrecorded.run(count, consumerKey);
+    for (const consumerKey of new Set(events.map((e) => e.consumerKey)))
+      trimProblems.run(consumerKey, consumerKey, PROBLEMS_KEPT);
   });
   // Nonces and last-used times are written on every verified request. In WAL mode, synchronous =
   // NORMAL still survives a crash of the process (the commit is in the OS before any request is
@@ -180,7 +186,7 @@ export function prepare(db: Database.Database): SqliteStatements {
     insertNote: db.prepare('INSERT INTO notes (user, text, created_at) VALUES (?, ?, ?) RETURNING *'),
     listNotes: db.prepare('SELECT * FROM notes WHERE user = ? ORDER BY id DESC'),
     deleteNote: db.prepare('DELETE FROM notes WHERE id = ? AND user = ?'),
-    recordProblem: (e: ProblemEvent) => recordProblem.immediate(e),
+    recordProblems: (batch: ProblemBatch) => recordProblems.immediate(batch),
     listProblems: db.prepare('SELECT * FROM problem_events WHERE consumer_key = ? ORDER BY id DESC LIMIT ?'),
     getConsumer: db.prepare('SELECT * FROM consumers WHERE key = ?'),
     putConsumer: db.prepare(

@@ -17,7 +17,7 @@ import { type Keyring, type SecretBox, secretContext } from './secret-box.js';
 import { makePrivate, openSecrets, reencryptSecrets } from './sqlite-secrets.js';
 import { startCheckpointer, stopCheckpointer } from './sqlite-checkpointer.js';
 import { migrate, type PendingNonce, prepare, type SqliteStatements } from './sqlite-statements.js';
-import { type AppData, PROBLEMS_KEPT, type ProblemEvent, type Session } from './app-data.js';
+import { type AppData, PROBLEMS_KEPT, type ProblemBatch, type Session } from './app-data.js';
 import { readSession } from './session-row.js';
 import { NonceCache } from './nonce-cache.js';
 import { CachedRows } from './read-cache.js';
@@ -393,8 +393,8 @@ export class SqliteStore implements Store, AppData {
     return Promise.resolve(this.#sql.deleteNote.run(id, user).changes === 1);
   }
 
-  recordProblem(e: ProblemEvent) {
-    this.#sql.recordProblem(e);
+  recordProblems(batch: ProblemBatch) {
+    this.#sql.recordProblems(batch);
     return Promise.resolve();
   }
 

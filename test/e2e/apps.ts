@@ -11,7 +11,7 @@ import { fastifyAdapter } from '../../src/http/fastify.js';
 import { fetchAdapter } from '../../src/http/fetch.js';
 import { nodeAdapter } from '../../src/http/node.js';
 import type { Provider } from '../../src/provider/provider.js';
-import type { VerifiedRequest } from '../../src/provider/verify.js';
+import type { VerifiedRequest, VerifyOptions } from '../../src/provider/verify.js';
 
 /** The protected resources every app serves, and the scope each needs. */
 export const RESOURCES: Readonly<Record<string, string | undefined>> = {
@@ -19,7 +19,13 @@ export const RESOURCES: Readonly<Record<string, string | undefined>> = {
   '/api/notes': 'read_private',
   '/api/echo': undefined,
   '/api/admin': 'admin',
+  '/api/signed-body': undefined,
 };
+
+/** What each resource asks of `protect`: its scope, and a body hash for `/api/signed-body`. */
+export function protectOptions(path: string): VerifyOptions {
+  return { scope: RESOURCES[path], bodyHash: path === '/api/signed-body' ? 'required' : 'optional' };
+}
 
 /** What a resource answers: what the request proved, and the body it received. */
 export function resourceBody(verified: VerifiedRequest, body: Uint8Array | string | undefined) {
@@ -50,9 +56,9 @@ function listen(server: Server): Promise<RunningApp> {
   });
 }
 
-function scopeFor(url: string | undefined): { known: boolean; scope: string | undefined } {
+function resourceFor(url: string | undefined): { known: boolean; options: VerifyOptions } {
   const path = (url ?? '/').split('?')[0] ?? '/';
-  return { known: path in RESOURCES, scope: RESOURCES[path] };
+  return { known: path in RESOURCES, options: protectOptions(path) };
 }
 
 function notFound(res: ServerResponse) {
@@ -65,9 +71,9 @@ async function startNode(provider: Provider): Promise<RunningApp> {
     createServer((req, res) => {
       void (async () => {
         if (await oauth.handleEndpoint(req, res)) return;
-        const { known, scope } = scopeFor(req.url);
+        const { known, options } = resourceFor(req.url);
         if (!known) return notFound(res);
-        const ok = await oauth.protect(req, res, { scope });
+        const ok = await oauth.protect(req, res, options);
         if (ok)
           res.writeHead(200, { 'content-type': 'application/json' }).end(resourceBody(ok.verified, ok.body));
       })();
@@ -79,8 +85,8 @@ async function startExpress(provider: Provider): Promise<RunningApp> {
   const oauth = expressAdapter(provider);
   const app = express();
   app.use(oauth.endpoints);
-  for (const [path, scope] of Object.entries(RESOURCES)) {
-    app.all(path, oauth.protect({ scope }), (_req, res) => {
+  for (const path of Object.keys(RESOURCES)) {
+    app.all(path, oauth.protect(protectOptions(path)), (_req, res) => {
       res
         .type('application/json')
         .send(resourceBody(res.locals.oauth as VerifiedRequest, res.locals.rawBody as Uint8Array));
@@ -93,8 +99,8 @@ async function startFastify(provider: Provider): Promise<RunningApp> {
   const oauth = fastifyAdapter(provider);
   const app = Fastify();
   await app.register(oauth.plugin);
-  for (const [path, scope] of Object.entries(RESOURCES)) {
-    app.all(path, { preHandler: oauth.protect({ scope }) }, async (request, reply) => {
+  for (const path of Object.keys(RESOURCES)) {
+    app.all(path, { preHandler: oauth.protect(protectOptions(path)) }, async (request, reply) => {
       const verified = request.oauth as VerifiedRequest;
       return reply.type('application/json').send(resourceBody(verified, request.body as Buffer | undefined));
     });
@@ -133,9 +139,9 @@ async function startFetch(provider: Provider): Promise<RunningApp> {
     serveFetch(async (request) => {
       const endpoint = await oauth.handleEndpoint(request);
       if (endpoint) return endpoint;
-      const { known, scope } = scopeFor(new URL(request.url).pathname);
+      const { known, options } = resourceFor(new URL(request.url).pathname);
       if (!known) return new Response(null, { status: 404 });
-      const result = await oauth.protect(request, { scope });
+      const result = await oauth.protect(request, options);
       if (result instanceof Response) return result;
       return new Response(resourceBody(result.verified, result.body), {
         headers: { 'content-type': 'application/json' },

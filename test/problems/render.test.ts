@@ -4,9 +4,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseAuthorizationHeader, parseFormEncoded } from '../../src/core/parameters.js';
 import { PROBLEM_LIST, type ProblemName } from '../../src/problems/catalogue.js';
+import { PROBLEM_BOUNDS } from '../../src/problems/bounds.js';
 import { OAuthProblem } from '../../src/problems/oauth-problem.js';
 import {
-  HEADER_LIMIT,
   prefersJson,
   problemForm,
   problemJson,
@@ -127,12 +127,15 @@ describe('renderProblem', () => {
       },
     );
     const header = rendered.headers['www-authenticate'] ?? '';
-    expect(header.length).toBeLessThanOrEqual(HEADER_LIMIT);
+    expect(header.length).toBeLessThanOrEqual(PROBLEM_BOUNDS.header);
     expect(parseAuthorizationHeader(header)?.parameters).toEqual([
       { name: 'oauth_problem', value: 'signature_invalid', source: 'header' },
     ]);
     const body = parseFormEncoded(rendered.body, 'body');
-    expect(body.find((p) => p.name === 'oauth_signature_base_string')?.value).toBe(baseString);
+    // The body has it, cut at its bound with a marker of what is left out.
+    expect(body.find((p) => p.name === 'oauth_signature_base_string')?.value).toBe(
+      `${baseString.slice(0, PROBLEM_BOUNDS.baseString)}…[${baseString.length - PROBLEM_BOUNDS.baseString} more characters]`,
+    );
   });
 
   it('keeps an ordinary base string in the header', () => {

@@ -202,6 +202,18 @@ describe.skipIf(!hasRequestsOAuthlib)(
       expect(output).not.toContain('oauth_signature=');
     });
 
+    it('logs no secret of a query whose names are percent-encoded', async () => {
+      const secret = 'consumer-secret-in-the-query';
+      const names = ['oauth%5Fsignature', 'OAuth_Signature', 'oauth_verifier%', 'oauth_token%5fsecret'];
+      const query = names.map((name, i) => `${name}=${secret}${i}`).join('&');
+      // The stray "%" makes it a parameter_rejected; the line is logged all the same.
+      expect((await fetch(`${base}/api/v1/me?probe=encoded&${query}`)).status).toBe(400);
+      for (let waited = 0; !output.includes('probe=encoded') && waited < 5000; waited += 50)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(output).toContain('probe=encoded');
+      expect(output).not.toContain(secret);
+    });
+
     it('shuts down cleanly on SIGTERM', async () => {
       if (server.pid === undefined) throw new Error('no server');
       // npm exits at once on SIGTERM; the server (its child) holds the pipes until it has shut down.

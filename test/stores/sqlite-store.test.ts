@@ -203,8 +203,8 @@ describe('sqlite store nonce log', () => {
     onFreshFile(async (file, open) => {
       const db = new Database(file);
       db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY)');
-      // The migrations before the nonce log (version 3).
-      SQLITE_MIGRATIONS.slice(0, 2).forEach((sql, i) => {
+      const log = SQLITE_MIGRATIONS.findIndex((sql) => sql.includes('CREATE TABLE nonce_log'));
+      SQLITE_MIGRATIONS.slice(0, log).forEach((sql, i) => {
         db.exec(sql);
         db.prepare('INSERT INTO schema_migrations (version) VALUES (?)').run(i + 1);
       });

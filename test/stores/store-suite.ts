@@ -373,23 +373,20 @@ export function runStoreSuite(
     });
 
     it('keeps the newest problems per consumer', async () => {
+      const none = new Map<string, number>();
       for (let i = 0; i < PROBLEMS_KEPT + 5; i++) {
-        await store.recordProblem({
-          at: i,
-          consumerKey: 'c1',
-          endpoint: 'resource',
-          problem: 'nonce_used',
-          advice: 'a',
-        });
+        const event = { at: i, consumerKey: 'c1', endpoint: 'resource', problem: 'nonce_used', advice: 'a' };
+        await store.recordProblems({ events: [event], unrecorded: none });
       }
-      await store.recordProblem({
+      const c2 = {
         at: 1,
         consumerKey: 'c2',
         endpoint: 'token',
         problem: 'signature_invalid',
         advice: 'b',
         baseString: 'GET&x&y',
-      });
+      };
+      await store.recordProblems({ events: [c2], unrecorded: none });
       const listed = await store.listProblems('c1');
       expect(listed).toHaveLength(PROBLEMS_KEPT);
       expect(listed[0]?.at).toBe(PROBLEMS_KEPT + 4);
@@ -403,6 +400,38 @@ export function runStoreSuite(
           baseString: 'GET&x&y',
         },
       ]);
+    });
+
+    it('records a batch at once, and counts the unrecorded ones on the newest event', async () => {
+      const event = (at: number, consumerKey: string) => ({
+        at,
+        consumerKey,
+        endpoint: 'resource',
+        problem: 'signature_invalid',
+        advice: 'a',
+      });
+      const batch = Array.from({ length: PROBLEMS_KEPT + 3 }, (_, i) => event(i, 'b1'));
+      await store.recordProblems({ events: [...batch, event(7, 'b2')], unrecorded: new Map([['b1', 4]]) });
+      await store.recordProblems({
+        events: [],
+        unrecorded: new Map([
+          ['b1', 6],
+          ['b2', 1],
+          ['nobody', 9],
+        ]),
+      });
+      const listed = await store.listProblems('b1');
+      expect(listed).toHaveLength(PROBLEMS_KEPT);
+      expect(listed.map((p) => p.at)).toEqual(
+        batch
+          .map((p) => p.at)
+          .reverse()
+          .slice(0, PROBLEMS_KEPT),
+      );
+      expect(listed[0]?.unrecorded).toBe(10);
+      expect(listed.slice(1).every((p) => p.unrecorded === undefined)).toBe(true);
+      expect(await store.listProblems('b2')).toEqual([{ ...event(7, 'b2'), unrecorded: 1 }]);
+      expect(await store.listProblems('nobody')).toEqual([]);
     });
   });
 }

@@ -67,7 +67,13 @@ export async function request(args: string[], out: (line: string) => void): Prom
     out(`problem: ${problem.problem}${problem.code === undefined ? '' : ` (code ${problem.code})`}`);
     if (problem.advice) out(`advice:  ${problem.advice}`);
     if (problem.baseString !== undefined)
-      for (const line of compareBaseStrings(problem.baseString, signed.baseString)) out(line);
+      for (const line of compareBaseStrings(
+        problem.baseString,
+        signed.baseString,
+        100,
+        problem.baseStringOmitted,
+      ))
+        out(line);
   }
   if (!response.ok) process.exitCode = 1;
 }

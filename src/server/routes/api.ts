@@ -1,6 +1,7 @@
 /**
  * The sample protected API: `GET /api/v1/me` (read_public), `GET /api/v1/notes` (read_private),
- * `POST /api/v1/notes` (write_private, form or JSON body), `DELETE /api/v1/notes/:id` (write_private).
+ * `POST /api/v1/notes` (write_private, form or JSON body; a JSON body must carry `oauth_body_hash`),
+ * `DELETE /api/v1/notes/:id` (write_private).
  * Registered beside the OAuth plugin, so bodies arrive raw and signatures cover them exactly.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -70,7 +71,7 @@ export function apiRoutes(app: FastifyInstance, ctx: ServerContext, oauth: Fasti
 
   app.post(
     '/api/v1/notes',
-    { preHandler: oauth.protect({ scope: 'write_private' }) },
+    { preHandler: oauth.protect({ scope: 'write_private', bodyHash: 'required' }) },
     withUser(async (user, request, reply) => {
       const text = noteText(request)?.trim();
       if (!text || text.length > MAX_NOTE) {
@@ -84,7 +85,7 @@ export function apiRoutes(app: FastifyInstance, ctx: ServerContext, oauth: Fasti
 
   app.delete<{ Params: { id: string } }>(
     '/api/v1/notes/:id',
-    { preHandler: oauth.protect({ scope: 'write_private' }) },
+    { preHandler: oauth.protect({ scope: 'write_private', bodyHash: 'required' }) },
     withUser(async (user, request, reply) => {
       const id = Number((request.params as { id: string }).id);
       const deleted = Number.isInteger(id) && (await ctx.store.deleteNote(user, id));

@@ -2,7 +2,7 @@
 import { SIGNATURE_METHOD_NAMES } from '../../core/signature-methods.js';
 import type { Consumer } from '../../provider/model.js';
 import type { ProblemEvent } from '../../stores/app-data.js';
-import { html } from '../html.js';
+import { type Html, html } from '../html.js';
 import { csrfField, layout, type PageContext } from './layout.js';
 import { KNOWN_SCOPES, scopeWords } from './scopes.js';
 
@@ -111,6 +111,15 @@ function action(page: PageContext, consumer: Consumer, name: string, label: stri
   </form>`;
 }
 
+/** The row saying how many refusals after an event were only counted (the log's rate limit). */
+function unrecordedRow(event: ProblemEvent): Html | '' {
+  if (!event.unrecorded) return '';
+  const requests = event.unrecorded === 1 ? 'refused request' : 'refused requests';
+  return html`<tr class="unrecorded">
+    <td colspan="3" class="hint">${event.unrecorded} more ${requests} not recorded</td>
+  </tr>`;
+}
+
 /**
  * One application's page. The secret is in the HTML only when its owner asked to see it (a POST, so
  * that it never sits in a cached or prefetched GET); otherwise the page offers to reveal it.
@@ -166,15 +175,16 @@ export function appPage(
                 ${problems.map(
                   (p) =>
                     html`<tr>
-                      <td class="mono when">
-                        ${new Date(p.at).toISOString().replace('T', ' ').slice(0, 19)}
-                      </td>
-                      <td>${p.endpoint}</td>
-                      <td>
-                        <strong>${p.problem}</strong><br /><span class="hint">${p.advice}</span>
-                        ${p.baseString === undefined ? '' : html`<br />Base string the server computed:<br /><code class="base-string">${p.baseString}</code>`}
-                      </td>
-                    </tr>`,
+                        <td class="mono when">
+                          ${new Date(p.at).toISOString().replace('T', ' ').slice(0, 19)}
+                        </td>
+                        <td>${p.endpoint}</td>
+                        <td>
+                          <strong>${p.problem}</strong><br /><span class="hint">${p.advice}</span>
+                          ${p.baseString === undefined ? '' : html`<br />Base string the server computed:<br /><code class="base-string">${p.baseString}</code>`}
+                        </td>
+                      </tr>
+                      ${unrecordedRow(p)}`,
                 )}
               </tbody>
             </table>`
