@@ -67,6 +67,12 @@ export class MemoryStore implements Store, AppData {
     return Promise.resolve();
   }
 
+  addUser(user: User) {
+    if (this.#users.has(user.name)) return Promise.resolve(false);
+    this.#users.set(user.name, user);
+    return Promise.resolve(true);
+  }
+
   createRequestToken(token: RequestToken) {
     this.#requestTokens.set(token.token, token);
     return Promise.resolve();

@@ -266,6 +266,16 @@ export class PostgresStore implements Store, AppData {
     this.#rows.users.forget(u.name);
   }
 
+  async addUser(u: User) {
+    const result = await this.#query(
+      `INSERT INTO users (name, status, password_hash, created_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (name) DO NOTHING`,
+      [u.name, u.status, u.passwordHash ?? null, u.createdAt],
+    );
+    this.#rows.users.forget(u.name);
+    return result.rowCount === 1;
+  }
+
   async createRequestToken(t: RequestToken) {
     await this.#query(
       `INSERT INTO request_tokens (token, secret, consumer_key, callback, scopes, state, "user", granted_scopes, verifier,

@@ -64,6 +64,7 @@ export interface SqliteStatements {
   readonly listConsumers: Database.Statement;
   readonly getUser: Database.Statement;
   readonly putUser: Database.Statement;
+  readonly addUser: Database.Statement;
   readonly insertRequestToken: Database.Statement;
   readonly getRequestToken: Database.Statement;
   readonly decideRequestToken: Database.Statement;
@@ -201,6 +202,10 @@ export function prepare(db: Database.Database): SqliteStatements {
     putUser: db.prepare(
       `INSERT INTO users (name, status, password_hash, created_at) VALUES (@name, @status, @password_hash, @created_at)
        ON CONFLICT (name) DO UPDATE SET status = excluded.status, password_hash = excluded.password_hash`,
+    ),
+    addUser: db.prepare(
+      `INSERT INTO users (name, status, password_hash, created_at) VALUES (@name, @status, @password_hash, @created_at)
+       ON CONFLICT (name) DO NOTHING`,
     ),
     insertRequestToken: db.prepare(
       `INSERT INTO request_tokens (token, secret, consumer_key, callback, scopes, state, user, granted_scopes,

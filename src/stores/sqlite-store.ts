@@ -177,13 +177,13 @@ export class SqliteStore implements Store, AppData {
 
   putUser(u: User) {
     this.#rows.users.forget(u.name);
-    this.#sql.putUser.run({
-      name: u.name,
-      status: u.status,
-      password_hash: u.passwordHash ?? null,
-      created_at: u.createdAt,
-    });
+    this.#sql.putUser.run(userRow(u));
     return Promise.resolve();
+  }
+
+  addUser(u: User) {
+    this.#rows.users.forget(u.name);
+    return Promise.resolve(this.#sql.addUser.run(userRow(u)).changes === 1);
   }
 
   createRequestToken(t: RequestToken) {
@@ -410,6 +410,11 @@ export class SqliteStore implements Store, AppData {
     // The last connection to close checkpoints the whole WAL.
     this.#db.close();
   }
+}
+
+/** A user as the statements that write one take it. */
+function userRow(u: User) {
+  return { name: u.name, status: u.status, password_hash: u.passwordHash ?? null, created_at: u.createdAt };
 }
 
 /** Reads one row by key with `statement`, turned into a value by `toValue`. */

@@ -111,6 +111,11 @@ export interface Store {
   getUser(name: string, options?: ReadOptions): MaybePromise<User | undefined>;
   /** Inserts or replaces a user. */
   putUser(user: User): Promise<void>;
+  /**
+   * Inserts a user only if none of that name exists; returns whether it did. Atomic: of concurrent
+   * sign-ups of one name, exactly one gets `true`, and no one's password replaces another's.
+   */
+  addUser(user: User): Promise<boolean>;
 
   createRequestToken(token: RequestToken): Promise<void>;
   getRequestToken(token: string): MaybePromise<RequestToken | undefined>;

@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/server/app.js';
-import { hashPassword, passwordProblem } from '../../src/server/passwords.js';
+import { hashPassword, passwordProblem, verifyPassword } from '../../src/server/passwords.js';
 import { MemoryStore } from '../../src/stores/memory-store.js';
 import { hasRedis, REDIS_URL } from '../support/services.js';
 import { PageClient } from './page-client.js';
@@ -93,6 +93,23 @@ describe('sign-up and sign-in limits', () => {
     expect(blocked.statusCode).toBe(429);
     expect(blocked.headers['retry-after']).toBeDefined();
     expect(store.getUser('brandnew')).toBeUndefined();
+  });
+
+  it("lets one of two sign-ups of a free name at once have it, and keeps that one's password", async () => {
+    const name = `race${randomBytes(3).toString('hex')}`;
+    const passwords = ['first pass phrase', 'second pass phrase'];
+    const clients = passwords.map(() => new PageClient(app));
+    await Promise.all(clients.map((client) => client.get('/signup')));
+    const answers = await Promise.all(
+      clients.map((client, i) =>
+        client.post('/signup', { name, password: passwords[i] as string }, { remoteAddress: address() }),
+      ),
+    );
+    const won = answers.map((answer) => answer.statusCode === 303);
+    expect(won.filter(Boolean)).toHaveLength(1);
+    expect(answers.map((answer) => answer.statusCode).sort()).toEqual([303, 400]);
+    const stored = store.getUser(name)?.passwordHash;
+    expect(await verifyPassword(passwords[won.indexOf(true)] as string, stored)).toBe(true);
   });
 
   it('limits sign-ups per address', async () => {

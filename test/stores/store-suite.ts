@@ -191,6 +191,23 @@ export function runStoreSuite(
       expect(await store.getUser('nobody')).toBeUndefined();
     });
 
+    it('adds a user only under a name not taken, also when many try at once', async () => {
+      const user = (hash: string) => ({
+        name: 'carol',
+        status: 'active' as const,
+        passwordHash: hash,
+        createdAt: 5,
+      });
+      const added = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => store.addUser(user(`scrypt$${i}`))),
+      );
+      expect(added.filter(Boolean)).toHaveLength(1);
+      const winner = added.indexOf(true);
+      expect((await store.getUser('carol'))?.passwordHash).toBe(`scrypt$${winner}`);
+      expect(await store.addUser(user('scrypt$late'))).toBe(false);
+      expect((await store.getUser('carol'))?.passwordHash).toBe(`scrypt$${winner}`);
+    });
+
     it('decides a request token once', async () => {
       await store.createRequestToken(requestTokenFixture());
       expect(await store.getRequestToken('r'.repeat(32))).toEqual(requestTokenFixture());

@@ -81,12 +81,9 @@ export async function user(args: string[], out: Out): Promise<void> {
       const password = await readStdinLine();
       const weak = passwordProblem(password, name);
       if (weak) throw new CliError(weak);
-      await store.putUser({
-        name,
-        status: 'active',
-        passwordHash: await hashPassword(password),
-        createdAt: Date.now(),
-      });
+      const user = { name, status: 'active' as const, passwordHash: await hashPassword(password) };
+      if (!(await store.addUser({ ...user, createdAt: Date.now() })))
+        throw new CliError(`a user named ${name} already exists`);
       out(`user ${name} added`);
     } else if (action === 'suspend' || action === 'resume') {
       if (!existing) throw new CliError(`no user named ${name}`);

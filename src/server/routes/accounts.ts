@@ -81,7 +81,13 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
       const page = pageContext(ctx, request, reply);
       return sendPage(reply, accountForm('signup', page, next, problem, name), 400);
     }
-    await ctx.store.putUser({ name, status: 'active', passwordHash: await hash, createdAt: ctx.clock() });
+    const user = { name, status: 'active' as const, passwordHash: await hash, createdAt: ctx.clock() };
+    // Insert-only: of two sign-ups of one name at once, the second must not replace the first's password.
+    if (!(await ctx.store.addUser(user))) {
+      await limits.signUpFailed(request);
+      const page = pageContext(ctx, request, reply);
+      return sendPage(reply, accountForm('signup', page, next, NAME_UNAVAILABLE, name), 400);
+    }
     await signIn(ctx, request, reply, name);
     return reply.redirect(next, 303);
   });
