@@ -44,7 +44,8 @@ export async function seed(store) {
     expiresAt: NOW + 3.6e6,
   });
   await store.createRequestToken(request('r'.repeat(32)));
-  await store.exchangeRequestToken('r'.repeat(32), access(TOKEN.token, TOKEN.secret));
+  const accessToken = access(TOKEN.token, TOKEN.secret);
+  await store.redeemRequestToken('r'.repeat(32), { matches: () => true, limit: 5, accessToken });
 }
 
 export function signedRequests(n, token = TOKEN, prefix = 'nonce') {

@@ -339,11 +339,14 @@ async function pgRedisRound(round) {
     await admin.query(`CREATE DATABASE ${name}`);
     created = true;
     const dbUrl = Object.assign(new URL(pgUrl), { pathname: `/${name}` }).toString();
-    const { PostgresStore } = await import('../dist/stores/postgres-store.js');
+    const { Keyring, PostgresStore } = await import('../dist/stores/postgres-store.js');
+    // PostgreSQL is given its secrets' key; the server reads the same one from the environment.
+    const keys = Keyring.generate();
+    process.env.COUNTERSIGN_SECRET_KEY = keys;
     const server = await serveReference(
       ['--database-url', dbUrl, '--redis-url', 'redis://127.0.0.1:6379'],
       async () => {
-        const s = await PostgresStore.connect(dbUrl);
+        const s = await PostgresStore.connect(dbUrl, { secrets: Keyring.parse(keys) });
         await seed(s);
         await s.close();
       },
