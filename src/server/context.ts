@@ -66,6 +66,7 @@ const UNSAFE = /[\u0000-\u001f\u007f\\]/;
  * ```ts
  * safeNext('/console/apps/k'); // '/console/apps/k'
  * safeNext('/\\evil.example'); // '/console'
+ * safeNext('/notes/é'); // '/notes/%C3%A9'
  * ```
  */
 export function safeNext(next: unknown): string {
@@ -77,5 +78,8 @@ export function safeNext(next: unknown): string {
     return '/console';
   }
   if (UNSAFE.test(decoded) || decoded.startsWith('//')) return '/console';
-  return new URL(next, SITE).origin === SITE.origin ? next : '/console';
+  const url = new URL(next, SITE);
+  // The URL's own serialisation is percent-encoded ASCII: a raw `/é` or `/。` cannot be sent in
+  // a Location header as it is.
+  return url.origin === SITE.origin ? `${url.pathname}${url.search}${url.hash}` : '/console';
 }

@@ -79,6 +79,29 @@ describe('next after sign-in and sign-up', () => {
     }
   });
 
+  it('percent-encodes a path outside ASCII, which a Location header cannot carry as it is', async () => {
+    const encoded: Record<string, string> = {
+      '/notes/é': '/notes/%C3%A9',
+      '/。evil': '/%E3%80%82evil',
+      '/\u00ff?q=ü': '/%C3%BF?q=%C3%BC',
+    };
+    let n = 0;
+    for (const [next, location] of Object.entries(encoded)) {
+      for (const form of ['signup', 'login'] as const) {
+        const client = new PageClient(app);
+        await client.get(`/${form}`);
+        const name = form === 'signup' ? `unicode${n++}` : 'ann';
+        const answer = await client.post(
+          `/${form}`,
+          { name, password: 'a long pass phrase', next },
+          { remoteAddress: `10.8.0.${n}` },
+        );
+        expect(answer.statusCode, `${form} ${JSON.stringify(next)}`).toBe(303);
+        expect(answer.headers.location, `${form} ${JSON.stringify(next)}`).toBe(location);
+      }
+    }
+  });
+
   it('redirects a sign-up only to a same-origin path', async () => {
     let n = 0;
     for (const next of [...NASTY, ...FINE]) {
