@@ -45,8 +45,15 @@ export function createMetrics(): Metrics {
 }
 
 /** The `/metrics` handler: the registry's text, or 401 without the token when one is required. */
+/** Headers a proxy adds to what it forwards. */
+const FORWARDED = ['forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-real-ip'];
+
 export function metricsHandler(metrics: Metrics, token: string | undefined) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
+    // Open without a token only to a caller on this machine itself: a request a proxy forwarded
+    // (a proxy on the same host reaches a loopback listener too) is answered as if nothing were here.
+    if (token === undefined && FORWARDED.some((name) => request.headers[name] !== undefined))
+      return reply.code(404).type('text/plain; charset=utf-8').send('Not found.');
     if (token !== undefined) {
       const given = /^Bearer (.+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? '';
       // Compared in constant time, so the answer's timing tells nothing of the token.

@@ -68,6 +68,23 @@ describe('/metrics from countersign serve', () => {
     expect(await status(await serve([]))).toBe(200);
   });
 
+  it('is not open without a token to what a proxy forwards: a request with forwarded headers, or behind --trust-proxy', async () => {
+    const url = await serve([]);
+    for (const header of ['x-forwarded-for', 'forwarded', 'x-real-ip']) {
+      const answer = await fetch(`${url}/metrics`, { headers: { [header]: '203.0.113.9' } });
+      expect(answer.status, header).toBe(404);
+      expect(await answer.text(), header).not.toContain('countersign_');
+    }
+    expect(await status(await serve(['--trust-proxy']))).toBe(404);
+    const file = join(dir, 'proxy-token');
+    writeFileSync(file, `${TOKEN}\n`);
+    const withToken = await serve(['--trust-proxy', '--metrics-token-file', file]);
+    const answer = await fetch(`${withToken}/metrics`, {
+      headers: { authorization: `Bearer ${TOKEN}`, 'x-forwarded-for': '203.0.113.9' },
+    });
+    expect(answer.status).toBe(200);
+  });
+
   it('is not served (404) on another address unless a token or a port is configured', async () => {
     const url = await serve(['--host', '0.0.0.0']);
     expect(await status(url)).toBe(404);

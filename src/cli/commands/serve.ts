@@ -119,8 +119,10 @@ export async function serve(args: string[], out: (line: string) => void): Promis
     metrics,
     token,
     // Without a token or a listener of its own, /metrics is open on a loopback listener (a laptop)
-    // and not served (404) on any other: its counts are not for whoever reaches the server.
-    onMainListener: metricsPort === undefined && (token !== undefined || isLoopback(values.host)),
+    // and not served (404) on any other: its counts are not for whoever reaches the server. Behind
+    // a trusted proxy the loopback listener is what the proxy reaches, so it is not open there either.
+    onMainListener:
+      metricsPort === undefined && (token !== undefined || (isLoopback(values.host) && trust === undefined)),
   };
   const requestTokenTtl = whole('--request-token-ttl', values['request-token-ttl'], 1, 86400);
   const timestampWindow = whole('--timestamp-window', values['timestamp-window'], 1, 86400);
