@@ -52,3 +52,17 @@ export function readCut(text: string): { kept: string; omitted: number } {
   if (!match) return { kept: text, omitted: 0 };
   return { kept: text.slice(0, match.index), omitted: Number(match[1]) };
 }
+
+/**
+ * Names whose values are secrets or stand in for them: a signature (PLAINTEXT's is the consumer
+ * and token secrets themselves), a verifier, a token or consumer secret, a password. Their values
+ * are never echoed in a problem nor logged. `oauth_signature_method` is not one: it names a method.
+ * `oauth_token` is left readable: an identifier that signs nothing without its secret.
+ *
+ * @example
+ * ```ts
+ * SECRET_NAME.test('oauth_token_secret'); // true
+ * SECRET_NAME.test('oauth_signature_method'); // false
+ * ```
+ */
+export const SECRET_NAME = /signature(?!_method$)|verifier|secret|password/i;

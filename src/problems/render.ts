@@ -14,7 +14,7 @@
 import Negotiator from 'negotiator';
 import { quoteRealm } from '../core/authorization-header.js';
 import { percentEncode } from '../core/percent-encoding.js';
-import { cutText, PROBLEM_BOUNDS } from './bounds.js';
+import { cutText, PROBLEM_BOUNDS, SECRET_NAME } from './bounds.js';
 import { PROBLEMS } from './catalogue.js';
 import type { OAuthProblem, ProblemDetails } from './oauth-problem.js';
 
@@ -57,9 +57,6 @@ export function problemParameters(problem: OAuthProblem): [string, string][] {
   return parameters;
 }
 
-/** `oauth_signature`, also misspelt or array-style; not `oauth_signature_method`. */
-const SIGNATURE_NAME = /^oauth_signature(?!_method$)/;
-
 /** The first items of a list, each cut to its bound, and a last item counting the ones left out. */
 function boundedList<T>(items: readonly T[], cut: (item: T) => T, more: (count: number) => T): T[] {
   const kept = items.slice(0, PROBLEM_BOUNDS.listItems).map(cut);
@@ -74,14 +71,14 @@ function absentNames(details: ProblemDetails): string[] {
 }
 
 /**
- * The rejected pairs as they are shown, bounded; a signature's value never is, since a PLAINTEXT
- * signature is the consumer and token secrets themselves.
+ * The rejected pairs as they are shown, bounded; a secret's value never is (a PLAINTEXT signature
+ * is the consumer and token secrets themselves; a client may send `oauth_token_secret` by mistake).
  */
 function rejectedPairs(details: ProblemDetails): (readonly [string, string])[] {
   return boundedList(
     details.parametersRejected ?? [],
     ([name, value]) =>
-      [cutListValue(name), SIGNATURE_NAME.test(name) ? '[redacted]' : cutListValue(value)] as const,
+      [cutListValue(name), SECRET_NAME.test(name) ? '[redacted]' : cutListValue(value)] as const,
     (count) => ['…', `[${count} more parameters]`] as const,
   );
 }

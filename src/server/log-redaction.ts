@@ -5,12 +5,7 @@
  * secret (with PLAINTEXT, the consumer secret itself), whatever the server makes of the name.
  */
 
-/**
- * Names whose values are secrets or stand in for them: a signature (PLAINTEXT's is the secrets),
- * a verifier, a token secret, a password. `oauth_token` is left readable: it is an identifier that
- * signs nothing without its secret, and it is what ties a log line to a grant.
- */
-const SECRET_NAME = /signature|verifier|secret|password/i;
+import { SECRET_NAME } from '../problems/bounds.js';
 
 /** How many times a name is decoded: a double-encoded name (`oauth%255Fsignature`) is still caught. */
 const DECODE_ROUNDS = 3;

@@ -170,6 +170,24 @@ describe('renderProblem', () => {
     expect(json.oauth_parameters_rejected?.[2]?.value).toBe('PLAINTEXT');
   });
 
+  it('never shows the value of a rejected secret, whatever its name says it is', () => {
+    const problem = new OAuthProblem('parameter_rejected', {
+      parametersRejected: [
+        ['oauth_token_secret', 'tokensecret1'],
+        ['oauth_consumer_secret', 'consumersecret2'],
+        ['oauth_verifier', 'verifier3'],
+        ['x_auth_password', 'password4'],
+        ['OAuth_Signature', 'signature5'],
+        ['oauth_token', 'sometoken'],
+      ],
+    });
+    const json = problemJson(problem);
+    for (const text of [wwwAuthenticate(problem, realm), problemForm(problem), JSON.stringify(json)])
+      expect(text).not.toMatch(/tokensecret1|consumersecret2|verifier3|password4|signature5/);
+    // An identifier stays readable: the client needs to see which one was refused.
+    expect(json.oauth_parameters_rejected?.at(-1)).toEqual({ name: 'oauth_token', value: 'sometoken' });
+  });
+
   it('escapes a quote in the realm', () => {
     expect(wwwAuthenticate(new OAuthProblem('nonce_used'), 'a"b')).toBe(
       'OAuth realm="a\\"b", oauth_problem="nonce_used"',
