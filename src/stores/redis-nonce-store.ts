@@ -11,6 +11,9 @@ import type { NonceStore } from './store.js';
 /** How long a request waits for Redis to (re)connect before it is answered with 503. */
 const CONNECT_WAIT_MS = 1000;
 
+/** The clock difference between instances that nonces are kept long enough to allow for. */
+const DEFAULT_CLOCK_SKEW_MS = 30_000;
+
 /**
  * A Redis client that fails fast: commands are not queued while disconnected (a replay is never
  * accepted late, nothing hangs), and it keeps reconnecting, backing off to 2 s, so that the server
@@ -45,14 +48,19 @@ export function connectRedis(url: string): Redis {
 export class RedisNonceStore implements NonceStore {
   readonly #redis: Redis;
   readonly #prefix: string;
-
+  readonly #clockSkewMs: number;
   readonly #ownsClient: boolean;
 
   /**
    * @param redis A URL, or a client of the caller's (then `close` leaves it open: its owner closes it).
+   * @param options.clockSkewMs How far apart the clocks of the instances sharing Redis may be
+   *   (default 30 s). A key's time to live is counted on the clock of the instance that recorded it,
+   *   while another instance accepts the timestamp by its own clock: each key lives this much longer,
+   *   so that an instance whose clock is behind never accepts a replay another instance forgot.
    */
-  constructor(redis: string | Redis, options: { prefix?: string } = {}) {
+  constructor(redis: string | Redis, options: { prefix?: string; clockSkewMs?: number } = {}) {
     this.#prefix = options.prefix ?? 'countersign:nonce:';
+    this.#clockSkewMs = options.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS;
     this.#ownsClient = typeof redis === 'string';
     this.#redis = typeof redis === 'string' ? connectRedis(redis) : redis;
   }
@@ -74,7 +82,7 @@ export class RedisNonceStore implements NonceStore {
   async recordNonce(key: string, now: number, expiresAt: number): Promise<boolean> {
     // Already expired: recording it would not hold it, and its replay would pass too.
     if (expiresAt <= now) return false;
-    const ttl = Math.ceil(expiresAt - now);
+    const ttl = Math.ceil(expiresAt - now) + this.#clockSkewMs;
     try {
       if (this.#redis.status !== 'ready') await this.#ready();
       return (await this.#redis.set(this.#prefix + key, '1', 'PX', ttl, 'NX')) === 'OK';

@@ -34,12 +34,24 @@ describe.skipIf(!hasRedis)('redis nonce store', () => {
   });
 
   it('forgets a nonce when its time is up', async () => {
-    const store = new RedisNonceStore(REDIS_URL, { prefix: redisPrefix() });
+    const store = new RedisNonceStore(REDIS_URL, { prefix: redisPrefix(), clockSkewMs: 0 });
     expect(await store.recordNonce('n', 0, 150)).toBe(true);
     expect(await store.recordNonce('n', 0, 150)).toBe(false);
     await new Promise((resolve) => setTimeout(resolve, 250));
     expect(await store.recordNonce('n', 0, 150)).toBe(true);
     await store.close();
+  });
+
+  it('keeps a nonce for the clock skew allowed beyond its expiry, for an instance whose clock is behind', async () => {
+    const prefix = redisPrefix();
+    // The instance that records it has a clock 200 ms ahead of the other's.
+    const ahead = new RedisNonceStore(REDIS_URL, { prefix, clockSkewMs: 400 });
+    const behind = new RedisNonceStore(REDIS_URL, { prefix, clockSkewMs: 400 });
+    expect(await ahead.recordNonce('n', 200, 300)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    // By the slow clock it is 250 ms now: the timestamp is still accepted, so the nonce must be held.
+    expect(await behind.recordNonce('n', 250, 300)).toBe(false);
+    await Promise.all([ahead.close(), behind.close()]);
   });
 
   it('routes only nonces to Redis when composed with another store', async () => {
