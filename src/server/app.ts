@@ -167,6 +167,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     frameworkErrors: (error, _request, reply) => {
       void (reply as FastifyReply)
         .code(400)
+        .header('x-content-type-options', 'nosniff')
         .type('text/plain; charset=utf-8')
         .send(plainErrorText(error, 400));
     },

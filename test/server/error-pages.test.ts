@@ -219,6 +219,7 @@ describe('error pages', () => {
       expect(response.statusCode, `${method} ${url}`).toBeLessThan(500);
       expect(response.body, `${method} ${url}`).not.toContain('consumersecret1234');
       expect(response.body, `${method} ${url}`).not.toContain('oauth_signature');
+      expect(response.headers['x-content-type-options'], `${method} ${url}`).toBe('nosniff');
     }
   });
 });
