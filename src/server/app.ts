@@ -275,7 +275,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       );
       const limits = accountLimits(pages, options.accountLimits);
       accountRoutes(pages, ctx, limits);
-      accountPageRoutes(pages, ctx);
+      accountPageRoutes(pages, ctx, limits);
       consoleRoutes(pages, ctx);
       consentRoutes(pages, ctx);
       connectionRoutes(pages, ctx, connectionIds(cookieSecret));

@@ -1,7 +1,7 @@
 /**
  * The limits on the account forms, counted by @fastify/rate-limit (in Redis when the server has it,
  * so they hold across instances): sign-in per address, per account name and address, and per
- * account name; sign-up per address.
+ * account name; sign-up per address; the password change per signed-in user.
  *
  * Every sign-in attempt is counted before its password is checked, and one past a limit is refused
  * without checking it: the count is one atomic increment, so requests racing each other cannot all
@@ -45,6 +45,7 @@ export const DEFAULT_ACCOUNT_LIMITS = {
   signInPerName: { max: 100, timeWindow: '15 minutes' },
   signUpPerAddress: { max: 10, timeWindow: '1 hour' },
   signUpFailuresPerAddress: { max: 5, timeWindow: '15 minutes' },
+  passwordChangePerUser: { max: 5, timeWindow: '15 minutes' },
 } as const satisfies Record<string, Limit>;
 
 /** The account forms' limits, by name (see {@link DEFAULT_ACCOUNT_LIMITS}). */
@@ -96,6 +97,8 @@ export interface AccountLimits {
   readonly signUpAttempt: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
   /** Counts a refused sign-up (a name taken, a password refused) against its address. */
   readonly signUpFailed: (request: FastifyRequest) => Promise<void>;
+  /** preHandler: counts a password change by the signed-in user, before the current password is checked. */
+  readonly passwordChangeAttempt: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 }
 
 /**
@@ -127,6 +130,10 @@ export function accountLimits(
   const byName = limiter(limits.signInPerName, (r) => `sign-in-name:${signInName(r)}`, NAME_CACHE_SIZE);
   const signUp = limiter(limits.signUpPerAddress, (r) => `sign-up:${addressKey(r)}`);
   const signUpFailures = limiter(limits.signUpFailuresPerAddress, (r) => `sign-up-failed:${addressKey(r)}`);
+  const passwordChange = limiter(
+    limits.passwordChangePerUser,
+    (r) => `password-change:${digest(r.signedIn?.user ?? '')}`,
+  );
   return {
     signInAttempt: (request, reply) => enforce(signIn, request, reply),
     signInNameAttempt: async (request, reply) => {
@@ -140,6 +147,10 @@ export function accountLimits(
     },
     signUpFailed: async (request) => {
       await signUpFailures(request);
+    },
+    passwordChangeAttempt: async (request, reply) => {
+      // Signed out, the route sends the browser to sign in and checks no password.
+      if (request.signedIn) await enforce(passwordChange, request, reply);
     },
   };
 }

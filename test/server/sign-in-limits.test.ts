@@ -1,7 +1,7 @@
 /**
  * The account limits against the ways a security review found round them: racing the per-name
- * count, locking an owner out, spreading over an IPv6 prefix, and flushing the in-memory counters with
- * invented names.
+ * count, locking an owner out, spreading over an IPv6 prefix, flushing the in-memory counters with
+ * invented names, and guessing the current password on the password-change form.
  *
  * A password check for a name with no account skips scrypt here (it answers "wrong" at once), so
  * that thousands of invented names take seconds; a real account's password is checked for real,
@@ -166,5 +166,41 @@ describe('address-keyed limits', () => {
     for (let i = 0; i < 6; i++)
       refused.push(await signUp(`refused${i}`, 'password', `2001:db8:7:8::${i + 1}`));
     expect(refused).toEqual([400, 400, 400, 400, 400, 429]);
+  });
+});
+
+describe('the password change', () => {
+  it('limits checks of the current password per signed-in user', async () => {
+    const store = new MemoryStore();
+    const app = await buildServer({ store });
+    await store.putUser({
+      name: 'cid',
+      status: 'active',
+      passwordHash: await hashPassword(PASSWORD),
+      createdAt: 0,
+    });
+    const client = new PageClient(app);
+    expect((await client.signIn('cid', PASSWORD)).statusCode).toBe(303);
+    await client.get('/account');
+    const answers = [];
+    for (let i = 0; i < 6; i++) {
+      answers.push(
+        await client.post('/account/password', {
+          current: `guess ${i} guess`,
+          password: 'a new pass phrase',
+        }),
+      );
+    }
+    expect(statuses(answers)).toEqual([400, 400, 400, 400, 400, 429]);
+    const last = answers.at(-1) as LightMyRequestResponse;
+    expect(last.headers['content-type']).toContain('text/html');
+    expect(last.headers['retry-after']).toBeDefined();
+    // The right one waits out the window too.
+    const right = await client.post('/account/password', {
+      current: PASSWORD,
+      password: 'a new pass phrase',
+    });
+    expect(right.statusCode).toBe(429);
+    await app.close();
   });
 });
