@@ -211,6 +211,25 @@ describe.skipIf(!hasRedis)('limits across two instances sharing Redis', () => {
     }
   });
 
+  it('compares at most the per-name limit of passwords when sign-ins race on both instances', async () => {
+    const name = `raced${randomBytes(4).toString('hex')}`;
+    await store.putUser({ name, status: 'active', passwordHash: await hashPassword(PASSWORD), createdAt: 0 });
+    const clients = [new PageClient(a), new PageClient(b)];
+    await Promise.all(clients.map((client) => client.get('/login')));
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        (clients[i % 2] as PageClient).post(
+          '/login',
+          { name, password: `guess ${i} guess` },
+          { remoteAddress: address() },
+        ),
+      ),
+    );
+    const statuses = answers.map((answer) => answer.statusCode);
+    expect(statuses.filter((status) => status === 401).length).toBeLessThanOrEqual(10);
+    expect(statuses.filter((status) => status !== 401).every((status) => status === 429)).toBe(true);
+  });
+
   it('counts sign-in attempts per address on both instances together', async () => {
     const from = address();
     const statuses: number[] = [];
