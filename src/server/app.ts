@@ -37,6 +37,7 @@ import { createMetrics, type MetricsAccess, metricsHandler } from './metrics.js'
 import { maskUrl } from './log-redaction.js';
 import { ProblemRecorder } from './problem-recorder.js';
 import { MemoryRateCounter, RedisRateCounter } from './rate-counter.js';
+import { accountLimits, type AccountLimitSettings } from './rate-limits.js';
 import { accountPageRoutes } from './routes/account-page.js';
 import { accountRoutes } from './routes/accounts.js';
 import { apiRoutes } from './routes/api.js';
@@ -67,6 +68,8 @@ export interface ServerOptions extends Pick<
    * `countersign:problems:`), else in this process.
    */
   readonly problemLog?: { readonly limit?: number; readonly redisPrefix?: string } | undefined;
+  /** The account forms' rate limits, each in place of its default in `DEFAULT_ACCOUNT_LIMITS`. */
+  readonly accountLimits?: Partial<AccountLimitSettings> | undefined;
   /** Where to log (JSON lines, pino); no logging when absent. */
   readonly log?: { readonly level?: string; readonly stream?: { write(line: string): void } } | undefined;
 }
@@ -271,8 +274,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
           ),
         ),
       );
-      accountRoutes(pages, ctx);
-      accountPageRoutes(pages, ctx);
+      const limits = accountLimits(pages, options.accountLimits);
+      accountRoutes(pages, ctx, limits);
+      accountPageRoutes(pages, ctx, limits);
       consoleRoutes(pages, ctx);
       consentRoutes(pages, ctx);
       connectionRoutes(pages, ctx, connectionIds(cookieSecret));

@@ -1,6 +1,7 @@
 /**
  * Sign-up refuses trivial and common passwords (NIST SP 800-63B), and sign-up and sign-in are rate
- * limited per address and per account name — across instances when they share Redis.
+ * limited per address and per account name — across instances when they share Redis. The ways
+ * round those limits are tried in sign-in-limits.test.ts.
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
@@ -131,7 +132,7 @@ describe('sign-up and sign-in limits', () => {
     expect(statuses).toEqual([...Array<number>(10).fill(303), 429]);
   });
 
-  it('limits failed sign-ins per account name, whatever the address', async () => {
+  it('limits sign-ins per account name to 100 a window, whatever the address', async () => {
     await store.putUser({
       name: 'bea',
       status: 'active',
@@ -140,13 +141,17 @@ describe('sign-up and sign-in limits', () => {
     });
     const client = new PageClient(app);
     await client.get('/login');
-    for (let i = 0; i < 10; i++) {
-      const response = await client.post(
-        '/login',
-        { name: 'bea', password: `guess ${i} guess` },
-        { remoteAddress: address() },
+    for (let batch = 0; batch < 100; batch += 10) {
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          client.post(
+            '/login',
+            { name: 'bea', password: `guess ${batch + i} guess` },
+            { remoteAddress: address() },
+          ),
+        ),
       );
-      expect(response.statusCode).toBe(401);
+      expect(answers.map((answer) => answer.statusCode)).toEqual(Array<number>(10).fill(401));
     }
     // Even the right password, from a new address, waits out the window: the guesser cannot tell.
     const right = await client.post(
@@ -174,15 +179,17 @@ describe.skipIf(!hasRedis)('limits across two instances sharing Redis', () => {
   beforeAll(async () => {
     redis = new Redis(REDIS_URL);
     store = new MemoryStore();
-    a = await buildServer({ store, redis });
-    b = await buildServer({ store, redis });
+    // The per-name limit lowered, so that a test reaches it in a few requests.
+    const accountLimits = { signInPerName: { max: 10, timeWindow: '15 minutes' } };
+    a = await buildServer({ store, redis, accountLimits });
+    b = await buildServer({ store, redis, accountLimits });
   });
   afterAll(async () => {
     await Promise.all([a?.close(), b?.close()]);
     await redis?.quit();
   });
 
-  it('counts sign-in failures per name on both instances together', async () => {
+  it('counts sign-in attempts per name on both instances together', async () => {
     const name = `shared${randomBytes(4).toString('hex')}`;
     await store.putUser({ name, status: 'active', passwordHash: await hashPassword(PASSWORD), createdAt: 0 });
     for (let i = 0; i < 10; i++) {
@@ -202,6 +209,25 @@ describe.skipIf(!hasRedis)('limits across two instances sharing Redis', () => {
         (await client.post('/login', { name, password: PASSWORD }, { remoteAddress: address() })).statusCode,
       ).toBe(429);
     }
+  });
+
+  it('compares at most the per-name limit of passwords when sign-ins race on both instances', async () => {
+    const name = `raced${randomBytes(4).toString('hex')}`;
+    await store.putUser({ name, status: 'active', passwordHash: await hashPassword(PASSWORD), createdAt: 0 });
+    const clients = [new PageClient(a), new PageClient(b)];
+    await Promise.all(clients.map((client) => client.get('/login')));
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        (clients[i % 2] as PageClient).post(
+          '/login',
+          { name, password: `guess ${i} guess` },
+          { remoteAddress: address() },
+        ),
+      ),
+    );
+    const statuses = answers.map((answer) => answer.statusCode);
+    expect(statuses.filter((status) => status === 401).length).toBeLessThanOrEqual(10);
+    expect(statuses.filter((status) => status !== 401).every((status) => status === 429)).toBe(true);
   });
 
   it('counts sign-in attempts per address on both instances together', async () => {

@@ -1,14 +1,16 @@
 /**
- * The account page (`/account`) and the password change: the current password is required, and
- * every other session of the user ends (this one stays signed in).
+ * The account page (`/account`) and the password change: the current password is required (and
+ * its checks are rate limited per user, so that a borrowed session cannot guess it), and every
+ * other session of the user ends (this one stays signed in).
  */
 import type { FastifyInstance } from 'fastify';
 import { pageContext, requireUser, type ServerContext, sendPage } from '../context.js';
 import { formField } from '../form-fields.js';
 import { hashPassword, passwordProblem, verifyPassword } from '../passwords.js';
+import type { AccountLimits } from '../rate-limits.js';
 import { accountPage } from '../views/account.js';
 
-export function accountPageRoutes(app: FastifyInstance, ctx: ServerContext): void {
+export function accountPageRoutes(app: FastifyInstance, ctx: ServerContext, limits: AccountLimits): void {
   app.get<{ Querystring: { done?: string } }>('/account', async (request, reply) => {
     if (!(await requireUser(ctx, request, reply))) return reply;
     const notice =
@@ -16,19 +18,23 @@ export function accountPageRoutes(app: FastifyInstance, ctx: ServerContext): voi
     return sendPage(reply, accountPage(pageContext(ctx, request, reply), undefined, notice));
   });
 
-  app.post('/account/password', { preHandler: app.csrfProtection.bind(app) }, async (request, reply) => {
-    const name = await requireUser(ctx, request, reply);
-    if (!name) return reply;
-    const current = formField(request, 'current');
-    const password = formField(request, 'password');
-    const user = await ctx.store.getUser(name);
-    const valid = await verifyPassword(current, user?.passwordHash);
-    const problem = valid ? passwordProblem(password, name) : 'The current password is wrong.';
-    if (!user || problem) {
-      return sendPage(reply, accountPage(pageContext(ctx, request, reply), problem), 400);
-    }
-    await ctx.store.putUser({ ...user, passwordHash: await hashPassword(password) });
-    await ctx.store.deleteUserSessions(name, request.signedIn?.idHash);
-    return reply.redirect('/account?done=password', 303);
-  });
+  app.post(
+    '/account/password',
+    { preHandler: [app.csrfProtection.bind(app), limits.passwordChangeAttempt] },
+    async (request, reply) => {
+      const name = await requireUser(ctx, request, reply);
+      if (!name) return reply;
+      const current = formField(request, 'current');
+      const password = formField(request, 'password');
+      const user = await ctx.store.getUser(name);
+      const valid = await verifyPassword(current, user?.passwordHash);
+      const problem = valid ? passwordProblem(password, name) : 'The current password is wrong.';
+      if (!user || problem) {
+        return sendPage(reply, accountPage(pageContext(ctx, request, reply), problem), 400);
+      }
+      await ctx.store.putUser({ ...user, passwordHash: await hashPassword(password) });
+      await ctx.store.deleteUserSessions(name, request.signedIn?.idHash);
+      return reply.redirect('/account?done=password', 303);
+    },
+  );
 }

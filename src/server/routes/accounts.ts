@@ -4,7 +4,7 @@ import { CSRF_COOKIE, type ServerContext, pageContext, safeNext, sendPage } from
 import { formField } from '../form-fields.js';
 import { html } from '../html.js';
 import { hashPassword, passwordProblem, userNameProblem, verifyPassword } from '../passwords.js';
-import { accountLimits } from '../rate-limits.js';
+import type { AccountLimits } from '../rate-limits.js';
 import { endSession, startSession } from '../session.js';
 import { csrfField, layout, type PageContext } from '../views/layout.js';
 
@@ -53,7 +53,7 @@ async function signIn(ctx: ServerContext, request: FastifyRequest, reply: Fastif
 /** What a sign-up to a taken name is told: the same words for any name that cannot be had. */
 const NAME_UNAVAILABLE = 'That user name is not available; choose another.';
 
-export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
+export function accountRoutes(app: FastifyInstance, ctx: ServerContext, limits: AccountLimits): void {
   app.get<{ Querystring: { next?: string } }>('/login', (request, reply) =>
     sendPage(reply, accountForm('login', pageContext(ctx, request, reply), safeNext(request.query.next))),
   );
@@ -61,7 +61,6 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
     sendPage(reply, accountForm('signup', pageContext(ctx, request, reply), safeNext(request.query.next))),
   );
 
-  const limits = accountLimits(app);
   const csrf = app.csrfProtection.bind(app);
 
   app.post('/signup', { preHandler: [limits.signUpAttempt, csrf] }, async (request, reply) => {
@@ -94,14 +93,13 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
 
   app.post(
     '/login',
-    { preHandler: [limits.signInAttempt, csrf, limits.checkName] },
+    { preHandler: [limits.signInAttempt, csrf, limits.signInNameAttempt] },
     async (request, reply) => {
       const name = formField(request, 'name').trim();
       const next = safeNext(formField(request, 'next'));
       const user = await ctx.store.getUser(name);
       const valid = await verifyPassword(formField(request, 'password'), user?.passwordHash);
       if (!user || !valid || user.status !== 'active') {
-        if (!valid) await limits.nameFailed(request);
         const message =
           valid && user?.status === 'suspended'
             ? 'This account is suspended.'
