@@ -65,10 +65,13 @@ export class RedisNonceStore implements NonceStore {
     this.#redis = typeof redis === 'string' ? connectRedis(redis) : redis;
   }
 
+  /** The wait for a connection being made, shared by every command that arrives meanwhile. */
+  #connecting: Promise<void> | undefined;
+
   /** Waits up to `CONNECT_WAIT_MS` for a connection being made; the command fails after that. */
-  async #ready(): Promise<void> {
+  #ready(): Promise<void> {
     const redis = this.#redis;
-    await new Promise<void>((resolve) => {
+    this.#connecting ??= new Promise<void>((resolve) => {
       const timer = setTimeout(done, CONNECT_WAIT_MS);
       redis.once('ready', done);
       function done() {
@@ -76,7 +79,10 @@ export class RedisNonceStore implements NonceStore {
         redis.off('ready', done);
         resolve();
       }
+    }).finally(() => {
+      this.#connecting = undefined;
     });
+    return this.#connecting;
   }
 
   async recordNonce(key: string, now: number, expiresAt: number): Promise<boolean> {

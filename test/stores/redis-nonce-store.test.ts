@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../../src/provider/errors.js';
 import { MemoryStore } from '../../src/stores/memory-store.js';
-import { RedisNonceStore } from '../../src/stores/redis-nonce-store.js';
+import { connectRedis, RedisNonceStore } from '../../src/stores/redis-nonce-store.js';
 import { withNonceStore } from '../../src/stores/store.js';
 import { hasRedis, REDIS_URL, redisPrefix } from '../support/services.js';
 import { runNonceSuite } from './store-suite.js';
@@ -52,6 +52,18 @@ describe.skipIf(!hasRedis)('redis nonce store', () => {
     // By the slow clock it is 250 ms now: the timestamp is still accepted, so the nonce must be held.
     expect(await behind.recordNonce('n', 250, 300)).toBe(false);
     await Promise.all([ahead.close(), behind.close()]);
+  });
+
+  it('lets the commands that arrive while it connects share one wait for the connection', async () => {
+    const redis = connectRedis(REDIS_URL);
+    const store = new RedisNonceStore(redis, { prefix: redisPrefix() });
+    const before = redis.listenerCount('ready');
+    const pending = Array.from({ length: 100 }, (_, i) => store.recordNonce(`n${i}`, 0, 60_000));
+    // One listener for all of them (a hundred made Node warn of a listener leak).
+    expect(redis.listenerCount('ready') - before).toBeLessThanOrEqual(1);
+    expect((await Promise.all(pending)).every(Boolean)).toBe(true);
+    await store.close();
+    redis.disconnect();
   });
 
   it('routes only nonces to Redis when composed with another store', async () => {
