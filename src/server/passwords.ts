@@ -18,10 +18,14 @@ function derive(password: string, salt: Buffer, n: number, r: number, p: number)
   });
 }
 
-/** Hashes a password with a fresh salt. */
+/**
+ * Hashes a password with a fresh salt. Passwords are hashed and checked in NFKC form (NIST SP
+ * 800-63B §5.1.1.2), as their rules count them: the same password typed on another keyboard, or
+ * pasted with its accents composed another way, is the same password.
+ */
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
-  const key = await derive(password, salt, N, R, P);
+  const key = await derive(password.normalize('NFKC'), salt, N, R, P);
   return ['scrypt', N, R, P, salt.toString('base64'), key.toString('base64')].join('$');
 }
 
@@ -35,8 +39,14 @@ export async function verifyPassword(password: string, stored: string | undefine
   }
   const [, n, r, p, salt, hash] = parts as [string, string, string, string, string, string];
   const expected = Buffer.from(hash, 'base64');
-  const key = await derive(password, Buffer.from(salt, 'base64'), Number(n), Number(r), Number(p));
-  return key.length === expected.length && timingSafeEqual(key, expected);
+  const matches = async (form: string) => {
+    const key = await derive(form, Buffer.from(salt, 'base64'), Number(n), Number(r), Number(p));
+    return key.length === expected.length && timingSafeEqual(key, expected);
+  };
+  const normalized = password.normalize('NFKC');
+  if (await matches(normalized)) return true;
+  // A hash made before passwords were normalised holds the password as it was typed.
+  return normalized !== password && matches(password);
 }
 
 /** The length a new password needs, in characters after NFKC normalisation. */

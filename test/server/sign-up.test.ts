@@ -18,6 +18,17 @@ const PASSWORD = 'a long pass phrase';
 /** An address no other run of these tests uses, so that counts kept in Redis do not mix. */
 const address = () => `10.${[...randomBytes(3)].join('.')}`;
 
+describe('password hashing', () => {
+  it('takes a password in any Unicode composition of it (NFKC)', async () => {
+    const composed = 'crème brûlée à la carte';
+    const decomposed = composed.normalize('NFD');
+    expect(decomposed).not.toBe(composed);
+    expect(await verifyPassword(decomposed, await hashPassword(composed))).toBe(true);
+    expect(await verifyPassword(composed, await hashPassword(decomposed))).toBe(true);
+    expect(await verifyPassword('crème brûlée à la cartE', await hashPassword(composed))).toBe(false);
+  });
+});
+
 describe('the password rules', () => {
   it.each([
     ['short', 'too short'],
