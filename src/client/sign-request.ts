@@ -37,6 +37,8 @@ export interface SignRequestOptions {
   /** Defaults to 32 random characters. */
   readonly nonce?: string | undefined;
   readonly realm?: string | undefined;
+  /** Whether to send `oauth_version=1.0` (default true); RFC 5849's own examples leave it out. */
+  readonly version?: boolean | undefined;
 }
 
 /** A signed request, with everything needed to send it or to debug it. */
@@ -82,8 +84,9 @@ export function signRequest(options: SignRequestOptions): SignedRequest {
     ['oauth_signature_method', signatureMethod],
     ['oauth_timestamp', options.timestamp ?? String(Math.floor(Date.now() / 1000))],
     ['oauth_nonce', options.nonce ?? randomNonce()],
-    ['oauth_version', '1.0'],
   ];
+  // Optional (RFC 5849 §3.1); sent by default, as most providers expect it.
+  if (options.version !== false) oauth.push(['oauth_version', '1.0']);
   if (options.token !== undefined) oauth.push(['oauth_token', options.token]);
   for (const [name, value] of Object.entries(options.extra ?? {})) {
     const existing = oauth.findIndex(([n]) => n === name);

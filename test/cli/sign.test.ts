@@ -33,6 +33,42 @@ const args = [
 ];
 
 describe('countersign sign', () => {
+  it('reproduces RFC 5849 §3.4.1 exactly with --omit-version (the RFC sends no oauth_version)', () => {
+    const rfc = vectors.rfc5849_3_4_1;
+    const lines: string[] = [];
+    sign(
+      [
+        '--method',
+        'POST',
+        '--url',
+        `http://example.com/request?${rfc.uri_query}`,
+        '--form',
+        'c2=',
+        '--form',
+        'a3=2 q',
+        '--consumer-key',
+        '9djdj82h48djs9d2',
+        '--consumer-secret',
+        rfc.client_secret,
+        '--token',
+        'kkk9d7dh3k39sjv7',
+        '--token-secret',
+        rfc.token_secret,
+        '--timestamp',
+        '137131201',
+        '--nonce',
+        '7d8f3e4a',
+        '--omit-version',
+        '--json',
+      ],
+      (line) => lines.push(line),
+    );
+    const printed = JSON.parse(lines[0] ?? '') as Record<string, string>;
+    expect(printed.base_string).toBe(rfc.expected_base_string);
+    expect(printed.signature).toBe(rfc.expected_signature);
+    expect(printed.authorization).not.toContain('oauth_version');
+  });
+
   it('prints the base string, signature and header of the wiki example', () => {
     const lines: string[] = [];
     sign(args, (line) => lines.push(line));

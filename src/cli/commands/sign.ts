@@ -12,7 +12,7 @@ import { CliError, keyValue } from '../cli-error.js';
 export const usage =
   'countersign sign --method GET --url URL [--param k=v ...] [--form k=v ...] --consumer-key K --consumer-secret S\n' +
   '                 [--token T --token-secret TS] [--signature-method M] [--rsa-private-key FILE]\n' +
-  '                 [--timestamp T] [--nonce N] [--json]';
+  '                 [--timestamp T] [--nonce N] [--omit-version] [--json]';
 
 export function sign(args: string[], out: (line: string) => void): void {
   const { values } = parseArgs({
@@ -31,6 +31,7 @@ export function sign(args: string[], out: (line: string) => void): void {
       'rsa-private-key': { type: 'string' },
       timestamp: { type: 'string' },
       nonce: { type: 'string' },
+      'omit-version': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
     },
   });
@@ -59,6 +60,7 @@ export function sign(args: string[], out: (line: string) => void): void {
     privateKey: values['rsa-private-key'] === undefined ? undefined : readKey(values['rsa-private-key']),
     timestamp: values.timestamp,
     nonce: values.nonce,
+    version: !values['omit-version'],
   });
   if (values.json) {
     out(
