@@ -3,7 +3,8 @@
  * protected-resource requests, exposes the two calls a consent UI needs, and renders problems.
  */
 import { isOAuthProblem, type OAuthProblem } from '../problems/oauth-problem.js';
-import { renderProblem, type WireResponse } from '../problems/render.js';
+import { renderProblem } from '../problems/render.js';
+import type { WireResponse } from '../problems/wire.js';
 import {
   type AuthorizationRequest,
   authorization,
@@ -17,6 +18,7 @@ import { INITIATE, TOKEN } from './endpoints.js';
 import { StoreUnavailableError } from './errors.js';
 import { exchange } from './exchange.js';
 import { initiate } from './initiate.js';
+import { asProblem } from './input-problem.js';
 import type { MaybePromise } from './maybe-promise.js';
 import type { Consumer } from './model.js';
 import { type ProviderConfig, type ProviderOptions, resolveOptions } from './options.js';
@@ -113,7 +115,8 @@ export function createProvider(options: CreateProviderOptions): Provider {
     const checkContext = newCheckContext(endpoint, request, config);
     try {
       return await run(checkContext);
-    } catch (error) {
+    } catch (thrown) {
+      const error = asProblem(thrown);
       if (isOAuthProblem(error) && options.onProblem) await report(checkContext, error);
       throw error;
     }
@@ -157,7 +160,8 @@ export function createProvider(options: CreateProviderOptions): Provider {
       await config.store.putConsumer(consumer);
       return consumer;
     },
-    errorResponse(error, request) {
+    errorResponse(thrown, request) {
+      const error = asProblem(thrown);
       if (isOAuthProblem(error)) return problemResponse(config, error, request);
       onError(error);
       if (error instanceof StoreUnavailableError) {

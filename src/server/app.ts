@@ -23,7 +23,7 @@ import type { ProviderOptions } from '../provider/options.js';
 import { createProvider } from '../provider/provider.js';
 import { compileTrustProxy } from '../provider/trusted-proxy.js';
 import type { AppData } from '../stores/app-data.js';
-import type { Store } from '../stores/store.js';
+import type { Store } from '../provider/store.js';
 import { connectionIds } from './connection-ids.js';
 import {
   type ConnectionLimits,

@@ -2,7 +2,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Provider } from '../provider/provider.js';
 import type { AppData } from '../stores/app-data.js';
-import type { Store } from '../stores/store.js';
+import type { Store } from '../provider/store.js';
 import type { PageContext } from './views/layout.js';
 
 export interface ServerContext {

@@ -10,7 +10,7 @@ import type { ConsumerStatus } from '../../provider/model.js';
 import { createProvider } from '../../provider/provider.js';
 import { hashPassword, passwordProblem, userNameProblem } from '../../server/passwords.js';
 import type { AppData } from '../../stores/app-data.js';
-import type { Store } from '../../stores/store.js';
+import type { Store } from '../../provider/store.js';
 import { CliError } from '../cli-error.js';
 import { openStore, STORE_OPTIONS, type StoreFlags } from '../open-store.js';
 
