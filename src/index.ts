@@ -51,6 +51,8 @@ export type { WireResponse } from './problems/wire.js';
 export type { AuthorizationRequest, DecisionOutcome, UserDecision } from './provider/authorize.js';
 export type { ConsumerRegistration } from './provider/consumers.js';
 export { ProviderInputError, StoreUnavailableError } from './provider/errors.js';
+export { CountersignError } from './core/countersign-error.js';
+export * as errors from './errors.js';
 export type {
   AccessToken,
   Consumer,

@@ -5,6 +5,8 @@
  * advice.
  */
 
+import { CountersignError } from './countersign-error.js';
+
 /**
  * Input the parsers cannot read: the parameter (or header) it was found in, the offending value as
  * sent, and advice for the client developer.
@@ -18,7 +20,7 @@
  * }
  * ```
  */
-export class MalformedInputError extends Error {
+export class MalformedInputError extends CountersignError<'malformed_input'> {
   override readonly name = 'MalformedInputError';
 
   constructor(
@@ -29,6 +31,6 @@ export class MalformedInputError extends Error {
     /** What is wrong with it, for the client developer. */
     readonly advice: string,
   ) {
-    super(advice);
+    super('malformed_input', advice);
   }
 }
