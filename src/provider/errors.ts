@@ -11,7 +11,12 @@ export class ProviderInputError extends CountersignError<ProviderInputCode> {
 
 /** The codes of {@link ProviderInputError}. */
 export type ProviderInputCode =
-  'unknown_user' | 'unknown_consumer' | 'invalid_consumer' | 'invalid_scope' | 'unknown_token';
+  | 'unknown_user'
+  | 'unknown_consumer'
+  | 'invalid_consumer'
+  | 'consumer_disabled'
+  | 'invalid_scope'
+  | 'unknown_token';
 
 /** The store (database, cache) cannot be reached; the request is answered with 503. */
 export class StoreUnavailableError extends CountersignError<'store_unavailable'> {

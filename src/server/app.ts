@@ -200,6 +200,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     store: options.store,
     provider,
     clock,
+    randomBytes,
     secureCookies: options.publicUrl?.startsWith('https:') ?? false,
   };
   const cookieSecret = await options.store.ensureSetting('cookie-secret', randomBytes(32).toString('base64'));

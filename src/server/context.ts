@@ -9,6 +9,8 @@ export interface ServerContext {
   readonly store: Store & AppData;
   readonly provider: Provider;
   readonly clock: () => number;
+  /** Cryptographically secure random bytes, for session ids. */
+  readonly randomBytes: (size: number) => Uint8Array;
   /** Whether cookies get the Secure flag (the public URL is https). */
   readonly secureCookies: boolean;
 }
