@@ -1,8 +1,9 @@
 /**
- * The storage contract, owned by the engine: what the engine calls on every request
- * (`EngineStore`), the admin operations the reference server and CLI call (`AdminStore`), and the
- * types both use. Every store — memory, SQLite, PostgreSQL — implements it and runs the same shared
- * suite, importing these from here (stores sit below nothing but the engine). Some operations must be atomic: `decideRequestToken` changes a request token only
+ * The storage contract, owned by the engine: what the engine calls while it serves requests
+ * (`EngineStore`), the admin part the lifecycle operations and the reference server call
+ * (`AdminStore`), and the types both use. Every store — memory, SQLite, PostgreSQL — implements it,
+ * importing it from here (the stores depend on the engine, never the reverse), and runs the same
+ * shared suite. Some operations must be atomic: `decideRequestToken` changes a request token only
  * from the state it expects, `redeemRequestToken` compares a verifier and exchanges or counts it in
  * one step per request token, and `recordNonce` inserts only if absent.
  */
