@@ -41,16 +41,18 @@ export {
 export { isOAuthProblem, OAuthProblem, type ProblemDetails } from './problems/oauth-problem.js';
 export {
   type ProblemJson,
-  type WireResponse,
   problemForm,
   problemJson,
   problemParameters,
   renderProblem,
   wwwAuthenticate,
 } from './problems/render.js';
+export type { WireResponse } from './problems/wire.js';
 export type { AuthorizationRequest, DecisionOutcome, UserDecision } from './provider/authorize.js';
 export type { ConsumerRegistration } from './provider/consumers.js';
 export { ProviderInputError, StoreUnavailableError } from './provider/errors.js';
+export { CountersignError } from './core/countersign-error.js';
+export * as errors from './errors.js';
 export type {
   AccessToken,
   Consumer,
@@ -65,8 +67,16 @@ export { type CreateProviderOptions, createProvider, type Provider } from './pro
 export type { Headers, OAuthRequest } from './provider/request.js';
 export type { VerifiedRequest, VerifyOptions } from './provider/verify.js';
 export { MemoryStore } from './stores/memory-store.js';
-export type { Decision, ReadOptions, Store } from './stores/store.js';
+export type {
+  AdminStore,
+  Decision,
+  EngineStore,
+  ReadOptions,
+  RedeemAttempt,
+  Redemption,
+  Store,
+} from './provider/store.js';
 export type { MaybePromise } from './provider/maybe-promise.js';
-export { type NonceStore, withNonceStore } from './stores/store.js';
+export { type NonceStore, withNonceStore } from './provider/store.js';
 export type { AppData, Note, ProblemEvent } from './stores/app-data.js';
 export type { ProblemReport } from './provider/provider.js';

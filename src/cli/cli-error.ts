@@ -1,8 +1,13 @@
 /**
  * `CliError`: a bad command line or bad input, reported as one line on stderr with a non-zero exit.
  */
-export class CliError extends Error {
+import { CountersignError } from '../core/countersign-error.js';
+
+export class CliError extends CountersignError<'cli_input'> {
   override readonly name = 'CliError';
+  constructor(message: string) {
+    super('cli_input', message);
+  }
 }
 
 /** Splits a `k=v` argument; the value may be empty, the name may not. */

@@ -12,7 +12,7 @@ import type { Redis } from 'ioredis';
 import { connectRedis, RedisNonceStore } from '../stores/redis-nonce-store.js';
 import { SecretKeyError } from '../stores/secret-box.js';
 import { SqliteStore } from '../stores/sqlite-store.js';
-import { type Store, withNonceStore } from '../stores/store.js';
+import { type Store, withNonceStore } from '../provider/store.js';
 import { CliError } from './cli-error.js';
 import { givenKeyring, HOW_TO_GIVE_A_KEY, keyFileFor, removeKeyFile } from './key-file.js';
 

@@ -4,6 +4,7 @@
  * as `ProblemResponseError`.
  */
 import type { KeyObject } from 'node:crypto';
+import { CountersignError } from '../core/countersign-error.js';
 import { parseFormEncoded } from '../core/parameters.js';
 import type { SignatureMethodName } from '../core/signature-methods.js';
 import { readProblem } from './problem-response.js';
@@ -27,8 +28,11 @@ export interface ClientOptions {
 const DEFAULT_TIMEOUT = 30_000;
 
 /** A provider that did not answer in time, or answered without the credentials asked for. */
-export class ProviderAnswerError extends Error {
+export class ProviderAnswerError extends CountersignError<'provider_answer'> {
   override readonly name = 'ProviderAnswerError';
+  constructor(message: string, options?: ErrorOptions) {
+    super('provider_answer', message, options);
+  }
 }
 
 /** Token credentials (or temporary ones). */

@@ -2,12 +2,13 @@
  * Reading a problem response as a client: from the `WWW-Authenticate` header, or from a form or
  * JSON body, into one typed error — whichever provider sent it, Countersign or another.
  */
+import { CountersignError } from '../core/countersign-error.js';
 import { parseAuthorizationHeader, parseFormEncoded } from '../core/parameters.js';
 import { readCut } from '../problems/bounds.js';
 import { PROBLEMS, type ProblemName } from '../problems/catalogue.js';
 
 /** A refused request, as the client sees it. */
-export class ProblemResponseError extends Error {
+export class ProblemResponseError extends CountersignError<'problem_response'> {
   override readonly name = 'ProblemResponseError';
   constructor(
     /** The `oauth_problem` value (a catalogue name, or whatever another provider sent). */
@@ -16,11 +17,14 @@ export class ProblemResponseError extends Error {
     /** Every parameter reported, decoded once (list values still "&"-joined). */
     readonly parameters: Readonly<Record<string, string>>,
   ) {
-    super(`${problem}${parameters.oauth_problem_advice ? `: ${parameters.oauth_problem_advice}` : ''}`);
+    super(
+      'problem_response',
+      `${problem}${parameters.oauth_problem_advice ? `: ${parameters.oauth_problem_advice}` : ''}`,
+    );
   }
 
-  /** The catalogue code, when the problem is one of the 21. */
-  get code(): number | undefined {
+  /** The catalogue's numeric code, when the problem is one of the catalogue's. */
+  get problemCode(): number | undefined {
     return (PROBLEMS as Record<string, { code: number } | undefined>)[this.problem]?.code;
   }
 

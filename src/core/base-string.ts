@@ -2,7 +2,7 @@
  * The signature base string, RFC 5849 §3.4.1: the HTTP method, the base string URI and the
  * normalized request parameters, each percent-encoded and joined by "&".
  */
-import { rejectParameter } from '../problems/oauth-problem.js';
+import { MalformedInputError } from './malformed-input.js';
 import { isProtocolName, type Parameter } from './parameters.js';
 import { percentEncode } from './percent-encoding.js';
 
@@ -33,7 +33,8 @@ const HOST_PORT = /^(\[[0-9A-Fa-f:.]+\]|[^:[\]/?#@\s]+)(?::(\d*))?$/;
 export function baseStringUri(uri: RequestUri): string {
   const scheme = uri.scheme.toLowerCase();
   const hostPort = HOST_PORT.exec(uri.host);
-  if (!hostPort) throw rejectParameter('Host', uri.host, 'The Host header is not a valid host[:port].');
+  if (!hostPort)
+    throw new MalformedInputError('Host', uri.host, 'The Host header is not a valid host[:port].');
   const host = (hostPort[1] as string).toLowerCase();
   const port = hostPort[2];
   const withPort =
@@ -56,7 +57,7 @@ const ABSOLUTE_URL = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(?:[^@/?#]*@)?([^/?#]*)([^?
  */
 export function splitUrl(url: string): RequestUri & { readonly query: string } {
   const match = ABSOLUTE_URL.exec(url);
-  if (!match) throw rejectParameter('url', url, 'Not an absolute URL.');
+  if (!match) throw new MalformedInputError('url', url, 'Not an absolute URL.');
   return {
     scheme: match[1] as string,
     host: match[2] as string,

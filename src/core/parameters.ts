@@ -4,7 +4,7 @@
  * `application/x-www-form-urlencoded` entity-body. Each collected parameter keeps its source, so that
  * the provider can refuse protocol parameters that are duplicated or sent in more than one place.
  */
-import { rejectParameter } from '../problems/oauth-problem.js';
+import { MalformedInputError } from './malformed-input.js';
 import { decodeComponent } from './percent-encoding.js';
 
 /** Where a parameter was sent. */
@@ -28,7 +28,7 @@ export interface CollectedParameters {
 /**
  * Decodes `application/x-www-form-urlencoded` text (a query string or a form body). "+" is a space;
  * empty segments (`a=1&&b=2`) are skipped; a segment without "=" is a name with an empty value.
- * Malformed percent-encoding is a `parameter_rejected` problem.
+ * Malformed percent-encoding is a `MalformedInputError`.
  *
  * @example
  * ```ts
@@ -140,7 +140,7 @@ export function isOAuthAuthorization(header: string): boolean {
 /**
  * Parses an OAuth `Authorization` header value (RFC 5849 §3.5.1): the `OAuth` scheme, then
  * comma-separated `name="value"` pairs whose names and values are percent-encoded. Optional whitespace
- * is tolerated; anything else that is not this grammar is a `parameter_rejected` problem.
+ * is tolerated; anything else that is not this grammar is a `MalformedInputError`.
  * Returns `undefined` when the header uses another scheme.
  *
  * @example
@@ -178,7 +178,7 @@ function appendAuthorizationHeader(parameters: Parameter[], header: string): str
     }
     if (rawName === 'realm') {
       if (realm !== undefined)
-        throw rejectParameter('realm', rawValue, 'The Authorization header has two realms.');
+        throw new MalformedInputError('realm', rawValue, 'The Authorization header has two realms.');
       realm = rawValue;
       continue;
     }
@@ -211,7 +211,7 @@ function shownFrom(header: string, at: number): string {
 function malformedHeader(header: string, at: number) {
   const shown = shownFrom(header, at);
   const fragment = shown.length > 60 ? `${shown.slice(0, 60)}…` : shown;
-  return rejectParameter(
+  return new MalformedInputError(
     'Authorization',
     fragment,
     'The Authorization header is malformed: after "OAuth" it must be comma-separated name="value" pairs ' +

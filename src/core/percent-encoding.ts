@@ -7,7 +7,7 @@
  * encoded. All other characters MUST be encoded. The two hexadecimal characters used to represent
  * encoded characters MUST be uppercase."
  */
-import { OAuthProblem } from '../problems/oauth-problem.js';
+import { MalformedInputError } from './malformed-input.js';
 
 /** The characters `encodeURIComponent` leaves alone but RFC 3986 §2.3 does not call unreserved. */
 const NOT_UNRESERVED = /[!'()*]/g;
@@ -85,7 +85,7 @@ function hexDigit(code: number): number {
   return -1;
 }
 
-/** Where a decoded value came from, named in the problem when it is malformed. */
+/** Where a decoded value came from, named in the error when it is malformed. */
 export interface DecodeContext {
   /** The parameter name to report (for a value) or the raw name itself (for a name). */
   readonly name: string;
@@ -93,17 +93,15 @@ export interface DecodeContext {
   readonly raw: string;
 }
 
-function malformed(context: DecodeContext, why: string): OAuthProblem {
-  return new OAuthProblem('parameter_rejected', {
-    parametersRejected: [[context.name, context.raw]],
-    advice: `The parameter ${JSON.stringify(context.name)} is not correctly percent-encoded: ${why}.`,
-  });
+function malformed(context: DecodeContext, why: string): MalformedInputError {
+  const advice = `The parameter ${JSON.stringify(context.name)} is not correctly percent-encoded: ${why}.`;
+  return new MalformedInputError(context.name, context.raw, advice);
 }
 
 /**
  * Strictly decodes percent-encoded text. With `plusAsSpace` (form encoding), `+` means a space.
- * A `%` not followed by two hex digits, or octets that are not UTF-8, are a `parameter_rejected`
- * problem naming `context`.
+ * A `%` not followed by two hex digits, or octets that are not UTF-8, are a `MalformedInputError`
+ * naming `context`.
  *
  * @example
  * ```ts

@@ -2,7 +2,7 @@
  * The fetch-style adapter: a web `Request` in, a `Response` out. Usable from Hono, Deno-style
  * servers, or anything that speaks the Fetch API.
  */
-import type { WireResponse } from '../problems/render.js';
+import type { WireResponse } from '../problems/wire.js';
 import type { Provider } from '../provider/provider.js';
 import type { OAuthRequest } from '../provider/request.js';
 import type { VerifiedRequest, VerifyOptions } from '../provider/verify.js';

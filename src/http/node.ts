@@ -4,7 +4,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import type { WireResponse } from '../problems/render.js';
+import { CountersignError } from '../core/countersign-error.js';
+import type { WireResponse } from '../problems/wire.js';
 import type { Provider } from '../provider/provider.js';
 import type { OAuthRequest } from '../provider/request.js';
 import type { VerifiedRequest, VerifyOptions } from '../provider/verify.js';
@@ -14,8 +15,11 @@ import { DEFAULT_PATHS, type EndpointPaths, endpointFor } from './paths.js';
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
 /** A body over the limit. */
-export class BodyTooLargeError extends Error {
+export class BodyTooLargeError extends CountersignError<'body_too_large'> {
   override readonly name = 'BodyTooLargeError';
+  constructor(message: string) {
+    super('body_too_large', message);
+  }
 }
 
 /**

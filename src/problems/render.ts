@@ -17,6 +17,7 @@ import { percentEncode } from '../core/percent-encoding.js';
 import { cutText, PROBLEM_BOUNDS, SECRET_NAME } from './bounds.js';
 import { PROBLEMS } from './catalogue.js';
 import type { OAuthProblem, ProblemDetails } from './oauth-problem.js';
+import type { WireResponse } from './wire.js';
 
 /** The only `oauth_version` Countersign accepts, as the `oauth_acceptable_versions` range. */
 const ACCEPTABLE_VERSIONS = '1.0-1.0';
@@ -170,13 +171,6 @@ export function problemJson(problem: OAuthProblem): ProblemJson {
   // Key order on the wire: the problem and its facts first, the advice last.
   const { oauth_problem_advice, ...rest } = body;
   return { ...rest, oauth_problem_advice };
-}
-
-/** A response as the engine produces it, independent of any HTTP framework. */
-export interface WireResponse {
-  readonly status: number;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body: string;
 }
 
 /** Whether an `Accept` header prefers JSON over the form encoding (the default). */

@@ -2,20 +2,26 @@
  * Errors that are not OAuth problems: misuse of the provider's own API (a bad argument from the
  * consent UI or an admin command), and an unavailable store (answered with 503, never a replay).
  */
+import { CountersignError } from '../core/countersign-error.js';
 
 /** A bad argument to a provider operation, with a stable `code`. */
-export class ProviderInputError extends Error {
+export class ProviderInputError extends CountersignError<ProviderInputCode> {
   override readonly name = 'ProviderInputError';
-  constructor(
-    readonly code:
-      'unknown_user' | 'unknown_consumer' | 'invalid_consumer' | 'invalid_scope' | 'unknown_token',
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
+/** The codes of {@link ProviderInputError}. */
+export type ProviderInputCode =
+  | 'unknown_user'
+  | 'unknown_consumer'
+  | 'invalid_consumer'
+  | 'consumer_disabled'
+  | 'invalid_scope'
+  | 'unknown_token';
+
 /** The store (database, cache) cannot be reached; the request is answered with 503. */
-export class StoreUnavailableError extends Error {
+export class StoreUnavailableError extends CountersignError<'store_unavailable'> {
   override readonly name = 'StoreUnavailableError';
+  constructor(message: string, options?: ErrorOptions) {
+    super('store_unavailable', message, options);
+  }
 }

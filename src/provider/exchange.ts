@@ -3,7 +3,7 @@
  * request token for an access token carrying the granted scopes, the verifier compared inside it.
  * Of concurrent exchanges with the right verifier, one wins; the others get `token_used`.
  */
-import type { WireResponse } from '../problems/render.js';
+import type { WireResponse } from '../problems/wire.js';
 import { redeemVerifier } from './checks/check-verifier.js';
 import type { CheckContext } from './context.js';
 import { newCredential } from './credentials.js';

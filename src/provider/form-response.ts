@@ -1,6 +1,6 @@
 /** A successful `application/x-www-form-urlencoded` response, as initiate and token send them. */
 import { percentEncode } from '../core/percent-encoding.js';
-import type { WireResponse } from '../problems/render.js';
+import type { WireResponse } from '../problems/wire.js';
 
 export function formResponse(pairs: readonly (readonly [string, string])[]): WireResponse {
   return {

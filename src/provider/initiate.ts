@@ -2,7 +2,7 @@
  * The temporary credential request, RFC 5849 §2.1: checks 1–12, the callback and the requested
  * scopes, then a new request token answered with `oauth_callback_confirmed=true`.
  */
-import type { WireResponse } from '../problems/render.js';
+import type { WireResponse } from '../problems/wire.js';
 import { requestedScopes } from './checks/check-requested-scopes.js';
 import type { CheckContext } from './context.js';
 import { newCredential } from './credentials.js';

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { isSignatureMethodName, type SignatureMethodName } from '../core/signature-methods.js';
-import type { Store } from '../stores/store.js';
+import type { Store } from './store.js';
 import { compileTrustProxy, type ProxyTrust, type TrustProxy } from './trusted-proxy.js';
 
 /** What `createProvider` takes. */

@@ -1,9 +1,11 @@
 /**
  * `createProvider`: the engine an application embeds. It serves the two token endpoints, verifies
- * protected-resource requests, exposes the two calls a consent UI needs, and renders problems.
+ * protected-resource requests, exposes the two calls a consent UI needs and the lifecycle operations
+ * an admin UI needs, and renders problems.
  */
 import { isOAuthProblem, type OAuthProblem } from '../problems/oauth-problem.js';
-import { renderProblem, type WireResponse } from '../problems/render.js';
+import { renderProblem } from '../problems/render.js';
+import type { WireResponse } from '../problems/wire.js';
 import {
   type AuthorizationRequest,
   authorization,
@@ -17,6 +19,8 @@ import { INITIATE, TOKEN } from './endpoints.js';
 import { StoreUnavailableError } from './errors.js';
 import { exchange } from './exchange.js';
 import { initiate } from './initiate.js';
+import { asProblem } from './input-problem.js';
+import { revokeToken, rotateSecret, setStatus } from './lifecycle.js';
 import type { MaybePromise } from './maybe-promise.js';
 import type { Consumer } from './model.js';
 import { type ProviderConfig, type ProviderOptions, resolveOptions } from './options.js';
@@ -25,7 +29,6 @@ import { resourceEndpoint, type VerifiedRequest, type VerifyOptions, verify } fr
 
 /** An OAuth 1.0a provider. */
 export interface Provider {
-  readonly config: ProviderConfig;
   /** `POST /oauth/initiate`: answers with a request token, or a problem. */
   initiate(request: OAuthRequest): Promise<WireResponse>;
   /** `POST /oauth/token`: answers with an access token, or a problem. */
@@ -41,6 +44,65 @@ export interface Provider {
   decide(requestToken: string, decision: UserDecision): Promise<DecisionOutcome>;
   /** Registers a consumer with a fresh key and secret. */
   registerConsumer(registration: ConsumerRegistration): Promise<Consumer>;
+  /**
+   * Gives a consumer a fresh secret; the old one no longer verifies. Returns the consumer as stored.
+   * Throws `ProviderInputError` `unknown_consumer`.
+   *
+   * @example
+   * ```ts
+   * const { secret } = await provider.rotateConsumerSecret(key);
+   * ```
+   */
+  rotateConsumerSecret(key: string): Promise<Consumer>;
+  /**
+   * Suspends a consumer: its requests are refused as `consumer_key_refused` until it is resumed.
+   * Throws `ProviderInputError` `unknown_consumer`, or `consumer_disabled` for a disabled one.
+   *
+   * @example
+   * ```ts
+   * await provider.suspendConsumer(key);
+   * ```
+   */
+  suspendConsumer(key: string): Promise<Consumer>;
+  /**
+   * Makes a suspended consumer active again. Throws `ProviderInputError` `unknown_consumer`, or
+   * `consumer_disabled`: a disabled consumer stays disabled.
+   *
+   * @example
+   * ```ts
+   * await provider.resumeConsumer(key);
+   * ```
+   */
+  resumeConsumer(key: string): Promise<Consumer>;
+  /**
+   * Disables a consumer for good: its requests are refused as `consumer_key_rejected`, and it can
+   * never be suspended or resumed again. Throws `ProviderInputError` `unknown_consumer`.
+   *
+   * @example
+   * ```ts
+   * await provider.disableConsumer(key);
+   * ```
+   */
+  disableConsumer(key: string): Promise<Consumer>;
+  /**
+   * Deletes a consumer and every token issued to it (a consumer already gone changes nothing).
+   *
+   * @example
+   * ```ts
+   * await provider.deleteConsumer(key);
+   * ```
+   */
+  deleteConsumer(key: string): Promise<void>;
+  /**
+   * Revokes an access token: requests signed with it are refused as `token_revoked`. Revoking a
+   * revoked token again changes nothing. Returns whether the token exists.
+   *
+   * @example
+   * ```ts
+   * if (!(await provider.revokeAccessToken(accessToken))) console.log('no such token');
+   * ```
+   */
+  revokeAccessToken(token: string): Promise<boolean>;
   /**
    * Turns any error from the calls above into a response: a problem as itself, an unavailable
    * store as 503, anything else as a generic 500 (the detail goes to `onError`, never the client).
@@ -113,7 +175,8 @@ export function createProvider(options: CreateProviderOptions): Provider {
     const checkContext = newCheckContext(endpoint, request, config);
     try {
       return await run(checkContext);
-    } catch (error) {
+    } catch (thrown) {
+      const error = asProblem(thrown);
       if (isOAuthProblem(error) && options.onProblem) await report(checkContext, error);
       throw error;
     }
@@ -139,7 +202,6 @@ export function createProvider(options: CreateProviderOptions): Provider {
     }
   };
   const provider: Provider = {
-    config,
     initiate: (request) => answer(INITIATE, request, initiate),
     token: (request) => answer(TOKEN, request, exchange),
     verify(request, verifyOptions) {
@@ -157,7 +219,14 @@ export function createProvider(options: CreateProviderOptions): Provider {
       await config.store.putConsumer(consumer);
       return consumer;
     },
-    errorResponse(error, request) {
+    rotateConsumerSecret: (key) => rotateSecret(config, key),
+    suspendConsumer: (key) => setStatus(config, key, 'suspended'),
+    resumeConsumer: (key) => setStatus(config, key, 'active'),
+    disableConsumer: (key) => setStatus(config, key, 'disabled'),
+    deleteConsumer: (key) => config.store.deleteConsumer(key),
+    revokeAccessToken: (token) => revokeToken(config, token),
+    errorResponse(thrown, request) {
+      const error = asProblem(thrown);
       if (isOAuthProblem(error)) return problemResponse(config, error, request);
       onError(error);
       if (error instanceof StoreUnavailableError) {

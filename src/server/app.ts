@@ -23,7 +23,7 @@ import type { ProviderOptions } from '../provider/options.js';
 import { createProvider } from '../provider/provider.js';
 import { compileTrustProxy } from '../provider/trusted-proxy.js';
 import type { AppData } from '../stores/app-data.js';
-import type { Store } from '../stores/store.js';
+import type { Store } from '../provider/store.js';
 import { connectionIds } from './connection-ids.js';
 import {
   type ConnectionLimits,
@@ -203,6 +203,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     store: options.store,
     provider,
     clock,
+    randomBytes,
     secureCookies: options.publicUrl?.startsWith('https:') ?? false,
   };
   const cookieSecret = await options.store.ensureSetting('cookie-secret', randomBytes(32).toString('base64'));

@@ -2,13 +2,15 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Provider } from '../provider/provider.js';
 import type { AppData } from '../stores/app-data.js';
-import type { Store } from '../stores/store.js';
+import type { Store } from '../provider/store.js';
 import type { PageContext } from './views/layout.js';
 
 export interface ServerContext {
   readonly store: Store & AppData;
   readonly provider: Provider;
   readonly clock: () => number;
+  /** Cryptographically secure random bytes, for session ids. */
+  readonly randomBytes: (size: number) => Uint8Array;
   /** Whether cookies get the Secure flag (the public URL is https). */
   readonly secureCookies: boolean;
 }

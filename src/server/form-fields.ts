@@ -4,13 +4,14 @@
  * mistake, answered with the 400 page rather than a crash deeper in a route.
  */
 import type { FastifyRequest } from 'fastify';
+import { CountersignError } from '../core/countersign-error.js';
 
 /** A form field that is not what the page sends: the error handler answers it with a 400 page. */
-export class FormFieldError extends Error {
+export class FormFieldError extends CountersignError<'form_field'> {
   override readonly name = 'FormFieldError';
   readonly statusCode = 400;
   constructor(readonly field: string) {
-    super(`The form field ${field} must be sent once, as text.`);
+    super('form_field', `The form field ${field} must be sent once, as text.`);
   }
 }
 

@@ -42,7 +42,7 @@ export async function startSession(
   user: string,
   secure: boolean,
 ): Promise<SignedIn> {
-  const id = Buffer.from(ctx.provider.config.randomBytes(32)).toString('base64url');
+  const id = Buffer.from(ctx.randomBytes(32)).toString('base64url');
   const now = ctx.clock();
   const session = {
     idHash: hashId(id),

@@ -13,7 +13,7 @@ import {
   type Session,
 } from './app-data.js';
 import { NonceCache } from './nonce-cache.js';
-import { type Decision, type RedeemAttempt, redemptionOf, type Store } from './store.js';
+import { type Decision, type RedeemAttempt, redemptionOf, type Store } from '../provider/store.js';
 
 /**
  * @example

@@ -15,7 +15,13 @@ import { CachedRows } from './read-cache.js';
 import { openSecrets, reencryptSecrets } from './postgres-secrets.js';
 import { type Row, rowReaders } from './rows.js';
 import { CLEAR_SECRETS, type Keyring, type SecretBox, secretContext } from './secret-box.js';
-import { type Decision, type ReadOptions, type RedeemAttempt, redemptionOf, type Store } from './store.js';
+import {
+  type Decision,
+  type ReadOptions,
+  type RedeemAttempt,
+  redemptionOf,
+  type Store,
+} from '../provider/store.js';
 
 const list = (v: unknown) => v as string[];
 

@@ -6,7 +6,7 @@
  */
 import { Redis } from 'ioredis';
 import { StoreUnavailableError } from '../provider/errors.js';
-import type { NonceStore } from './store.js';
+import type { NonceStore } from '../provider/store.js';
 
 /** How long a request waits for Redis to (re)connect before it is answered with 503. */
 const CONNECT_WAIT_MS = 1000;

@@ -13,6 +13,7 @@ import {
   type KeyObject,
   randomBytes as cryptoRandomBytes,
 } from 'node:crypto';
+import { CountersignError } from '../core/countersign-error.js';
 
 /** Why a keyring or a sealed secret was refused. */
 export type SecretKeyErrorCode =
@@ -30,14 +31,8 @@ export type SecretKeyErrorCode =
   | 'keyring_required';
 
 /** A keyring or a sealed secret that cannot be used; `message` is one line, without key material. */
-export class SecretKeyError extends Error {
+export class SecretKeyError extends CountersignError<SecretKeyErrorCode> {
   override readonly name = 'SecretKeyError';
-  constructor(
-    readonly code: SecretKeyErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /** What a store needs to keep secrets: seal one for a row, open one read from a row. */

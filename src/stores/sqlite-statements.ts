@@ -6,7 +6,7 @@ import type Database from 'better-sqlite3';
 import type { RequestToken } from '../provider/model.js';
 import { PROBLEMS_KEPT, type ProblemBatch, type Session } from './app-data.js';
 import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
-import { type RedeemAttempt, type Redemption, redemptionOf } from './store.js';
+import { type RedeemAttempt, type Redemption, redemptionOf } from '../provider/store.js';
 
 /** A nonce waiting for the next group commit, and the request waiting for its answer. */
 export interface PendingNonce {

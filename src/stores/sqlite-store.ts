@@ -21,7 +21,7 @@ import { type AppData, PROBLEMS_KEPT, type ProblemBatch, type Session } from './
 import { readSession } from './session-row.js';
 import { NonceCache } from './nonce-cache.js';
 import { CachedRows } from './read-cache.js';
-import type { Decision, RedeemAttempt, Store } from './store.js';
+import type { Decision, RedeemAttempt, Store } from '../provider/store.js';
 
 const list = (v: unknown) => JSON.parse(v as string) as string[];
 

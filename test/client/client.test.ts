@@ -71,7 +71,7 @@ describe('OAuthClient against the reference server', () => {
     const wrong = new OAuthClient({ ...client.options, consumerSecret: 'wrong' });
     const error = await wrong.initiate(`${base}/oauth/initiate`).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProblemResponseError);
-    expect(error).toMatchObject({ problem: 'signature_invalid', status: 401, code: 7 });
+    expect(error).toMatchObject({ problem: 'signature_invalid', status: 401, problemCode: 7 });
     expect((error as ProblemResponseError).baseString).toMatch(/^POST&http%3A%2F%2F127\.0\.0\.1/);
   });
 
@@ -88,7 +88,11 @@ describe('OAuthClient against the reference server', () => {
       status: 401,
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
     });
-    expect(await readProblem(form)).toMatchObject({ problem: 'nonce_used', code: 5, advice: 'Fresh nonce' });
+    expect(await readProblem(form)).toMatchObject({
+      problem: 'nonce_used',
+      problemCode: 5,
+      advice: 'Fresh nonce',
+    });
     const json = new Response(
       JSON.stringify({
         oauth_problem: 'parameter_rejected',

@@ -17,7 +17,7 @@ import { createProvider, type Provider } from '../../src/provider/provider.js';
 import type { OAuthRequest } from '../../src/provider/request.js';
 import { MemoryStore } from '../../src/stores/memory-store.js';
 import { SqliteStore } from '../../src/stores/sqlite-store.js';
-import type { Store } from '../../src/stores/store.js';
+import type { Store } from '../../src/provider/store.js';
 
 const NOW = 1_800_000_000_000;
 const BASE = 'http://provider.test';

@@ -12,7 +12,7 @@ import { parseFormEncoded } from '../../src/core/parameters.js';
 import { createProvider } from '../../src/provider/provider.js';
 import { PostgresStore } from '../../src/stores/postgres-store.js';
 import { SqliteStore } from '../../src/stores/sqlite-store.js';
-import type { Store } from '../../src/stores/store.js';
+import type { Store } from '../../src/provider/store.js';
 import { keyFileBeside, readKeyFile } from '../../src/cli/key-file.js';
 import { testKeyFile } from '../support/key-file.js';
 import { registerViaCli, type ServerProcess, startServer } from '../support/processes.js';

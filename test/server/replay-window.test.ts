@@ -13,7 +13,7 @@ import { buildServer } from '../../src/server/app.js';
 import type { AppData } from '../../src/stores/app-data.js';
 import { MemoryStore } from '../../src/stores/memory-store.js';
 import { SqliteStore } from '../../src/stores/sqlite-store.js';
-import type { Store } from '../../src/stores/store.js';
+import type { Store } from '../../src/provider/store.js';
 import {
   accessTokenFixture,
   consumerFixture,

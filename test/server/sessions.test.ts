@@ -16,7 +16,7 @@ import type { AppData } from '../../src/stores/app-data.js';
 import { MemoryStore } from '../../src/stores/memory-store.js';
 import { PostgresStore } from '../../src/stores/postgres-store.js';
 import { SqliteStore } from '../../src/stores/sqlite-store.js';
-import type { Store } from '../../src/stores/store.js';
+import type { Store } from '../../src/provider/store.js';
 import { createDatabase, hasPostgres } from '../support/services.js';
 import { PageClient } from './page-client.js';
 

@@ -15,7 +15,7 @@ import { buildServer } from '../../src/server/app.js';
 import type { AppData } from '../../src/stores/app-data.js';
 import { PostgresStore } from '../../src/stores/postgres-store.js';
 import { SqliteStore } from '../../src/stores/sqlite-store.js';
-import type { Store } from '../../src/stores/store.js';
+import type { Store } from '../../src/provider/store.js';
 import { createDatabase, hasPostgres } from '../support/services.js';
 import { consumerFixture, requestTokenFixture } from '../stores/store-suite.js';
 

@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../../src/provider/errors.js';
 import { MemoryStore } from '../../src/stores/memory-store.js';
+import { withNonceStore } from '../../src/provider/store.js';
 import { connectRedis, RedisNonceStore } from '../../src/stores/redis-nonce-store.js';
-import { withNonceStore } from '../../src/stores/store.js';
 import { hasRedis, REDIS_URL, redisPrefix } from '../support/services.js';
 import { runNonceSuite } from './store-suite.js';
 

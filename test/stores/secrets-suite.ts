@@ -11,7 +11,7 @@ import { parseFormEncoded } from '../../src/core/parameters.js';
 import { createProvider } from '../../src/provider/provider.js';
 import type { AppData } from '../../src/stores/app-data.js';
 import { Keyring, SecretKeyError } from '../../src/stores/secret-box.js';
-import type { Store } from '../../src/stores/store.js';
+import type { Store } from '../../src/provider/store.js';
 import {
   accessTokenFixture,
   consumerFixture,

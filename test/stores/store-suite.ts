@@ -1,11 +1,11 @@
 /**
- * The one store suite every store implementation runs: the contract of `src/stores/store.ts`,
+ * The one store suite every store implementation runs: the contract of `src/provider/store.ts`,
  * including the atomic operations under concurrency.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AccessToken, Consumer, RequestToken } from '../../src/provider/model.js';
 import { type AppData, PROBLEMS_KEPT } from '../../src/stores/app-data.js';
-import type { NonceStore, Redemption, Store } from '../../src/stores/store.js';
+import type { NonceStore, Redemption, Store } from '../../src/provider/store.js';
 
 export function consumerFixture(overrides: Partial<Consumer> = {}): Consumer {
   return {

@@ -6,11 +6,11 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { isOAuthProblem } from '../../problems/oauth-problem.js';
 import { ProviderInputError } from '../../provider/errors.js';
-import type { ConsumerStatus } from '../../provider/model.js';
-import { createProvider } from '../../provider/provider.js';
+import type { Consumer } from '../../provider/model.js';
+import { createProvider, type Provider } from '../../provider/provider.js';
 import { hashPassword, passwordProblem, userNameProblem } from '../../server/passwords.js';
 import type { AppData } from '../../stores/app-data.js';
-import type { Store } from '../../stores/store.js';
+import type { Store } from '../../provider/store.js';
 import { CliError } from '../cli-error.js';
 import { openStore, STORE_OPTIONS, type StoreFlags } from '../open-store.js';
 
@@ -97,10 +97,11 @@ export async function user(args: string[], out: Out): Promise<void> {
   });
 }
 
-const STATUS_FOR: Readonly<Record<string, ConsumerStatus>> = {
-  suspend: 'suspended',
-  resume: 'active',
-  disable: 'disabled',
+/** The engine's operation for each status action (it keeps a disabled consumer disabled). */
+const STATUS_CHANGES: Readonly<Record<string, (provider: Provider, key: string) => Promise<Consumer>>> = {
+  suspend: (provider, key) => provider.suspendConsumer(key),
+  resume: (provider, key) => provider.resumeConsumer(key),
+  disable: (provider, key) => provider.disableConsumer(key),
 };
 
 export async function consumer(args: string[], out: Out): Promise<void> {
@@ -149,14 +150,10 @@ export async function consumer(args: string[], out: Out): Promise<void> {
       );
       return;
     }
-    const status = action === undefined ? undefined : STATUS_FOR[action];
-    if (!status || positionals.length !== 2)
+    const change = action === undefined ? undefined : STATUS_CHANGES[action];
+    if (!change || positionals.length !== 2)
       throw new CliError(`usage: ${usage.consumer.replaceAll('\n', ' ')}`);
-    const existing = await store.getConsumer(key);
-    if (!existing) throw new CliError(`no consumer has the key ${key}`);
-    if (existing.status === 'disabled' && status !== 'disabled')
-      throw new CliError('a disabled consumer stays disabled');
-    await store.putConsumer({ ...existing, status });
+    const { status } = await change(createProvider({ store }), key);
     out(`consumer ${key} ${status}`);
   });
 }
@@ -208,7 +205,7 @@ export async function token(args: string[], out: Out): Promise<void> {
   if (positionals[0] !== 'revoke' || positionals.length !== 2) throw new CliError(`usage: ${usage.token}`);
   const value = positionals[1] ?? '';
   await withStore(values, async (store) => {
-    if (!(await store.revokeAccessToken(value, Date.now())))
+    if (!(await createProvider({ store }).revokeAccessToken(value)))
       throw new CliError('no access token has that value');
     out('token revoked');
   });

@@ -64,7 +64,9 @@ export async function request(args: string[], out: (line: string) => void): Prom
   if (body !== '') out(body);
   if (problem) {
     out('');
-    out(`problem: ${problem.problem}${problem.code === undefined ? '' : ` (code ${problem.code})`}`);
+    out(
+      `problem: ${problem.problem}${problem.problemCode === undefined ? '' : ` (code ${problem.problemCode})`}`,
+    );
     if (problem.advice) out(`advice:  ${problem.advice}`);
     if (problem.baseString !== undefined)
       for (const line of compareBaseStrings(

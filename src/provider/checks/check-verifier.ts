@@ -7,7 +7,7 @@
  */
 import { constantTimeEqual } from '../../core/signature-methods.js';
 import { OAuthProblem } from '../../problems/oauth-problem.js';
-import type { Redemption } from '../../stores/store.js';
+import type { Redemption } from '../store.js';
 import type { CheckContext } from '../context.js';
 import type { AccessToken } from '../model.js';
 

@@ -1,6 +1,5 @@
 /** The developer console: register, inspect, rotate, suspend, resume and delete applications. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { newCredential } from '../../provider/credentials.js';
 import { ProviderInputError } from '../../provider/errors.js';
 import type { Consumer } from '../../provider/model.js';
 import { pageContext, requireUser, type ServerContext, sendPage } from '../context.js';
@@ -22,6 +21,35 @@ function registration(request: FastifyRequest): RegistrationForm & { scopes: str
 }
 
 type Action = 'secret' | 'rotate' | 'suspend' | 'resume' | 'delete';
+
+/** What the page says after each change. */
+const NOTICES = {
+  rotate: 'The secret was rotated; the old one no longer signs anything.',
+  suspend: 'Suspended: its requests get consumer_key_refused.',
+  resume: 'Resumed.',
+} as const;
+
+/**
+ * Rotates, suspends or resumes an application through the engine; returns the notice to show, or
+ * `undefined` if the application was deleted meanwhile (in another tab).
+ */
+async function change(
+  ctx: ServerContext,
+  key: string,
+  action: 'rotate' | 'suspend' | 'resume',
+): Promise<string | undefined> {
+  try {
+    if (action === 'rotate') await ctx.provider.rotateConsumerSecret(key);
+    else if (action === 'suspend') await ctx.provider.suspendConsumer(key);
+    else await ctx.provider.resumeConsumer(key);
+  } catch (error) {
+    if (!(error instanceof ProviderInputError)) throw error;
+    if (error.code === 'consumer_disabled') return 'A disabled application cannot change status.';
+    if (error.code === 'unknown_consumer') return undefined;
+    throw error;
+  }
+  return NOTICES[action];
+}
 
 export function consoleRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const ownApp = async (
@@ -108,20 +136,13 @@ export function consoleRoutes(app: FastifyInstance, ctx: ServerContext): void {
             ),
           );
         case 'rotate':
-          await ctx.store.putConsumer({
-            ...consumer,
-            secret: newCredential(ctx.provider.config.randomBytes),
-          });
-          return back('The secret was rotated; the old one no longer signs anything.');
         case 'suspend':
-        case 'resume':
-          if (consumer.status === 'disabled') return back('A disabled application cannot change status.');
-          await ctx.store.putConsumer({ ...consumer, status: action === 'suspend' ? 'suspended' : 'active' });
-          return back(
-            action === 'suspend' ? 'Suspended: its requests get consumer_key_refused.' : 'Resumed.',
-          );
+        case 'resume': {
+          const notice = await change(ctx, consumer.key, action);
+          return notice === undefined ? sendErrorPage(ctx, request, reply, 404) : back(notice);
+        }
         case 'delete':
-          await ctx.store.deleteConsumer(consumer.key);
+          await ctx.provider.deleteConsumer(consumer.key);
           return sendPage(
             reply,
             appList(

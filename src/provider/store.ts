@@ -1,11 +1,14 @@
 /**
- * The storage contract. Every store — memory, SQLite, PostgreSQL — implements it and runs the same
+ * The storage contract, owned by the engine: what the engine calls while it serves requests
+ * (`EngineStore`), the admin part the lifecycle operations and the reference server call
+ * (`AdminStore`), and the types both use. Every store — memory, SQLite, PostgreSQL — implements it,
+ * importing it from here (the stores depend on the engine, never the reverse), and runs the same
  * shared suite. Some operations must be atomic: `decideRequestToken` changes a request token only
  * from the state it expects, `redeemRequestToken` compares a verifier and exchanges or counts it in
  * one step per request token, and `recordNonce` inserts only if absent.
  */
-import type { MaybePromise } from '../provider/maybe-promise.js';
-import type { AccessToken, Consumer, RequestToken, User } from '../provider/model.js';
+import type { MaybePromise } from './maybe-promise.js';
+import type { AccessToken, Consumer, RequestToken, User } from './model.js';
 
 /** The user's decision on a pending request token. */
 export type Decision =
@@ -87,7 +90,7 @@ export interface ReadOptions {
 }
 
 /**
- * Where a provider keeps its data.
+ * What the engine calls while it serves the token endpoints, the consent calls and verification.
  *
  * The reads and writes every signed request makes (`getConsumer`, `getUser`, `getRequestToken`,
  * `getAccessToken`, `touchAccessToken`, `recordNonce`) may answer synchronously or with a promise.
@@ -96,26 +99,12 @@ export interface ReadOptions {
  *
  * @example
  * ```ts
- * const store: Store = new MemoryStore();
- * await store.putConsumer(consumer);
+ * const consumer = await store.getConsumer(key);
  * ```
  */
-export interface Store {
+export interface EngineStore {
   getConsumer(key: string): MaybePromise<Consumer | undefined>;
-  /** Inserts or replaces a consumer. */
-  putConsumer(consumer: Consumer): Promise<void>;
-  /** Deletes a consumer and every token issued to it. */
-  deleteConsumer(key: string): Promise<void>;
-  listConsumers(owner: string): Promise<Consumer[]>;
-
   getUser(name: string, options?: ReadOptions): MaybePromise<User | undefined>;
-  /** Inserts or replaces a user. */
-  putUser(user: User): Promise<void>;
-  /**
-   * Inserts a user only if none of that name exists; returns whether it did. Atomic: of concurrent
-   * sign-ups of one name, exactly one gets `true`, and no one's password replaces another's.
-   */
-  addUser(user: User): Promise<boolean>;
 
   createRequestToken(token: RequestToken): Promise<void>;
   getRequestToken(token: string): MaybePromise<RequestToken | undefined>;
@@ -134,11 +123,7 @@ export interface Store {
   redeemRequestToken(token: string, attempt: RedeemAttempt): Promise<Redemption>;
 
   getAccessToken(token: string, options?: ReadOptions): MaybePromise<AccessToken | undefined>;
-  /** Marks an access token revoked (idempotent). Returns whether the token exists. */
-  revokeAccessToken(token: string, at: number): Promise<boolean>;
   touchAccessToken(token: string, at: number): MaybePromise<void>;
-  /** The access tokens a user granted, newest first. */
-  listAccessTokens(user: string): Promise<AccessToken[]>;
 
   /**
    * Records a nonce key at `now` until `expiresAt` (ms); returns `false` if it is already recorded
@@ -147,9 +132,50 @@ export interface Store {
    * instance that shares the store.
    */
   recordNonce(key: string, now: number, expiresAt: number): MaybePromise<boolean>;
+}
+
+/**
+ * The admin part: registering and changing consumers and users, listing and revoking grants, and
+ * closing. The provider's lifecycle operations and the reference server's pages call these.
+ *
+ * @example
+ * ```ts
+ * const apps = await store.listConsumers('alice');
+ * ```
+ */
+export interface AdminStore {
+  /** Inserts or replaces a consumer. */
+  putConsumer(consumer: Consumer): Promise<void>;
+  /** Deletes a consumer and every token issued to it. */
+  deleteConsumer(key: string): Promise<void>;
+  listConsumers(owner: string): Promise<Consumer[]>;
+
+  /** Inserts or replaces a user. */
+  putUser(user: User): Promise<void>;
+  /**
+   * Inserts a user only if none of that name exists; returns whether it did. Atomic: of concurrent
+   * sign-ups of one name, exactly one gets `true`, and no one's password replaces another's.
+   */
+  addUser(user: User): Promise<boolean>;
+
+  /** Marks an access token revoked (idempotent). Returns whether the token exists. */
+  revokeAccessToken(token: string, at: number): Promise<boolean>;
+  /** The access tokens a user granted, newest first. */
+  listAccessTokens(user: string): Promise<AccessToken[]>;
 
   close(): Promise<void>;
 }
+
+/**
+ * Where a provider keeps its data: both parts.
+ *
+ * @example
+ * ```ts
+ * const store: Store = new MemoryStore();
+ * await store.putConsumer(consumer);
+ * ```
+ */
+export type Store = EngineStore & AdminStore;
 
 /** Where nonces are recorded, when that is not the main store (Redis, for many instances). */
 export type NonceStore = Pick<Store, 'recordNonce' | 'close'>;

@@ -1,0 +1,170 @@
+/**
+ * The provider's lifecycle operations: rotating a consumer's secret, suspending, resuming,
+ * disabling and deleting a consumer, revoking an access token; and that a disabled consumer stays
+ * disabled whoever asks.
+ */
+import { beforeEach, describe, expect, it } from 'vitest';
+import { signRequest } from '../../src/client/sign-request.js';
+import { parseFormEncoded } from '../../src/core/parameters.js';
+import { isOAuthProblem } from '../../src/problems/oauth-problem.js';
+import { ProviderInputError } from '../../src/provider/errors.js';
+import type { Consumer } from '../../src/provider/model.js';
+import { createProvider, type Provider } from '../../src/provider/provider.js';
+import type { OAuthRequest } from '../../src/provider/request.js';
+import { MemoryStore } from '../../src/stores/memory-store.js';
+
+const NOW = 1_800_000_000_000;
+
+let store: MemoryStore;
+let provider: Provider;
+let consumer: Consumer;
+
+beforeEach(async () => {
+  store = new MemoryStore();
+  provider = createProvider({ store, clock: () => NOW });
+  await store.putUser({ name: 'bob', status: 'active', createdAt: 0 });
+  consumer = await provider.registerConsumer({
+    name: 'App',
+    owner: 'alice',
+    callback: 'oob',
+    scopes: ['read'],
+    twoLegged: true,
+  });
+});
+
+/** A GET of a protected resource signed with `secret` (and a token, for three-legged). */
+function resource(secret: string, token?: { token: string; secret: string }): OAuthRequest {
+  const signed = signRequest({
+    method: 'GET',
+    url: 'http://provider.test/api',
+    consumerKey: consumer.key,
+    consumerSecret: secret,
+    timestamp: String(NOW / 1000),
+    ...(token ? { token: token.token, tokenSecret: token.secret } : {}),
+  });
+  return {
+    method: 'GET',
+    target: '/api',
+    headers: { host: 'provider.test', authorization: signed.authorization },
+    secure: false,
+  };
+}
+
+async function problemOf(request: OAuthRequest): Promise<string> {
+  try {
+    await provider.verify(request);
+    return 'none';
+  } catch (error) {
+    if (isOAuthProblem(error)) return error.problem;
+    throw error;
+  }
+}
+
+async function inputErrorOf(run: Promise<unknown>): Promise<string> {
+  try {
+    await run;
+    return 'none';
+  } catch (error) {
+    if (error instanceof ProviderInputError) return error.code;
+    throw error;
+  }
+}
+
+/** Runs the out-of-band three-legged flow for bob; returns the access token. */
+async function grantAccess(): Promise<{ token: string; secret: string }> {
+  const form = async (response: Promise<{ body: string }>) =>
+    Object.fromEntries(parseFormEncoded((await response).body, 'body').map((p) => [p.name, p.value]));
+  const sign = (extra: Record<string, string>, token?: { token: string; secret: string }, path = '') => {
+    const signed = signRequest({
+      method: 'POST',
+      url: `http://provider.test${path}`,
+      consumerKey: consumer.key,
+      consumerSecret: consumer.secret,
+      timestamp: String(NOW / 1000),
+      extra,
+      ...(token ? { token: token.token, tokenSecret: token.secret } : {}),
+    });
+    return {
+      method: 'POST',
+      target: path,
+      headers: { host: 'provider.test', authorization: signed.authorization },
+      secure: false,
+    };
+  };
+  const initiated = await form(
+    provider.initiate(sign({ oauth_callback: 'oob' }, undefined, '/oauth/initiate')),
+  );
+  const request = { token: initiated.oauth_token ?? '', secret: initiated.oauth_token_secret ?? '' };
+  const { verifier = '' } = await provider.decide(request.token, { user: 'bob', approve: true });
+  const access = await form(provider.token(sign({ oauth_verifier: verifier }, request, '/oauth/token')));
+  return { token: access.oauth_token ?? '', secret: access.oauth_token_secret ?? '' };
+}
+
+describe('rotateConsumerSecret', () => {
+  it('yields a new secret that verifies, and the old one is refused', async () => {
+    expect(await problemOf(resource(consumer.secret))).toBe('none');
+    const rotated = await provider.rotateConsumerSecret(consumer.key);
+    expect(rotated.secret).not.toBe(consumer.secret);
+    expect(store.getConsumer(consumer.key)?.secret).toBe(rotated.secret);
+    expect(await problemOf(resource(rotated.secret))).toBe('none');
+    expect(await problemOf(resource(consumer.secret))).toBe('signature_invalid');
+  });
+
+  it('refuses an unknown consumer', async () => {
+    expect(await inputErrorOf(provider.rotateConsumerSecret('z'.repeat(32)))).toBe('unknown_consumer');
+  });
+});
+
+describe('suspendConsumer and resumeConsumer', () => {
+  it('suspend refuses the consumer as consumer_key_refused, and resume lets it in again', async () => {
+    expect((await provider.suspendConsumer(consumer.key)).status).toBe('suspended');
+    expect(await problemOf(resource(consumer.secret))).toBe('consumer_key_refused');
+    expect((await provider.resumeConsumer(consumer.key)).status).toBe('active');
+    expect(await problemOf(resource(consumer.secret))).toBe('none');
+  });
+
+  it('refuse an unknown consumer', async () => {
+    expect(await inputErrorOf(provider.suspendConsumer('z'.repeat(32)))).toBe('unknown_consumer');
+    expect(await inputErrorOf(provider.resumeConsumer('z'.repeat(32)))).toBe('unknown_consumer');
+  });
+});
+
+describe('disableConsumer', () => {
+  it('refuses the consumer for good: a disabled consumer cannot be resumed or suspended', async () => {
+    expect((await provider.disableConsumer(consumer.key)).status).toBe('disabled');
+    expect(await problemOf(resource(consumer.secret))).toBe('consumer_key_rejected');
+    expect(await inputErrorOf(provider.resumeConsumer(consumer.key))).toBe('consumer_disabled');
+    expect(await inputErrorOf(provider.suspendConsumer(consumer.key))).toBe('consumer_disabled');
+    expect(store.getConsumer(consumer.key)?.status).toBe('disabled');
+    expect(await problemOf(resource(consumer.secret))).toBe('consumer_key_rejected');
+  });
+
+  it('is idempotent', async () => {
+    await provider.disableConsumer(consumer.key);
+    expect((await provider.disableConsumer(consumer.key)).status).toBe('disabled');
+  });
+});
+
+describe('deleteConsumer', () => {
+  it('deletes the consumer and its tokens, so its requests name an unknown key', async () => {
+    const access = await grantAccess();
+    await provider.deleteConsumer(consumer.key);
+    expect(store.getConsumer(consumer.key)).toBeUndefined();
+    expect(store.getAccessToken(access.token)).toBeUndefined();
+    expect(await problemOf(resource(consumer.secret))).toBe('consumer_key_unknown');
+  });
+});
+
+describe('revokeAccessToken', () => {
+  it('makes the token refused as token_revoked', async () => {
+    const access = await grantAccess();
+    expect(await problemOf(resource(consumer.secret, access))).toBe('none');
+    expect(await provider.revokeAccessToken(access.token)).toBe(true);
+    expect(store.getAccessToken(access.token)?.revokedAt).toBe(NOW);
+    expect(await problemOf(resource(consumer.secret, access))).toBe('token_revoked');
+  });
+
+  it('says whether the token exists', async () => {
+    expect(await provider.revokeAccessToken('t'.repeat(32))).toBe(false);
+  });
+});
