@@ -17,14 +17,15 @@
 import { createHash } from 'node:crypto';
 import { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { CountersignError } from '../core/countersign-error.js';
 import { formField } from './form-fields.js';
 
 /** A limit was reached: the error handler answers it with the 429 page. */
-export class RateLimitedError extends Error {
+export class RateLimitedError extends CountersignError<'rate_limited'> {
   override readonly name = 'RateLimitedError';
   readonly statusCode = 429;
   constructor(readonly retryAfterSeconds: number) {
-    super('Too many attempts.');
+    super('rate_limited', 'Too many attempts.');
   }
 }
 

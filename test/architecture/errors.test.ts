@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { CliError } from '../../src/cli/cli-error.js';
 import { errors, OAuthProblem } from '../../src/index.js';
 import { FormFieldError } from '../../src/server/form-fields.js';
+import { RateLimitedError } from '../../src/server/rate-limits.js';
 import { SecretKeyError } from '../../src/stores/secret-box.js';
 
 const CASES: readonly [string, Error, string][] = [
@@ -18,6 +19,7 @@ const CASES: readonly [string, Error, string][] = [
   ['SecretKeyError', new SecretKeyError('key_unknown', 'no key'), 'key_unknown'],
   ['CliError', new CliError('bad flag'), 'cli_input'],
   ['FormFieldError', new FormFieldError('name'), 'form_field'],
+  ['RateLimitedError', new RateLimitedError(60), 'rate_limited'],
 ];
 
 /** Compiles only while `code` narrows the union to one class per case. */
