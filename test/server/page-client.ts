@@ -3,6 +3,28 @@
  * cleared cookie is dropped), sends `Accept: text/html`, and reads the CSRF token of the last page.
  */
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { buildServer, type ServerOptions } from '../../src/server/app.js';
+import { hashPassword } from '../../src/server/passwords.js';
+import { MemoryStore } from '../../src/stores/memory-store.js';
+
+/** The password of the account `serverWithUser` makes. */
+export const USER_PASSWORD = 'a long pass phrase';
+
+/** A server on a memory store with one active account, `name`, whose password is {@link USER_PASSWORD}. */
+export async function serverWithUser(
+  name: string,
+  options: Omit<ServerOptions, 'store'> = {},
+): Promise<{ app: FastifyInstance; store: MemoryStore }> {
+  const store = new MemoryStore();
+  const app = await buildServer({ ...options, store });
+  await store.putUser({
+    name,
+    status: 'active',
+    passwordHash: await hashPassword(USER_PASSWORD),
+    createdAt: 0,
+  });
+  return { app, store };
+}
 
 export interface PostOptions {
   /** The raw body, instead of the form with the CSRF token added. */

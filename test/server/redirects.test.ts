@@ -3,10 +3,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer } from '../../src/server/app.js';
-import { hashPassword } from '../../src/server/passwords.js';
-import { MemoryStore } from '../../src/stores/memory-store.js';
-import { PageClient } from './page-client.js';
+import { PageClient, serverWithUser } from './page-client.js';
 
 /** Decoded values of `next`, as a form or a query carries them once decoded. */
 const NASTY = [
@@ -31,17 +28,9 @@ const FINE = ['/x', '/console/apps/abc?registered=1', '/oauth/authorize?oauth_to
 
 describe('next after sign-in and sign-up', () => {
   let app: FastifyInstance;
-  let store: MemoryStore;
 
   beforeAll(async () => {
-    store = new MemoryStore();
-    app = await buildServer({ store });
-    await store.putUser({
-      name: 'ann',
-      status: 'active',
-      passwordHash: await hashPassword('a long pass phrase'),
-      createdAt: 0,
-    });
+    ({ app } = await serverWithUser('ann'));
   });
   afterAll(() => app.close());
 

@@ -13,7 +13,7 @@ import { buildServer, type ServerOptions } from '../../src/server/app.js';
 import type * as Passwords from '../../src/server/passwords.js';
 import { hashPassword } from '../../src/server/passwords.js';
 import { MemoryStore } from '../../src/stores/memory-store.js';
-import { PageClient } from './page-client.js';
+import { PageClient, serverWithUser, USER_PASSWORD } from './page-client.js';
 
 const checks = vi.hoisted(() => ({ real: 0 }));
 
@@ -29,21 +29,14 @@ vi.mock('../../src/server/passwords.js', async (importOriginal) => {
   };
 });
 
-const PASSWORD = 'a long pass phrase';
+const PASSWORD = USER_PASSWORD;
 const WINDOW = '15 minutes';
 
 /** The `i`th of many distinct IPv4 addresses under `10.0.0.0/8`. */
 const nthAddress = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
 
 async function serverWithAnn(limits?: ServerOptions['accountLimits']) {
-  const store = new MemoryStore();
-  const app = await buildServer({ store, accountLimits: limits });
-  await store.putUser({
-    name: 'ann',
-    status: 'active',
-    passwordHash: await hashPassword(PASSWORD),
-    createdAt: 0,
-  });
+  const { app } = await serverWithUser('ann', { accountLimits: limits });
   const client = new PageClient(app);
   await client.get('/login');
   return { app, client };

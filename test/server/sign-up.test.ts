@@ -11,9 +11,9 @@ import { buildServer } from '../../src/server/app.js';
 import { hashPassword, passwordProblem, verifyPassword } from '../../src/server/passwords.js';
 import { MemoryStore } from '../../src/stores/memory-store.js';
 import { hasRedis, REDIS_URL } from '../support/services.js';
-import { PageClient } from './page-client.js';
+import { PageClient, serverWithUser, USER_PASSWORD } from './page-client.js';
 
-const PASSWORD = 'a long pass phrase';
+const PASSWORD = USER_PASSWORD;
 
 /** An address no other run of these tests uses, so that counts kept in Redis do not mix. */
 const address = () => `10.${[...randomBytes(3)].join('.')}`;
@@ -64,14 +64,7 @@ describe('sign-up and sign-in limits', () => {
   let store: MemoryStore;
 
   beforeAll(async () => {
-    store = new MemoryStore();
-    app = await buildServer({ store });
-    await store.putUser({
-      name: 'ann',
-      status: 'active',
-      passwordHash: await hashPassword(PASSWORD),
-      createdAt: 0,
-    });
+    ({ app, store } = await serverWithUser('ann'));
   });
   afterAll(() => app.close());
 
