@@ -4,15 +4,12 @@
  * adapter; form bodies and requests without a body are unaffected. The reference server requires it
  * on the sample API's writes, and Countersign's own client passes.
  */
-import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OAuthClient } from '../../src/client/oauth-client.js';
+import type { OAuthClient } from '../../src/client/oauth-client.js';
 import { signRequest } from '../../src/client/sign-request.js';
 import { parseAuthorizationHeader } from '../../src/core/parameters.js';
-import { createProvider } from '../../src/provider/provider.js';
-import { buildServer } from '../../src/server/app.js';
-import { MemoryStore } from '../../src/stores/memory-store.js';
+import { grantedServer } from '../support/granted-server.js';
 import { ADAPTERS, type RunningApp } from './apps.js';
 import { createWorld, formOf, send, type World } from './world.js';
 
@@ -98,22 +95,10 @@ describe('the reference server requires a body hash on the API writes', () => {
   let access: { token: string; secret: string };
 
   beforeAll(async () => {
-    const store = new MemoryStore();
-    app = await buildServer({ store });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    await store.putUser({ name: 'bob', status: 'active', createdAt: 0 });
-    const provider = createProvider({ store });
-    const consumer = await provider.registerConsumer({
+    ({ app, base, client, access } = await grantedServer({
       name: 'Body hash test',
-      owner: 'bob',
-      callback: 'oob',
       scopes: ['write_private'],
-    });
-    client = new OAuthClient({ consumerKey: consumer.key, consumerSecret: consumer.secret });
-    const request = await client.initiate(`${base}/oauth/initiate`, 'oob', ['write_private']);
-    const { verifier = '' } = await provider.decide(request.token, { user: 'bob', approve: true });
-    access = await client.exchange(`${base}/oauth/token`, request, verifier);
+    }));
   });
   afterAll(() => app.close());
 

@@ -20,6 +20,7 @@ import { OAuth as NodeOAuth } from 'oauth';
 import OAuth1a from 'oauth-1.0a';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OAuthClient } from '../../src/client/oauth-client.js';
+import { grantedServer } from '../support/granted-server.js';
 import { readProblem } from '../../src/client/problem-response.js';
 import { compareBaseStrings } from '../../src/cli/base-string-diff.js';
 import { createProvider } from '../../src/provider/provider.js';
@@ -79,24 +80,11 @@ describe('independent clients against our server', () => {
   let access: { token: string; secret: string };
 
   beforeAll(async () => {
-    const store = new MemoryStore();
-    app = await buildServer({ store });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    await store.putUser({ name: 'bob', status: 'active', createdAt: 0 });
-    const provider = createProvider({ store });
-    const registered = await provider.registerConsumer({
+    ({ app, base, consumer, access } = await grantedServer({
       name: 'Interop',
-      owner: 'bob',
-      callback: 'oob',
       scopes: ['read_public', 'read_private', 'write_private'],
       twoLegged: true,
-    });
-    consumer = { key: registered.key, secret: registered.secret };
-    const client = new OAuthClient({ consumerKey: consumer.key, consumerSecret: consumer.secret });
-    const request = await client.initiate(`${base}/oauth/initiate`);
-    const { verifier = '' } = await provider.decide(request.token, { user: 'bob', approve: true });
-    access = await client.exchange(`${base}/oauth/token`, request, verifier);
+    }));
   });
   afterAll(() => app.close());
 
