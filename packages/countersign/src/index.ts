@@ -21,6 +21,7 @@ export {
   parseFormEncoded,
 } from './core/parameters.js';
 export { percentDecode, percentEncode } from './core/percent-encoding.js';
+export { cutText, PROBLEM_BOUNDS, SECRET_NAME } from './problems/bounds.js';
 export {
   isSignatureMethodName,
   SIGNATURE_METHOD_NAMES,
@@ -62,7 +63,7 @@ export type {
   User,
 } from './provider/model.js';
 export type { ProviderOptions } from './provider/options.js';
-export type { ProxyTrust, TrustProxy } from './provider/trusted-proxy.js';
+export { compileTrustProxy, type ProxyTrust, type TrustProxy } from './provider/trusted-proxy.js';
 export { type CreateProviderOptions, createProvider, type Provider } from './provider/provider.js';
 export type { Headers, OAuthRequest } from './provider/request.js';
 export type { VerifiedRequest, VerifyOptions } from './provider/verify.js';

@@ -6,7 +6,6 @@
  * instances starting together seal once.
  */
 import type pg from 'pg';
-import type { Row } from './rows.js';
 import {
   checkKeys,
   currentKeyCheck,
@@ -14,8 +13,11 @@ import {
   refuseSealed,
   reseal,
   SEALED_COLUMNS,
-} from './sealed-columns.js';
-import { CLEAR_SECRETS, type Keyring, type SecretBox } from './secret-box.js';
+  CLEAR_SECRETS,
+  type Keyring,
+  type Row,
+  type SecretBox,
+} from 'countersign/store-kit';
 
 async function storedCheck(client: pg.PoolClient): Promise<string | undefined> {
   const { rows } = await client.query<Row>('SELECT value FROM settings WHERE name = $1', [KEY_CHECK_SETTING]);

@@ -5,27 +5,39 @@
  * An unreachable database is a `StoreUnavailableError` (503), within a bounded time, never a hang.
  */
 import pg from 'pg';
-import { StoreUnavailableError } from '../provider/errors.js';
-import type { MaybePromise } from '../provider/maybe-promise.js';
-import type { AccessToken, Consumer, RequestToken, User } from '../provider/model.js';
-import { type AppData, PROBLEMS_KEPT, type ProblemBatch, type Session } from './app-data.js';
-import { readSession } from './session-row.js';
-import { POSTGRES_MIGRATIONS } from './postgres-schema.js';
-import { CachedRows } from './read-cache.js';
-import { openSecrets, reencryptSecrets } from './postgres-secrets.js';
-import { type Row, rowReaders } from './rows.js';
-import { CLEAR_SECRETS, type Keyring, type SecretBox, secretContext } from './secret-box.js';
 import {
+  type AccessToken,
+  type Consumer,
   type Decision,
+  type MaybePromise,
   type ReadOptions,
   type RedeemAttempt,
-  redemptionOf,
+  type RequestToken,
   type Store,
-} from '../provider/store.js';
+  StoreUnavailableError,
+  type User,
+} from 'countersign';
+import {
+  type AppData,
+  CachedRows,
+  CLEAR_SECRETS,
+  type Keyring,
+  PROBLEMS_KEPT,
+  type ProblemBatch,
+  type Row,
+  readSession,
+  redemptionOf,
+  rowReaders,
+  type SecretBox,
+  type Session,
+  secretContext,
+} from 'countersign/store-kit';
+import { POSTGRES_MIGRATIONS } from './postgres-schema.js';
+import { openSecrets, reencryptSecrets } from './postgres-secrets.js';
 
 const list = (v: unknown) => v as string[];
 
-export { Keyring, SecretKeyError } from './secret-box.js';
+export { Keyring, SecretKeyError } from 'countersign/store-kit';
 
 /** Errors that mean "the database cannot be reached right now", as opposed to a bug. */
 function isUnavailable(error: unknown): boolean {

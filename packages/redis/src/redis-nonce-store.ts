@@ -5,8 +5,7 @@
  * commands are not queued while disconnected, so a replay is never accepted and nothing hangs.
  */
 import { Redis } from 'ioredis';
-import { StoreUnavailableError } from '../provider/errors.js';
-import type { NonceStore } from '../provider/store.js';
+import { type NonceStore, StoreUnavailableError } from 'countersign';
 
 /** How long a request waits for Redis to (re)connect before it is answered with 503. */
 const CONNECT_WAIT_MS = 1000;

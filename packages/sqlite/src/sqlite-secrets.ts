@@ -13,8 +13,10 @@ import {
   refuseSealed,
   reseal,
   SEALED_COLUMNS,
-} from './sealed-columns.js';
-import { CLEAR_SECRETS, type Keyring, type SecretBox } from './secret-box.js';
+  CLEAR_SECRETS,
+  type Keyring,
+  type SecretBox,
+} from 'countersign/store-kit';
 
 /**
  * Creates the database file with mode 0600 if it is not there, and takes group and world access

@@ -3,10 +3,9 @@
  * conditional statements or immediate transactions, so they hold across processes sharing the file.
  */
 import type Database from 'better-sqlite3';
-import type { RequestToken } from '../provider/model.js';
-import { PROBLEMS_KEPT, type ProblemBatch, type Session } from './app-data.js';
+import type { RedeemAttempt, Redemption, RequestToken } from 'countersign';
+import { PROBLEMS_KEPT, type ProblemBatch, redemptionOf, type Session } from 'countersign/store-kit';
 import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
-import { type RedeemAttempt, type Redemption, redemptionOf } from '../provider/store.js';
 
 /** A nonce waiting for the next group commit, and the request waiting for its answer. */
 export interface PendingNonce {

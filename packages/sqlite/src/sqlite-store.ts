@@ -9,23 +9,38 @@
  */
 import type { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { StoreUnavailableError } from '../provider/errors.js';
-import type { MaybePromise } from '../provider/maybe-promise.js';
-import type { AccessToken, Consumer, RequestToken, User } from '../provider/model.js';
-import { type Row, rowReaders } from './rows.js';
-import { type Keyring, type SecretBox, secretContext } from './secret-box.js';
+import {
+  type AccessToken,
+  type Consumer,
+  type Decision,
+  type MaybePromise,
+  type RedeemAttempt,
+  type RequestToken,
+  type Store,
+  StoreUnavailableError,
+  type User,
+} from 'countersign';
+import {
+  type AppData,
+  CachedRows,
+  type Keyring,
+  NonceCache,
+  PROBLEMS_KEPT,
+  type ProblemBatch,
+  type Row,
+  readSession,
+  rowReaders,
+  type SecretBox,
+  type Session,
+  secretContext,
+} from 'countersign/store-kit';
 import { makePrivate, openSecrets, reencryptSecrets } from './sqlite-secrets.js';
 import { startCheckpointer, stopCheckpointer } from './sqlite-checkpointer.js';
 import { migrate, type PendingNonce, prepare, type SqliteStatements } from './sqlite-statements.js';
-import { type AppData, PROBLEMS_KEPT, type ProblemBatch, type Session } from './app-data.js';
-import { readSession } from './session-row.js';
-import { NonceCache } from './nonce-cache.js';
-import { CachedRows } from './read-cache.js';
-import type { Decision, RedeemAttempt, Store } from '../provider/store.js';
 
 const list = (v: unknown) => JSON.parse(v as string) as string[];
 
-export { Keyring, SecretKeyError } from './secret-box.js';
+export { Keyring, SecretKeyError } from 'countersign/store-kit';
 
 /** Expired nonces are deleted from the log after this many appends. */
 const NONCE_SWEEP_EVERY = 1000;

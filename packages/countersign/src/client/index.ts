@@ -8,4 +8,10 @@ export {
   type SignedFetchInit,
 } from './oauth-client.js';
 export { ProblemResponseError, readProblem } from './problem-response.js';
-export { randomNonce, type SignedRequest, type SignRequestOptions, signRequest } from './sign-request.js';
+export {
+  isHttpUrl,
+  randomNonce,
+  type SignedRequest,
+  type SignRequestOptions,
+  signRequest,
+} from './sign-request.js';

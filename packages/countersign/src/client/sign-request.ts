@@ -57,7 +57,15 @@ export function randomNonce(): string {
   return Array.from(randomBytes(32), (byte) => NONCE_ALPHABET[byte % 36]).join('');
 }
 
-/** Whether `url` is an absolute http or https URL with a host: the only kind a request is signed for. */
+/**
+ * Whether `url` is an absolute http or https URL with a host: the only kind a request is signed for.
+ *
+ * @example
+ * ```ts
+ * isHttpUrl('https://api.example.com/v1/me'); // true
+ * isHttpUrl('/v1/me'); // false
+ * ```
+ */
 export function isHttpUrl(url: string): boolean {
   return /^https?:\/\/[^/?#]/i.test(url) && URL.canParse(url);
 }

@@ -1,7 +1,7 @@
 /**
  * `CliError`: a bad command line or bad input, reported as one line on stderr with a non-zero exit.
  */
-import { CountersignError } from '../core/countersign-error.js';
+import { CountersignError } from 'countersign';
 
 export class CliError extends CountersignError<'cli_input'> {
   override readonly name = 'CliError';

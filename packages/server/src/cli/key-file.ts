@@ -16,7 +16,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { dirname, extname } from 'node:path';
-import { Keyring, SecretKeyError } from '../stores/secret-box.js';
+import { Keyring, SecretKeyError } from 'countersign/store-kit';
 import { CliError } from './cli-error.js';
 
 /** How to give a key, for messages. */

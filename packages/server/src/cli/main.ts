@@ -3,8 +3,7 @@
  * The `countersign` command: dispatches to one module per command and turns bad input into a
  * one-line error with exit code 2.
  */
-import { MalformedInputError } from '../core/malformed-input.js';
-import { isOAuthProblem } from '../problems/oauth-problem.js';
+import { errors, isOAuthProblem } from 'countersign';
 import { CliError } from './cli-error.js';
 import * as admin from './commands/admin.js';
 import * as authorizeCommand from './commands/authorize.js';
@@ -63,7 +62,7 @@ async function main(argv: string[]): Promise<number> {
     if (
       error instanceof CliError ||
       isOAuthProblem(error) ||
-      error instanceof MalformedInputError ||
+      error instanceof errors.MalformedInputError ||
       (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
     ) {
       console.error(`countersign ${name}: ${(error as Error).message}`);

@@ -6,13 +6,12 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { AppData } from '../stores/app-data.js';
-import { PostgresStore } from '../stores/postgres-store.js';
+import { type AppData, SecretKeyError } from 'countersign/store-kit';
+import { PostgresStore } from '@countersign/postgres';
 import type { Redis } from 'ioredis';
-import { connectRedis, RedisNonceStore } from '../stores/redis-nonce-store.js';
-import { SecretKeyError } from '../stores/secret-box.js';
-import { SqliteStore } from '../stores/sqlite-store.js';
-import { type Store, withNonceStore } from '../provider/store.js';
+import { connectRedis, RedisNonceStore } from '@countersign/redis';
+import { SqliteStore } from '@countersign/sqlite';
+import { type Store, withNonceStore } from 'countersign';
 import { CliError } from './cli-error.js';
 import { givenKeyring, HOW_TO_GIVE_A_KEY, keyFileFor, removeKeyFile } from './key-file.js';
 

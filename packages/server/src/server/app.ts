@@ -18,12 +18,9 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import type { Redis } from 'ioredis';
-import { fastifyAdapter } from '../http/fastify.js';
-import type { ProviderOptions } from '../provider/options.js';
-import { createProvider } from '../provider/provider.js';
-import { compileTrustProxy } from '../provider/trusted-proxy.js';
-import type { AppData } from '../stores/app-data.js';
-import type { Store } from '../provider/store.js';
+import { fastifyAdapter } from 'countersign/fastify';
+import { compileTrustProxy, createProvider, type ProviderOptions, type Store } from 'countersign';
+import type { AppData } from 'countersign/store-kit';
 import { connectionIds } from './connection-ids.js';
 import {
   type ConnectionLimits,

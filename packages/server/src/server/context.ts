@@ -1,8 +1,7 @@
 /** What every route of the reference server shares. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Provider } from '../provider/provider.js';
-import type { AppData } from '../stores/app-data.js';
-import type { Store } from '../provider/store.js';
+import type { Provider, Store } from 'countersign';
+import type { AppData } from 'countersign/store-kit';
 import type { PageContext } from './views/layout.js';
 
 export interface ServerContext {

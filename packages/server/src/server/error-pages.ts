@@ -6,7 +6,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Negotiator from 'negotiator';
-import { StoreUnavailableError } from '../provider/errors.js';
+import { StoreUnavailableError } from 'countersign';
 import { type ServerContext, pageContext, sendPage } from './context.js';
 import type { PageContext } from './views/layout.js';
 import { errorPage } from './views/error.js';

@@ -4,7 +4,7 @@
  * mistake, answered with the 400 page rather than a crash deeper in a route.
  */
 import type { FastifyRequest } from 'fastify';
-import { CountersignError } from '../core/countersign-error.js';
+import { CountersignError } from 'countersign';
 
 /** A form field that is not what the page sends: the error handler answers it with a 400 page. */
 export class FormFieldError extends CountersignError<'form_field'> {

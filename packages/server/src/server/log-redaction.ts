@@ -5,7 +5,7 @@
  * secret (with PLAINTEXT, the consumer secret itself), whatever the server makes of the name.
  */
 
-import { SECRET_NAME } from '../problems/bounds.js';
+import { SECRET_NAME } from 'countersign';
 
 /** How many times a name is decoded: a double-encoded name (`oauth%255Fsignature`) is still caught. */
 const DECODE_ROUNDS = 3;

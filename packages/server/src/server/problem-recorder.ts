@@ -4,8 +4,8 @@
  * consumer per window (the rest are counted, and the console says how many), and the events of one
  * turn of the event loop are written in one transaction.
  */
-import { cutText, PROBLEM_BOUNDS } from '../problems/bounds.js';
-import type { AppData, ProblemEvent } from '../stores/app-data.js';
+import { cutText, PROBLEM_BOUNDS } from 'countersign';
+import type { AppData, ProblemEvent } from 'countersign/store-kit';
 import type { RateCounter } from './rate-counter.js';
 
 export interface ProblemRecorderOptions {

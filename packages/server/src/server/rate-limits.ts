@@ -17,7 +17,7 @@
 import { createHash } from 'node:crypto';
 import { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { CountersignError } from '../core/countersign-error.js';
+import { CountersignError } from 'countersign';
 import { formField } from './form-fields.js';
 
 /** A limit was reached: the error handler answers it with the 429 page. */

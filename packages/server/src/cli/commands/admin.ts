@@ -4,13 +4,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { isOAuthProblem } from '../../problems/oauth-problem.js';
-import { ProviderInputError } from '../../provider/errors.js';
-import type { Consumer } from '../../provider/model.js';
-import { createProvider, type Provider } from '../../provider/provider.js';
+import {
+  type Consumer,
+  createProvider,
+  isOAuthProblem,
+  type Provider,
+  ProviderInputError,
+  type Store,
+} from 'countersign';
 import { hashPassword, passwordProblem, userNameProblem } from '../../server/passwords.js';
-import type { AppData } from '../../stores/app-data.js';
-import type { Store } from '../../provider/store.js';
+import type { AppData } from 'countersign/store-kit';
 import { CliError } from '../cli-error.js';
 import { openStore, STORE_OPTIONS, type StoreFlags } from '../open-store.js';
 

@@ -7,9 +7,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
-import { type Credentials, OAuthClient, ProviderAnswerError } from '../../client/oauth-client.js';
-import { isHttpUrl } from '../../client/sign-request.js';
-import { ProblemResponseError } from '../../client/problem-response.js';
+import {
+  type Credentials,
+  isHttpUrl,
+  OAuthClient,
+  ProblemResponseError,
+  ProviderAnswerError,
+} from 'countersign/client';
 import { CliError } from '../cli-error.js';
 import { saveProfile } from '../profiles.js';
 

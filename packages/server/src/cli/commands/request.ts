@@ -4,9 +4,7 @@
  * beside the client's with the first difference marked.
  */
 import { parseArgs } from 'node:util';
-import { OAuthClient } from '../../client/oauth-client.js';
-import { readProblem } from '../../client/problem-response.js';
-import { isHttpUrl } from '../../client/sign-request.js';
+import { isHttpUrl, OAuthClient, readProblem } from 'countersign/client';
 import { compareBaseStrings } from '../base-string-diff.js';
 import { CliError, keyValue } from '../cli-error.js';
 import { loadProfile } from '../profiles.js';

@@ -4,7 +4,7 @@
  * (the procedure is in docs/deploy.md, "Secrets at rest").
  */
 import { parseArgs } from 'node:util';
-import { Keyring } from '../../stores/secret-box.js';
+import { Keyring } from 'countersign/store-kit';
 import { CliError } from '../cli-error.js';
 import { openSqlStore, STORE_OPTIONS } from '../open-store.js';
 

@@ -5,13 +5,13 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { FastifyInstance } from 'fastify';
-import type { TrustProxy } from '../../provider/trusted-proxy.js';
+import type { TrustProxy } from 'countersign';
 import { buildServer, type ServerOptions } from '../../server/app.js';
 import { BatchedLines } from '../../server/batched-lines.js';
 import { buildMetricsServer, createMetrics } from '../../server/metrics.js';
 import { CliError } from '../cli-error.js';
 import { describeStore, openRedis, openStore, STORE_OPTIONS } from '../open-store.js';
-import { SqliteStore } from '../../stores/sqlite-store.js';
+import { SqliteStore } from '@countersign/sqlite';
 
 export const usage =
   'countersign serve [--port N] [--host H] [--db FILE] [--database-url URL] [--redis-url URL]\n' +

@@ -5,8 +5,8 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { isHttpUrl, signRequest } from '../../client/sign-request.js';
-import { isSignatureMethodName } from '../../core/signature-methods.js';
+import { isHttpUrl, signRequest } from 'countersign/client';
+import { isSignatureMethodName } from 'countersign';
 import { CliError, keyValue } from '../cli-error.js';
 
 export const usage =

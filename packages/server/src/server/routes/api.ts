@@ -5,9 +5,8 @@
  * Registered beside the OAuth plugin, so bodies arrive raw and signatures cover them exactly.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { FastifyAdapter } from '../../http/fastify.js';
-import { OAuthProblem } from '../../problems/oauth-problem.js';
-import type { VerifiedRequest } from '../../provider/verify.js';
+import type { FastifyAdapter } from 'countersign/fastify';
+import { OAuthProblem, type VerifiedRequest } from 'countersign';
 import type { ServerContext } from '../context.js';
 
 const MAX_NOTE = 1000;

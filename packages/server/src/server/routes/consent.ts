@@ -4,8 +4,7 @@
  * to the callback, or shows the PIN for `oob`.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { isOAuthProblem } from '../../problems/oauth-problem.js';
-import { ProviderInputError } from '../../provider/errors.js';
+import { isOAuthProblem, ProviderInputError } from 'countersign';
 import { formField, formList } from '../form-fields.js';
 import type { PageContext } from '../views/layout.js';
 import { pageContext, requireUser, type ServerContext, sendPage } from '../context.js';

@@ -1,7 +1,6 @@
 /** The developer console: register, inspect, rotate, suspend, resume and delete applications. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ProviderInputError } from '../../provider/errors.js';
-import type { Consumer } from '../../provider/model.js';
+import { type Consumer, ProviderInputError } from 'countersign';
 import { pageContext, requireUser, type ServerContext, sendPage } from '../context.js';
 import { sendErrorPage } from '../error-pages.js';
 import { formField, formList } from '../form-fields.js';

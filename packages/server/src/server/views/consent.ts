@@ -1,5 +1,5 @@
 /** The consent page, the out-of-band PIN page, and the page for a request token that cannot be decided. */
-import type { AuthorizationRequest } from '../../provider/authorize.js';
+import type { AuthorizationRequest } from 'countersign';
 import { html } from '../html.js';
 import { csrfField, layout, type PageContext } from './layout.js';
 import { scopeWords } from './scopes.js';

@@ -1,7 +1,6 @@
 /** The developer console: the list of apps, the registration form, and one app's page. */
-import { SIGNATURE_METHOD_NAMES } from '../../core/signature-methods.js';
-import type { Consumer } from '../../provider/model.js';
-import type { ProblemEvent } from '../../stores/app-data.js';
+import { type Consumer, SIGNATURE_METHOD_NAMES } from 'countersign';
+import type { ProblemEvent } from 'countersign/store-kit';
 import { type Html, html } from '../html.js';
 import { csrfField, layout, type PageContext } from './layout.js';
 import { KNOWN_SCOPES, scopeWords } from './scopes.js';
