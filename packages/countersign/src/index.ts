@@ -79,5 +79,5 @@ export type {
 } from './provider/store.js';
 export type { MaybePromise } from './provider/maybe-promise.js';
 export { type NonceStore, withNonceStore } from './provider/store.js';
-export type { AppData, Note, ProblemEvent } from './stores/app-data.js';
 export type { ProblemReport } from './provider/provider.js';
+export type { EndpointName } from './provider/context.js';

@@ -1,30 +1,29 @@
 /**
- * Which columns of the SQL stores hold sealed secrets, and the key check both stores keep in their
- * settings: one sealed constant per key that may have sealed something in the database. It lets a
- * store opened with the wrong key, or without a key the rows need, stop at once with one line,
- * instead of failing on the first row a request reads.
+ * Which columns of the SQL stores hold sealed secrets, and the key check both stores keep in a
+ * table of their own: one sealed constant per key that may have sealed something in the database.
+ * It lets a store opened with the wrong key, or without a key the rows need, stop at once with one
+ * line, instead of failing on the first row a request reads.
  */
 import { isSealed, type Keyring, SecretKeyError, sealedKeyId, secretContext } from './secret-box.js';
 
-/** A column holding a secret, in a table whose rows are keyed by `key`. */
+/**
+ * A column holding a secret, in a table whose rows are keyed by `key`. `table` is the logical name
+ * (`consumers`), which the secret's context names; the table itself may carry a prefix.
+ */
 export interface SealedColumn {
-  readonly table: 'consumers' | 'request_tokens' | 'access_tokens' | 'settings';
-  readonly key: 'key' | 'token' | 'name';
-  readonly column: 'secret' | 'value';
+  readonly table: string;
+  readonly key: string;
+  readonly column: string;
 }
 
-/** The settings row holding the key check; its value is not a setting and is not sealed as one. */
+/** The name of the row holding the key check, in the store's own table of such values. */
 export const KEY_CHECK_SETTING = 'secret-keys';
 
-/**
- * Consumer secrets, request- and access-token secrets, and the settings' values (the server's
- * cookie-signing key).
- */
+/** The engine's secrets: consumer secrets, request- and access-token secrets. */
 export const SEALED_COLUMNS: readonly SealedColumn[] = [
   { table: 'consumers', key: 'key', column: 'secret' },
   { table: 'request_tokens', key: 'token', column: 'secret' },
   { table: 'access_tokens', key: 'token', column: 'secret' },
-  { table: 'settings', key: 'name', column: 'value' },
 ];
 
 const CHECK_PLAINTEXT = 'countersign key check';
