@@ -33,6 +33,12 @@ const CHECK_CONTEXT = secretContext('settings', 'value', KEY_CHECK_SETTING);
  * The key check's value once `keyring` has opened the database: every key named in `stored` must
  * be in the keyring and be the same key, else this throws; the sealing key is added when missing.
  * `stored` is `undefined` for a database not yet sealed.
+ *
+ * @example
+ * ```ts
+ * const check = checkKeys(readKeyCheck(), keyring); // throws SecretKeyError on a wrong keyring
+ * if (check !== readKeyCheck()) saveKeyCheck(check);
+ * ```
  */
 export function checkKeys(stored: string | undefined, keyring: Keyring): string {
   const checks = stored === undefined ? [] : stored.split(' ');
@@ -59,12 +65,26 @@ export function checkKeys(stored: string | undefined, keyring: Keyring): string 
   return [...checks, keyring.seal(CHECK_PLAINTEXT, CHECK_CONTEXT)].join(' ');
 }
 
-/** The key check after every secret has been sealed again under the sealing key alone. */
+/**
+ * The key check after every secret has been sealed again under the sealing key alone.
+ *
+ * @example
+ * ```ts
+ * saveKeyCheck(currentKeyCheck(keyring)); // once every secret is sealed again
+ * ```
+ */
 export function currentKeyCheck(keyring: Keyring): string {
   return keyring.seal(CHECK_PLAINTEXT, CHECK_CONTEXT);
 }
 
-/** For a store without a keyring: a database whose secrets are sealed is refused at once. */
+/**
+ * For a store without a keyring: a database whose secrets are sealed is refused at once.
+ *
+ * @example
+ * ```ts
+ * if (!keyring) refuseSealed(readKeyCheck());
+ * ```
+ */
 export function refuseSealed(stored: string | undefined): void {
   if (stored !== undefined)
     throw new SecretKeyError(
@@ -76,6 +96,11 @@ export function refuseSealed(stored: string | undefined): void {
 /**
  * A stored value sealed again under the sealing key: one in clear (a database from before secrets
  * were sealed) is sealed as it is, one sealed under any key of the keyring is opened first.
+ *
+ * @example
+ * ```ts
+ * const value = reseal(row.secret, SEALED_COLUMNS[0], row.key, keyring);
+ * ```
  */
 export function reseal(stored: string, column: SealedColumn, rowKey: string, keyring: Keyring): string {
   const context = secretContext(column.table, column.column, rowKey);
