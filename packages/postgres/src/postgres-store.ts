@@ -165,11 +165,6 @@ export class PostgresStore implements Store {
     return this.#pool;
   }
 
-  /** The qualified names of the store's tables. */
-  get tables(): PostgresTables {
-    return this.#tables;
-  }
-
   async #query(text: string, values: unknown[] = []): Promise<pg.QueryResult<Row>> {
     try {
       return await this.#pool.query<Row>(text, values);
