@@ -9,3 +9,4 @@ export {
 } from './oauth-client.js';
 export { ProblemResponseError, readProblem } from './problem-response.js';
 export { randomNonce, type SignedRequest, type SignRequestOptions, signRequest } from './sign-request.js';
+export { compareBaseStrings, explainDifference, firstDifference } from './base-string-diff.js';

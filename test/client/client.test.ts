@@ -10,7 +10,7 @@ import { OAuthClient, ProviderAnswerError } from '../../src/client/oauth-client.
 import { ProblemResponseError, readProblem } from '../../src/client/problem-response.js';
 import { signRequest } from '../../src/client/sign-request.js';
 import type { SignatureMethodName } from '../../src/core/signature-methods.js';
-import { compareBaseStrings, firstDifference } from '../../src/cli/base-string-diff.js';
+import { compareBaseStrings, firstDifference } from '../../src/client/base-string-diff.js';
 import { createProvider } from '../../src/provider/provider.js';
 import { buildServer } from '../../src/server/app.js';
 import { MemoryStore } from '../../src/stores/memory-store.js';

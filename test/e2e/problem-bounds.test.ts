@@ -15,7 +15,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readProblem } from '../../src/client/problem-response.js';
 import { signRequest } from '../../src/client/sign-request.js';
-import { compareBaseStrings } from '../../src/cli/base-string-diff.js';
+import { compareBaseStrings } from '../../src/client/base-string-diff.js';
 import { readCut } from '../../src/problems/bounds.js';
 import type { Consumer } from '../../src/provider/model.js';
 import { createProvider } from '../../src/provider/provider.js';

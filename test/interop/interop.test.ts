@@ -22,7 +22,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OAuthClient } from '../../src/client/oauth-client.js';
 import { grantedServer } from '../support/granted-server.js';
 import { readProblem } from '../../src/client/problem-response.js';
-import { compareBaseStrings } from '../../src/cli/base-string-diff.js';
+import { compareBaseStrings } from '../../src/client/base-string-diff.js';
 import { createProvider } from '../../src/provider/provider.js';
 import { buildServer } from '../../src/server/app.js';
 import { MemoryStore } from '../../src/stores/memory-store.js';

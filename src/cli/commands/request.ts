@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { OAuthClient } from '../../client/oauth-client.js';
 import { readProblem } from '../../client/problem-response.js';
 import { isHttpUrl } from '../../client/sign-request.js';
-import { compareBaseStrings } from '../base-string-diff.js';
+import { compareBaseStrings } from '../../client/base-string-diff.js';
 import { CliError, keyValue } from '../cli-error.js';
 import { loadProfile } from '../profiles.js';
 
