@@ -49,7 +49,8 @@ export {
 } from './problems/render.js';
 export type { WireResponse } from './problems/wire.js';
 export type { AuthorizationRequest, DecisionOutcome, UserDecision } from './provider/authorize.js';
-export type { ConsumerRegistration } from './provider/consumers.js';
+export type { ConsumerChanges, ConsumerRegistration } from './provider/consumers.js';
+export type { RotateOptions } from './provider/lifecycle.js';
 export { ProviderInputError, StoreUnavailableError } from './provider/errors.js';
 export { CountersignError } from './core/countersign-error.js';
 export * as errors from './errors.js';
@@ -57,6 +58,7 @@ export type {
   AccessToken,
   Consumer,
   ConsumerStatus,
+  PreviousSecret,
   RequestToken,
   RequestTokenState,
   User,
@@ -79,4 +81,4 @@ export type {
 export type { MaybePromise } from './provider/maybe-promise.js';
 export { type NonceStore, withNonceStore } from './provider/store.js';
 export type { AppData, Note, ProblemEvent } from './stores/app-data.js';
-export type { ProblemReport } from './provider/provider.js';
+export type { PreviousSecretReport, ProblemReport } from './provider/provider.js';

@@ -112,4 +112,7 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   // Version 4: the problem log is rate-limited per consumer: how many refusals after an event went
   // unrecorded.
   `ALTER TABLE problem_events ADD COLUMN unrecorded BIGINT NOT NULL DEFAULT 0;`,
+  // Version 5: a rotated secret's grace period: the previous secret (sealed like the current one)
+  // and when it stops being accepted.
+  `ALTER TABLE consumers ADD COLUMN previous_secret TEXT, ADD COLUMN previous_secret_expires_at BIGINT;`,
 ];

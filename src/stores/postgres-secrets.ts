@@ -61,7 +61,9 @@ async function resealAll(client: pg.PoolClient, keyring: Keyring): Promise<numbe
   for (const column of SEALED_COLUMNS) {
     const { table, key, column: name } = column;
     const rows = (
-      await client.query<Row>(`SELECT ${key} AS k, ${name} AS v FROM ${table} FOR UPDATE`)
+      await client.query<Row>(
+        `SELECT ${key} AS k, ${name} AS v FROM ${table} WHERE ${name} IS NOT NULL FOR UPDATE`,
+      )
     ).rows.filter((r) => table !== 'settings' || r.k !== KEY_CHECK_SETTING);
     if (rows.length === 0) continue;
     const keys = rows.map((r) => r.k as string);

@@ -10,18 +10,20 @@ import { isSealed, type Keyring, SecretKeyError, sealedKeyId, secretContext } fr
 export interface SealedColumn {
   readonly table: 'consumers' | 'request_tokens' | 'access_tokens' | 'settings';
   readonly key: 'key' | 'token' | 'name';
-  readonly column: 'secret' | 'value';
+  readonly column: 'secret' | 'previous_secret' | 'value';
 }
 
 /** The settings row holding the key check; its value is not a setting and is not sealed as one. */
 export const KEY_CHECK_SETTING = 'secret-keys';
 
 /**
- * Consumer secrets, request- and access-token secrets, and the settings' values (the server's
- * cookie-signing key).
+ * Consumer secrets (the current one, and the previous one in a rotation's grace period, which may be
+ * NULL), request- and access-token secrets, and the settings' values (the server's cookie-signing
+ * key).
  */
 export const SEALED_COLUMNS: readonly SealedColumn[] = [
   { table: 'consumers', key: 'key', column: 'secret' },
+  { table: 'consumers', key: 'key', column: 'previous_secret' },
   { table: 'request_tokens', key: 'token', column: 'secret' },
   { table: 'access_tokens', key: 'token', column: 'secret' },
   { table: 'settings', key: 'name', column: 'value' },

@@ -100,4 +100,8 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
    CREATE INDEX sessions_expiry ON sessions (expires_at);`,
   // Version 5: the problem log is rate-limited per consumer: how many refusals after an event went unrecorded.
   `ALTER TABLE problem_events ADD COLUMN unrecorded INTEGER NOT NULL DEFAULT 0;`,
+  // Version 6: a rotated secret's grace period: the previous secret (sealed like the current one)
+  // and when it stops being accepted.
+  `ALTER TABLE consumers ADD COLUMN previous_secret TEXT;
+   ALTER TABLE consumers ADD COLUMN previous_secret_expires_at INTEGER;`,
 ];

@@ -91,7 +91,10 @@ function resealAll(db: Database.Database, keyring: Keyring): number {
     const { table, key, column: name } = column;
     // All rows first: better-sqlite3 runs no statement while another is iterating.
     const rows = (
-      db.prepare(`SELECT ${key}, ${name} FROM ${table}`).raw().all() as [string, string][]
+      db.prepare(`SELECT ${key}, ${name} FROM ${table} WHERE ${name} IS NOT NULL`).raw().all() as [
+        string,
+        string,
+      ][]
     ).filter(([rowKey]) => table !== 'settings' || rowKey !== KEY_CHECK_SETTING);
     const update = db.prepare(`UPDATE ${table} SET ${name} = ? WHERE ${key} = ?`);
     for (const [rowKey, value] of rows) update.run(reseal(value, column, rowKey, keyring), rowKey);

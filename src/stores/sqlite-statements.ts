@@ -191,10 +191,10 @@ export function prepare(db: Database.Database): SqliteStatements {
     listProblems: db.prepare('SELECT * FROM problem_events WHERE consumer_key = ? ORDER BY id DESC LIMIT ?'),
     getConsumer: db.prepare('SELECT * FROM consumers WHERE key = ?'),
     putConsumer: db.prepare(
-      `INSERT OR REPLACE INTO consumers (key, secret, name, description, owner, callback, scopes, signature_methods,
-         two_legged, rsa_public_key, status, created_at)
-       VALUES (@key, @secret, @name, @description, @owner, @callback, @scopes, @signature_methods,
-         @two_legged, @rsa_public_key, @status, @created_at)`,
+      `INSERT OR REPLACE INTO consumers (key, secret, previous_secret, previous_secret_expires_at, name, description,
+         owner, callback, scopes, signature_methods, two_legged, rsa_public_key, status, created_at)
+       VALUES (@key, @secret, @previous_secret, @previous_secret_expires_at, @name, @description, @owner, @callback,
+         @scopes, @signature_methods, @two_legged, @rsa_public_key, @status, @created_at)`,
     ),
     deleteConsumer: (key: string) => deleteConsumer.immediate(key),
     listConsumers: db.prepare('SELECT * FROM consumers WHERE owner = ? ORDER BY created_at DESC, key'),

@@ -167,6 +167,17 @@ export function runStoreSuite(
       expect(await store.getConsumer('nope')).toBeUndefined();
     });
 
+    it("keeps a consumer's previous secret with its end, and drops it when replaced without one", async () => {
+      const previousSecret = { secret: 'p'.repeat(32), expiresAt: 1_700_000_360_000 };
+      const rotated = consumerFixture({ secret: 'n'.repeat(32), previousSecret });
+      await store.putConsumer(rotated);
+      expect(await store.getConsumer(rotated.key)).toEqual(rotated);
+      expect((await store.listConsumers(rotated.owner))[0]?.previousSecret).toEqual(previousSecret);
+      await store.putConsumer({ ...rotated, previousSecret: undefined });
+      expect((await store.getConsumer(rotated.key))?.previousSecret).toBeUndefined();
+      expect((await store.getConsumer(rotated.key))?.secret).toBe('n'.repeat(32));
+    });
+
     it('deleting a consumer deletes its tokens', async () => {
       await store.putConsumer(consumerFixture());
       await store.createRequestToken(
