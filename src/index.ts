@@ -64,6 +64,7 @@ export type {
   User,
 } from './provider/model.js';
 export type { ProviderOptions } from './provider/options.js';
+export type { SignatureDiagnosis, SignatureMatch } from './provider/diagnose.js';
 export type { ProxyTrust, TrustProxy } from './provider/trusted-proxy.js';
 export { type CreateProviderOptions, createProvider, type Provider } from './provider/provider.js';
 export type { Headers, OAuthRequest } from './provider/request.js';

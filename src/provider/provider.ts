@@ -16,6 +16,7 @@ import {
 import { type ConsumerChanges, type ConsumerRegistration, newConsumer } from './consumers.js';
 import { type CheckContext, type Endpoint, type EndpointName, newCheckContext } from './context.js';
 import { INITIATE, TOKEN } from './endpoints.js';
+import { diagnoseSignature, type SignatureDiagnosis } from './diagnose.js';
 import { StoreUnavailableError } from './errors.js';
 import { exchange } from './exchange.js';
 import { initiate } from './initiate.js';
@@ -133,6 +134,17 @@ export interface Provider {
    * ```
    */
   revokeAccessToken(token: string): Promise<boolean>;
+  /**
+   * The signature doctor: for a request a developer pasted, the base string this provider computes
+   * and which of `consumer`'s secrets (current or previous) its signature matches — never a secret.
+   * Records nothing. Throws the `OAuthProblem` a request it cannot read would get.
+   *
+   * @example
+   * ```ts
+   * const { baseString, signature } = await provider.diagnoseSignature(pasted, consumer);
+   * ```
+   */
+  diagnoseSignature(request: OAuthRequest, consumer: Consumer): Promise<SignatureDiagnosis>;
   /**
    * Turns any error from the calls above into a response: a problem as itself, an unavailable
    * store as 503, anything else as a generic 500 (the detail goes to `onError`, never the client).
@@ -278,6 +290,7 @@ export function createProvider(options: CreateProviderOptions): Provider {
     disableConsumer: (key) => setStatus(config, key, 'disabled'),
     deleteConsumer: (key) => config.store.deleteConsumer(key),
     revokeAccessToken: (token) => revokeToken(config, token),
+    diagnoseSignature: (request, consumer) => diagnoseSignature(config, request, consumer),
     errorResponse(thrown, request) {
       const error = asProblem(thrown);
       if (isOAuthProblem(error)) return problemResponse(config, error, request);

@@ -46,6 +46,7 @@ import { consentRoutes } from './routes/consent.js';
 import { consoleRoutes } from './routes/console.js';
 import { homePage } from './views/home.js';
 import { loadSession } from './session.js';
+import { CONSOLE_SCRIPT } from './views/console-script.js';
 import { STYLE } from './views/style.js';
 
 export interface ServerOptions extends Pick<
@@ -198,6 +199,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         baseString: problem.details.signatureBaseString,
       });
     },
+    onPreviousSecret: ({ endpoint, consumer, at, expiresAt }) =>
+      problems.recordPreviousSecret({ at, consumerKey: consumer.key, endpoint, expiresAt }),
   });
   const ctx: ServerContext = {
     store: options.store,
@@ -250,6 +253,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       site.get('/metrics', metricsHandler(metrics, options.metricsAccess?.token));
     site.get('/static/style.css', async (_request, reply) =>
       reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(STYLE),
+    );
+    site.get('/static/console.js', async (_request, reply) =>
+      reply
+        .type('text/javascript; charset=utf-8')
+        .header('cache-control', 'public, max-age=3600')
+        .send(CONSOLE_SCRIPT),
     );
     await site.register(async (pages) => {
       await pages.register(fastifyFormbody);

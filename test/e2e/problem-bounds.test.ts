@@ -20,7 +20,7 @@ import { readCut } from '../../src/problems/bounds.js';
 import type { Consumer } from '../../src/provider/model.js';
 import { createProvider } from '../../src/provider/provider.js';
 import { buildServer, type ServerOptions } from '../../src/server/app.js';
-import { appPage } from '../../src/server/views/console.js';
+import { appPage } from '../../src/server/views/app-page.js';
 import { MemoryStore } from '../../src/stores/memory-store.js';
 import { hasRedis, REDIS_URL, redisPrefix } from '../support/services.js';
 
@@ -177,7 +177,7 @@ describe('the problem log under 200 bad requests for one consumer', () => {
     const problems = await store.listProblems(consumer.key);
     expect(problems.length).toBeLessThanOrEqual(20);
     expect(problems.reduce((sum, p) => sum + (p.unrecorded ?? 0), 0)).toBe(200 - problems.length);
-    const page = appPage({ user: 'bob', csrf: 'x' }, consumer, problems);
+    const page = appPage({ user: 'bob', csrf: 'x' }, consumer, problems, { now: Date.now() });
     expect(page).toContain(`${200 - problems.length} more refused requests not recorded`);
     expect(page.length).toBeLessThan(256 * KIB);
   });

@@ -170,7 +170,8 @@ describe('error pages', () => {
   it('answers a page path asked with a method it does not take with a 405 page naming those it does', async () => {
     for (const [url, allowed] of [
       ['/logout', 'POST'],
-      ['/console/apps/some-key/rotate', 'POST'],
+      ['/console/apps/some-key/suspend', 'POST'],
+      ['/console/apps/some-key/end-previous-secret', 'POST'],
       ['/account/password', 'POST'],
     ]) {
       const response = await client.get(url as string);
