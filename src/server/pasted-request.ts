@@ -27,7 +27,7 @@ function addHeader(headers: HeaderMap, line: string): string | undefined {
   return undefined;
 }
 
-const REQUEST_LINE = /^([A-Za-z]+) +(\S+)(?: +HTTP\/\d(?:\.\d)?)?$/;
+const REQUEST_LINE = /^([A-Za-z]+) +((?:https?:\/\/|\/)\S*)(?: +HTTP\/\d(?:\.\d)?)?$/i;
 
 /**
  * An HTTP request as text. `secure` is the scheme the request was sent with when its target does
@@ -38,7 +38,10 @@ export function parseHttpText(text: string, secure: boolean): Pasted {
   const lines = head.split(/\r?\n/);
   const requestLine = REQUEST_LINE.exec(lines[0]?.trim() ?? '');
   if (!requestLine)
-    return { error: 'The first line is not a request line such as "POST /oauth/initiate HTTP/1.1".' };
+    return {
+      error:
+        'The first line is not a request line such as "POST /oauth/initiate HTTP/1.1" (a method, then a path or an http(s) URL).',
+    };
   const [, method = '', target = ''] = requestLine;
   const headers: HeaderMap = {};
   const fields = lines.slice(1);
@@ -46,15 +49,12 @@ export function parseHttpText(text: string, secure: boolean): Pasted {
   for (let i = 0; i < fields.length; i++) {
     // A line that starts with white space continues the header before it (obs-fold).
     let line = fields[i] as string;
+    if (line.trim() === '') continue;
     while (/^[ \t]/.test(fields[i + 1] ?? '')) line += ` ${(fields[++i] as string).trim()}`;
     const fault = addHeader(headers, line);
     if (fault) return { error: fault };
   }
   const absolute = /^https?:\/\//i.test(target);
-  if (!absolute && !target.startsWith('/'))
-    return {
-      error: `The request target ${JSON.stringify(target.slice(0, 80))} is neither a path nor a URL.`,
-    };
   const body = rest.join('\n\n').replace(/[\r\n]+$/, '');
   return {
     request: {

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { compareBaseStrings, explainDifference } from '../../src/client/base-string-diff.js';
+import { baseStringParameters, normalizedBaseString } from '../../src/client/base-string-normalize.js';
 import { signatureBaseString } from '../../src/core/base-string.js';
 
 const OAUTH = [
@@ -119,5 +120,32 @@ describe('compareBaseStrings', () => {
     const lines = compareBaseStrings(server, client(/^GET/, 'get'));
     expect(lines[2]).toMatch(/^ {8}\^ first difference at character 1$/);
     expect(lines[3]).toMatch(/^why: {4}the method is "get"/);
+  });
+});
+
+describe('normalizedBaseString', () => {
+  it('puts a base string together again by the rules', () => {
+    expect(normalizedBaseString('get&http%3A%2F%2FA.example%3A80%2F%3Fb%3D1&a%3D2')).toBe(
+      'GET&http%3A%2F%2Fa.example%2F&a%3D2%26b%3D1',
+    );
+    expect(normalizedBaseString(server)).toBe(server);
+    // realm and oauth_signature are left out, a + is read as the space it stands for.
+    expect(
+      normalizedBaseString(
+        server.replace('size%3Dbig%2520one', 'realm%3Dr%26oauth_signature%3Ds%26size%3Dbig%2Bone'),
+      ),
+    ).toBe(server);
+  });
+
+  it('is undefined for what is not a base string', () => {
+    expect(normalizedBaseString('GET&x')).toBeUndefined();
+    expect(normalizedBaseString('GET&ftp%3A%2F%2Fa%2F&')).toBeUndefined();
+    expect(normalizedBaseString('GET&http%3A%2F%2Fa%2F&%zz')).toBeUndefined();
+  });
+
+  it('reads the protocol parameters of a base string', () => {
+    expect(baseStringParameters(server).get('oauth_nonce')).toBe('n1');
+    expect(baseStringParameters(server).has('size')).toBe(false);
+    expect(baseStringParameters('nonsense').size).toBe(0);
   });
 });
