@@ -108,8 +108,12 @@ function explainHost(scheme: string, server: string, client: string): string {
 /** Why one encoded name or value differs from the server's, or `undefined` if they decode differently. */
 function explainEncoding(what: string, server: string, client: string): string | undefined {
   const decoded = decode(client);
-  if (decoded?.includes('+') && decoded.replaceAll('+', ' ') === decode(server))
-    return `${what} has a space encoded as "+"; the base string encodes it as "%20" (RFC 5849 §3.6).`;
+  if (decoded?.includes('+') && decoded.replaceAll('+', ' ') === decode(server)) {
+    // A bare "+" is the client's encoding of a space; "%2B" is a "+" it read as a plus sign.
+    if (client.includes('+'))
+      return `${what} has a space encoded as "+"; the base string encodes it as "%20" (RFC 5849 §3.6).`;
+    return `${what} has a "+" signed as a plus sign, where the server read it as a space: in a query and a form body "+" means a space (application/x-www-form-urlencoded, RFC 5849 §3.4.1.3.1); send "%2B" for a plus sign.`;
+  }
   if (decoded === undefined)
     return `${what} is not valid percent-encoding (each "%" takes two hexadecimal digits).`;
   if (decoded !== decode(server)) {

@@ -59,7 +59,12 @@ describe('explainDifference', () => {
       client('http%3A%2F%2Fapi.example%2Fphotos', 'http%253A%252F%252Fapi.example%252Fphotos'),
       /percent-encoded twice/,
     ],
-    ['a space as +', client('big%2520one', 'big%252Bone'), /the value of size has a space encoded as "\+"/],
+    ['a space as +', client('big%2520one', 'big%2Bone'), /the value of size has a space encoded as "\+"/],
+    [
+      'a + read as a plus sign',
+      client('big%2520one', 'big%252Bone'),
+      /"\+" signed as a plus sign, where the server read it as a space/,
+    ],
     [
       'lower-case hex',
       client('%2Fphotos', '%2fphotos'),

@@ -87,7 +87,7 @@ describe('the signature doctor', () => {
       wrong,
     );
     expect(text(response, 'doctor-verdict')).toMatch(
-      /^First difference at character \d+: the value of size has a space encoded as "\+"/,
+      /^First difference at character \d+: the value of size has a "\+" signed as a plus sign/,
     );
     expect(response.body).toMatch(/<code class="base-string" id="doctor-client">[^<]*<mark>B<\/mark>/);
     // The base string is kept in its field for another try; the request is not.

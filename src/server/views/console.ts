@@ -49,9 +49,6 @@ export interface SettingsForm {
   rsa_public_key?: string;
 }
 
-/** The registration form's name, kept for the routes that read it. */
-export type RegistrationForm = SettingsForm;
-
 /** A consumer's settings as the form shows them. */
 export function settingsOf(consumer: Consumer): SettingsForm {
   return {
