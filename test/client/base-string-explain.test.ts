@@ -3,9 +3,9 @@
  * against base strings the server's own functions computed (RFC 5849 §3.4.1).
  */
 import { describe, expect, it } from 'vitest';
-import { compareBaseStrings, explainDifference } from '../../src/client/base-string-diff.js';
-import { baseStringParameters, normalizedBaseString } from '../../src/client/base-string-normalize.js';
-import { signatureBaseString } from '../../src/core/base-string.js';
+import { compareBaseStrings, explainDifference } from '../../packages/countersign/src/client/base-string-diff.js';
+import { baseStringParameters, normalizedBaseString } from '../../packages/countersign/src/client/base-string-normalize.js';
+import { signatureBaseString } from '../../packages/countersign/src/core/base-string.js';
 
 const OAUTH = [
   { name: 'oauth_consumer_key', value: 'key' },

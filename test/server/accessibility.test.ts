@@ -13,12 +13,12 @@ import { AxeBuilder } from '@axe-core/playwright';
 import type { FastifyInstance } from 'fastify';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signRequest } from '../../src/client/sign-request.js';
-import type { Consumer } from '../../src/provider/model.js';
-import { createProvider, type Provider } from '../../src/provider/provider.js';
-import { buildServer } from '../../src/server/app.js';
-import { hashPassword } from '../../src/server/passwords.js';
-import { SqliteStore } from '../../src/stores/sqlite-store.js';
+import { signRequest } from '../../packages/countersign/src/client/sign-request.js';
+import type { Consumer } from '../../packages/countersign/src/provider/model.js';
+import { createProvider, type Provider } from '../../packages/countersign/src/provider/provider.js';
+import { buildServer } from '../../packages/server/src/server/app.js';
+import { hashPassword } from '../../packages/server/src/server/passwords.js';
+import { SqliteStore } from '../../packages/sqlite/src/sqlite-store.js';
 import { hasChromium, launch } from './browser-support.js';
 
 const shots = new URL('../../.artifacts/screenshots/390px/', import.meta.url);

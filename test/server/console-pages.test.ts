@@ -5,10 +5,10 @@
  */
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { signRequest } from '../../src/client/sign-request.js';
-import type { Consumer } from '../../src/provider/model.js';
-import { createProvider } from '../../src/provider/provider.js';
-import type { MemoryStore } from '../../src/stores/memory-store.js';
+import { signRequest } from '../../packages/countersign/src/client/sign-request.js';
+import type { Consumer } from '../../packages/countersign/src/provider/model.js';
+import { createProvider } from '../../packages/countersign/src/provider/provider.js';
+import type { MemoryStore } from '../../packages/countersign/src/stores/memory-store.js';
 import { PageClient, serverWithUser, USER_PASSWORD } from './page-client.js';
 
 const START = Date.UTC(2030, 0, 15, 12, 0, 0);

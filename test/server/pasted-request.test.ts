@@ -3,8 +3,8 @@
  * API tools copy them) into the request the engine reads, and a one-line reason for anything else.
  */
 import { describe, expect, it } from 'vitest';
-import { parsePastedRequest } from '../../src/server/pasted-request.js';
-import { shellWords } from '../../src/server/shell-words.js';
+import { parsePastedRequest } from '../../packages/server/src/server/pasted-request.js';
+import { shellWords } from '../../packages/server/src/server/shell-words.js';
 
 const read = (text: string, secure = false) => {
   const pasted = parsePastedRequest(text, secure);
