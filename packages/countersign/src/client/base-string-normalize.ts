@@ -57,7 +57,14 @@ export function normalizedBaseString(client: string): string | undefined {
   }
 }
 
-/** The protocol parameters a base string names (`oauth_nonce`, `oauth_timestamp`, …), decoded. */
+/**
+ * The protocol parameters a base string names (`oauth_nonce`, `oauth_timestamp`, …), decoded.
+ *
+ * @example
+ * ```ts
+ * baseStringParameters('GET&http%3A%2F%2Fa.example%2F&oauth_nonce%3Dn1%26q%3D1').get('oauth_nonce'); // 'n1'
+ * ```
+ */
 export function baseStringParameters(base: string): Map<string, string> {
   const encoded = base.split('&')[2] ?? '';
   let pairs: string;
