@@ -11,7 +11,11 @@ import { parseFormEncoded } from '../../packages/countersign/src/core/parameters
 import { isOAuthProblem } from '../../packages/countersign/src/problems/oauth-problem.js';
 import { ProviderInputError } from '../../packages/countersign/src/provider/errors.js';
 import type { Consumer } from '../../packages/countersign/src/provider/model.js';
-import { createProvider, type PreviousSecretReport, type Provider } from '../../packages/countersign/src/provider/provider.js';
+import {
+  createProvider,
+  type PreviousSecretReport,
+  type Provider,
+} from '../../packages/countersign/src/provider/provider.js';
 import type { OAuthRequest } from '../../packages/countersign/src/provider/request.js';
 import { MemoryStore } from '../../packages/countersign/src/stores/memory-store.js';
 

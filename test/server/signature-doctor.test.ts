@@ -114,7 +114,7 @@ describe('the signature doctor', () => {
     expect(response.body).toContain('the one the server computed when it refused this request');
     expect(text(response, 'doctor-server')).toMatch(/^GET&http%3A%2F%2Flocalhost%2Fapi%2Fv1%2Fme&/);
     expect(text(response, 'doctor-verdict')).toMatch(
-      /signed an https URL, the server received the request over http/,
+      /signed an https URL, the server took the request for http /,
     );
   });
 

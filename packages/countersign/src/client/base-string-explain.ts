@@ -75,7 +75,7 @@ function explainUri(server: string, client: string): string {
   if (cScheme !== sScheme) {
     if (cScheme.toLowerCase() === sScheme)
       return 'the scheme must be in lower case in the base string URI (RFC 5849 §3.4.1.2).';
-    return `your client signed an ${cScheme} URL, the server received the request over ${sScheme}: a proxy in front of the server changes the scheme, and the server must be told its public URL (or to trust the proxy's X-Forwarded-Proto).`;
+    return `your client signed an ${cScheme} URL, the server took the request for ${sScheme} (the scheme it was reached by, or its configured public URL): sign the URL the server is published at; if a proxy in front of it changes the scheme, the server must be told its public URL, or to trust the proxy's X-Forwarded-Proto.`;
   }
   if (cHost !== sHost) return explainHost(sScheme, sHost, cHost);
   if (cQuery !== undefined)
@@ -102,7 +102,7 @@ function explainHost(scheme: string, server: string, client: string): string {
     return 'the host must be in lower case in the base string URI (RFC 5849 §3.4.1.2).';
   if (client.toLowerCase() === `${server}${DEFAULT_PORT[scheme] ?? ''}`)
     return `the default port ${DEFAULT_PORT[scheme]?.slice(1)} of ${scheme} is left out of the base string URI (RFC 5849 §3.4.1.2).`;
-  return `your client signed the host ${JSON.stringify(client)}, the server received the request for ${JSON.stringify(server)} (its Host header, or its public URL): a proxy in front of the server changes the host or port, and the server must be told its public URL (or to trust the proxy's X-Forwarded-Host).`;
+  return `your client signed the host ${JSON.stringify(client)}, the server took the request for ${JSON.stringify(server)} (its Host header, or its configured public URL): sign the URL the server is published at; if a proxy in front of it changes the host or port, the server must be told its public URL, or to trust the proxy's X-Forwarded-Host.`;
 }
 
 /** Why one encoded name or value differs from the server's, or `undefined` if they decode differently. */
