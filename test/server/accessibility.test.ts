@@ -17,7 +17,8 @@ import { signRequest } from '../../packages/countersign/src/client/sign-request.
 import type { Consumer } from '../../packages/countersign/src/provider/model.js';
 import { createProvider, type Provider } from '../../packages/countersign/src/provider/provider.js';
 import { buildServer } from '../../packages/server/src/server/app.js';
-import { hashPassword } from '../../packages/server/src/server/passwords.js';
+import { SqliteServerData } from '../../packages/server/src/data/sqlite-data.js';
+import { putAccount } from '../support/accounts.js';
 import { SqliteStore } from '../../packages/sqlite/src/sqlite-store.js';
 import { hasChromium, launch } from './browser-support.js';
 
@@ -69,17 +70,12 @@ describe.skipIf(!hasChromium)('every page at 390 px, checked by axe-core', { tim
     mkdirSync(shots, { recursive: true });
     dir = mkdtempSync(join(tmpdir(), 'countersign-a11y-'));
     store = new StoreFailingFor(join(dir, 'countersign.db'));
-    app = await buildServer({ store });
+    const data = new SqliteServerData(store.database, undefined);
+    app = await buildServer({ store, data });
     await app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     provider = createProvider({ store });
-    for (const name of ['ann', 'crash', 'limited'])
-      await store.putUser({
-        name,
-        status: 'active',
-        passwordHash: await hashPassword(PASSWORD),
-        createdAt: 0,
-      });
+    for (const name of ['ann', 'crash', 'limited']) await putAccount({ store, data }, name, PASSWORD);
     consumer = await provider.registerConsumer({
       name: 'Photo Printer with a rather long name for a phone',
       description: 'Prints the photos you choose, on paper of the size you choose.',

@@ -9,6 +9,7 @@ import { signRequest } from '../../packages/countersign/src/client/sign-request.
 import type { Consumer } from '../../packages/countersign/src/provider/model.js';
 import { createProvider } from '../../packages/countersign/src/provider/provider.js';
 import type { MemoryStore } from '../../packages/countersign/src/stores/memory-store.js';
+import type { MemoryServerData } from '../../packages/server/src/data/memory-data.js';
 import { PageClient, serverWithUser, USER_PASSWORD } from './page-client.js';
 
 const START = Date.UTC(2030, 0, 15, 12, 0, 0);
@@ -17,12 +18,13 @@ const HOUR = 3_600_000;
 describe('the console application pages', () => {
   let app: FastifyInstance;
   let store: MemoryStore;
+  let data: MemoryServerData;
   let ann: PageClient;
   let consumer: Consumer;
   let now = START;
 
   beforeAll(async () => {
-    ({ app, store } = await serverWithUser('ann', { clock: () => now }));
+    ({ app, store, data } = await serverWithUser('ann', { clock: () => now }));
     ann = new PageClient(app);
     expect((await ann.signIn('ann', USER_PASSWORD)).statusCode).toBe(303);
   });
@@ -169,7 +171,7 @@ describe('the console application pages', () => {
       expect((await callApi(consumer.secret)).statusCode).toBe(200);
       expect((await callApi(consumer.secret)).statusCode).toBe(200);
       await settle();
-      const events = await store.listProblems(consumer.key);
+      const events = await data.listProblems(consumer.key);
       expect(events).toHaveLength(1);
       expect(events[0]).toMatchObject({ problem: 'previous_secret', endpoint: 'resource' });
       expect(events[0]?.advice).toContain(

@@ -1,13 +1,14 @@
 /**
  * A consumer's and a grant's life after registration: changing its settings, rotating the secret
  * (with a grace period for the previous one), suspending, resuming, disabling and deleting a
- * consumer, revoking an access token. "A disabled consumer stays disabled" is enforced here, once,
- * for every caller (the developer console, the CLI, an embedding app).
+ * consumer, revoking an access token; and a user's: adding, suspending and resuming one. "A
+ * disabled consumer stays disabled" is enforced here, once, for every caller (the developer
+ * console, the CLI, an embedding app).
  */
 import { type ConsumerChanges, changedConsumer } from './consumers.js';
 import { newCredential } from './credentials.js';
 import { ProviderInputError } from './errors.js';
-import type { Consumer, ConsumerStatus } from './model.js';
+import type { Consumer, ConsumerStatus, User } from './model.js';
 import type { ProviderConfig } from './options.js';
 
 /** The longest grace period a rotated secret may have: 30 days, in seconds. */
@@ -92,6 +93,33 @@ export async function setStatus(
     throw new ProviderInputError('consumer_disabled', 'a disabled consumer stays disabled');
   if (consumer.status === status) return consumer;
   return save(config, { ...consumer, status });
+}
+
+/**
+ * Adds an active user named `name`, atomically: of concurrent additions of one name exactly one
+ * succeeds, and the others throw `user_exists`.
+ */
+export async function addUser(config: ProviderConfig, name: string): Promise<User> {
+  if (typeof name !== 'string' || name === '')
+    throw new ProviderInputError('invalid_user', 'a user name is a non-empty string');
+  const user: User = { name, status: 'active', createdAt: config.clock() };
+  if (!(await config.store.addUser(user)))
+    throw new ProviderInputError('user_exists', `a user named ${name} already exists`);
+  return user;
+}
+
+/** Sets a user's status (setting the one it has changes nothing); throws `unknown_user`. */
+export async function setUserStatus(
+  config: ProviderConfig,
+  name: string,
+  status: User['status'],
+): Promise<User> {
+  const user = await config.store.getUser(name);
+  if (!user) throw new ProviderInputError('unknown_user', `no user named ${name}`);
+  if (user.status === status) return user;
+  const changed = { ...user, status };
+  await config.store.putUser(changed);
+  return changed;
 }
 
 /** Marks the access token revoked now (revoking it again changes nothing); whether it exists. */

@@ -22,15 +22,17 @@ import { exchange } from './exchange.js';
 import { initiate } from './initiate.js';
 import { asProblem } from './input-problem.js';
 import {
+  addUser,
   endPreviousSecret,
   type RotateOptions,
   revokeToken,
   rotateSecret,
   setStatus,
+  setUserStatus,
   updateConsumer,
 } from './lifecycle.js';
 import type { MaybePromise } from './maybe-promise.js';
-import type { Consumer } from './model.js';
+import type { Consumer, User } from './model.js';
 import { type ProviderConfig, type ProviderOptions, resolveOptions } from './options.js';
 import { type OAuthRequest, requestUri, singleHeader } from './request.js';
 import { resourceEndpoint, type VerifiedRequest, type VerifyOptions, verify } from './verify.js';
@@ -134,6 +136,35 @@ export interface Provider {
    * ```
    */
   revokeAccessToken(token: string): Promise<boolean>;
+  /**
+   * Adds an active user: a resource owner who may authorize consumers. Atomic: of concurrent
+   * additions of one name exactly one succeeds, the others throw `ProviderInputError` `user_exists`.
+   *
+   * @example
+   * ```ts
+   * await provider.addUser('alice');
+   * ```
+   */
+  addUser(name: string): Promise<User>;
+  /**
+   * Suspends a user: requests signed with the tokens they granted are refused as `user_refused`, and
+   * they cannot authorize anything, until they are resumed. Throws `ProviderInputError` `unknown_user`.
+   *
+   * @example
+   * ```ts
+   * await provider.suspendUser('alice');
+   * ```
+   */
+  suspendUser(name: string): Promise<User>;
+  /**
+   * Makes a suspended user active again. Throws `ProviderInputError` `unknown_user`.
+   *
+   * @example
+   * ```ts
+   * await provider.resumeUser('alice');
+   * ```
+   */
+  resumeUser(name: string): Promise<User>;
   /**
    * The signature doctor: for a request a developer pasted, the base string this provider computes
    * and which of `consumer`'s secrets (current or previous) its signature matches — never a secret.
@@ -291,6 +322,9 @@ export function createProvider(options: CreateProviderOptions): Provider {
     deleteConsumer: (key) => config.store.deleteConsumer(key),
     revokeAccessToken: (token) => revokeToken(config, token),
     diagnoseSignature: (request, consumer) => diagnoseSignature(config, request, consumer),
+    addUser: (name) => addUser(config, name),
+    suspendUser: (name) => setUserStatus(config, name, 'suspended'),
+    resumeUser: (name) => setUserStatus(config, name, 'active'),
     errorResponse(thrown, request) {
       const error = asProblem(thrown);
       if (isOAuthProblem(error)) return problemResponse(config, error, request);

@@ -19,7 +19,7 @@ import {
   IDENTICAL,
   normalizedBaseString,
 } from 'countersign/client';
-import type { ProblemEvent } from 'countersign/store-kit';
+import type { ProblemEvent } from '../data/server-data.js';
 import { parsePastedRequest } from './pasted-request.js';
 
 /** The most characters each pasted field may have. */

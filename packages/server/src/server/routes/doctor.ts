@@ -13,7 +13,7 @@ export function doctorRoutes(app: FastifyInstance, ctx: ServerContext): void {
       const consumer = await ownApp(ctx, request, reply);
       if (!consumer) return reply;
       const input = { request: formField(request, 'request'), baseString: formField(request, 'base_string') };
-      const problems = await ctx.store.listProblems(consumer.key);
+      const problems = await ctx.data.listProblems(consumer.key);
       const result = await examine(ctx.provider, consumer, problems, input, request.protocol === 'https');
       // The pasted request is not put back in the page: it may carry a PLAINTEXT signature.
       const baseString = input.baseString.length > DOCTOR_FIELD_LIMIT ? '' : input.baseString;

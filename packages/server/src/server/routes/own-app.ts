@@ -34,7 +34,7 @@ export async function sendAppPage(
   consumer: Consumer,
   options: Omit<AppPageOptions, 'now'> = {},
 ): Promise<FastifyReply> {
-  const problems = await ctx.store.listProblems(consumer.key);
+  const problems = await ctx.data.listProblems(consumer.key);
   const page = pageContext(ctx, request, reply);
   return sendPage(reply, appPage(page, consumer, problems, { ...options, now: ctx.clock() }));
 }

@@ -4,7 +4,7 @@
  * and its recent problems.
  */
 import type { Consumer } from 'countersign';
-import type { ProblemEvent } from 'countersign/store-kit';
+import type { ProblemEvent } from '../../data/server-data.js';
 import { type Html, html } from '../html.js';
 import { utcMinute } from '../problem-recorder.js';
 import type { DoctorResult } from '../signature-doctor.js';

@@ -3,7 +3,7 @@
  * advice and, for a bad signature, the base string the server computed; and the requests accepted
  * with the previous secret in a rotation's grace period, marked as accepted.
  */
-import type { ProblemEvent } from 'countersign/store-kit';
+import type { ProblemEvent } from '../../data/server-data.js';
 import { type Html, html } from '../html.js';
 import { PREVIOUS_SECRET_EVENT } from '../problem-recorder.js';
 
