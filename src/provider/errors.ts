@@ -14,6 +14,7 @@ export type ProviderInputCode =
   | 'unknown_user'
   | 'unknown_consumer'
   | 'invalid_consumer'
+  | 'key_taken'
   | 'consumer_disabled'
   | 'invalid_scope'
   | 'unknown_token';

@@ -112,4 +112,6 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   // Version 4: the problem log is rate-limited per consumer: how many refusals after an event went
   // unrecorded.
   `ALTER TABLE problem_events ADD COLUMN unrecorded BIGINT NOT NULL DEFAULT 0;`,
+  // Version 5: LTI 1.1 tool consumers (LMSs), which send launches and nothing else.
+  `ALTER TABLE consumers ADD COLUMN lti BOOLEAN NOT NULL DEFAULT FALSE;`,
 ];

@@ -25,6 +25,10 @@ import {
 
 const list = (v: unknown) => v as string[];
 
+/** The columns of a consumer row, in the order of `#consumerValues`. */
+const CONSUMER_COLUMNS =
+  'key, secret, name, description, owner, callback, scopes, signature_methods, two_legged, rsa_public_key, lti, status, created_at';
+
 export { Keyring, SecretKeyError } from './secret-box.js';
 
 /** Errors that mean "the database cannot be reached right now", as opposed to a bug. */
@@ -218,27 +222,40 @@ export class PostgresStore implements Store, AppData {
 
   async putConsumer(c: Consumer) {
     await this.#query(
-      `INSERT INTO consumers (key, secret, name, description, owner, callback, scopes, signature_methods, two_legged,
-         rsa_public_key, status, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+      `INSERT INTO consumers (${CONSUMER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
        ON CONFLICT (key) DO UPDATE SET secret = $2, name = $3, description = $4, owner = $5, callback = $6, scopes = $7,
-         signature_methods = $8, two_legged = $9, rsa_public_key = $10, status = $11`,
-      [
-        c.key,
-        this.#secrets.seal(c.secret, secretContext('consumers', 'secret', c.key)),
-        c.name,
-        c.description ?? null,
-        c.owner,
-        c.callback,
-        c.scopes,
-        c.signatureMethods,
-        c.twoLegged,
-        c.rsaPublicKey ?? null,
-        c.status,
-        c.createdAt,
-      ],
+         signature_methods = $8, two_legged = $9, rsa_public_key = $10, lti = $11, status = $12`,
+      this.#consumerValues(c),
     );
     this.#rows.consumers.forget(c.key);
+  }
+
+  async addConsumer(c: Consumer) {
+    const result = await this.#query(
+      `INSERT INTO consumers (${CONSUMER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+       ON CONFLICT (key) DO NOTHING`,
+      this.#consumerValues(c),
+    );
+    this.#rows.consumers.forget(c.key);
+    return result.rowCount === 1;
+  }
+
+  #consumerValues(c: Consumer): unknown[] {
+    return [
+      c.key,
+      this.#secrets.seal(c.secret, secretContext('consumers', 'secret', c.key)),
+      c.name,
+      c.description ?? null,
+      c.owner,
+      c.callback,
+      c.scopes,
+      c.signatureMethods,
+      c.twoLegged,
+      c.rsaPublicKey ?? null,
+      c.lti === true,
+      c.status,
+      c.createdAt,
+    ];
   }
 
   async deleteConsumer(key: string) {

@@ -100,4 +100,6 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
    CREATE INDEX sessions_expiry ON sessions (expires_at);`,
   // Version 5: the problem log is rate-limited per consumer: how many refusals after an event went unrecorded.
   `ALTER TABLE problem_events ADD COLUMN unrecorded INTEGER NOT NULL DEFAULT 0;`,
+  // Version 6: LTI 1.1 tool consumers (LMSs), which send launches and nothing else.
+  `ALTER TABLE consumers ADD COLUMN lti INTEGER NOT NULL DEFAULT 0;`,
 ];

@@ -60,6 +60,7 @@ export interface SqliteStatements {
   readonly listProblems: Database.Statement;
   readonly getConsumer: Database.Statement;
   readonly putConsumer: Database.Statement;
+  readonly addConsumer: Database.Statement;
   readonly deleteConsumer: (key: string) => void;
   readonly listConsumers: Database.Statement;
   readonly getUser: Database.Statement;
@@ -192,9 +193,16 @@ export function prepare(db: Database.Database): SqliteStatements {
     getConsumer: db.prepare('SELECT * FROM consumers WHERE key = ?'),
     putConsumer: db.prepare(
       `INSERT OR REPLACE INTO consumers (key, secret, name, description, owner, callback, scopes, signature_methods,
-         two_legged, rsa_public_key, status, created_at)
+         two_legged, rsa_public_key, lti, status, created_at)
        VALUES (@key, @secret, @name, @description, @owner, @callback, @scopes, @signature_methods,
-         @two_legged, @rsa_public_key, @status, @created_at)`,
+         @two_legged, @rsa_public_key, @lti, @status, @created_at)`,
+    ),
+    addConsumer: db.prepare(
+      `INSERT INTO consumers (key, secret, name, description, owner, callback, scopes, signature_methods,
+         two_legged, rsa_public_key, lti, status, created_at)
+       VALUES (@key, @secret, @name, @description, @owner, @callback, @scopes, @signature_methods,
+         @two_legged, @rsa_public_key, @lti, @status, @created_at)
+       ON CONFLICT (key) DO NOTHING`,
     ),
     deleteConsumer: (key: string) => deleteConsumer.immediate(key),
     listConsumers: db.prepare('SELECT * FROM consumers WHERE owner = ? ORDER BY created_at DESC, key'),

@@ -19,6 +19,7 @@ export function consumerFixture(overrides: Partial<Consumer> = {}): Consumer {
     signatureMethods: ['HMAC-SHA1', 'RSA-SHA256'],
     twoLegged: true,
     rsaPublicKey: '-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----\n',
+    lti: false,
     status: 'active',
     createdAt: 1_700_000_000_000,
     ...overrides,
@@ -165,6 +166,19 @@ export function runStoreSuite(
         'k'.repeat(32),
       ]);
       expect(await store.getConsumer('nope')).toBeUndefined();
+    });
+
+    it('adds a consumer only under a key no consumer has: one of concurrent adds wins, none replaces it', async () => {
+      const lms = consumerFixture({ key: 'moodle-school-a', lti: true, twoLegged: false, scopes: [] });
+      const secrets = Array.from({ length: 8 }, (_, i) => `${i}`.repeat(32));
+      const added = await Promise.all(secrets.map((secret) => store.addConsumer({ ...lms, secret })));
+      expect(added.filter(Boolean)).toHaveLength(1);
+      const winner = secrets[added.indexOf(true)];
+      expect(await store.getConsumer('moodle-school-a')).toEqual({ ...lms, secret: winner });
+      expect(await store.addConsumer(consumerFixture({ key: 'moodle-school-a', name: 'Another' }))).toBe(
+        false,
+      );
+      expect(await store.getConsumer('moodle-school-a')).toMatchObject({ name: 'Printer', lti: true });
     });
 
     it('deleting a consumer deletes its tokens', async () => {
