@@ -6,6 +6,7 @@
 import type { AccessToken, Consumer, RequestToken, User } from '../provider/model.js';
 import {
   type AppData,
+  type LaunchRecord,
   type Note,
   PROBLEMS_KEPT,
   type ProblemBatch,
@@ -29,6 +30,7 @@ export class MemoryStore implements Store, AppData {
   readonly #nonces = new NonceCache();
   readonly #settings = new Map<string, string>();
   readonly #sessions = new Map<string, Session>();
+  readonly #launches = new Map<string, LaunchRecord>();
   readonly #notes: Note[] = [];
   #nextNoteId = 1;
   readonly #problems = new Map<string, ProblemEvent[]>();
@@ -155,6 +157,17 @@ export class MemoryStore implements Store, AppData {
 
   getSession(idHash: string) {
     return Promise.resolve(this.#sessions.get(idHash));
+  }
+
+  createLaunchRecord(record: LaunchRecord) {
+    for (const [idHash, r] of this.#launches)
+      if (r.expiresAt <= record.createdAt) this.#launches.delete(idHash);
+    this.#launches.set(record.idHash, record);
+    return Promise.resolve();
+  }
+
+  getLaunchRecord(idHash: string) {
+    return Promise.resolve(this.#launches.get(idHash));
   }
 
   touchSession(idHash: string, expiresAt: number) {

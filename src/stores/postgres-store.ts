@@ -8,8 +8,14 @@ import pg from 'pg';
 import { StoreUnavailableError } from '../provider/errors.js';
 import type { MaybePromise } from '../provider/maybe-promise.js';
 import type { AccessToken, Consumer, RequestToken, User } from '../provider/model.js';
-import { type AppData, PROBLEMS_KEPT, type ProblemBatch, type Session } from './app-data.js';
-import { readSession } from './session-row.js';
+import {
+  type AppData,
+  type LaunchRecord,
+  PROBLEMS_KEPT,
+  type ProblemBatch,
+  type Session,
+} from './app-data.js';
+import { readLaunchRecord, readSession } from './session-row.js';
 import { POSTGRES_MIGRATIONS } from './postgres-schema.js';
 import { CachedRows } from './read-cache.js';
 import { openSecrets, reencryptSecrets } from './postgres-secrets.js';
@@ -437,6 +443,22 @@ export class PostgresStore implements Store, AppData {
         [s.idHash, s.user, s.createdAt, s.expiresAt],
       );
     });
+  }
+
+  async createLaunchRecord(r: LaunchRecord) {
+    await this.#transaction(async (client) => {
+      await client.query('DELETE FROM lti_launches WHERE expires_at <= $1', [r.createdAt]);
+      await client.query(
+        `INSERT INTO lti_launches (id_hash, consumer_key, service_url, sourcedid, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6)`,
+        [r.idHash, r.consumerKey, r.serviceUrl, r.sourcedid, r.createdAt, r.expiresAt],
+      );
+    });
+  }
+
+  async getLaunchRecord(idHash: string) {
+    const { rows } = await this.#query('SELECT * FROM lti_launches WHERE id_hash = $1', [idHash]);
+    return rows[0] && readLaunchRecord(rows[0]);
   }
 
   async getSession(idHash: string) {

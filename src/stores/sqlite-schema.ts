@@ -102,4 +102,14 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   `ALTER TABLE problem_events ADD COLUMN unrecorded INTEGER NOT NULL DEFAULT 0;`,
   // Version 6: LTI 1.1 tool consumers (LMSs), which send launches and nothing else.
   `ALTER TABLE consumers ADD COLUMN lti INTEGER NOT NULL DEFAULT 0;`,
+  // Version 7: the LTI launches whose page may still send a grade, by the hash of the grade form's id.
+  `CREATE TABLE lti_launches (
+     id_hash TEXT PRIMARY KEY,
+     consumer_key TEXT NOT NULL,
+     service_url TEXT NOT NULL,
+     sourcedid TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL
+   );
+   CREATE INDEX lti_launches_expiry ON lti_launches (expires_at);`,
 ];

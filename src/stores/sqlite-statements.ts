@@ -4,7 +4,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { RequestToken } from '../provider/model.js';
-import { PROBLEMS_KEPT, type ProblemBatch, type Session } from './app-data.js';
+import { type LaunchRecord, PROBLEMS_KEPT, type ProblemBatch, type Session } from './app-data.js';
 import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
 import { type RedeemAttempt, type Redemption, redemptionOf } from '../provider/store.js';
 
@@ -50,6 +50,9 @@ export interface SqliteStatements {
   /** Deletes the sessions ended by the new one's creation, and inserts it. */
   readonly createSession: (s: Session) => void;
   readonly getSession: Database.Statement;
+  /** Deletes the launch records ended by the new one's creation, and inserts it. */
+  readonly createLaunchRecord: (r: LaunchRecord) => void;
+  readonly getLaunchRecord: Database.Statement;
   readonly touchSession: Database.Statement;
   readonly deleteSession: Database.Statement;
   readonly deleteUserSessions: Database.Statement;
@@ -164,6 +167,15 @@ export function prepare(db: Database.Database): SqliteStatements {
     sweepSessions.run(s.createdAt);
     insertSession.run(s);
   });
+  const sweepLaunches = db.prepare('DELETE FROM lti_launches WHERE expires_at <= ?');
+  const insertLaunch = db.prepare(
+    `INSERT INTO lti_launches (id_hash, consumer_key, service_url, sourcedid, created_at, expires_at)
+     VALUES (@idHash, @consumerKey, @serviceUrl, @sourcedid, @createdAt, @expiresAt)`,
+  );
+  const createLaunchRecord = db.transaction((r: LaunchRecord) => {
+    sweepLaunches.run(r.createdAt);
+    insertLaunch.run(r);
+  });
   return {
     dataVersion: db.prepare('PRAGMA data_version').pluck(),
     nonceTransaction: <T>(work: () => T) => withoutFsync(() => runImmediately.immediate(work) as T),
@@ -182,6 +194,8 @@ export function prepare(db: Database.Database): SqliteStatements {
     getSetting: db.prepare('SELECT value FROM settings WHERE name = ?'),
     createSession: (s: Session) => createSession.immediate(s),
     getSession: db.prepare('SELECT * FROM sessions WHERE id_hash = ?'),
+    createLaunchRecord: (r: LaunchRecord) => createLaunchRecord.immediate(r),
+    getLaunchRecord: db.prepare('SELECT * FROM lti_launches WHERE id_hash = ?'),
     touchSession: db.prepare('UPDATE sessions SET expires_at = ? WHERE id_hash = ?'),
     deleteSession: db.prepare('DELETE FROM sessions WHERE id_hash = ?'),
     deleteUserSessions: db.prepare('DELETE FROM sessions WHERE user = ? AND id_hash IS NOT ?'),

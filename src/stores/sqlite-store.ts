@@ -17,8 +17,14 @@ import { type Keyring, type SecretBox, secretContext } from './secret-box.js';
 import { makePrivate, openSecrets, reencryptSecrets } from './sqlite-secrets.js';
 import { startCheckpointer, stopCheckpointer } from './sqlite-checkpointer.js';
 import { migrate, type PendingNonce, prepare, type SqliteStatements } from './sqlite-statements.js';
-import { type AppData, PROBLEMS_KEPT, type ProblemBatch, type Session } from './app-data.js';
-import { readSession } from './session-row.js';
+import {
+  type AppData,
+  type LaunchRecord,
+  PROBLEMS_KEPT,
+  type ProblemBatch,
+  type Session,
+} from './app-data.js';
+import { readLaunchRecord, readSession } from './session-row.js';
 import { NonceCache } from './nonce-cache.js';
 import { CachedRows } from './read-cache.js';
 import type { Decision, RedeemAttempt, Store } from '../provider/store.js';
@@ -374,6 +380,16 @@ export class SqliteStore implements Store, AppData {
   getSession(idHash: string) {
     const row = this.#sql.getSession.get(idHash) as Row | undefined;
     return Promise.resolve(row && readSession(row));
+  }
+
+  createLaunchRecord(record: LaunchRecord) {
+    this.#sql.createLaunchRecord(record);
+    return Promise.resolve();
+  }
+
+  getLaunchRecord(idHash: string) {
+    const row = this.#sql.getLaunchRecord.get(idHash) as Row | undefined;
+    return Promise.resolve(row && readLaunchRecord(row));
   }
 
   touchSession(idHash: string, expiresAt: number) {

@@ -385,6 +385,35 @@ export function runStoreSuite(
       expect(await store.listAccessTokens('carol')).toEqual([]);
     });
 
+    it('keeps launch records, sweeping those ended when a new one is made', async () => {
+      const record = {
+        idHash: 'h'.repeat(64),
+        consumerKey: 'moodle-school-a',
+        serviceUrl: 'https://lms.example/outcomes?x=1',
+        sourcedid: 'course:link:user',
+        createdAt: 1_000,
+        expiresAt: 5_000,
+      };
+      await store.createLaunchRecord(record);
+      expect(await store.getLaunchRecord(record.idHash)).toEqual(record);
+      expect(await store.getLaunchRecord('g'.repeat(64))).toBeUndefined();
+      await store.createLaunchRecord({
+        ...record,
+        idHash: 'i'.repeat(64),
+        createdAt: 4_999,
+        expiresAt: 9_000,
+      });
+      expect(await store.getLaunchRecord(record.idHash)).toEqual(record);
+      await store.createLaunchRecord({
+        ...record,
+        idHash: 'j'.repeat(64),
+        createdAt: 5_000,
+        expiresAt: 9_000,
+      });
+      expect(await store.getLaunchRecord(record.idHash)).toBeUndefined();
+      expect(await store.getLaunchRecord('i'.repeat(64))).toMatchObject({ expiresAt: 9_000 });
+    });
+
     it('keeps the first value of a setting', async () => {
       expect(await store.ensureSetting('cookie', 'one')).toBe('one');
       expect(await store.ensureSetting('cookie', 'two')).toBe('one');
