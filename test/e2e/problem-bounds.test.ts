@@ -177,7 +177,7 @@ describe('the problem log under 200 bad requests for one consumer', () => {
     const problems = await store.listProblems(consumer.key);
     expect(problems.length).toBeLessThanOrEqual(20);
     expect(problems.reduce((sum, p) => sum + (p.unrecorded ?? 0), 0)).toBe(200 - problems.length);
-    const page = appPage({ user: 'bob', csrf: 'x' }, consumer, problems);
+    const page = appPage({ user: 'bob', csrf: 'x' }, consumer, problems, 'http://localhost:3000');
     expect(page).toContain(`${200 - problems.length} more refused requests not recorded`);
     expect(page.length).toBeLessThan(256 * KIB);
   });

@@ -2,10 +2,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ProviderInputError } from '../../provider/errors.js';
 import type { Consumer } from '../../provider/model.js';
-import { pageContext, requireUser, type ServerContext, sendPage } from '../context.js';
+import { pageContext, requireUser, type ServerContext, sendPage, siteOrigin } from '../context.js';
 import { sendErrorPage } from '../error-pages.js';
 import { formField, formList } from '../form-fields.js';
-import { appList, appPage, type RegistrationForm, registerForm } from '../views/console.js';
+import { appList, appPage, appPath, type RegistrationForm, registerForm } from '../views/console.js';
 
 /** The registration form as sent, each field one string (checkboxes a list). */
 function registration(request: FastifyRequest): RegistrationForm & { scopes: string[]; methods: string[] } {
@@ -90,7 +90,7 @@ export function consoleRoutes(app: FastifyInstance, ctx: ServerContext): void {
         twoLegged: form.two_legged === 'on',
         rsaPublicKey: key ? key : undefined,
       });
-      return reply.redirect(`/console/apps/${consumer.key}?registered=1`, 303);
+      return reply.redirect(`${appPath(consumer.key)}?registered=1`, 303);
     } catch (error) {
       if (!(error instanceof ProviderInputError)) throw error;
       return sendPage(reply, registerForm(pageContext(ctx, request, reply), form, error.message), 400);
@@ -108,7 +108,10 @@ export function consoleRoutes(app: FastifyInstance, ctx: ServerContext): void {
         ? 'Registered. Reveal the secret below and keep it safe: it signs every request.'
         : request.query.done;
       const problems = await ctx.store.listProblems(consumer.key);
-      return sendPage(reply, appPage(pageContext(ctx, request, reply), consumer, problems, notice));
+      return sendPage(
+        reply,
+        appPage(pageContext(ctx, request, reply), consumer, problems, siteOrigin(ctx, request), notice),
+      );
     },
   );
 
@@ -122,7 +125,7 @@ export function consoleRoutes(app: FastifyInstance, ctx: ServerContext): void {
       if (!consumer) return reply;
       const { action } = request.params;
       const back = (done: string) =>
-        reply.redirect(`/console/apps/${consumer.key}?done=${encodeURIComponent(done)}`, 303);
+        reply.redirect(`${appPath(consumer.key)}?done=${encodeURIComponent(done)}`, 303);
       switch (action) {
         case 'secret':
           return sendPage(
@@ -131,6 +134,7 @@ export function consoleRoutes(app: FastifyInstance, ctx: ServerContext): void {
               pageContext(ctx, request, reply),
               consumer,
               await ctx.store.listProblems(consumer.key),
+              siteOrigin(ctx, request),
               undefined,
               true,
             ),

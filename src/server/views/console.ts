@@ -4,7 +4,13 @@ import type { Consumer } from '../../provider/model.js';
 import type { ProblemEvent } from '../../stores/app-data.js';
 import { type Html, html } from '../html.js';
 import { csrfField, layout, type PageContext } from './layout.js';
+import { canvasConfiguration } from './lti-config.js';
 import { KNOWN_SCOPES, scopeWords } from './scopes.js';
+
+/** An application's page, as a path: its key percent-encoded, since a chosen key may hold `/` or `?`. */
+export function appPath(key: string, action?: string): string {
+  return `/console/apps/${encodeURIComponent(key)}${action === undefined ? '' : `/${action}`}`;
+}
 
 export function appList(page: PageContext, consumers: readonly Consumer[], notice?: string): string {
   return layout(
@@ -27,9 +33,11 @@ export function appList(page: PageContext, consumers: readonly Consumer[], notic
                 ${consumers.map(
                   (c) =>
                     html`<tr>
-                      <td><a href="/console/apps/${c.key}">${c.name}</a></td>
+                      <td><a href="${appPath(c.key)}">${c.name}</a></td>
                       <td><span class="badge ${c.status}">${c.status}</span></td>
-                      <td class="optional mono">${c.callback}</td>
+                      <td class="optional mono">
+                        ${c.lti ? html`<span class="hint">LTI consumer (launches)</span>` : c.callback}
+                      </td>
                     </tr>`,
                 )}
               </tbody>
@@ -106,9 +114,41 @@ export function registerForm(page: PageContext, form: RegistrationForm = {}, err
 }
 
 function action(page: PageContext, consumer: Consumer, name: string, label: string, style = 'secondary') {
-  return html`<form method="post" action="/console/apps/${consumer.key}/${name}" class="inline">
+  return html`<form method="post" action="${appPath(consumer.key, name)}" class="inline">
     ${csrfField(page)}<button class="${style}">${label}</button>
   </form>`;
+}
+
+function oauthDetails(consumer: Consumer): Html {
+  return html`<label>Callback</label><code>${consumer.callback}</code> <label>Scopes</label>
+    <p>${consumer.scopes.length ? consumer.scopes.join(', ') : 'none'}</p>
+    <label>Signature methods</label>
+    <p>${consumer.signatureMethods.join(', ')}</p>
+    <label>Two-legged requests</label>
+    <p>${consumer.twoLegged ? 'allowed' : 'not allowed'}</p>`;
+}
+
+/** What an LMS administrator pastes: the launch URL beside the key and secret, and Canvas's XML. */
+function ltiDetails(consumer: Consumer, origin: string): Html {
+  const launchUrl = `${origin}/lti/launch`;
+  return html`<label>Kind</label>
+    <p>LTI 1.1 tool consumer (an LMS): it sends launches, and nothing else.</p>
+    <label>Launch URL</label><code id="launch-url">${launchUrl}</code>
+    <label>Signature methods</label>
+    <p>${consumer.signatureMethods.join(', ')}</p>
+    <details id="lms-setup">
+      <summary>Adding the tool in the LMS</summary>
+      <p>
+        <strong>Moodle</strong> (Site administration › Plugins › External tool › Manage tools, “configure a
+        tool manually”): Tool URL is the launch URL, Consumer key and Shared secret are the key and secret
+        above; tick “Accept grades from the tool” to let the tool send grades.
+      </p>
+      <p>
+        <strong>Canvas</strong> (Settings › Apps › + App, configuration type “Paste XML”): the key and secret
+        above, and this XML:
+      </p>
+      <pre class="mono" id="canvas-xml">${canvasConfiguration(consumer.name, launchUrl)}</pre>
+    </details>`;
 }
 
 /** The row saying how many refusals after an event were only counted (the log's rate limit). */
@@ -128,6 +168,7 @@ export function appPage(
   page: PageContext,
   consumer: Consumer,
   problems: readonly ProblemEvent[],
+  origin: string,
   notice?: string,
   showSecret = false,
 ): string {
@@ -142,16 +183,11 @@ export function appPage(
         ${
           showSecret
             ? html`<code id="consumer-secret">${consumer.secret}</code>`
-            : html`<form method="post" action="/console/apps/${consumer.key}/secret" class="inline">
+            : html`<form method="post" action="${appPath(consumer.key, 'secret')}" class="inline">
                 ${csrfField(page)}<button class="secondary" id="reveal-secret">Reveal the secret</button>
               </form>`
         }
-        <label>Callback</label><code>${consumer.callback}</code> <label>Scopes</label>
-        <p>${consumer.scopes.length ? consumer.scopes.join(', ') : 'none'}</p>
-        <label>Signature methods</label>
-        <p>${consumer.signatureMethods.join(', ')}</p>
-        <label>Two-legged requests</label>
-        <p>${consumer.twoLegged ? 'allowed' : 'not allowed'}</p>
+        ${consumer.lti ? ltiDetails(consumer, origin) : oauthDetails(consumer)}
         <div class="actions">
           ${action(page, consumer, 'rotate', 'Rotate the secret')}
           ${consumer.status === 'active' ? action(page, consumer, 'suspend', 'Suspend') : ''}
