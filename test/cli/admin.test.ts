@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openStore } from '../../src/cli/open-store.js';
+import { openStore } from '../../packages/server/src/cli/open-store.js';
 import { registerViaCli, runCli, runCliRefused } from '../support/processes.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'countersign-admin-'));

@@ -8,8 +8,8 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { signRequest } from '../../src/client/sign-request.js';
-import { OutcomesClient } from '../../src/lti/outcomes.js';
+import { signRequest } from '../../packages/countersign/src/client/sign-request.js';
+import { OutcomesClient } from '../../packages/countersign/src/lti/outcomes.js';
 
 const root = new URL('../../', import.meta.url);
 const python = '/usr/bin/python3';

@@ -4,14 +4,19 @@
  * return URL only after the signature verified; otherwise the problem, as a page for a browser).
  */
 import { describe, expect, it } from 'vitest';
-import { signRequest } from '../../src/client/sign-request.js';
-import { parseFormEncoded } from '../../src/core/parameters.js';
-import { hasRole, launchRefusal, parseRoles, verifyLaunch } from '../../src/lti/index.js';
-import { isOAuthProblem, type OAuthProblem } from '../../src/problems/oauth-problem.js';
-import type { Consumer } from '../../src/provider/model.js';
-import { createProvider, type ProblemReport } from '../../src/provider/provider.js';
-import type { OAuthRequest } from '../../src/provider/request.js';
-import { MemoryStore } from '../../src/stores/memory-store.js';
+import { signRequest } from '../../packages/countersign/src/client/sign-request.js';
+import { parseFormEncoded } from '../../packages/countersign/src/core/parameters.js';
+import {
+  hasRole,
+  launchRefusal,
+  parseRoles,
+  verifyLaunch,
+} from '../../packages/countersign/src/lti/index.js';
+import { isOAuthProblem, type OAuthProblem } from '../../packages/countersign/src/problems/oauth-problem.js';
+import type { Consumer } from '../../packages/countersign/src/provider/model.js';
+import { createProvider, type ProblemReport } from '../../packages/countersign/src/provider/provider.js';
+import type { OAuthRequest } from '../../packages/countersign/src/provider/request.js';
+import { MemoryStore } from '../../packages/countersign/src/stores/memory-store.js';
 
 const NOW = 1_800_000_000_000;
 const BROWSER = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';

@@ -8,7 +8,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OutcomeError, OutcomesClient } from '../../src/lti/index.js';
+import { OutcomeError, OutcomesClient } from '../../packages/countersign/src/lti/index.js';
 
 const python = '/usr/bin/python3';
 const hasOauthlib = spawnSync(python, ['-c', 'import oauthlib'], { stdio: 'ignore' }).status === 0;

@@ -3,8 +3,8 @@
  * decimals, and the strict reader that takes what an outcome service answers and refuses the rest.
  */
 import { describe, expect, it } from 'vitest';
-import { poxRequest, readPoxResponse, scoreText } from '../../src/lti/pox.js';
-import { childAt, readXml } from '../../src/lti/xml-reader.js';
+import { poxRequest, readPoxResponse, scoreText } from '../../packages/countersign/src/lti/pox.js';
+import { childAt, readXml } from '../../packages/countersign/src/lti/xml-reader.js';
 
 describe('readXml', () => {
   it('reads elements by local name, with text, entities, character references, CDATA and comments', () => {

@@ -3,13 +3,13 @@
  * may send launches and nothing else, and `oauth_callback=about:blank`, taken at launches only.
  */
 import { describe, expect, it } from 'vitest';
-import { signRequest } from '../../src/client/sign-request.js';
-import { isOAuthProblem } from '../../src/problems/oauth-problem.js';
-import { ProviderInputError } from '../../src/provider/errors.js';
-import type { Consumer } from '../../src/provider/model.js';
-import { createProvider, type Provider } from '../../src/provider/provider.js';
-import type { OAuthRequest } from '../../src/provider/request.js';
-import { MemoryStore } from '../../src/stores/memory-store.js';
+import { signRequest } from '../../packages/countersign/src/client/sign-request.js';
+import { isOAuthProblem } from '../../packages/countersign/src/problems/oauth-problem.js';
+import { ProviderInputError } from '../../packages/countersign/src/provider/errors.js';
+import type { Consumer } from '../../packages/countersign/src/provider/model.js';
+import { createProvider, type Provider } from '../../packages/countersign/src/provider/provider.js';
+import type { OAuthRequest } from '../../packages/countersign/src/provider/request.js';
+import { MemoryStore } from '../../packages/countersign/src/stores/memory-store.js';
 
 const NOW = 1_800_000_000_000;
 const LAUNCH_FORM: [string, string][] = [

@@ -8,11 +8,11 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signRequest } from '../../src/client/sign-request.js';
-import { OutcomesClient } from '../../src/lti/outcomes.js';
-import type { Consumer } from '../../src/provider/model.js';
-import { createProvider } from '../../src/provider/provider.js';
-import type { MemoryStore } from '../../src/stores/memory-store.js';
+import { signRequest } from '../../packages/countersign/src/client/sign-request.js';
+import { OutcomesClient } from '../../packages/countersign/src/lti/outcomes.js';
+import type { Consumer } from '../../packages/countersign/src/provider/model.js';
+import { createProvider } from '../../packages/countersign/src/provider/provider.js';
+import type { MemoryStore } from '../../packages/countersign/src/stores/memory-store.js';
 import { PageClient, serverWithUser, USER_PASSWORD } from './page-client.js';
 
 const python = '/usr/bin/python3';
