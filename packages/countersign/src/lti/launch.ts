@@ -140,85 +140,101 @@ function dimension(value: string | undefined): number | undefined {
   return value !== undefined && /^\d{1,6}$/.test(value) ? Number(value) : undefined;
 }
 
+/** A field's value; an empty one is as good as absent (LMSs send empty fields for what they lack). */
+type Field = (name: string) => string | undefined;
+
+function personOf(get: Field): LtiPerson {
+  return {
+    givenName: get('lis_person_name_given'),
+    familyName: get('lis_person_name_family'),
+    fullName: get('lis_person_name_full'),
+    email: get('lis_person_contact_email_primary'),
+    sourcedid: get('lis_person_sourcedid'),
+    image: get('user_image'),
+  };
+}
+
+function contextOf(get: Field): LtiContext | undefined {
+  const id = get('context_id');
+  if (id === undefined) return undefined;
+  return { id, title: get('context_title'), label: get('context_label'), types: list(get('context_type')) };
+}
+
+function resourceLinkOf(get: Field): LtiResourceLink | undefined {
+  const id = get('resource_link_id');
+  if (id === undefined) return undefined;
+  return { id, title: get('resource_link_title'), description: get('resource_link_description') };
+}
+
+function presentationOf(get: Field): LtiPresentation {
+  return {
+    returnUrl: get('launch_presentation_return_url'),
+    documentTarget: get('launch_presentation_document_target'),
+    width: dimension(get('launch_presentation_width')),
+    height: dimension(get('launch_presentation_height')),
+    locale: get('launch_presentation_locale'),
+    cssUrl: get('launch_presentation_css_url'),
+  };
+}
+
+function outcomeOf(get: Field): LtiOutcome | undefined {
+  const serviceUrl = get('lis_outcome_service_url');
+  const sourcedid = get('lis_result_sourcedid');
+  return serviceUrl !== undefined && sourcedid !== undefined ? { serviceUrl, sourcedid } : undefined;
+}
+
+function toolConsumerOf(get: Field): LtiToolConsumer {
+  return {
+    instanceGuid: get('tool_consumer_instance_guid'),
+    instanceName: get('tool_consumer_instance_name'),
+    instanceDescription: get('tool_consumer_instance_description'),
+    instanceUrl: get('tool_consumer_instance_url'),
+    contactEmail: get('tool_consumer_instance_contact_email'),
+    productFamilyCode: get('tool_consumer_info_product_family_code'),
+    version: get('tool_consumer_info_version'),
+  };
+}
+
+function contentItemOf(get: Field): LtiContentItemRequest | undefined {
+  const returnUrl = get('content_item_return_url');
+  if (returnUrl === undefined) return undefined;
+  return {
+    returnUrl,
+    acceptMediaTypes: list(get('accept_media_types')),
+    acceptPresentationDocumentTargets: list(get('accept_presentation_document_targets')),
+    acceptUnsigned: get('accept_unsigned') === 'true',
+    acceptMultiple: get('accept_multiple') === 'true',
+    autoCreate: get('auto_create') === 'true',
+    canConfirm: get('can_confirm') === 'true',
+    data: get('data'),
+    title: get('title'),
+    text: get('text'),
+  };
+}
+
 /** The launch as data, from parameters already checked. */
 function launchOf(
   consumer: Consumer,
   messageType: LtiMessageType,
   fields: ReadonlyMap<string, string>,
 ): Launch {
-  const get = (name: string) => {
+  const get: Field = (name) => {
     const value = fields.get(name);
     return value === '' ? undefined : value;
   };
-  const contextId = get('context_id');
-  const resourceLinkId = get('resource_link_id');
-  const serviceUrl = get('lis_outcome_service_url');
-  const sourcedid = get('lis_result_sourcedid');
-  const contentItemReturnUrl = get('content_item_return_url');
   return {
     messageType,
     version: 'LTI-1p0',
     consumer,
     userId: get('user_id'),
     roles: parseRoles(get('roles')),
-    person: {
-      givenName: get('lis_person_name_given'),
-      familyName: get('lis_person_name_family'),
-      fullName: get('lis_person_name_full'),
-      email: get('lis_person_contact_email_primary'),
-      sourcedid: get('lis_person_sourcedid'),
-      image: get('user_image'),
-    },
-    context:
-      contextId === undefined
-        ? undefined
-        : {
-            id: contextId,
-            title: get('context_title'),
-            label: get('context_label'),
-            types: list(get('context_type')),
-          },
-    resourceLink:
-      resourceLinkId === undefined
-        ? undefined
-        : {
-            id: resourceLinkId,
-            title: get('resource_link_title'),
-            description: get('resource_link_description'),
-          },
-    presentation: {
-      returnUrl: get('launch_presentation_return_url'),
-      documentTarget: get('launch_presentation_document_target'),
-      width: dimension(get('launch_presentation_width')),
-      height: dimension(get('launch_presentation_height')),
-      locale: get('launch_presentation_locale'),
-      cssUrl: get('launch_presentation_css_url'),
-    },
-    outcome: serviceUrl !== undefined && sourcedid !== undefined ? { serviceUrl, sourcedid } : undefined,
-    toolConsumer: {
-      instanceGuid: get('tool_consumer_instance_guid'),
-      instanceName: get('tool_consumer_instance_name'),
-      instanceDescription: get('tool_consumer_instance_description'),
-      instanceUrl: get('tool_consumer_instance_url'),
-      contactEmail: get('tool_consumer_instance_contact_email'),
-      productFamilyCode: get('tool_consumer_info_product_family_code'),
-      version: get('tool_consumer_info_version'),
-    },
-    contentItem:
-      messageType === 'ContentItemSelectionRequest' && contentItemReturnUrl !== undefined
-        ? {
-            returnUrl: contentItemReturnUrl,
-            acceptMediaTypes: list(get('accept_media_types')),
-            acceptPresentationDocumentTargets: list(get('accept_presentation_document_targets')),
-            acceptUnsigned: get('accept_unsigned') === 'true',
-            acceptMultiple: get('accept_multiple') === 'true',
-            autoCreate: get('auto_create') === 'true',
-            canConfirm: get('can_confirm') === 'true',
-            data: get('data'),
-            title: get('title'),
-            text: get('text'),
-          }
-        : undefined,
+    person: personOf(get),
+    context: contextOf(get),
+    resourceLink: resourceLinkOf(get),
+    presentation: presentationOf(get),
+    outcome: outcomeOf(get),
+    toolConsumer: toolConsumerOf(get),
+    contentItem: messageType === 'ContentItemSelectionRequest' ? contentItemOf(get) : undefined,
     custom: prefixed(fields, 'custom_'),
     extensions: prefixed(fields, 'ext_'),
     parameters: record(fields),
