@@ -60,6 +60,7 @@ function pages(world: World): Page[] {
       'rsa_public_key',
     ),
     post('/connections/revoke', 'token'),
+    post('/lti/grade', 'launch', 'score'),
     post('/oauth/authorize', 'oauth_token', 'decision', 'scopes'),
   ];
 }
@@ -278,6 +279,8 @@ export function strayRequests(world: World): fc.Arbitrary<FuzzRequest> {
     '/api/v1/me',
     '/api/v1/notes',
     '/api/v1/notes/1',
+    '/lti/launch',
+    '/lti/grade',
     '/nope',
     '/api/v2/me',
     '/api/v1/notes/1/2',
