@@ -39,6 +39,7 @@ function pages(world: World): Page[] {
     get('/signup', 'next'),
     get('/console'),
     get('/console/new'),
+    get('/console/new-lms'),
     get(`/console/apps/${app}`, 'registered', 'done'),
     get('/console/apps/nosuchapp', 'done'),
     get('/console/apps/%zz'),
@@ -61,6 +62,7 @@ function pages(world: World): Page[] {
     ),
     post('/connections/revoke', 'token'),
     post('/lti/grade', 'launch', 'score'),
+    post('/console/lms', 'name', 'description', 'key', 'methods'),
     post('/oauth/authorize', 'oauth_token', 'decision', 'scopes'),
   ];
 }

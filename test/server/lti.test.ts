@@ -265,6 +265,51 @@ describe('the console for an LTI consumer', () => {
     expect(revealed.body).toContain(`<code id="consumer-secret">${lms.secret}</code>`);
   });
 
+  it('registers an LMS from the console, under a chosen key or a drawn one, refusing a bad or taken key', async () => {
+    const client = new PageClient(app);
+    await client.signIn('alice', USER_PASSWORD);
+    expect((await client.get('/console')).body).toContain('href="/console/new-lms"');
+    const form = await client.get('/console/new-lms');
+    expect(form.body).toContain('action="/console/lms"');
+    const chosen = await client.post('/console/lms', [
+      ['name', 'Canvas of School B'],
+      ['key', 'canvas-school-b'],
+      ['methods', 'HMAC-SHA1'],
+      ['methods', 'HMAC-SHA256'],
+    ]);
+    expect(chosen.statusCode).toBe(303);
+    expect(chosen.headers.location).toBe('/console/apps/canvas-school-b?registered=1');
+    expect(store.getConsumer('canvas-school-b')).toMatchObject({
+      lti: true,
+      owner: 'alice',
+      signatureMethods: ['HMAC-SHA1', 'HMAC-SHA256'],
+    });
+    await client.get('/console/new-lms');
+    const drawn = await client.post('/console/lms', [
+      ['name', 'Sakai'],
+      ['methods', 'HMAC-SHA1'],
+    ]);
+    expect(drawn.headers.location).toMatch(/^\/console\/apps\/[a-z0-9]{32}\?registered=1$/);
+    for (const [key, message] of [
+      ['canvas-school-b', 'already exists'],
+      ['two words', 'key must be 1 to 255 printable ASCII characters'],
+    ]) {
+      await client.get('/console/new-lms');
+      const refused = await client.post('/console/lms', [
+        ['name', 'Again'],
+        ['key', key as string],
+        ['methods', 'HMAC-SHA1'],
+      ]);
+      expect(refused.statusCode).toBe(400);
+      expect(refused.body).toContain(message);
+    }
+    const forged = await new PageClient(app).post('/console/lms', [
+      ['name', 'x'],
+      ['_csrf', 'forged'],
+    ]);
+    expect(forged.statusCode).not.toBe(303);
+  });
+
   it('links a key with / ? and % in it, percent-encoded', async () => {
     const odd = await createProvider({ store }).registerConsumer({
       name: 'Odd',

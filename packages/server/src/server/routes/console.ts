@@ -5,6 +5,7 @@ import { pageContext, requireUser, type ServerContext, sendPage, siteOrigin } fr
 import { sendErrorPage } from '../error-pages.js';
 import { formField, formList } from '../form-fields.js';
 import { appList, appPage, appPath, type RegistrationForm, registerForm } from '../views/console.js';
+import { type LmsForm, lmsForm } from '../views/lms-form.js';
 
 /** The registration form as sent, each field one string (checkboxes a list). */
 function registration(request: FastifyRequest): RegistrationForm & { scopes: string[]; methods: string[] } {
@@ -93,6 +94,36 @@ export function consoleRoutes(app: FastifyInstance, ctx: ServerContext): void {
     } catch (error) {
       if (!(error instanceof ProviderInputError)) throw error;
       return sendPage(reply, registerForm(pageContext(ctx, request, reply), form, error.message), 400);
+    }
+  });
+
+  app.get('/console/new-lms', async (request, reply) => {
+    if (!(await requireUser(ctx, request, reply))) return reply;
+    return sendPage(reply, lmsForm(pageContext(ctx, request, reply)));
+  });
+
+  app.post('/console/lms', { preHandler: app.csrfProtection.bind(app) }, async (request, reply) => {
+    const user = await requireUser(ctx, request, reply);
+    if (!user) return reply;
+    const form: LmsForm = {
+      name: formField(request, 'name'),
+      description: formField(request, 'description'),
+      key: formField(request, 'key').trim(),
+      methods: formList(request, 'methods'),
+    };
+    try {
+      const consumer = await ctx.provider.registerConsumer({
+        name: form.name ?? '',
+        description: form.description?.trim() || undefined,
+        owner: user,
+        lti: true,
+        key: form.key || undefined,
+        signatureMethods: form.methods,
+      });
+      return reply.redirect(`${appPath(consumer.key)}?registered=1`, 303);
+    } catch (error) {
+      if (!(error instanceof ProviderInputError)) throw error;
+      return sendPage(reply, lmsForm(pageContext(ctx, request, reply), form, error.message), 400);
     }
   });
 

@@ -16,7 +16,10 @@ export function appList(page: PageContext, consumers: readonly Consumer[], notic
     'Console',
     page,
     html`<h1>Your applications</h1>
-      <p><a href="/console/new">Register an application</a></p>
+      <p>
+        <a href="/console/new">Register an application</a> ·
+        <a href="/console/new-lms">Register an LMS (LTI 1.1)</a>
+      </p>
       ${
         consumers.length === 0
           ? html`<p class="card">No applications yet. Register one to get a consumer key and secret.</p>`
