@@ -25,6 +25,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   http: ['http', 'provider', 'problems', 'core'],
   client: ['client', 'problems', 'core'],
   lti: ['lti', 'client', 'provider', 'problems', 'core'],
+  testing: ['testing', 'provider'],
 };
 
 /** The workspace packages each package may import (by name). */

@@ -54,9 +54,9 @@ describe('countersign consumer add --lti', () => {
     };
     expect(printed.key).toBe('moodle-school-a');
     expect(printed.secret).toMatch(/^[a-z0-9]{32}$/);
-    const store = await openStore({ db: join(dir, 'admin.db') });
+    const opened = await openStore({ db: join(dir, 'admin.db') });
     try {
-      expect(await store.getConsumer('moodle-school-a')).toMatchObject({
+      expect(await opened.store.getConsumer('moodle-school-a')).toMatchObject({
         lti: true,
         twoLegged: false,
         callback: 'oob',
@@ -66,7 +66,7 @@ describe('countersign consumer add --lti', () => {
         secret: printed.secret,
       });
     } finally {
-      await store.close();
+      await opened.close();
     }
   });
 

@@ -26,13 +26,3 @@ export {
   type SecretKeyErrorCode,
   secretContext,
 } from './secret-box.js';
-export {
-  type AppData,
-  type LaunchRecord,
-  type Note,
-  PROBLEMS_KEPT,
-  type ProblemBatch,
-  type ProblemEvent,
-  type Session,
-} from './app-data.js';
-export { readLaunchRecord, readSession } from './session-row.js';

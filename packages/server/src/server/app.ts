@@ -20,7 +20,8 @@ import Fastify, {
 import type { Redis } from 'ioredis';
 import { fastifyAdapter } from 'countersign/fastify';
 import { compileTrustProxy, createProvider, type ProviderOptions, type Store } from 'countersign';
-import type { AppData } from 'countersign/store-kit';
+import { MemoryServerData } from '../data/memory-data.js';
+import type { ServerData } from '../data/server-data.js';
 import { connectionIds } from './connection-ids.js';
 import {
   type ConnectionLimits,
@@ -50,7 +51,13 @@ export interface ServerOptions extends Pick<
   ProviderOptions,
   'publicUrl' | 'trustProxy' | 'requestTokenTtl' | 'timestampWindow' | 'clock'
 > {
-  readonly store: Store & AppData;
+  /** The engine's data. */
+  readonly store: Store;
+  /**
+   * The server's own data (accounts, settings, sessions, notes, the problem log); in memory by
+   * default, for a server on a memory store.
+   */
+  readonly data?: ServerData | undefined;
   /**
    * Redis, when several instances share the store: what must hold across instances (rate limits)
    * counts there. The caller owns the client and closes it.
@@ -137,7 +144,12 @@ function plainErrorText(error: unknown, status: number): string {
 /** Problems per consumer and minute recorded by default; the rest are only counted. */
 const PROBLEM_LOG_LIMIT = 20;
 
-function problemRecorder(options: ServerOptions, clock: () => number, onError: (error: unknown) => void) {
+function problemRecorder(
+  options: ServerOptions,
+  data: ServerData,
+  clock: () => number,
+  onError: (error: unknown) => void,
+) {
   const window = { windowMs: 60_000, clock };
   const counter = options.redis
     ? new RedisRateCounter(options.redis, {
@@ -146,7 +158,7 @@ function problemRecorder(options: ServerOptions, clock: () => number, onError: (
       })
     : new MemoryRateCounter(window);
   const limit = options.problemLog?.limit ?? PROBLEM_LOG_LIMIT;
-  return new ProblemRecorder({ store: options.store, counter, limit, onError });
+  return new ProblemRecorder({ data, counter, limit, onError });
 }
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
@@ -174,7 +186,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     },
   });
   limitConnections(app.server, limits);
-  const problems = problemRecorder(options, clock, (error) => app.log.error({ err: error }, 'problem log'));
+  const data = options.data ?? new MemoryServerData();
+  const problems = problemRecorder(options, data, clock, (error) =>
+    app.log.error({ err: error }, 'problem log'),
+  );
   const provider = createProvider({
     store: options.store,
     publicUrl: options.publicUrl,
@@ -199,13 +214,14 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   const ctx: ServerContext = {
     store: options.store,
+    data,
     provider,
     clock,
     randomBytes,
     secureCookies: options.publicUrl?.startsWith('https:') ?? false,
     publicUrl: options.publicUrl,
   };
-  const cookieSecret = await options.store.ensureSetting('cookie-secret', randomBytes(32).toString('base64'));
+  const cookieSecret = await data.ensureSetting('cookie-secret', randomBytes(32).toString('base64'));
 
   app.addHook('onResponse', async (request, reply) => {
     metrics.requests.inc({

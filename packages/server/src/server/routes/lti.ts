@@ -12,10 +12,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WireResponse } from 'countersign';
 import { fromFastifyRequest } from 'countersign/fastify';
 import { type Launch, launchRefusal, OutcomeError, OutcomesClient, verifyLaunch } from 'countersign/lti';
-import { DEFAULT_BODY_LIMIT } from 'countersign/node';
 import type { ServerContext } from '../context.js';
 import { sendPage } from '../context.js';
 import { gradePage, launchPage } from '../views/lti.js';
+
+/** The most a launch or grade body may be: the adapters' `bodyLimit`, 1 MiB. */
+const BODY_LIMIT = 1024 * 1024;
 
 /** How long a launch page may send a grade: a class period and then some. */
 const GRADE_FORM_LIFETIME_MS = 2 * 60 * 60 * 1000;
@@ -39,7 +41,7 @@ async function recordOutcome(ctx: ServerContext, launch: Launch): Promise<string
   if (!launch.outcome) return undefined;
   const id = Buffer.from(ctx.randomBytes(32)).toString('base64url');
   const now = ctx.clock();
-  await ctx.store.createLaunchRecord({
+  await ctx.data.createLaunchRecord({
     idHash: hashOf(id),
     consumerKey: launch.consumer.key,
     serviceUrl: launch.outcome.serviceUrl,
@@ -69,7 +71,7 @@ async function grade(ctx: ServerContext, request: FastifyRequest, reply: Fastify
   const fields = gradeFields(request);
   if (!fields || !/^[A-Za-z0-9_-]{43}$/.test(fields.launch))
     return refuse(400, 'This form must be sent from the launch page, with a score.');
-  const record = await ctx.store.getLaunchRecord(hashOf(fields.launch));
+  const record = await ctx.data.getLaunchRecord(hashOf(fields.launch));
   if (!record || record.expiresAt <= ctx.clock())
     return refuse(410, 'This launch’s grade form has expired; launch the tool again from the LMS.');
   const lms = await ctx.store.getConsumer(record.consumerKey);
@@ -96,10 +98,8 @@ async function grade(ctx: ServerContext, request: FastifyRequest, reply: Fastify
 export function ltiRoutes(app: FastifyInstance, ctx: ServerContext): void {
   // Bodies stay raw: the launch's signature covers the exact bytes of its form.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(
-    '*',
-    { parseAs: 'buffer', bodyLimit: DEFAULT_BODY_LIMIT },
-    (_request, body, done) => done(null, body),
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_request, body, done) =>
+    done(null, body),
   );
   app.addHook('onSend', async (_request, reply) => {
     for (const [name, value] of Object.entries(HEADERS))
