@@ -6,6 +6,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { isOAuthProblem } from '../problems/oauth-problem.js';
+import { ProviderInputError } from '../provider/errors.js';
 import type { AppData } from '../stores/app-data.js';
 import { PostgresStore } from '../stores/postgres-store.js';
 import type { Redis } from 'ioredis';
@@ -14,16 +16,43 @@ import { SecretKeyError } from '../stores/secret-box.js';
 import { SqliteStore } from '../stores/sqlite-store.js';
 import { type Store, withNonceStore } from '../provider/store.js';
 import { CliError } from './cli-error.js';
+import type { EnvironmentOnly } from './command-definition.js';
 import { givenKeyring, HOW_TO_GIVE_A_KEY, keyFileFor, removeKeyFile } from './key-file.js';
+import { anyText, option, urlWithScheme } from './option-types.js';
 
 export const DEFAULT_DB = './data/countersign.db';
 
-/** The parseArgs options every command that touches the store takes. */
+/** The options of every command that opens the store. */
 export const STORE_OPTIONS = {
-  db: { type: 'string' },
-  'database-url': { type: 'string' },
-  'key-file': { type: 'string' },
-} as const;
+  db: option({
+    value: 'FILE',
+    env: 'COUNTERSIGN_DB',
+    help: 'the SQLite database (made, with its directory, if absent)',
+    parse: anyText,
+    defaultText: DEFAULT_DB,
+  }),
+  'database-url': option({
+    value: 'URL',
+    env: 'DATABASE_URL',
+    help: 'a PostgreSQL database instead of SQLite',
+    parse: urlWithScheme(['postgres', 'postgresql'], 'postgres://user@localhost/countersign'),
+  }),
+  'key-file': option({
+    value: 'FILE',
+    env: 'COUNTERSIGN_KEY_FILE',
+    help: 'the keys that encrypt the secrets in the store (SQLite without one: the key file beside the database)',
+    parse: anyText,
+  }),
+};
+
+/** `--db` and `--database-url` name the store; one of them at most. */
+export const STORE_EXCLUSIVE = [['db', 'database-url']] as const;
+
+/** The variable that holds the keys themselves, for commands that open the store. */
+export const SECRET_KEY_VARIABLE: EnvironmentOnly = {
+  name: 'COUNTERSIGN_SECRET_KEY',
+  help: 'the keys themselves, as a key file holds them (read when no key file is given)',
+};
 
 export interface StoreFlags {
   readonly db?: string | undefined;
@@ -39,24 +68,8 @@ export function describeStore(flags: StoreFlags): string {
   return `SQLite at ${flags.db ?? DEFAULT_DB}${flags['redis-url'] ? ' with Redis nonces' : ''}`;
 }
 
-/** Refuses a connection URL of another scheme, naming the flag (never the URL: it may carry a password). */
-function requireScheme(
-  flag: string,
-  url: string | undefined,
-  schemes: readonly string[],
-  example: string,
-): void {
-  if (url === undefined) return;
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
-  if (scheme === undefined || !schemes.includes(scheme))
-    throw new CliError(
-      `${flag} must be a ${schemes.map((s) => `${s}://`).join(' or ')} URL, like ${example}`,
-    );
-}
-
 /** The Redis client `--redis-url` names, or `undefined` without the flag. */
 export function openRedis(flags: StoreFlags): Redis | undefined {
-  requireScheme('--redis-url', flags['redis-url'], ['redis', 'rediss'], 'redis://localhost:6379');
   return flags['redis-url'] === undefined ? undefined : connectRedis(flags['redis-url']);
 }
 
@@ -64,8 +77,12 @@ export function openRedis(flags: StoreFlags): Redis | undefined {
  * Opens the store the flags name. With `redis`, nonces go to it (the caller keeps and closes the
  * client, which the server shares with its rate limits).
  */
-export async function openStore(flags: StoreFlags, redis?: Redis): Promise<Store & AppData> {
-  const store = await openSqlStore(flags);
+export async function openStore(
+  flags: StoreFlags,
+  env: NodeJS.ProcessEnv,
+  redis?: Redis,
+): Promise<Store & AppData> {
+  const store = await openSqlStore(flags, env);
   return redis === undefined ? store : withNonceStore(store, new RedisNonceStore(redis));
 }
 
@@ -75,16 +92,8 @@ export async function openStore(flags: StoreFlags, redis?: Redis): Promise<Store
  */
 export async function openSqlStore(
   flags: StoreFlags,
-  env: NodeJS.ProcessEnv = process.env,
+  env: NodeJS.ProcessEnv,
 ): Promise<SqliteStore | PostgresStore> {
-  if (flags.db !== undefined && flags['database-url'] !== undefined)
-    throw new CliError('give --db or --database-url, not both');
-  requireScheme(
-    '--database-url',
-    flags['database-url'],
-    ['postgres', 'postgresql'],
-    'postgres://user@localhost/countersign',
-  );
   const given = givenKeyring(flags['key-file'], env);
   if (flags['database-url'] !== undefined) {
     if (!given) throw new CliError(`PostgreSQL needs a secret key: ${HOW_TO_GIVE_A_KEY}`);
@@ -109,5 +118,26 @@ export async function openSqlStore(
     if (beside?.created && error instanceof SecretKeyError) removeKeyFile(beside.path);
     const hint = error instanceof SecretKeyError && !given ? ` (its key file: ${beside?.path ?? ''})` : '';
     throw new CliError(`cannot open the database ${file}: ${(error as Error).message}${hint}`);
+  }
+}
+
+/**
+ * Runs `run` on the store the flags name, and closes it. The engine's refusals (an unknown
+ * consumer, a request token that cannot be decided) become one-line `CliError`s.
+ */
+export async function withStore(
+  flags: StoreFlags,
+  env: NodeJS.ProcessEnv,
+  run: (store: Store & AppData) => Promise<void>,
+): Promise<void> {
+  const store = await openStore(flags, env);
+  try {
+    await run(store);
+  } catch (error) {
+    if (error instanceof ProviderInputError) throw new CliError(error.message);
+    if (isOAuthProblem(error)) throw new CliError(`${error.problem}: ${error.advice}`);
+    throw error;
+  } finally {
+    await store.close();
   }
 }

@@ -50,8 +50,16 @@ import { STYLE } from './views/style.js';
 
 export interface ServerOptions extends Pick<
   ProviderOptions,
-  'publicUrl' | 'trustProxy' | 'requestTokenTtl' | 'timestampWindow' | 'clock'
+  | 'publicUrl'
+  | 'trustProxy'
+  | 'requestTokenTtl'
+  | 'accessTokenTtl'
+  | 'timestampWindow'
+  | 'parameterLimit'
+  | 'clock'
 > {
+  /** The largest body the OAuth endpoints and the API read, in bytes (default 1 MiB); more is 413. */
+  readonly bodyLimit?: number | undefined;
   readonly store: Store & AppData;
   /**
    * Redis, when several instances share the store: what must hold across instances (rate limits)
@@ -182,7 +190,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     publicUrl: options.publicUrl,
     trustProxy,
     requestTokenTtl: options.requestTokenTtl,
+    accessTokenTtl: options.accessTokenTtl,
     timestampWindow: options.timestampWindow,
+    parameterLimit: options.parameterLimit,
     clock,
     signatureMethods: ['HMAC-SHA1', 'HMAC-SHA256', 'HMAC-SHA512', 'RSA-SHA1', 'RSA-SHA256', 'PLAINTEXT'],
     onError: (error) => app.log.error({ err: error }, 'unexpected error'),
@@ -221,7 +231,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     // In Redis when the server has it, so that a limit holds across instances.
     ...(options.redis ? { redis: options.redis, nameSpace: 'countersign-rate-limit:' } : {}),
   });
-  const oauth = fastifyAdapter(provider);
+  const oauth = fastifyAdapter(
+    provider,
+    options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit },
+  );
   await app.register(async (api) => {
     await api.register(oauth.plugin);
     // The API answers JSON and OAuth problems, never pages: of helmet's headers only nosniff
