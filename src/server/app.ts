@@ -1,7 +1,7 @@
 /**
  * The reference provider server: Fastify with its own plugins (cookie, formbody, CSRF, helmet,
  * rate limit), the OAuth endpoints and the sample API in one scope (raw bodies), the pages in
- * another (parsed forms), and `/healthz` and `/metrics`.
+ * another (parsed forms), and `/healthz`, `/readyz` and `/metrics`.
  */
 import { randomBytes } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
@@ -36,6 +36,7 @@ import { pageErrors } from './error-pages.js';
 import { createMetrics, type MetricsAccess, metricsHandler } from './metrics.js';
 import { maskUrl } from './log-redaction.js';
 import { ProblemRecorder } from './problem-recorder.js';
+import { pingRedis, type ReadinessCheck, readinessHandler, readinessProbe } from './readiness.js';
 import { MemoryRateCounter, RedisRateCounter } from './rate-counter.js';
 import { accountLimits, type AccountLimitSettings } from './rate-limits.js';
 import { accountPageRoutes } from './routes/account-page.js';
@@ -159,6 +160,12 @@ function problemRecorder(options: ServerOptions, clock: () => number, onError: (
   return new ProblemRecorder({ store: options.store, counter, limit, onError });
 }
 
+/** What `/readyz` asks: the store, and Redis when the server has it. */
+function readinessChecks(options: ServerOptions): Record<string, ReadinessCheck> {
+  const { store, redis } = options;
+  return { store: () => store.ping(), ...(redis ? { redis: () => pingRedis(redis) } : {}) };
+}
+
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const clock = options.clock ?? Date.now;
   const metrics = options.metricsAccess?.metrics ?? createMetrics();
@@ -259,6 +266,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       },
     });
     site.get('/healthz', () => ({ status: 'ok' }));
+    site.get('/readyz', readinessHandler(readinessProbe(readinessChecks(options))));
     if (options.metricsAccess?.onMainListener !== false)
       site.get('/metrics', metricsHandler(metrics, options.metricsAccess?.token));
     site.get('/static/style.css', async (_request, reply) =>

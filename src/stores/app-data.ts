@@ -70,4 +70,9 @@ export interface AppData {
   recordProblems(batch: ProblemBatch): Promise<void>;
   /** Newest first. */
   listProblems(consumerKey: string): Promise<ProblemEvent[]>;
+  /**
+   * Resolves when the database answers a query now (not from a cache), and rejects otherwise: what
+   * the server's `/readyz` asks.
+   */
+  ping(): Promise<void>;
 }

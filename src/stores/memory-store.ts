@@ -208,6 +208,10 @@ export class MemoryStore implements Store, AppData {
     return Promise.resolve([...(this.#problems.get(consumerKey) ?? [])]);
   }
 
+  ping() {
+    return Promise.resolve();
+  }
+
   close() {
     return Promise.resolve();
   }

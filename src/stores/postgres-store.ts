@@ -495,6 +495,10 @@ export class PostgresStore implements Store, AppData {
     return rows.map(this.#read.problemEvent);
   }
 
+  async ping() {
+    await this.#query('SELECT 1');
+  }
+
   async close() {
     await this.#pool.end();
   }

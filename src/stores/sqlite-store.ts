@@ -404,6 +404,11 @@ export class SqliteStore implements Store, AppData {
     );
   }
 
+  // eslint-disable-next-line @typescript-eslint/require-await -- a closed database rejects, not throws
+  async ping() {
+    this.#db.prepare('SELECT 1').get();
+  }
+
   async close() {
     this.#commitNonces();
     if (this.#checkpointer) await stopCheckpointer(this.#checkpointer);

@@ -144,6 +144,10 @@ export function runStoreSuite(
       await cleanup?.();
     });
 
+    it('answers a ping while it is open (what /readyz asks)', async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+
     it('stores, replaces, lists and deletes consumers', async () => {
       const consumer = consumerFixture();
       await store.putConsumer(consumer);
