@@ -117,6 +117,8 @@ export interface ProblemReport {
   /** The consumer the request named, when it exists. */
   readonly consumer?: Consumer | undefined;
   readonly at: number;
+  /** The request as the adapter handed it over, so that the application can tell which one it was. */
+  readonly request: OAuthRequest;
 }
 
 /** Options of `createProvider` beyond the engine's: where refusals and unexpected errors are reported. */
@@ -185,7 +187,8 @@ export function createProvider(options: CreateProviderOptions): Provider {
     try {
       const consumer = checkContext.consumer ?? (await checkContext.consumerLookup);
       const at = checkContext.now;
-      await options.onProblem?.({ endpoint: checkContext.endpoint.name, problem, consumer, at });
+      const { endpoint, request } = checkContext;
+      await options.onProblem?.({ endpoint: endpoint.name, problem, consumer, at, request });
     } catch (error) {
       onError(error);
     }

@@ -10,15 +10,10 @@ import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
-import Fastify, {
-  type FastifyInstance,
-  type FastifyReply,
-  type FastifyRequest,
-  type FastifyServerOptions,
-  LogController,
-} from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import { fastifyAdapter } from '../http/fastify.js';
+import { DEFAULT_PATHS } from '../http/paths.js';
 import type { ProviderOptions } from '../provider/options.js';
 import { createProvider } from '../provider/provider.js';
 import { compileTrustProxy } from '../provider/trusted-proxy.js';
@@ -34,8 +29,8 @@ import {
 import { CSRF_COOKIE, csrfUserInfo, type ServerContext, pageContext, sendPage } from './context.js';
 import { pageErrors } from './error-pages.js';
 import { createMetrics, type MetricsAccess, metricsHandler } from './metrics.js';
-import { maskUrl } from './log-redaction.js';
 import { ProblemRecorder } from './problem-recorder.js';
+import { loggerOptions, type LogOptions, type OAuthEndpointName, RequestLog } from './request-log.js';
 import { pingRedis, type ReadinessCheck, readinessHandler, readinessProbe } from './readiness.js';
 import { MemoryRateCounter, RedisRateCounter } from './rate-counter.js';
 import { accountLimits, type AccountLimitSettings } from './rate-limits.js';
@@ -80,50 +75,7 @@ export interface ServerOptions extends Pick<
   /** The account forms' rate limits, each in place of its default in `DEFAULT_ACCOUNT_LIMITS`. */
   readonly accountLimits?: Partial<AccountLimitSettings> | undefined;
   /** Where to log (JSON lines, pino); no logging when absent. */
-  readonly log?: { readonly level?: string; readonly stream?: { write(line: string): void } } | undefined;
-}
-
-/** What a log line says of a request: no headers, and no secret from its URL. */
-function requestFields(req: { method: string; url: string; ip?: string }) {
-  return { method: req.method, url: maskUrl(req.url), ip: req.ip };
-}
-
-function loggerOptions(log: ServerOptions['log']): NonNullable<FastifyServerOptions['logger']> {
-  if (!log) return false;
-  return {
-    level: log.level ?? 'info',
-    ...(log.stream ? { stream: log.stream } : {}),
-    redact: {
-      paths: ['req.headers', 'res.headers', 'headers.authorization', 'headers.cookie'],
-      censor: '[redacted]',
-    },
-    serializers: { req: requestFields },
-  };
-}
-
-/** One log line per request, written when it is answered (Fastify's default writes two). */
-class OneLinePerRequest extends LogController {
-  override incomingRequest(): void {}
-
-  override requestCompleted(
-    error: Error | null | undefined,
-    request: FastifyRequest,
-    reply: FastifyReply,
-  ): void {
-    // The request's fields at the top level rather than under `req` through its serializer: this
-    // line is written for every request, and pino serializes a flat object faster.
-    const { method, url, ip } = requestFields(request);
-    const line = {
-      reqId: request.id,
-      method,
-      url,
-      ip,
-      status: reply.statusCode,
-      ms: Math.round(reply.elapsedTime * 10) / 10,
-    };
-    if (error) reply.log.error({ ...line, err: error }, 'request failed');
-    else reply.log.info(line, 'request');
-  }
+  readonly log?: LogOptions | undefined;
 }
 
 /** Errors whose message says what was wrong with the request without repeating any of it. */
@@ -173,10 +125,14 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   // One trust function for Fastify (the client address logged and rate-limited by) and the engine
   // (the URL signed): the same proxies are believed for both.
   const trustProxy = compileTrustProxy(options.trustProxy);
+  // The OAuth endpoint each route pattern serves: the token endpoints and every route beside them
+  // (the protected resources), noted as they are registered, and the consent page.
+  const endpoints = new Map<string, OAuthEndpointName>([['/oauth/authorize', 'authorize']]);
+  const requestLog = new RequestLog(endpoints);
   const app = Fastify({
     ...timeoutOptions(limits),
     logger: loggerOptions(options.log),
-    logController: new OneLinePerRequest(),
+    logController: requestLog,
     // Requests log through the server's logger itself, naming their id in the line, instead of
     // through a child logger made for every request.
     childLoggerFactory: (logger) => logger,
@@ -203,8 +159,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     clock,
     signatureMethods: ['HMAC-SHA1', 'HMAC-SHA256', 'HMAC-SHA512', 'RSA-SHA1', 'RSA-SHA256', 'PLAINTEXT'],
     onError: (error) => app.log.error({ err: error }, 'unexpected error'),
-    onProblem: async ({ endpoint, problem, consumer, at }) => {
+    onProblem: async (report) => {
+      const { endpoint, problem, consumer, at } = report;
       metrics.problems.inc({ problem: problem.problem, endpoint });
+      requestLog.refused(report);
       if (!consumer) return;
       await problems.record({
         at,
@@ -226,11 +184,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const cookieSecret = await options.store.ensureSetting('cookie-secret', randomBytes(32).toString('base64'));
 
   app.addHook('onResponse', async (request, reply) => {
-    metrics.requests.inc({
-      route: request.routeOptions.url ?? 'unmatched',
-      method: request.method,
-      status: reply.statusCode,
-    });
+    // Route patterns, never raw URLs: the label values stay as few as the routes.
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.observe(route, request.method, reply.statusCode, reply.elapsedTime, endpoints.get(route));
   });
   await app.register(fastifyCookie, { secret: cookieSecret });
   await app.register(fastifyRateLimit, {
@@ -243,6 +199,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit },
   );
   await app.register(async (api) => {
+    api.addHook('onRoute', (route) => {
+      const { initiate, token } = DEFAULT_PATHS;
+      endpoints.set(
+        route.url,
+        route.url === initiate ? 'initiate' : route.url === token ? 'token' : 'resource',
+      );
+    });
     await api.register(oauth.plugin);
     // The API answers JSON and OAuth problems, never pages: of helmet's headers only nosniff
     // matters, and it is set here without running helmet's dozen hooks on every API call.

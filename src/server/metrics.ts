@@ -1,18 +1,33 @@
 /**
- * Prometheus metrics: requests by route, method and status; problems by name and endpoint. And
+ * Prometheus metrics: requests by route, method and status; their latency by route and method, and
+ * by OAuth endpoint and outcome; problems by name and endpoint. Every label is a route pattern or
+ * a name from a fixed list, never a raw URL, so the series stay as few as the routes. And
  * who may read them: the counts name consumers' problems and the server's load, so `/metrics`
  * can ask for a bearer token, and can be served on a listener of its own (an address only the
  * monitoring network reaches) instead of the main one.
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { Counter, collectDefaultMetrics, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import { constantTimeEqual } from '../core/signature-methods.js';
 
 export interface Metrics {
   readonly registry: Registry;
   readonly requests: Counter<'route' | 'method' | 'status'>;
+  readonly latency: Histogram<'route' | 'method'>;
+  readonly oauthLatency: Histogram<'endpoint' | 'outcome'>;
   readonly problems: Counter<'problem' | 'endpoint'>;
+  /**
+   * Counts an answered request and its latency (milliseconds), and, for an OAuth endpoint, its
+   * latency there: `accepted` below 400, `refused` from 400.
+   */
+  observe(route: string, method: string, status: number, ms: number, endpoint?: string): void;
 }
+
+/**
+ * Seconds, from half a millisecond (a verified request answered from the caches) to ten seconds (a
+ * request waiting for a database that is away, which fails within a few).
+ */
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /** Who may read `/metrics`. */
 export interface MetricsAccess {
@@ -27,20 +42,44 @@ export interface MetricsAccess {
 export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'countersign_' });
+  const requests = new Counter({
+    name: 'countersign_http_requests_total',
+    help: 'HTTP requests by route, method and status',
+    labelNames: ['route', 'method', 'status'] as const,
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'countersign_http_request_duration_seconds',
+    help: 'HTTP request latency by route and method, in seconds',
+    labelNames: ['route', 'method'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const oauthLatency = new Histogram({
+    name: 'countersign_oauth_request_duration_seconds',
+    help: 'Latency at the OAuth endpoints (initiate, authorize, token, resource) by outcome (accepted, refused), in seconds',
+    labelNames: ['endpoint', 'outcome'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const problems = new Counter({
+    name: 'countersign_oauth_problems_total',
+    help: 'Refused OAuth requests by problem and endpoint',
+    labelNames: ['problem', 'endpoint'] as const,
+    registers: [registry],
+  });
   return {
     registry,
-    requests: new Counter({
-      name: 'countersign_http_requests_total',
-      help: 'HTTP requests by route, method and status',
-      labelNames: ['route', 'method', 'status'],
-      registers: [registry],
-    }),
-    problems: new Counter({
-      name: 'countersign_oauth_problems_total',
-      help: 'Refused OAuth requests by problem and endpoint',
-      labelNames: ['problem', 'endpoint'],
-      registers: [registry],
-    }),
+    requests,
+    latency,
+    oauthLatency,
+    problems,
+    observe(route, method, status, ms, endpoint) {
+      requests.inc({ route, method, status });
+      latency.observe({ route, method }, ms / 1000);
+      if (endpoint !== undefined)
+        oauthLatency.observe({ endpoint, outcome: status < 400 ? 'accepted' : 'refused' }, ms / 1000);
+    },
   };
 }
 
