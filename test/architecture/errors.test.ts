@@ -3,11 +3,11 @@
  * `CountersignError` and carries its stable code; the library's are in the `errors` namespace.
  */
 import { describe, expect, it } from 'vitest';
-import { CliError, InvalidValueError } from '../../src/cli/cli-error.js';
-import { errors, OAuthProblem } from '../../src/index.js';
-import { FormFieldError } from '../../src/server/form-fields.js';
-import { RateLimitedError } from '../../src/server/rate-limits.js';
-import { SecretKeyError } from '../../src/stores/secret-box.js';
+import { CliError, InvalidValueError } from '../../packages/server/src/cli/cli-error.js';
+import { errors, OAuthProblem } from '../../packages/countersign/src/index.js';
+import { FormFieldError } from '../../packages/server/src/server/form-fields.js';
+import { RateLimitedError } from '../../packages/server/src/server/rate-limits.js';
+import { SecretKeyError } from '../../packages/countersign/src/stores/secret-box.js';
 
 const CASES: readonly [string, Error, string][] = [
   ['MalformedInputError', new errors.MalformedInputError('q', '%zz', 'bad escape'), 'malformed_input'],

@@ -7,12 +7,14 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { COMMANDS, dispatch, everyCommand } from '../../src/cli/command-tree.js';
-import { serveCommand } from '../../src/cli/commands/serve.js';
-import { parseCommandLine } from '../../src/cli/parse-command-line.js';
+import { COMMANDS, dispatch, everyCommand } from '../../packages/server/src/cli/command-tree.js';
+import { serveCommand } from '../../packages/server/src/cli/commands/serve.js';
+import { parseCommandLine } from '../../packages/server/src/cli/parse-command-line.js';
 
-const cli = new URL('../../dist/cli/main.js', import.meta.url).pathname;
-const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+const cli = new URL('../../packages/server/dist/cli/main.js', import.meta.url).pathname;
+const { version } = JSON.parse(
+  readFileSync(new URL('../../packages/server/package.json', import.meta.url), 'utf8'),
+) as {
   version: string;
 };
 

@@ -4,8 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { COMMANDS, everyCommand } from '../../src/cli/command-tree.js';
-import type { Command } from '../../src/cli/command-definition.js';
+import { COMMANDS, everyCommand } from '../../packages/server/src/cli/command-tree.js';
+import type { Command } from '../../packages/server/src/cli/command-definition.js';
 
 const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 

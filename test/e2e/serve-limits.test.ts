@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OAuthClient } from '../../src/client/oauth-client.js';
-import { readProblem } from '../../src/client/problem-response.js';
+import { OAuthClient } from '../../packages/countersign/src/client/oauth-client.js';
+import { readProblem } from '../../packages/countersign/src/client/problem-response.js';
 import { registerViaCli, runCli, type ServerProcess, startServer } from '../support/processes.js';
 
 describe('countersign serve lifetimes and limits', () => {

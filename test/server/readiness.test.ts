@@ -7,10 +7,10 @@
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { buildServer } from '../../src/server/app.js';
-import { readinessProbe } from '../../src/server/readiness.js';
-import { MemoryStore } from '../../src/stores/memory-store.js';
-import { connectRedis } from '../../src/stores/redis-nonce-store.js';
+import { buildServer } from '../../packages/server/src/server/app.js';
+import { readinessProbe } from '../../packages/server/src/server/readiness.js';
+import { MemoryStore } from '../../packages/countersign/src/stores/memory-store.js';
+import { connectRedis } from '../../packages/redis/src/redis-nonce-store.js';
 import { hasRedis, REDIS_URL } from '../support/services.js';
 
 /** A port nothing listens on (free a moment ago). */

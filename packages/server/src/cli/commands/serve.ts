@@ -1,0 +1,360 @@
+/**
+ * `countersign serve`: runs the reference provider server until SIGINT or SIGTERM, then shuts down
+ * cleanly (in-flight requests finish, the database is closed).
+ */
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import { compileTrustProxy, PROVIDER_DEFAULTS, type TrustProxy } from 'countersign';
+import { DEFAULT_BODY_LIMIT } from 'countersign/node';
+import { buildServer, type ServerOptions } from '../../server/app.js';
+import { BatchedLines } from '../../server/batched-lines.js';
+import { connectionLimits, DEFAULT_CONNECTION_LIMITS } from '../../server/connection-limits.js';
+import { buildMetricsServer, createMetrics } from '../../server/metrics.js';
+import { SqliteStore } from '@countersign/sqlite';
+import { CliError, InvalidValueError } from '../cli-error.js';
+import { type CommandIo, command } from '../command-definition.js';
+import {
+  describeStore,
+  openRedis,
+  openStore,
+  SECRET_KEY_VARIABLE,
+  STORE_EXCLUSIVE,
+  STORE_OPTIONS,
+} from '../open-store.js';
+import {
+  anyText,
+  baseUrl,
+  byteSize,
+  flag,
+  option,
+  secondsOrNone,
+  urlWithScheme,
+  wholeNumber,
+} from '../option-types.js';
+
+/** The environment variable a `/metrics` token may come in (never the command line: `ps` shows it). */
+const METRICS_TOKEN_VARIABLE = 'COUNTERSIGN_METRICS_TOKEN';
+
+const seconds = (help: string, env: string, defaultValue?: number) =>
+  option({
+    value: 'SECONDS',
+    env,
+    help,
+    parse: wholeNumber(1, 3600),
+    ...(defaultValue === undefined ? {} : { defaultText: String(defaultValue) }),
+  });
+
+const trustedProxies = (text: string) => {
+  try {
+    compileTrustProxy(text);
+  } catch {
+    throw new InvalidValueError(
+      'must be a comma-separated list of addresses or CIDR ranges (or loopback, linklocal, uniquelocal)',
+    );
+  }
+  return text;
+};
+
+const DAY = 86_400;
+
+const OPTIONS = {
+  port: option({
+    value: 'N',
+    env: 'PORT',
+    help: 'the port to listen on (0: any free port)',
+    parse: wholeNumber(0, 65535),
+    default: 3000,
+  }),
+  host: option({
+    value: 'H',
+    env: 'HOST',
+    help: 'the address to listen on',
+    parse: anyText,
+    default: '127.0.0.1',
+  }),
+  ...STORE_OPTIONS,
+  'redis-url': option({
+    value: 'URL',
+    env: 'REDIS_URL',
+    help: 'keep nonces and rate limits in Redis, shared by every instance',
+    parse: urlWithScheme(['redis', 'rediss'], 'redis://localhost:6379'),
+  }),
+  'public-url': option({
+    value: 'URL',
+    env: 'COUNTERSIGN_PUBLIC_URL',
+    help: 'the URL clients sign against, when a proxy in front changes the scheme, host or path',
+    parse: baseUrl('https://api.example.com'),
+  }),
+  'trust-proxy': flag({
+    env: 'COUNTERSIGN_TRUST_PROXY',
+    help: 'trust the X-Forwarded-* headers of the proxy directly in front (one hop)',
+  }),
+  'trust-proxy-hops': option({
+    value: 'N',
+    env: 'COUNTERSIGN_TRUST_PROXY_HOPS',
+    help: 'trust N proxies in front',
+    parse: wholeNumber(1, 16),
+  }),
+  'trust-proxy-from': option({
+    value: 'LIST',
+    env: 'COUNTERSIGN_TRUST_PROXY_FROM',
+    help: 'trust only proxies at these addresses or ranges (10.0.0.0/8,::1; also loopback, linklocal, uniquelocal)',
+    parse: trustedProxies,
+  }),
+  'request-token-ttl': option({
+    value: 'SECONDS',
+    env: 'COUNTERSIGN_REQUEST_TOKEN_TTL',
+    help: 'how long a request token may be authorized and exchanged',
+    parse: wholeNumber(1, DAY),
+    default: PROVIDER_DEFAULTS.requestTokenTtl,
+  }),
+  'access-token-ttl': option({
+    value: 'SECONDS|none',
+    env: 'COUNTERSIGN_ACCESS_TOKEN_TTL',
+    help: 'how long an access token lives after it is issued; none: until revoked',
+    parse: secondsOrNone(1, 3650 * DAY),
+    defaultText: 'none',
+  }),
+  'timestamp-window': option({
+    value: 'SECONDS',
+    env: 'COUNTERSIGN_TIMESTAMP_WINDOW',
+    help: "the clock skew accepted either side of the server's clock",
+    parse: wholeNumber(1, DAY),
+    default: PROVIDER_DEFAULTS.timestampWindow,
+  }),
+  'body-limit': option({
+    value: 'BYTES',
+    env: 'COUNTERSIGN_BODY_LIMIT',
+    help: 'the largest body the OAuth endpoints and the API read (64k, 10m); more is 413',
+    parse: byteSize(1, 1024 ** 3),
+    default: DEFAULT_BODY_LIMIT,
+    defaultText: '1m',
+  }),
+  'parameter-limit': option({
+    value: 'N',
+    env: 'COUNTERSIGN_PARAMETER_LIMIT',
+    help: 'the most parameters a signed request may carry in its query and body; more is parameter_rejected',
+    parse: wholeNumber(1, 1_000_000),
+    default: PROVIDER_DEFAULTS.parameterLimit,
+  }),
+  'headers-timeout': seconds(
+    "how long a client may take to send a request's headers",
+    'COUNTERSIGN_HEADERS_TIMEOUT',
+    DEFAULT_CONNECTION_LIMITS.headersTimeout,
+  ),
+  'request-timeout': seconds(
+    'how long a client may take to send a whole request',
+    'COUNTERSIGN_REQUEST_TIMEOUT',
+    DEFAULT_CONNECTION_LIMITS.requestTimeout,
+  ),
+  'keep-alive-timeout': seconds(
+    'how long an idle kept-alive connection is held',
+    'COUNTERSIGN_KEEP_ALIVE_TIMEOUT',
+    DEFAULT_CONNECTION_LIMITS.keepAliveTimeout,
+  ),
+  'max-connections': option({
+    value: 'N',
+    env: 'COUNTERSIGN_MAX_CONNECTIONS',
+    help: 'connections held at once; more are closed as they arrive',
+    parse: wholeNumber(1, 1_000_000),
+    defaultText: String(DEFAULT_CONNECTION_LIMITS.maxConnections),
+  }),
+  'metrics-port': option({
+    value: 'N',
+    env: 'COUNTERSIGN_METRICS_PORT',
+    help: 'serve /metrics on a listener of its own instead of the main one',
+    parse: wholeNumber(0, 65535),
+  }),
+  'metrics-host': option({
+    value: 'H',
+    env: 'COUNTERSIGN_METRICS_HOST',
+    help: 'the address of the metrics listener',
+    parse: anyText,
+    default: '127.0.0.1',
+  }),
+  'metrics-token-file': option({
+    value: 'FILE',
+    env: 'COUNTERSIGN_METRICS_TOKEN_FILE',
+    help: 'a file holding the bearer token /metrics requires',
+    parse: anyText,
+  }),
+};
+
+type Values = { readonly [K in keyof typeof OPTIONS]: (typeof OPTIONS)[K]['fallback'] };
+
+/** `--trust-proxy` is one hop; `--trust-proxy-hops` more; `--trust-proxy-from` the proxies' addresses. */
+function trustProxy(values: Values): TrustProxy | undefined {
+  if (values['trust-proxy']) return 1;
+  return values['trust-proxy-from'] ?? values['trust-proxy-hops'];
+}
+
+/** The timeout and connection-limit flags given (the others keep their defaults). */
+function connections(values: Values): NonNullable<ServerOptions['connections']> {
+  const limits = {
+    headersTimeout: values['headers-timeout'],
+    requestTimeout: values['request-timeout'],
+    keepAliveTimeout: values['keep-alive-timeout'],
+    maxConnections: values['max-connections'],
+  };
+  const given = Object.fromEntries(Object.entries(limits).filter(([, value]) => value !== undefined));
+  try {
+    return connectionLimits(given);
+  } catch (error) {
+    if (error instanceof TypeError)
+      throw new CliError('--headers-timeout must not be longer than --request-timeout');
+    throw error;
+  }
+}
+
+/** The `/metrics` token, from the file named or the environment; never from the command line. */
+function metricsToken(values: Values, env: CommandIo['env']): string | undefined {
+  const file = values['metrics-token-file'];
+  let token = env[METRICS_TOKEN_VARIABLE];
+  if (file !== undefined) {
+    try {
+      token = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new CliError(`cannot read --metrics-token-file ${file}: ${(error as Error).message}`);
+    }
+  }
+  if (token === undefined || (file === undefined && token === '')) return undefined;
+  token = token.trim();
+  if (token === '') throw new CliError(`the metrics token (${file ?? METRICS_TOKEN_VARIABLE}) is empty`);
+  return token;
+}
+
+/** Whether the server listens on this machine only. */
+function isLoopback(host: string | undefined): boolean {
+  return host === '127.0.0.1' || host === '::1' || host === 'localhost';
+}
+
+/** Listens, and answers where the metrics are (the port chosen when 0 was asked for). */
+async function listenedUrl(app: FastifyInstance, host: string, port: number): Promise<string> {
+  await app.listen({ port, host });
+  const address = app.server.address();
+  return `http://${host}:${typeof address === 'object' && address ? address.port : port}/metrics`;
+}
+
+async function serve(values: Values, io: CommandIo): Promise<void> {
+  const out = (line: string) => io.out(line);
+  const port = values.port;
+  const metricsPort = values['metrics-port'];
+  const token = metricsToken(values, io.env);
+  const metrics = createMetrics();
+  const trust = trustProxy(values);
+  const limits = connections(values);
+  const metricsAccess = {
+    metrics,
+    token,
+    // Without a token or a listener of its own, /metrics is open on a loopback listener (a laptop)
+    // and not served (404) on any other: its counts are not for whoever reaches the server. Behind
+    // a trusted proxy the loopback listener is what the proxy reaches, so it is not open there either.
+    onMainListener:
+      metricsPort === undefined && (token !== undefined || (isLoopback(values.host) && trust === undefined)),
+  };
+  const redis = openRedis(values);
+  let store: Awaited<ReturnType<typeof openStore>>;
+  try {
+    store = await openStore(values, io.env, redis);
+  } catch (error) {
+    redis?.disconnect();
+    throw error;
+  }
+  const closeStores = async () => {
+    await store.close();
+    redis?.disconnect();
+  };
+  // With nonces in SQLite, the ones of the current window are read before the first request.
+  if (store instanceof SqliteStore && redis === undefined) store.preloadNonces();
+  // Log lines go to stderr, the lines of one turn of the event loop in one write. process.stderr
+  // writes to a file, a pipe or a terminal synchronously on Linux, without a thread of libuv's pool
+  // in between for every write, as a file write stream has (about 7 % of the server's CPU time per
+  // request, measured with `GET /api/v1/me` under load); pino's own destination (sonic-boom)
+  // measured about 20,000 instructions per line, taking the byte length of its whole pending buffer
+  // on every line.
+  const logLines = new BatchedLines(process.stderr);
+  // Logs that cannot be written (stderr closed) must not stop the server.
+  process.stderr.on('error', () => undefined);
+  process.once('exit', logLines.flush);
+  let app: Awaited<ReturnType<typeof buildServer>>;
+  try {
+    app = await buildServer({
+      store,
+      redis,
+      publicUrl: values['public-url'],
+      trustProxy: trust,
+      requestTokenTtl: values['request-token-ttl'],
+      accessTokenTtl: values['access-token-ttl'],
+      timestampWindow: values['timestamp-window'],
+      bodyLimit: values['body-limit'],
+      parameterLimit: values['parameter-limit'],
+      connections: limits,
+      metricsAccess,
+      log: { level: 'info', stream: logLines },
+    });
+  } catch (error) {
+    await closeStores();
+    if (error instanceof TypeError) throw new CliError(error.message);
+    throw error;
+  }
+  try {
+    await app.listen({ port, host: values.host });
+  } catch (error) {
+    await closeStores();
+    throw new CliError(`cannot listen on ${values.host}:${port}: ${(error as Error).message}`);
+  }
+  let metricsApp: FastifyInstance | undefined;
+  let metricsUrl = '';
+  if (metricsPort !== undefined) {
+    try {
+      metricsApp = await buildMetricsServer(metrics, token);
+      metricsUrl = await listenedUrl(metricsApp, values['metrics-host'], metricsPort);
+    } catch (error) {
+      await app.close();
+      await closeStores();
+      throw new CliError(`cannot serve /metrics: ${(error as Error).message}`);
+    }
+  }
+  const address = app.server.address();
+  const actualPort = typeof address === 'object' && address ? address.port : port;
+  const shown = values.host === '127.0.0.1' || values.host === '0.0.0.0' ? 'localhost' : values.host;
+  const local = `http://${shown}:${actualPort}`;
+  const url = values['public-url'] ?? local;
+  out(`Countersign is serving on ${local}`);
+  if (values['public-url'] !== undefined) out(`  Public URL (what clients sign): ${url}`);
+  out(`  Open ${url}/signup to create an account, then register an application in the console.`);
+  out(`  OAuth endpoints: POST ${url}/oauth/initiate, ${url}/oauth/authorize, POST ${url}/oauth/token`);
+  if (metricsUrl !== '') out(`  Metrics: ${metricsUrl}`);
+  out(`  Store: ${describeStore(values)}. Stop with Ctrl-C.`);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      out('Shutting down.');
+      void Promise.all([app.close(), metricsApp?.close()])
+        .then(closeStores)
+        .then(logLines.flush)
+        .then(resolve);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+export const serveCommand = command({
+  summary: 'Runs the reference provider server until SIGINT or SIGTERM',
+  description:
+    'Ready when GET /readyz answers 200 (GET /healthz: alive). Every option may come from its\n' +
+    'environment variable instead; a flag given wins over its variable. On SIGINT or SIGTERM it\n' +
+    'stops taking connections, lets the requests in flight finish, and closes the store.',
+  options: OPTIONS,
+  exclusive: [...STORE_EXCLUSIVE, ['trust-proxy', 'trust-proxy-hops', 'trust-proxy-from']],
+  environment: [
+    SECRET_KEY_VARIABLE,
+    {
+      name: METRICS_TOKEN_VARIABLE,
+      help: 'the bearer token /metrics requires (when no --metrics-token-file is given)',
+    },
+  ],
+  run: (values, _positionals, io) => serve(values, io),
+});

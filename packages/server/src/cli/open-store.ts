@@ -1,0 +1,140 @@
+/**
+ * Opening the server's store from the command line: `--db FILE` (SQLite, default
+ * `./data/countersign.db`) or `--database-url URL` (PostgreSQL), always with a keyring sealing its
+ * secrets (`key-file.ts`: `--key-file FILE` or the environment), and for `serve`, `--redis-url URL`
+ * for nonces shared by every instance.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { isOAuthProblem, ProviderInputError, type Store, withNonceStore } from 'countersign';
+import { type AppData, SecretKeyError } from 'countersign/store-kit';
+import { PostgresStore } from '@countersign/postgres';
+import type { Redis } from 'ioredis';
+import { connectRedis, RedisNonceStore } from '@countersign/redis';
+import { SqliteStore } from '@countersign/sqlite';
+import { CliError } from './cli-error.js';
+import type { EnvironmentOnly } from './command-definition.js';
+import { givenKeyring, HOW_TO_GIVE_A_KEY, keyFileFor, removeKeyFile } from './key-file.js';
+import { anyText, option, urlWithScheme } from './option-types.js';
+
+export const DEFAULT_DB = './data/countersign.db';
+
+/** The options of every command that opens the store. */
+export const STORE_OPTIONS = {
+  db: option({
+    value: 'FILE',
+    env: 'COUNTERSIGN_DB',
+    help: 'the SQLite database (made, with its directory, if absent)',
+    parse: anyText,
+    defaultText: DEFAULT_DB,
+  }),
+  'database-url': option({
+    value: 'URL',
+    env: 'DATABASE_URL',
+    help: 'a PostgreSQL database instead of SQLite',
+    parse: urlWithScheme(['postgres', 'postgresql'], 'postgres://user@localhost/countersign'),
+  }),
+  'key-file': option({
+    value: 'FILE',
+    env: 'COUNTERSIGN_KEY_FILE',
+    help: 'the keys that encrypt the secrets in the store (SQLite without one: the key file beside the database)',
+    parse: anyText,
+  }),
+};
+
+/** `--db` and `--database-url` name the store; one of them at most. */
+export const STORE_EXCLUSIVE = [['db', 'database-url']] as const;
+
+/** The variable that holds the keys themselves, for commands that open the store. */
+export const SECRET_KEY_VARIABLE: EnvironmentOnly = {
+  name: 'COUNTERSIGN_SECRET_KEY',
+  help: 'the keys themselves, as a key file holds them (read when no key file is given)',
+};
+
+export interface StoreFlags {
+  readonly db?: string | undefined;
+  readonly 'database-url'?: string | undefined;
+  readonly 'key-file'?: string | undefined;
+  readonly 'redis-url'?: string | undefined;
+}
+
+/** Where the store is, for messages (never the URL, which may carry a password). */
+export function describeStore(flags: StoreFlags): string {
+  if (flags['database-url'] !== undefined)
+    return `PostgreSQL${flags['redis-url'] ? ' with Redis nonces' : ''}`;
+  return `SQLite at ${flags.db ?? DEFAULT_DB}${flags['redis-url'] ? ' with Redis nonces' : ''}`;
+}
+
+/** The Redis client `--redis-url` names, or `undefined` without the flag. */
+export function openRedis(flags: StoreFlags): Redis | undefined {
+  return flags['redis-url'] === undefined ? undefined : connectRedis(flags['redis-url']);
+}
+
+/**
+ * Opens the store the flags name. With `redis`, nonces go to it (the caller keeps and closes the
+ * client, which the server shares with its rate limits).
+ */
+export async function openStore(
+  flags: StoreFlags,
+  env: NodeJS.ProcessEnv,
+  redis?: Redis,
+): Promise<Store & AppData> {
+  const store = await openSqlStore(flags, env);
+  return redis === undefined ? store : withNonceStore(store, new RedisNonceStore(redis));
+}
+
+/**
+ * The SQLite or PostgreSQL store the flags name, with its keyring. Every failure, a wrong or
+ * missing key included, is a one-line `CliError`.
+ */
+export async function openSqlStore(
+  flags: StoreFlags,
+  env: NodeJS.ProcessEnv,
+): Promise<SqliteStore | PostgresStore> {
+  const given = givenKeyring(flags['key-file'], env);
+  if (flags['database-url'] !== undefined) {
+    if (!given) throw new CliError(`PostgreSQL needs a secret key: ${HOW_TO_GIVE_A_KEY}`);
+    try {
+      return await PostgresStore.connect(flags['database-url'], { secrets: given });
+    } catch (error) {
+      throw new CliError(`cannot open the PostgreSQL database: ${(error as Error).message}`);
+    }
+  }
+  const file = flags.db ?? DEFAULT_DB;
+  try {
+    // A directory of its own only its owner may enter, when this creates it.
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw new CliError(`cannot open the database ${file}: ${(error as Error).message}`);
+  }
+  const beside = given ? undefined : keyFileFor(file);
+  try {
+    return new SqliteStore(file, { secrets: given ?? beside?.keyring });
+  } catch (error) {
+    // A key made just now that the database cannot use must not be left to look like its key.
+    if (beside?.created && error instanceof SecretKeyError) removeKeyFile(beside.path);
+    const hint = error instanceof SecretKeyError && !given ? ` (its key file: ${beside?.path ?? ''})` : '';
+    throw new CliError(`cannot open the database ${file}: ${(error as Error).message}${hint}`);
+  }
+}
+
+/**
+ * Runs `run` on the store the flags name, and closes it. The engine's refusals (an unknown
+ * consumer, a request token that cannot be decided) become one-line `CliError`s.
+ */
+export async function withStore(
+  flags: StoreFlags,
+  env: NodeJS.ProcessEnv,
+  run: (store: Store & AppData) => Promise<void>,
+): Promise<void> {
+  const store = await openStore(flags, env);
+  try {
+    await run(store);
+  } catch (error) {
+    if (error instanceof ProviderInputError) throw new CliError(error.message);
+    if (isOAuthProblem(error)) throw new CliError(`${error.problem}: ${error.advice}`);
+    throw error;
+  } finally {
+    await store.close();
+  }
+}
