@@ -87,3 +87,23 @@ describe("the README's command block", () => {
     expect((command.arguments ?? []).filter((argument) => !seen.words.has(argument))).toEqual([]);
   });
 });
+
+describe('the environment variables the README and docs/deploy.md name', () => {
+  const read = new Set([
+    // Where the profiles are kept, read by the profile file itself rather than by an option.
+    'COUNTERSIGN_PROFILES',
+    ...everyCommand().flatMap(([, command]) => [
+      ...Object.values(command.options).flatMap((option) => (option.env === undefined ? [] : [option.env])),
+      ...(command.environment ?? []).map((variable) => variable.name),
+    ]),
+  ]);
+
+  it.each(['README.md', 'docs/deploy.md'])('are all read by a command (%s)', (file) => {
+    const text = readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8');
+    const named = new Set(
+      [...text.matchAll(/\b(?:COUNTERSIGN_[A-Z_]+|PORT|HOST|DATABASE_URL|REDIS_URL)\b/g)].map((m) => m[0]),
+    );
+    expect(named.size).toBeGreaterThan(3);
+    expect([...named].filter((name) => !read.has(name))).toEqual([]);
+  });
+});
