@@ -29,17 +29,23 @@ function usageTokens(command: Command): string[] {
   return tokens;
 }
 
-/** Words laid out in lines of at most `WIDTH`, each line after the first indented by `indent`. */
+/**
+ * Words laid out in lines of at most `WIDTH` (a word longer than a line gets one of its own): the
+ * first line starts with `first`, the others with `indent`. A line ending in a space (a padded
+ * column) takes its first word without another.
+ */
 function wrap(first: string, words: readonly string[], indent: string): string[] {
   const lines: string[] = [];
   let line = first;
+  let empty = first.trim() === '';
   for (const word of words) {
-    if (line.trim() !== '' && line.length + 1 + word.length > WIDTH && line !== indent) {
+    if (!empty && line.length + 1 + word.length > WIDTH) {
       lines.push(line);
       line = indent + word;
     } else {
-      line = line === '' || line.endsWith(' ') ? line + word : `${line} ${word}`;
+      line = line.endsWith(' ') || line === '' ? line + word : `${line} ${word}`;
     }
+    empty = false;
   }
   lines.push(line);
   return lines;

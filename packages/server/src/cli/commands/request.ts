@@ -6,7 +6,13 @@
  * line and headers; never a consumer or token secret.
  */
 import { readFileSync } from 'node:fs';
-import { isHttpUrl, OAuthClient, readProblem, type SignedRequest } from 'countersign/client';
+import {
+  isHttpUrl,
+  OAuthClient,
+  type ProblemResponseError,
+  readProblem,
+  type SignedRequest,
+} from 'countersign/client';
 import { compareBaseStrings } from '../base-string-diff.js';
 import { CliError, keyValue } from '../cli-error.js';
 import { type CommandIo, command } from '../command-definition.js';
@@ -32,6 +38,42 @@ function binaryBody(value: string): string | Buffer {
 
 /** What a form body is: its parameters are signed, so it cannot be sent as a hashed body. */
 const FORM_TYPE = /^application\/x-www-form-urlencoded\s*(;|$)/i;
+
+/** The body of `--data-binary`, of `type` (default `application/octet-stream`), or none. */
+function hashedBody(
+  value: string | undefined,
+  type = 'application/octet-stream',
+): { type: string; data: string | Buffer } | undefined {
+  if (value === undefined) return undefined;
+  if (FORM_TYPE.test(type))
+    throw new CliError('a form body is signed as parameters, not by oauth_body_hash: send it with -d k=v');
+  return { type, data: binaryBody(value) };
+}
+
+/** An absolute URL as it is; anything else is a path on the profile's site. */
+function targetUrl(profile: Profile, target: string): string {
+  const url = /^[a-z][a-z0-9+.-]*:\/\//i.test(target)
+    ? target
+    : `${profile.site.replace(/\/+$/, '')}/${target.replace(/^\/+/, '')}`;
+  if (!isHttpUrl(url)) throw new CliError(`not an http or https URL: ${JSON.stringify(url)}`);
+  return url;
+}
+
+/** The problem, its advice, and the server's base string beside this client's. */
+function showProblem(io: CommandIo, problem: ProblemResponseError, signed: SignedRequest): void {
+  const code = problem.problemCode === undefined ? '' : ` (code ${problem.problemCode})`;
+  io.out('');
+  io.out(`problem: ${problem.problem}${code}`);
+  if (problem.advice) io.out(`advice:  ${problem.advice}`);
+  if (problem.baseString === undefined) return;
+  for (const line of compareBaseStrings(
+    problem.baseString,
+    signed.baseString,
+    100,
+    problem.baseStringOmitted,
+  ))
+    io.out(line);
+}
 
 /** The secrets of the profile, which no line of `-v` may show (short ones would mask at random). */
 function masker(profile: Profile): (text: string) => string {
@@ -114,24 +156,12 @@ export const request = command({
   exclusive: [['data', 'data-binary']],
   async run(values, [target = ''], io) {
     const profile = loadProfile(values.profile, io.env);
-    // An absolute URL is taken as it is; anything else is a path on the profile's site.
-    const url = /^[a-z][a-z0-9+.-]*:\/\//i.test(target)
-      ? target
-      : `${profile.site.replace(/\/+$/, '')}/${target.replace(/^\/+/, '')}`;
-    if (!isHttpUrl(url)) throw new CliError(`not an http or https URL: ${JSON.stringify(url)}`);
+    const url = targetUrl(profile, target);
     const form = values.data.map((d) => keyValue('-d', d));
     const headers = Object.fromEntries(values.header.map(header));
-    let body: { type: string; data: string | Buffer } | undefined;
-    if (values['data-binary'] !== undefined) {
-      const type = values['content-type'] ?? headers['content-type'] ?? 'application/octet-stream';
-      if (FORM_TYPE.test(type))
-        throw new CliError(
-          'a form body is signed as parameters, not by oauth_body_hash: send it with -d k=v',
-        );
-      body = { type, data: binaryBody(values['data-binary']) };
-    } else if (values['content-type'] !== undefined) {
+    const body = hashedBody(values['data-binary'], values['content-type'] ?? headers['content-type']);
+    if (values['content-type'] !== undefined && body === undefined)
       throw new CliError('--content-type is the type of a --data-binary body; give one');
-    }
     const method = (values.method ?? (form.length > 0 || body ? 'POST' : 'GET')).toUpperCase();
     const client = new OAuthClient({
       consumerKey: profile.consumer_key,
@@ -140,7 +170,6 @@ export const request = command({
     const token =
       profile.token === undefined ? undefined : { token: profile.token, secret: profile.token_secret ?? '' };
     const init = { method, token, headers, ...(form.length > 0 ? { form } : {}), ...(body ? { body } : {}) };
-    const mask = masker(profile);
     let sent: Awaited<ReturnType<OAuthClient['send']>>;
     try {
       sent = await client.send(url, init);
@@ -149,6 +178,7 @@ export const request = command({
     }
     const { response, signed } = sent;
     if (values.verbose) {
+      const mask = masker(profile);
       const sentHeaders: Record<string, string> = { ...headers, authorization: signed.authorization };
       if (form.length > 0) sentHeaders['content-type'] = 'application/x-www-form-urlencoded';
       if (body) sentHeaders['content-type'] = body.type;
@@ -160,21 +190,7 @@ export const request = command({
     const problem = await readProblem(response);
     const text = await response.text();
     if (text !== '') io.out(text);
-    if (problem) {
-      io.out('');
-      io.out(
-        `problem: ${problem.problem}${problem.problemCode === undefined ? '' : ` (code ${problem.problemCode})`}`,
-      );
-      if (problem.advice) io.out(`advice:  ${problem.advice}`);
-      if (problem.baseString !== undefined)
-        for (const line of compareBaseStrings(
-          problem.baseString,
-          signed.baseString,
-          100,
-          problem.baseStringOmitted,
-        ))
-          io.out(line);
-    }
+    if (problem) showProblem(io, problem, signed);
     // An HTTP error is not a bad command line (2), but a script must see it.
     return response.ok ? 0 : 1;
   },
