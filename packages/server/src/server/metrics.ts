@@ -1,7 +1,7 @@
 /**
- * Prometheus metrics: requests by route, method and status; their latency by route and method, and
- * by OAuth endpoint and outcome; problems by name and endpoint. Every label is a route pattern or
- * a name from a fixed list, never a raw URL, so the series stay as few as the routes. And
+ * Prometheus metrics: requests by route, method and status; their latency by route, method, OAuth
+ * endpoint and outcome; problems by name and endpoint. Every label is a route pattern or a name
+ * from a fixed list, never a raw URL, so the series stay as few as the routes. And
  * who may read them: the counts name consumers' problems and the server's load, so `/metrics`
  * can ask for a bearer token, and can be served on a listener of its own (an address only the
  * monitoring network reaches) instead of the main one.
@@ -13,12 +13,11 @@ import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client
 export interface Metrics {
   readonly registry: Registry;
   readonly requests: Counter<'route' | 'method' | 'status'>;
-  readonly latency: Histogram<'route' | 'method'>;
-  readonly oauthLatency: Histogram<'endpoint' | 'outcome'>;
+  readonly latency: Histogram<'route' | 'method' | 'endpoint' | 'outcome'>;
   readonly problems: Counter<'problem' | 'endpoint'>;
   /**
-   * Counts an answered request and its latency (milliseconds), and, for an OAuth endpoint, its
-   * latency there: `accepted` below 400, `refused` from 400.
+   * Counts an answered request and its latency (milliseconds): under its route, and the OAuth
+   * endpoint the route serves (none for a page), `accepted` below status 400 and `refused` from it.
    */
   observe(route: string, method: string, status: number, ms: number, endpoint?: string): void;
 }
@@ -48,17 +47,12 @@ export function createMetrics(): Metrics {
     labelNames: ['route', 'method', 'status'] as const,
     registers: [registry],
   });
+  // One histogram for routes and OAuth endpoints alike, rather than one each: prom-client hashes
+  // the labels of every observation, and the endpoint follows from the route, so it adds no series.
   const latency = new Histogram({
     name: 'countersign_http_request_duration_seconds',
-    help: 'HTTP request latency by route and method, in seconds',
-    labelNames: ['route', 'method'] as const,
-    buckets: LATENCY_BUCKETS,
-    registers: [registry],
-  });
-  const oauthLatency = new Histogram({
-    name: 'countersign_oauth_request_duration_seconds',
-    help: 'Latency at the OAuth endpoints (initiate, authorize, token, resource) by outcome (accepted, refused), in seconds',
-    labelNames: ['endpoint', 'outcome'] as const,
+    help: 'HTTP request latency in seconds, by route, method, OAuth endpoint (initiate, authorize, token, resource; empty for a page) and outcome (accepted, refused)',
+    labelNames: ['route', 'method', 'endpoint', 'outcome'] as const,
     buckets: LATENCY_BUCKETS,
     registers: [registry],
   });
@@ -72,13 +66,10 @@ export function createMetrics(): Metrics {
     registry,
     requests,
     latency,
-    oauthLatency,
     problems,
-    observe(route, method, status, ms, endpoint) {
+    observe(route, method, status, ms, endpoint = '') {
       requests.inc({ route, method, status });
-      latency.observe({ route, method }, ms / 1000);
-      if (endpoint !== undefined)
-        oauthLatency.observe({ endpoint, outcome: status < 400 ? 'accepted' : 'refused' }, ms / 1000);
+      latency.observe({ route, method, endpoint, outcome: status < 400 ? 'accepted' : 'refused' }, ms / 1000);
     },
   };
 }
