@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OAuthClient } from '../../packages/countersign/src/client/oauth-client.js';
 import { createProvider } from '../../packages/countersign/src/provider/provider.js';
 import { MemoryStore } from '../../packages/countersign/src/stores/memory-store.js';
+import { MemoryServerData } from '../../packages/server/src/data/memory-data.js';
 import { dispatch } from '../../packages/server/src/cli/command-tree.js';
 import { buildServer } from '../../packages/server/src/server/app.js';
 
@@ -22,6 +23,7 @@ const cli = new URL('../../packages/server/dist/cli/main.js', import.meta.url).p
 describe('countersign request and profile', () => {
   let app: FastifyInstance;
   let store: MemoryStore;
+  let data: MemoryServerData;
   let base: string;
   let dir: string;
   let env: Record<string, string>;
@@ -30,7 +32,8 @@ describe('countersign request and profile', () => {
 
   beforeAll(async () => {
     store = new MemoryStore();
-    app = await buildServer({ store });
+    data = new MemoryServerData();
+    app = await buildServer({ store, data });
     await app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     await store.putUser({ name: 'bob', status: 'active', createdAt: 0 });
@@ -175,7 +178,7 @@ describe('countersign request and profile', () => {
     );
     expect(piped.stderr).toBe('');
     expect(piped.status).toBe(0);
-    const notes = await store.listNotes('bob');
+    const notes = await data.listNotes('bob');
     expect(notes.map((n) => n.text).sort()).toEqual([
       'from a file',
       'from standard input',

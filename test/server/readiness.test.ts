@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../../packages/server/src/server/app.js';
 import { readinessProbe } from '../../packages/server/src/server/readiness.js';
 import { MemoryStore } from '../../packages/countersign/src/stores/memory-store.js';
+import { MemoryServerData } from '../../packages/server/src/data/memory-data.js';
 import { connectRedis } from '../../packages/redis/src/redis-nonce-store.js';
 import { hasRedis, REDIS_URL } from '../support/services.js';
 
@@ -63,9 +64,9 @@ describe('/readyz', () => {
   });
 
   it('answers 503 naming the store when it cannot be queried', async () => {
-    const store = new MemoryStore();
-    store.ping = () => Promise.reject(new Error('connect ECONNREFUSED 10.0.0.5:5432'));
-    const app = await server({ store });
+    const data = new MemoryServerData();
+    data.ping = () => Promise.reject(new Error('connect ECONNREFUSED 10.0.0.5:5432'));
+    const app = await server({ data });
     const ready = await get(app, '/readyz');
     expect(ready.status).toBe(503);
     expect(JSON.parse(ready.body)).toEqual({ status: 'unavailable', store: 'down' });

@@ -2,16 +2,21 @@
  * Opening the server's store from the command line: `--db FILE` (SQLite, default
  * `./data/countersign.db`) or `--database-url URL` (PostgreSQL), always with a keyring sealing its
  * secrets (`key-file.ts`: `--key-file FILE` or the environment), and for `serve`, `--redis-url URL`
- * for nonces shared by every instance.
+ * for nonces shared by every instance. The server's own data opens on the same connection, in its
+ * own tables; a SQLite file of the old unprefixed layout is moved into the new tables first.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { isOAuthProblem, ProviderInputError, type Store, withNonceStore } from 'countersign';
-import { type AppData, SecretKeyError } from 'countersign/store-kit';
+import { type Keyring, SecretKeyError } from 'countersign/store-kit';
+import { adoptLegacySqlite } from '../data/legacy-sqlite.js';
+import { PostgresServerData } from '../data/postgres-data.js';
+import type { ServerData } from '../data/server-data.js';
+import { SqliteServerData } from '../data/sqlite-data.js';
 import { PostgresStore } from '@countersign/postgres';
 import type { Redis } from 'ioredis';
 import { connectRedis, RedisNonceStore } from '@countersign/redis';
 import { SqliteStore } from '@countersign/sqlite';
+import { isOAuthProblem, ProviderInputError, type Store, withNonceStore } from 'countersign';
 import { CliError } from './cli-error.js';
 import type { EnvironmentOnly } from './command-definition.js';
 import { givenKeyring, HOW_TO_GIVE_A_KEY, keyFileFor, removeKeyFile } from './key-file.js';
@@ -70,6 +75,24 @@ export function openRedis(flags: StoreFlags): Redis | undefined {
   return flags['redis-url'] === undefined ? undefined : connectRedis(flags['redis-url']);
 }
 
+/** The store and the server's data on its connection, as the flags name them. */
+export interface OpenedStore {
+  /** The engine's store (its nonces in Redis when the server was given one). */
+  readonly store: Store;
+  readonly data: ServerData;
+  /** The SQL store itself, for what only it does (reading the nonce log, rotating keys). */
+  readonly sql: SqlStore;
+  /** Closes the store and its connection. */
+  close(): Promise<void>;
+}
+
+/** The SQL store and the server data on its connection, opened with the keyring. */
+export interface SqlStore {
+  readonly store: SqliteStore | PostgresStore;
+  readonly data: SqliteServerData | PostgresServerData;
+  readonly keyring: Keyring;
+}
+
 /**
  * Opens the store the flags name. With `redis`, nonces go to it (the caller keeps and closes the
  * client, which the server shares with its rate limits).
@@ -78,25 +101,26 @@ export async function openStore(
   flags: StoreFlags,
   env: NodeJS.ProcessEnv,
   redis?: Redis,
-): Promise<Store & AppData> {
-  const store = await openSqlStore(flags, env);
-  return redis === undefined ? store : withNonceStore(store, new RedisNonceStore(redis));
+): Promise<OpenedStore> {
+  const sql = await openSqlStore(flags, env);
+  const store = redis === undefined ? sql.store : withNonceStore(sql.store, new RedisNonceStore(redis));
+  return { store, data: sql.data, sql, close: () => store.close() };
 }
 
 /**
- * The SQLite or PostgreSQL store the flags name, with its keyring. Every failure, a wrong or
- * missing key included, is a one-line `CliError`.
+ * The SQLite or PostgreSQL store the flags name, with its keyring, and the server's data beside it.
+ * Every failure, a wrong or missing key included, is a one-line `CliError`.
  */
-export async function openSqlStore(
-  flags: StoreFlags,
-  env: NodeJS.ProcessEnv,
-): Promise<SqliteStore | PostgresStore> {
+export async function openSqlStore(flags: StoreFlags, env: NodeJS.ProcessEnv): Promise<SqlStore> {
   const given = givenKeyring(flags['key-file'], env);
   if (flags['database-url'] !== undefined) {
     if (!given) throw new CliError(`PostgreSQL needs a secret key: ${HOW_TO_GIVE_A_KEY}`);
+    let store: PostgresStore | undefined;
     try {
-      return await PostgresStore.connect(flags['database-url'], { secrets: given });
+      store = await PostgresStore.connect(flags['database-url'], { secrets: given });
+      return { store, data: await PostgresServerData.connect(store.pool, given), keyring: given };
     } catch (error) {
+      await store?.close();
       throw new CliError(`cannot open the PostgreSQL database: ${(error as Error).message}`);
     }
   }
@@ -108,9 +132,15 @@ export async function openSqlStore(
     throw new CliError(`cannot open the database ${file}: ${(error as Error).message}`);
   }
   const beside = given ? undefined : keyFileFor(file);
+  const keyring = (given ?? beside?.keyring) as Keyring;
+  let store: SqliteStore | undefined;
   try {
-    return new SqliteStore(file, { secrets: given ?? beside?.keyring });
+    store = new SqliteStore(file, { secrets: keyring });
+    const data = new SqliteServerData(store.database, keyring);
+    adoptLegacySqlite(store.database, keyring);
+    return { store, data, keyring };
   } catch (error) {
+    await store?.close();
     // A key made just now that the database cannot use must not be left to look like its key.
     if (beside?.created && error instanceof SecretKeyError) removeKeyFile(beside.path);
     const hint = error instanceof SecretKeyError && !given ? ` (its key file: ${beside?.path ?? ''})` : '';
@@ -125,16 +155,16 @@ export async function openSqlStore(
 export async function withStore(
   flags: StoreFlags,
   env: NodeJS.ProcessEnv,
-  run: (store: Store & AppData) => Promise<void>,
+  run: (opened: OpenedStore) => Promise<void>,
 ): Promise<void> {
-  const store = await openStore(flags, env);
+  const opened = await openStore(flags, env);
   try {
-    await run(store);
+    await run(opened);
   } catch (error) {
     if (error instanceof ProviderInputError) throw new CliError(error.message);
     if (isOAuthProblem(error)) throw new CliError(`${error.problem}: ${error.advice}`);
     throw error;
   } finally {
-    await store.close();
+    await opened.close();
   }
 }

@@ -14,7 +14,8 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
 import { fastifyAdapter } from 'countersign/fastify';
 import { compileTrustProxy, createProvider, type ProviderOptions, type Store } from 'countersign';
-import type { AppData } from 'countersign/store-kit';
+import { MemoryServerData } from '../data/memory-data.js';
+import type { ServerData } from '../data/server-data.js';
 import { connectionIds } from './connection-ids.js';
 import {
   type ConnectionLimits,
@@ -52,7 +53,13 @@ export interface ServerOptions extends Pick<
 > {
   /** The largest body the OAuth endpoints and the API read, in bytes (default 1 MiB); more is 413. */
   readonly bodyLimit?: number | undefined;
-  readonly store: Store & AppData;
+  /** The engine's data. */
+  readonly store: Store;
+  /**
+   * The server's own data (accounts, settings, sessions, notes, the problem log); in memory by
+   * default, for a server on a memory store.
+   */
+  readonly data?: ServerData | undefined;
   /**
    * Redis, when several instances share the store: what must hold across instances (rate limits)
    * counts there. The caller owns the client and closes it.
@@ -96,7 +103,12 @@ function plainErrorText(error: unknown, status: number): string {
 /** Problems per consumer and minute recorded by default; the rest are only counted. */
 const PROBLEM_LOG_LIMIT = 20;
 
-function problemRecorder(options: ServerOptions, clock: () => number, onError: (error: unknown) => void) {
+function problemRecorder(
+  options: ServerOptions,
+  data: ServerData,
+  clock: () => number,
+  onError: (error: unknown) => void,
+) {
   const window = { windowMs: 60_000, clock };
   const counter = options.redis
     ? new RedisRateCounter(options.redis, {
@@ -105,7 +117,7 @@ function problemRecorder(options: ServerOptions, clock: () => number, onError: (
       })
     : new MemoryRateCounter(window);
   const limit = options.problemLog?.limit ?? PROBLEM_LOG_LIMIT;
-  return new ProblemRecorder({ store: options.store, counter, limit, onError });
+  return new ProblemRecorder({ data, counter, limit, onError });
 }
 
 /** The OAuth endpoints' paths (the adapter's defaults, and the consent page's). */
@@ -115,10 +127,12 @@ const OAUTH_ROUTES: readonly [string, OAuthEndpointName][] = [
   ['/oauth/authorize', 'authorize'],
 ];
 
-/** What `/readyz` asks: the store, and Redis when the server has it. */
-function readinessChecks(options: ServerOptions): Record<string, ReadinessCheck> {
-  const { store, redis } = options;
-  return { store: () => store.ping(), ...(redis ? { redis: () => pingRedis(redis) } : {}) };
+/**
+ * What `/readyz` asks: the store — through the server's data, which is kept on the store's own
+ * connection (the same SQLite file, the same PostgreSQL pool) — and Redis when the server has it.
+ */
+function readinessChecks(data: ServerData, redis: Redis | undefined): Record<string, ReadinessCheck> {
+  return { store: () => data.ping(), ...(redis ? { redis: () => pingRedis(redis) } : {}) };
 }
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
@@ -151,7 +165,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     },
   });
   limitConnections(app.server, limits);
-  const problems = problemRecorder(options, clock, (error) => app.log.error({ err: error }, 'problem log'));
+  const data = options.data ?? new MemoryServerData();
+  const problems = problemRecorder(options, data, clock, (error) =>
+    app.log.error({ err: error }, 'problem log'),
+  );
   const provider = createProvider({
     store: options.store,
     publicUrl: options.publicUrl,
@@ -180,12 +197,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   const ctx: ServerContext = {
     store: options.store,
+    data,
     provider,
     clock,
     randomBytes,
     secureCookies: options.publicUrl?.startsWith('https:') ?? false,
   };
-  const cookieSecret = await options.store.ensureSetting('cookie-secret', randomBytes(32).toString('base64'));
+  const cookieSecret = await data.ensureSetting('cookie-secret', randomBytes(32).toString('base64'));
 
   app.addHook('onResponse', async (request, reply) => {
     // Route patterns, never raw URLs: the label values stay as few as the routes.
@@ -229,7 +247,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       },
     });
     site.get('/healthz', () => ({ status: 'ok' }));
-    site.get('/readyz', readinessHandler(readinessProbe(readinessChecks(options))));
+    site.get('/readyz', readinessHandler(readinessProbe(readinessChecks(data, options.redis))));
     if (options.metricsAccess?.onMainListener !== false)
       site.get('/metrics', metricsHandler(metrics, options.metricsAccess?.token));
     site.get('/static/style.css', async (_request, reply) =>

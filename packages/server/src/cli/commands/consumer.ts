@@ -52,7 +52,7 @@ const add = command({
   environment: [SECRET_KEY_VARIABLE],
   prints: '{"key": "...", "secret": "..."}',
   run: (values, _positionals, io) =>
-    withStore(values, io.env, async (store) => {
+    withStore(values, io.env, async ({ store }) => {
       if (!(await store.getUser(values.owner))) throw new CliError(`no user named ${values.owner}`);
       const created = await createProvider({ store }).registerConsumer({
         name: values.name,
@@ -95,7 +95,7 @@ function statusChange(action: keyof typeof STATUS_CHANGES): Command {
     exclusive: STORE_EXCLUSIVE,
     environment: [SECRET_KEY_VARIABLE],
     run: (values, [key = ''], io) =>
-      withStore(values, io.env, async (store) => {
+      withStore(values, io.env, async ({ store }) => {
         const { status } = await STATUS_CHANGES[action].change(createProvider({ store }), key);
         io.out(`consumer ${key} ${status}`);
       }),

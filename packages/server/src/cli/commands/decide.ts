@@ -32,7 +32,7 @@ export const approve = command({
   environment: [SECRET_KEY_VARIABLE],
   prints: '{"verifier": "..."}',
   run: (values, _positionals, io) =>
-    withStore(values, io.env, async (store) => {
+    withStore(values, io.env, async ({ store }) => {
       const outcome = await createProvider({ store }).decide(values.token, {
         user: values.user,
         approve: true,
@@ -50,7 +50,7 @@ export const deny = command({
   exclusive: STORE_EXCLUSIVE,
   environment: [SECRET_KEY_VARIABLE],
   run: (values, _positionals, io) =>
-    withStore(values, io.env, async (store) => {
+    withStore(values, io.env, async ({ store }) => {
       await createProvider({ store }).decide(values.token, { user: values.user, approve: false });
       io.out('denied');
     }),

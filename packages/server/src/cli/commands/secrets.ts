@@ -20,9 +20,11 @@ const rotate = command({
   exclusive: STORE_EXCLUSIVE,
   environment: [SECRET_KEY_VARIABLE],
   async run(values, _positionals, io) {
-    const store = await openSqlStore(values, io.env);
+    const { store, data, keyring } = await openSqlStore(values, io.env);
     try {
-      const count = await store.reencryptSecrets();
+      // The server's settings first: the store's key check, rewritten last, names the old keys until
+      // everything is sealed under the new one, so a rotation cut short can be run again.
+      const count = (await data.reencryptSecrets(keyring)) + (await store.reencryptSecrets());
       io.out(`${count} secrets encrypted under the first key; the keys after it may now be removed`);
     } finally {
       await store.close();

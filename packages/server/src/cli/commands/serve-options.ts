@@ -3,7 +3,6 @@
  * lifetimes and limits of the provider, its timeouts, and where its metrics are served.
  */
 import { compileTrustProxy, PROVIDER_DEFAULTS } from 'countersign';
-import { DEFAULT_BODY_LIMIT } from 'countersign/node';
 import { DEFAULT_CONNECTION_LIMITS } from '../../server/connection-limits.js';
 import { InvalidValueError } from '../cli-error.js';
 import { STORE_OPTIONS } from '../open-store.js';
@@ -117,7 +116,7 @@ export const SERVE_OPTIONS = {
     env: 'COUNTERSIGN_BODY_LIMIT',
     help: 'the largest body the OAuth endpoints and the API read (64k, 10m); more is 413',
     parse: byteSize(1, 1024 ** 3),
-    default: DEFAULT_BODY_LIMIT,
+    // The adapter's own default applies when none is given.
     defaultText: '1m',
   }),
   'parameter-limit': option({

@@ -11,7 +11,7 @@ const revoke = command({
   exclusive: STORE_EXCLUSIVE,
   environment: [SECRET_KEY_VARIABLE],
   run: (values, [value = ''], io) =>
-    withStore(values, io.env, async (store) => {
+    withStore(values, io.env, async ({ store }) => {
       if (!(await createProvider({ store }).revokeAccessToken(value)))
         throw new CliError('no access token has that value');
       io.out('token revoked');

@@ -2,7 +2,9 @@
  * `countersign user add|suspend|resume`: accounts of the reference server, without a browser. A
  * suspended user is signed out everywhere at once, not only refused at the next sign-in.
  */
+import { createProvider } from 'countersign';
 import { hashPassword, passwordProblem, userNameProblem } from '../../server/passwords.js';
+import { addUser } from '../../server/users.js';
 import { CliError } from '../cli-error.js';
 import { command, group } from '../command-definition.js';
 import { flag } from '../option-types.js';
@@ -29,15 +31,15 @@ const add = command({
   exclusive: STORE_EXCLUSIVE,
   environment: [SECRET_KEY_VARIABLE],
   run: (values, [name = ''], io) =>
-    withStore(values, io.env, async (store) => {
+    withStore(values, io.env, async ({ store, data }) => {
       const problem = userNameProblem(name);
       if (problem) throw new CliError(problem);
       if (await store.getUser(name)) throw new CliError(`a user named ${name} already exists`);
       const password = await readStdinLine();
       const weak = passwordProblem(password, name);
       if (weak) throw new CliError(weak);
-      const user = { name, status: 'active' as const, passwordHash: await hashPassword(password) };
-      if (!(await store.addUser({ ...user, createdAt: Date.now() })))
+      const provider = createProvider({ store });
+      if (!(await addUser(provider, data, name, await hashPassword(password), Date.now())))
         throw new CliError(`a user named ${name} already exists`);
       io.out(`user ${name} added`);
     }),
@@ -54,11 +56,15 @@ function statusChange(action: 'suspend' | 'resume') {
     exclusive: STORE_EXCLUSIVE,
     environment: [SECRET_KEY_VARIABLE],
     run: (values, [name = ''], io) =>
-      withStore(values, io.env, async (store) => {
-        const existing = await store.getUser(name);
-        if (!existing) throw new CliError(`no user named ${name}`);
-        await store.putUser({ ...existing, status: action === 'suspend' ? 'suspended' : 'active' });
-        if (action === 'suspend') await store.deleteUserSessions(name);
+      withStore(values, io.env, async ({ store, data }) => {
+        const provider = createProvider({ store });
+        if (action === 'suspend') {
+          await provider.suspendUser(name);
+          // A suspended user is signed out everywhere, not only refused at the next sign-in.
+          await data.deleteUserSessions(name);
+        } else {
+          await provider.resumeUser(name);
+        }
         io.out(`user ${name} ${action === 'suspend' ? 'suspended' : 'resumed'}`);
       }),
   });
