@@ -7,13 +7,13 @@
  */
 import { readFileSync } from 'node:fs';
 import {
+  compareBaseStrings,
   isHttpUrl,
   OAuthClient,
   type ProblemResponseError,
   readProblem,
   type SignedRequest,
 } from 'countersign/client';
-import { compareBaseStrings } from '../base-string-diff.js';
 import { CliError, keyValue } from '../cli-error.js';
 import { type CommandIo, command } from '../command-definition.js';
 import { anyText, flag, option, repeated } from '../option-types.js';
