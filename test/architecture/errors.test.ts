@@ -3,7 +3,7 @@
  * `CountersignError` and carries its stable code; the library's are in the `errors` namespace.
  */
 import { describe, expect, it } from 'vitest';
-import { CliError } from '../../packages/server/src/cli/cli-error.js';
+import { CliError, InvalidValueError } from '../../packages/server/src/cli/cli-error.js';
 import { errors, OAuthProblem } from '../../packages/countersign/src/index.js';
 import { FormFieldError } from '../../packages/server/src/server/form-fields.js';
 import { RateLimitedError } from '../../packages/server/src/server/rate-limits.js';
@@ -18,6 +18,7 @@ const CASES: readonly [string, Error, string][] = [
   ['ProviderAnswerError', new errors.ProviderAnswerError('no answer'), 'provider_answer'],
   ['SecretKeyError', new SecretKeyError('key_unknown', 'no key'), 'key_unknown'],
   ['CliError', new CliError('bad flag'), 'cli_input'],
+  ['InvalidValueError', new InvalidValueError('must be a port number'), 'cli_value'],
   ['FormFieldError', new FormFieldError('name'), 'form_field'],
   ['RateLimitedError', new RateLimitedError(60), 'rate_limited'],
 ];

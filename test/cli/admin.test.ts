@@ -54,7 +54,7 @@ describe('countersign consumer add --lti', () => {
     };
     expect(printed.key).toBe('moodle-school-a');
     expect(printed.secret).toMatch(/^[a-z0-9]{32}$/);
-    const opened = await openStore({ db: join(dir, 'admin.db') });
+    const opened = await openStore({ db: join(dir, 'admin.db') }, process.env);
     try {
       expect(await opened.store.getConsumer('moodle-school-a')).toMatchObject({
         lti: true,

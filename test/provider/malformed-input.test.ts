@@ -84,11 +84,14 @@ describe('malformed input', () => {
   it.each(CASES)('answers $what as parameter_rejected, as core reported it', async ({ request, core }) => {
     const { provider, reports, signed } = await setup();
     const malformed = malformedOf(core);
-    const response = await provider.initiate(request(signed));
+    const sent = request(signed);
+    const response = await provider.initiate(sent);
     const problem = rejectParameter(malformed.parameter, malformed.value, malformed.advice);
-    const realm = `http://${String(request(signed).headers.host)}/`;
+    const realm = `http://${String(sent.headers.host)}/`;
     expect(response).toEqual(renderProblem(problem, { realm }));
     expect(reports.map((r) => r.problem.problem)).toEqual(['parameter_rejected']);
+    // The report names the request it is about, as the adapter handed it over.
+    expect(reports[0]?.request).toBe(sent);
   });
 
   it('rejects verify with the OAuthProblem, not the core error', async () => {

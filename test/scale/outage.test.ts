@@ -1,6 +1,7 @@
 /**
  * When PostgreSQL or Redis goes away, requests get a quick 503 (never a hang, never an accepted
- * replay), and the server recovers by itself when they return. The databases are taken away by
+ * replay), `/readyz` names which is down while `/healthz` still answers, and the server recovers
+ * by itself when they return. The databases are taken away by
  * cutting a TCP proxy between the server and them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -83,11 +84,21 @@ describe.skipIf(!hasPostgres || !hasRedis)('outages of PostgreSQL and Redis', ()
     throw new Error(`did not recover: ${last}`);
   }
 
+  const readiness = async () => {
+    const response = await fetch(`${server.url}/readyz`);
+    return { status: response.status, body: (await response.json()) as Record<string, string> };
+  };
+
   it('answers 503 while Redis is away, never accepts a replay, and recovers', async () => {
     const accepted = signed('before-outage');
     expect((await send(accepted.authorization)).status).toBe(200);
+    expect(await readiness()).toEqual({ status: 200, body: { status: 'ready', store: 'up', redis: 'up' } });
 
     await redisProxy.cut();
+    expect(await readiness()).toEqual({
+      status: 503,
+      body: { status: 'unavailable', store: 'up', redis: 'down' },
+    });
     const fresh = await send(signed().authorization);
     expect(fresh.status).toBe(503);
     expect(fresh.body).toContain('temporarily unavailable');
@@ -108,8 +119,13 @@ describe.skipIf(!hasPostgres || !hasRedis)('outages of PostgreSQL and Redis', ()
     expect(during.status).toBe(503);
     expect(during.ms).toBeLessThan(8000);
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    expect(await readiness()).toEqual({
+      status: 503,
+      body: { status: 'unavailable', store: 'down', redis: 'up' },
+    });
 
     await pgProxy.restore();
     await recovered();
+    expect((await readiness()).status).toBe(200);
   });
 });

@@ -73,6 +73,10 @@ describe.each(KINDS)('the server data in $name', ({ skip, open }) => {
     if (!skip) await opened.close();
   });
 
+  it.skipIf(skip)('answers a ping while it is open (what /readyz asks)', async () => {
+    await expect(data.ping()).resolves.toBeUndefined();
+  });
+
   it.skipIf(skip)(
     'gives an account once, also when many sign up at once, and changes its password',
     async () => {

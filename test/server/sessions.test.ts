@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { user as userCommand } from '../../packages/server/src/cli/commands/admin.js';
+import { dispatch } from '../../packages/server/src/cli/command-tree.js';
 import { buildServer } from '../../packages/server/src/server/app.js';
 import { hashPassword } from '../../packages/server/src/server/passwords.js';
 import { MemoryServerData } from '../../packages/server/src/data/memory-data.js';
@@ -214,8 +214,13 @@ describe('a session', () => {
       const browser = new PageClient(server);
       await browser.signIn('cy', PASSWORD);
       const lines: string[] = [];
-      await userCommand(['suspend', 'cy', '--db', file], (line) => lines.push(line));
-      await userCommand(['resume', 'cy', '--db', file], (line) => lines.push(line));
+      const io = {
+        out: (line: string) => lines.push(line),
+        err: (line: string) => lines.push(line),
+        env: {},
+      };
+      expect(await dispatch(['user', 'suspend', 'cy', '--db', file], io)).toBe(0);
+      expect(await dispatch(['user', 'resume', 'cy', '--db', file], io)).toBe(0);
       expect(await signedInOn(server, browser.cookies)).toBe(false);
     } finally {
       await server.close();

@@ -16,9 +16,11 @@ export interface ServerProcess {
   kill(): Promise<void>;
 }
 
-export async function startServer(args: string[]): Promise<ServerProcess> {
+/** Starts `countersign serve --port 0 ARGS`, with `env` added to this process's environment. */
+export async function startServer(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
   const child = spawn(process.execPath, [cli, 'serve', '--port', '0', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
   });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {

@@ -64,7 +64,7 @@ export type {
   RequestTokenState,
   User,
 } from './provider/model.js';
-export type { ProviderOptions } from './provider/options.js';
+export { PROVIDER_DEFAULTS, type ProviderOptions } from './provider/options.js';
 export type { SignatureDiagnosis, SignatureMatch } from './provider/diagnose.js';
 export { compileTrustProxy, type ProxyTrust, type TrustProxy } from './provider/trusted-proxy.js';
 export { type CreateProviderOptions, createProvider, type Provider } from './provider/provider.js';

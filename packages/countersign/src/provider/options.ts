@@ -7,6 +7,13 @@ import { isSignatureMethodName, type SignatureMethodName } from '../core/signatu
 import type { Store } from './store.js';
 import { compileTrustProxy, type ProxyTrust, type TrustProxy } from './trusted-proxy.js';
 
+/** The defaults of the options that are numbers, for whoever shows them (the CLI's help). */
+export const PROVIDER_DEFAULTS = {
+  timestampWindow: 300,
+  requestTokenTtl: 300,
+  parameterLimit: 1000,
+} as const;
+
 /** What `createProvider` takes. */
 export interface ProviderOptions {
   readonly store: Store;
@@ -133,8 +140,16 @@ export function resolveOptions(options: ProviderOptions): ProviderConfig {
     trustProxy: compileTrustProxy(options.trustProxy),
     proxyHeaders: proxyHeaders(options.proxyHeaders),
     realm: options.realm,
-    timestampWindow: positiveSeconds('timestampWindow', options.timestampWindow, 300),
-    requestTokenTtl: positiveSeconds('requestTokenTtl', options.requestTokenTtl, 300),
+    timestampWindow: positiveSeconds(
+      'timestampWindow',
+      options.timestampWindow,
+      PROVIDER_DEFAULTS.timestampWindow,
+    ),
+    requestTokenTtl: positiveSeconds(
+      'requestTokenTtl',
+      options.requestTokenTtl,
+      PROVIDER_DEFAULTS.requestTokenTtl,
+    ),
     accessTokenTtl:
       options.accessTokenTtl === undefined
         ? undefined
@@ -143,7 +158,12 @@ export function resolveOptions(options: ProviderOptions): ProviderConfig {
     allowPlaintextOverHttp: options.allowPlaintextOverHttp ?? false,
     bodyHashRequired: (options.bodyHash ?? 'optional') === 'required',
     consumerKeyPattern: options.consumerKeyPattern ?? CONSUMER_KEY,
-    parameterLimit: positiveWhole('parameterLimit', options.parameterLimit, 1000, 'number'),
+    parameterLimit: positiveWhole(
+      'parameterLimit',
+      options.parameterLimit,
+      PROVIDER_DEFAULTS.parameterLimit,
+      'number',
+    ),
     clock: options.clock ?? Date.now,
     randomBytes: options.randomBytes ?? randomBytes,
   };

@@ -218,6 +218,8 @@ export interface ProblemReport {
   /** The consumer the request named, when it exists. */
   readonly consumer?: Consumer | undefined;
   readonly at: number;
+  /** The request as the adapter handed it over, so that the application can tell which one it was. */
+  readonly request: OAuthRequest;
 }
 
 /** A request accepted because it was signed with its consumer's previous secret, in the grace period. */
@@ -302,7 +304,8 @@ export function createProvider(options: CreateProviderOptions): Provider {
     try {
       const consumer = checkContext.consumer ?? (await checkContext.consumerLookup);
       const at = checkContext.now;
-      await options.onProblem?.({ endpoint: checkContext.endpoint.name, problem, consumer, at });
+      const { endpoint, request } = checkContext;
+      await options.onProblem?.({ endpoint: endpoint.name, problem, consumer, at, request });
     } catch (error) {
       onError(error);
     }

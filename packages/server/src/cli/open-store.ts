@@ -16,18 +16,45 @@ import { PostgresStore } from '@countersign/postgres';
 import type { Redis } from 'ioredis';
 import { connectRedis, RedisNonceStore } from '@countersign/redis';
 import { SqliteStore } from '@countersign/sqlite';
-import { type Store, withNonceStore } from 'countersign';
+import { isOAuthProblem, ProviderInputError, type Store, withNonceStore } from 'countersign';
 import { CliError } from './cli-error.js';
+import type { EnvironmentOnly } from './command-definition.js';
 import { givenKeyring, HOW_TO_GIVE_A_KEY, keyFileFor, removeKeyFile } from './key-file.js';
+import { anyText, option, urlWithScheme } from './option-types.js';
 
 export const DEFAULT_DB = './data/countersign.db';
 
-/** The parseArgs options every command that touches the store takes. */
+/** The options of every command that opens the store. */
 export const STORE_OPTIONS = {
-  db: { type: 'string' },
-  'database-url': { type: 'string' },
-  'key-file': { type: 'string' },
-} as const;
+  db: option({
+    value: 'FILE',
+    env: 'COUNTERSIGN_DB',
+    help: 'the SQLite database (made, with its directory, if absent)',
+    parse: anyText,
+    defaultText: DEFAULT_DB,
+  }),
+  'database-url': option({
+    value: 'URL',
+    env: 'DATABASE_URL',
+    help: 'a PostgreSQL database instead of SQLite',
+    parse: urlWithScheme(['postgres', 'postgresql'], 'postgres://user@localhost/countersign'),
+  }),
+  'key-file': option({
+    value: 'FILE',
+    env: 'COUNTERSIGN_KEY_FILE',
+    help: 'the keys that encrypt the secrets in the store (SQLite without one: the key file beside the database)',
+    parse: anyText,
+  }),
+};
+
+/** `--db` and `--database-url` name the store; one of them at most. */
+export const STORE_EXCLUSIVE = [['db', 'database-url']] as const;
+
+/** The variable that holds the keys themselves, for commands that open the store. */
+export const SECRET_KEY_VARIABLE: EnvironmentOnly = {
+  name: 'COUNTERSIGN_SECRET_KEY',
+  help: 'the keys themselves, as a key file holds them (read when no key file is given)',
+};
 
 export interface StoreFlags {
   readonly db?: string | undefined;
@@ -43,24 +70,8 @@ export function describeStore(flags: StoreFlags): string {
   return `SQLite at ${flags.db ?? DEFAULT_DB}${flags['redis-url'] ? ' with Redis nonces' : ''}`;
 }
 
-/** Refuses a connection URL of another scheme, naming the flag (never the URL: it may carry a password). */
-function requireScheme(
-  flag: string,
-  url: string | undefined,
-  schemes: readonly string[],
-  example: string,
-): void {
-  if (url === undefined) return;
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
-  if (scheme === undefined || !schemes.includes(scheme))
-    throw new CliError(
-      `${flag} must be a ${schemes.map((s) => `${s}://`).join(' or ')} URL, like ${example}`,
-    );
-}
-
 /** The Redis client `--redis-url` names, or `undefined` without the flag. */
 export function openRedis(flags: StoreFlags): Redis | undefined {
-  requireScheme('--redis-url', flags['redis-url'], ['redis', 'rediss'], 'redis://localhost:6379');
   return flags['redis-url'] === undefined ? undefined : connectRedis(flags['redis-url']);
 }
 
@@ -86,8 +97,12 @@ export interface SqlStore {
  * Opens the store the flags name. With `redis`, nonces go to it (the caller keeps and closes the
  * client, which the server shares with its rate limits).
  */
-export async function openStore(flags: StoreFlags, redis?: Redis): Promise<OpenedStore> {
-  const sql = await openSqlStore(flags);
+export async function openStore(
+  flags: StoreFlags,
+  env: NodeJS.ProcessEnv,
+  redis?: Redis,
+): Promise<OpenedStore> {
+  const sql = await openSqlStore(flags, env);
   const store = redis === undefined ? sql.store : withNonceStore(sql.store, new RedisNonceStore(redis));
   return { store, data: sql.data, sql, close: () => store.close() };
 }
@@ -96,18 +111,7 @@ export async function openStore(flags: StoreFlags, redis?: Redis): Promise<Opene
  * The SQLite or PostgreSQL store the flags name, with its keyring, and the server's data beside it.
  * Every failure, a wrong or missing key included, is a one-line `CliError`.
  */
-export async function openSqlStore(
-  flags: StoreFlags,
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<SqlStore> {
-  if (flags.db !== undefined && flags['database-url'] !== undefined)
-    throw new CliError('give --db or --database-url, not both');
-  requireScheme(
-    '--database-url',
-    flags['database-url'],
-    ['postgres', 'postgresql'],
-    'postgres://user@localhost/countersign',
-  );
+export async function openSqlStore(flags: StoreFlags, env: NodeJS.ProcessEnv): Promise<SqlStore> {
   const given = givenKeyring(flags['key-file'], env);
   if (flags['database-url'] !== undefined) {
     if (!given) throw new CliError(`PostgreSQL needs a secret key: ${HOW_TO_GIVE_A_KEY}`);
@@ -141,5 +145,26 @@ export async function openSqlStore(
     if (beside?.created && error instanceof SecretKeyError) removeKeyFile(beside.path);
     const hint = error instanceof SecretKeyError && !given ? ` (its key file: ${beside?.path ?? ''})` : '';
     throw new CliError(`cannot open the database ${file}: ${(error as Error).message}${hint}`);
+  }
+}
+
+/**
+ * Runs `run` on the store the flags name, and closes it. The engine's refusals (an unknown
+ * consumer, a request token that cannot be decided) become one-line `CliError`s.
+ */
+export async function withStore(
+  flags: StoreFlags,
+  env: NodeJS.ProcessEnv,
+  run: (opened: OpenedStore) => Promise<void>,
+): Promise<void> {
+  const opened = await openStore(flags, env);
+  try {
+    await run(opened);
+  } catch (error) {
+    if (error instanceof ProviderInputError) throw new CliError(error.message);
+    if (isOAuthProblem(error)) throw new CliError(`${error.problem}: ${error.advice}`);
+    throw error;
+  } finally {
+    await opened.close();
   }
 }

@@ -119,4 +119,8 @@ export class MemoryServerData implements ServerData {
   getLaunchRecord(idHash: string) {
     return Promise.resolve(this.#launches.get(idHash));
   }
+
+  ping() {
+    return Promise.resolve();
+  }
 }

@@ -330,4 +330,8 @@ export class PostgresServerData implements ServerData {
     const { rows } = await this.#query(`SELECT * FROM ${this.#t.ltiLaunches} WHERE id_hash = $1`, [idHash]);
     return rows[0] && readLaunchRecord(rows[0]);
   }
+
+  async ping() {
+    await this.#query('SELECT 1');
+  }
 }

@@ -102,4 +102,10 @@ export interface ServerData {
   createLaunchRecord(record: LaunchRecord): Promise<void>;
   /** The record, even if it has ended (the caller compares `expiresAt` with its clock). */
   getLaunchRecord(idHash: string): Promise<LaunchRecord | undefined>;
+
+  /**
+   * Resolves when the database answers a query now (not from a cache), and rejects otherwise: what
+   * the server's `/readyz` asks.
+   */
+  ping(): Promise<void>;
 }

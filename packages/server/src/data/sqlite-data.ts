@@ -289,4 +289,9 @@ export class SqliteServerData implements ServerData {
     const row = this.#statement(`SELECT * FROM ${this.#t.ltiLaunches} WHERE id_hash = ?`).get(idHash);
     return Promise.resolve(row === undefined ? undefined : readLaunchRecord(row as Row));
   }
+
+  // eslint-disable-next-line @typescript-eslint/require-await -- a closed database rejects, not throws
+  async ping() {
+    this.#statement('SELECT 1').get();
+  }
 }

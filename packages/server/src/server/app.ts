@@ -1,7 +1,8 @@
 /**
  * The reference provider server: Fastify with its own plugins (cookie, formbody, CSRF, helmet,
  * rate limit), the OAuth endpoints and the sample API in one scope (raw bodies), LTI launches in
- * another (raw bodies, framable), the pages in a third (parsed forms), and `/healthz` and `/metrics`.
+ * another (raw bodies, framable), the pages in a third (parsed forms), and `/healthz`, `/readyz` and
+ * `/metrics`.
  */
 import { randomBytes } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
@@ -9,13 +10,7 @@ import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
-import Fastify, {
-  type FastifyInstance,
-  type FastifyReply,
-  type FastifyRequest,
-  type FastifyServerOptions,
-  LogController,
-} from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { fastifyAdapter } from 'countersign/fastify';
 import { compileTrustProxy, createProvider, type ProviderOptions, type Store } from 'countersign';
@@ -31,8 +26,9 @@ import {
 import { CSRF_COOKIE, csrfUserInfo, type ServerContext, pageContext, sendPage } from './context.js';
 import { answerError, apiErrors, pageErrors, plainErrorText } from './error-pages.js';
 import { createMetrics, type MetricsAccess, metricsHandler } from './metrics.js';
-import { maskUrl } from './log-redaction.js';
 import { ProblemRecorder } from './problem-recorder.js';
+import { loggerOptions, type LogOptions, type OAuthEndpointName, RequestLog } from './request-log.js';
+import { pingRedis, type ReadinessCheck, readinessHandler, readinessProbe } from './readiness.js';
 import { MemoryRateCounter, RedisRateCounter } from './rate-counter.js';
 import { accountLimits, type AccountLimitSettings } from './rate-limits.js';
 import { accountPageRoutes } from './routes/account-page.js';
@@ -49,8 +45,16 @@ import { STYLE } from './views/style.js';
 
 export interface ServerOptions extends Pick<
   ProviderOptions,
-  'publicUrl' | 'trustProxy' | 'requestTokenTtl' | 'timestampWindow' | 'clock'
+  | 'publicUrl'
+  | 'trustProxy'
+  | 'requestTokenTtl'
+  | 'accessTokenTtl'
+  | 'timestampWindow'
+  | 'parameterLimit'
+  | 'clock'
 > {
+  /** The largest body the OAuth endpoints and the API read, in bytes (default 1 MiB); more is 413. */
+  readonly bodyLimit?: number | undefined;
   /** The engine's data. */
   readonly store: Store;
   /**
@@ -76,50 +80,7 @@ export interface ServerOptions extends Pick<
   /** The account forms' rate limits, each in place of its default in `DEFAULT_ACCOUNT_LIMITS`. */
   readonly accountLimits?: Partial<AccountLimitSettings> | undefined;
   /** Where to log (JSON lines, pino); no logging when absent. */
-  readonly log?: { readonly level?: string; readonly stream?: { write(line: string): void } } | undefined;
-}
-
-/** What a log line says of a request: no headers, and no secret from its URL. */
-function requestFields(req: { method: string; url: string; ip?: string }) {
-  return { method: req.method, url: maskUrl(req.url), ip: req.ip };
-}
-
-function loggerOptions(log: ServerOptions['log']): NonNullable<FastifyServerOptions['logger']> {
-  if (!log) return false;
-  return {
-    level: log.level ?? 'info',
-    ...(log.stream ? { stream: log.stream } : {}),
-    redact: {
-      paths: ['req.headers', 'res.headers', 'headers.authorization', 'headers.cookie'],
-      censor: '[redacted]',
-    },
-    serializers: { req: requestFields },
-  };
-}
-
-/** One log line per request, written when it is answered (Fastify's default writes two). */
-class OneLinePerRequest extends LogController {
-  override incomingRequest(): void {}
-
-  override requestCompleted(
-    error: Error | null | undefined,
-    request: FastifyRequest,
-    reply: FastifyReply,
-  ): void {
-    // The request's fields at the top level rather than under `req` through its serializer: this
-    // line is written for every request, and pino serializes a flat object faster.
-    const { method, url, ip } = requestFields(request);
-    const line = {
-      reqId: request.id,
-      method,
-      url,
-      ip,
-      status: reply.statusCode,
-      ms: Math.round(reply.elapsedTime * 10) / 10,
-    };
-    if (error) reply.log.error({ ...line, err: error }, 'request failed');
-    else reply.log.info(line, 'request');
-  }
+  readonly log?: LogOptions | undefined;
 }
 
 /** Problems per consumer and minute recorded by default; the rest are only counted. */
@@ -142,6 +103,21 @@ function problemRecorder(
   return new ProblemRecorder({ data, counter, limit, onError });
 }
 
+/** The OAuth endpoints' paths (the adapter's defaults, and the consent page's). */
+const OAUTH_ROUTES: readonly [string, OAuthEndpointName][] = [
+  ['/oauth/initiate', 'initiate'],
+  ['/oauth/token', 'token'],
+  ['/oauth/authorize', 'authorize'],
+];
+
+/**
+ * What `/readyz` asks: the store — through the server's data, which is kept on the store's own
+ * connection (the same SQLite file, the same PostgreSQL pool) — and Redis when the server has it.
+ */
+function readinessChecks(data: ServerData, redis: Redis | undefined): Record<string, ReadinessCheck> {
+  return { store: () => data.ping(), ...(redis ? { redis: () => pingRedis(redis) } : {}) };
+}
+
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const clock = options.clock ?? Date.now;
   const metrics = options.metricsAccess?.metrics ?? createMetrics();
@@ -149,10 +125,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   // One trust function for Fastify (the client address logged and rate-limited by) and the engine
   // (the URL signed): the same proxies are believed for both.
   const trustProxy = compileTrustProxy(options.trustProxy);
+  // The OAuth endpoint each route pattern serves: the adapter's token endpoints (at their default
+  // paths) and the consent page, and every other route beside the token endpoints (the protected
+  // resources), noted as it is registered.
+  const endpoints = new Map<string, OAuthEndpointName>(OAUTH_ROUTES);
+  const requestLog = new RequestLog(endpoints);
   const app = Fastify({
     ...timeoutOptions(limits),
     logger: loggerOptions(options.log),
-    logController: new OneLinePerRequest(),
+    logController: requestLog,
     // Requests log through the server's logger itself, naming their id in the line, instead of
     // through a child logger made for every request.
     childLoggerFactory: (logger) => logger,
@@ -172,12 +153,16 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     publicUrl: options.publicUrl,
     trustProxy,
     requestTokenTtl: options.requestTokenTtl,
+    accessTokenTtl: options.accessTokenTtl,
     timestampWindow: options.timestampWindow,
+    parameterLimit: options.parameterLimit,
     clock,
     signatureMethods: ['HMAC-SHA1', 'HMAC-SHA256', 'HMAC-SHA512', 'RSA-SHA1', 'RSA-SHA256', 'PLAINTEXT'],
     onError: (error) => app.log.error({ err: error }, 'unexpected error'),
-    onProblem: async ({ endpoint, problem, consumer, at }) => {
+    onProblem: async (report) => {
+      const { endpoint, problem, consumer, at } = report;
       metrics.problems.inc({ problem: problem.problem, endpoint });
+      requestLog.refused(report);
       if (!consumer) return;
       await problems.record({
         at,
@@ -203,11 +188,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const cookieSecret = await data.ensureSetting('cookie-secret', randomBytes(32).toString('base64'));
 
   app.addHook('onResponse', async (request, reply) => {
-    metrics.requests.inc({
-      route: request.routeOptions.url ?? 'unmatched',
-      method: request.method,
-      status: reply.statusCode,
-    });
+    // Route patterns, never raw URLs: the label values stay as few as the routes.
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.observe(route, request.method, reply.statusCode, reply.elapsedTime, endpoints.get(route));
   });
   await app.register(fastifyCookie, { secret: cookieSecret });
   await app.register(fastifyRateLimit, {
@@ -215,8 +198,14 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     // In Redis when the server has it, so that a limit holds across instances.
     ...(options.redis ? { redis: options.redis, nameSpace: 'countersign-rate-limit:' } : {}),
   });
-  const oauth = fastifyAdapter(provider);
+  const oauth = fastifyAdapter(
+    provider,
+    options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit },
+  );
   await app.register(async (api) => {
+    api.addHook('onRoute', (route) => {
+      if (!endpoints.has(route.url)) endpoints.set(route.url, 'resource');
+    });
     apiErrors(api, ctx);
     await api.register(oauth.plugin);
     apiRoutes(api, ctx, oauth);
@@ -241,6 +230,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       },
     });
     site.get('/healthz', () => ({ status: 'ok' }));
+    site.get('/readyz', readinessHandler(readinessProbe(readinessChecks(data, options.redis))));
     if (options.metricsAccess?.onMainListener !== false)
       site.get('/metrics', metricsHandler(metrics, options.metricsAccess?.token));
     site.get('/static/style.css', async (_request, reply) =>

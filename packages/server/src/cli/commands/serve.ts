@@ -3,85 +3,48 @@
  * cleanly (in-flight requests finish, the database is closed).
  */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import type { TrustProxy } from 'countersign';
 import { buildServer, type ServerOptions } from '../../server/app.js';
 import { BatchedLines } from '../../server/batched-lines.js';
+import { connectionLimits } from '../../server/connection-limits.js';
 import { buildMetricsServer, createMetrics } from '../../server/metrics.js';
-import { CliError } from '../cli-error.js';
-import { describeStore, openRedis, openStore, STORE_OPTIONS } from '../open-store.js';
 import { SqliteStore } from '@countersign/sqlite';
+import { CliError } from '../cli-error.js';
+import { type CommandIo, command, type Values as CommandValues } from '../command-definition.js';
+import { describeStore, openRedis, openStore, SECRET_KEY_VARIABLE, STORE_EXCLUSIVE } from '../open-store.js';
+import { METRICS_TOKEN_VARIABLE, SERVE_OPTIONS } from './serve-options.js';
 
-export const usage =
-  'countersign serve [--port N] [--host H] [--db FILE] [--database-url URL] [--redis-url URL]\n' +
-  '                  [--public-url URL] [--trust-proxy | --trust-proxy-hops N | --trust-proxy-from LIST]\n' +
-  '                  [--request-token-ttl SECONDS] [--timestamp-window SECONDS]\n' +
-  '                  [--headers-timeout SECONDS] [--request-timeout SECONDS] [--keep-alive-timeout SECONDS]\n' +
-  '                  [--max-connections N] [--metrics-port N] [--metrics-host H] [--metrics-token-file FILE]';
-
-function whole(flag: string, value: string | undefined, min: number, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < min || n > max)
-    throw new CliError(`${flag} must be a whole number from ${min} to ${max}`);
-  return n;
-}
-
-/** The environment variable a `/metrics` token may come in (never the command line: `ps` shows it). */
-const METRICS_TOKEN_VARIABLE = 'COUNTERSIGN_METRICS_TOKEN';
-
-const OPTIONS = {
-  ...STORE_OPTIONS,
-  'redis-url': { type: 'string' },
-  port: { type: 'string', default: '3000' },
-  host: { type: 'string', default: '127.0.0.1' },
-  'public-url': { type: 'string' },
-  'trust-proxy': { type: 'boolean' },
-  'trust-proxy-hops': { type: 'string' },
-  'trust-proxy-from': { type: 'string' },
-  'request-token-ttl': { type: 'string' },
-  'timestamp-window': { type: 'string' },
-  'headers-timeout': { type: 'string' },
-  'request-timeout': { type: 'string' },
-  'keep-alive-timeout': { type: 'string' },
-  'max-connections': { type: 'string' },
-  'metrics-port': { type: 'string' },
-  'metrics-host': { type: 'string', default: '127.0.0.1' },
-  'metrics-token-file': { type: 'string' },
-} as const;
-
-type Values = ReturnType<
-  typeof parseArgs<{ args: string[]; strict: true; options: typeof OPTIONS }>
->['values'];
+type Values = CommandValues<typeof SERVE_OPTIONS>;
 
 /** `--trust-proxy` is one hop; `--trust-proxy-hops` more; `--trust-proxy-from` the proxies' addresses. */
 function trustProxy(values: Values): TrustProxy | undefined {
-  const given = (['trust-proxy', 'trust-proxy-hops', 'trust-proxy-from'] as const).filter(
-    (flag) => values[flag] !== undefined,
-  );
-  if (given.length > 1) throw new CliError(`choose one of --${given.join(', --')}`);
   if (values['trust-proxy']) return 1;
-  return values['trust-proxy-from'] ?? whole('--trust-proxy-hops', values['trust-proxy-hops'], 1, 16);
+  return values['trust-proxy-from'] ?? values['trust-proxy-hops'];
 }
 
 /** The timeout and connection-limit flags given (the others keep their defaults). */
 function connections(values: Values): NonNullable<ServerOptions['connections']> {
-  const seconds = (flag: 'headers-timeout' | 'request-timeout' | 'keep-alive-timeout') =>
-    whole(`--${flag}`, values[flag], 1, 3600);
   const limits = {
-    headersTimeout: seconds('headers-timeout'),
-    requestTimeout: seconds('request-timeout'),
-    keepAliveTimeout: seconds('keep-alive-timeout'),
-    maxConnections: whole('--max-connections', values['max-connections'], 1, 1_000_000),
+    headersTimeout: values['headers-timeout'],
+    requestTimeout: values['request-timeout'],
+    keepAliveTimeout: values['keep-alive-timeout'],
+    maxConnections: values['max-connections'],
   };
-  return Object.fromEntries(Object.entries(limits).filter(([, value]) => value !== undefined));
+  const given = Object.fromEntries(Object.entries(limits).filter(([, value]) => value !== undefined));
+  try {
+    return connectionLimits(given);
+  } catch (error) {
+    if (error instanceof TypeError)
+      throw new CliError('--headers-timeout must not be longer than --request-timeout');
+    throw error;
+  }
 }
 
 /** The `/metrics` token, from the file named or the environment; never from the command line. */
-function metricsToken(values: Values): string | undefined {
+function metricsToken(values: Values, env: CommandIo['env']): string | undefined {
   const file = values['metrics-token-file'];
-  let token = process.env[METRICS_TOKEN_VARIABLE];
+  let token = env[METRICS_TOKEN_VARIABLE];
   if (file !== undefined) {
     try {
       token = readFileSync(file, 'utf8');
@@ -89,7 +52,7 @@ function metricsToken(values: Values): string | undefined {
       throw new CliError(`cannot read --metrics-token-file ${file}: ${(error as Error).message}`);
     }
   }
-  if (token === undefined) return undefined;
+  if (token === undefined || (file === undefined && token === '')) return undefined;
   token = token.trim();
   if (token === '') throw new CliError(`the metrics token (${file ?? METRICS_TOKEN_VARIABLE}) is empty`);
   return token;
@@ -107,11 +70,11 @@ async function listenedUrl(app: FastifyInstance, host: string, port: number): Pr
   return `http://${host}:${typeof address === 'object' && address ? address.port : port}/metrics`;
 }
 
-export async function serve(args: string[], out: (line: string) => void): Promise<void> {
-  const { values } = parseArgs({ args, strict: true, options: OPTIONS });
-  const port = whole('--port', values.port, 0, 65535) ?? 3000;
-  const metricsPort = whole('--metrics-port', values['metrics-port'], 0, 65535);
-  const token = metricsToken(values);
+async function serve(values: Values, io: CommandIo): Promise<void> {
+  const out = (line: string) => io.out(line);
+  const port = values.port;
+  const metricsPort = values['metrics-port'];
+  const token = metricsToken(values, io.env);
   const metrics = createMetrics();
   const trust = trustProxy(values);
   const limits = connections(values);
@@ -124,12 +87,10 @@ export async function serve(args: string[], out: (line: string) => void): Promis
     onMainListener:
       metricsPort === undefined && (token !== undefined || (isLoopback(values.host) && trust === undefined)),
   };
-  const requestTokenTtl = whole('--request-token-ttl', values['request-token-ttl'], 1, 86400);
-  const timestampWindow = whole('--timestamp-window', values['timestamp-window'], 1, 86400);
   const redis = openRedis(values);
   let store: Awaited<ReturnType<typeof openStore>>;
   try {
-    store = await openStore(values, redis);
+    store = await openStore(values, io.env, redis);
   } catch (error) {
     redis?.disconnect();
     throw error;
@@ -158,8 +119,11 @@ export async function serve(args: string[], out: (line: string) => void): Promis
       redis,
       publicUrl: values['public-url'],
       trustProxy: trust,
-      requestTokenTtl,
-      timestampWindow,
+      requestTokenTtl: values['request-token-ttl'],
+      accessTokenTtl: values['access-token-ttl'],
+      timestampWindow: values['timestamp-window'],
+      bodyLimit: values['body-limit'],
+      parameterLimit: values['parameter-limit'],
       connections: limits,
       metricsAccess,
       log: { level: 'info', stream: logLines },
@@ -212,3 +176,21 @@ export async function serve(args: string[], out: (line: string) => void): Promis
     process.on('SIGTERM', stop);
   });
 }
+
+export const serveCommand = command({
+  summary: 'Runs the reference provider server until SIGINT or SIGTERM',
+  description:
+    'Ready when GET /readyz answers 200 (GET /healthz: alive). Every option may come from its\n' +
+    'environment variable instead; a flag given wins over its variable. On SIGINT or SIGTERM it\n' +
+    'stops taking connections, lets the requests in flight finish, and closes the store.',
+  options: SERVE_OPTIONS,
+  exclusive: [...STORE_EXCLUSIVE, ['trust-proxy', 'trust-proxy-hops', 'trust-proxy-from']],
+  environment: [
+    SECRET_KEY_VARIABLE,
+    {
+      name: METRICS_TOKEN_VARIABLE,
+      help: 'the bearer token /metrics requires (when no --metrics-token-file is given)',
+    },
+  ],
+  run: (values, _positionals, io) => serve(values, io),
+});

@@ -4,83 +4,103 @@
  */
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { isHttpUrl, signRequest } from 'countersign/client';
-import { isSignatureMethodName } from 'countersign';
-import { CliError, keyValue } from '../cli-error.js';
+import { isSignatureMethodName, SIGNATURE_METHOD_NAMES, type SignatureMethodName } from 'countersign';
+import { CliError, InvalidValueError, keyValue } from '../cli-error.js';
+import { command } from '../command-definition.js';
+import { anyText, flag, option, repeated } from '../option-types.js';
 
-export const usage =
-  'countersign sign --method GET --url URL [--param k=v ...] [--form k=v ...] --consumer-key K --consumer-secret S\n' +
-  '                 [--token T --token-secret TS] [--signature-method M] [--rsa-private-key FILE]\n' +
-  '                 [--timestamp T] [--nonce N] [--omit-version] [--json]';
+const httpUrl = (text: string) => {
+  if (!isHttpUrl(text))
+    throw new InvalidValueError(
+      `must be an absolute http or https URL, like http://localhost:3000/api/v1/me, not ${JSON.stringify(text)}`,
+    );
+  return text;
+};
 
-export function sign(args: string[], out: (line: string) => void): void {
-  const { values } = parseArgs({
-    args,
-    strict: true,
-    options: {
-      method: { type: 'string', default: 'GET' },
-      url: { type: 'string' },
-      param: { type: 'string', multiple: true, default: [] },
-      form: { type: 'string', multiple: true, default: [] },
-      'consumer-key': { type: 'string' },
-      'consumer-secret': { type: 'string' },
-      token: { type: 'string' },
-      'token-secret': { type: 'string' },
-      'signature-method': { type: 'string', default: 'HMAC-SHA1' },
-      'rsa-private-key': { type: 'string' },
-      timestamp: { type: 'string' },
-      nonce: { type: 'string' },
-      'omit-version': { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-    },
-  });
-  const url = required(values.url, '--url');
-  if (!isHttpUrl(url))
-    throw new CliError(
-      `--url must be an absolute http or https URL, like http://localhost:3000/api/v1/me, not ${JSON.stringify(url)}`,
-    );
-  const signatureMethod = values['signature-method'];
-  if (!isSignatureMethodName(signatureMethod))
-    throw new CliError(`unknown signature method ${signatureMethod}`);
-  if (signatureMethod.startsWith('RSA-') && values['rsa-private-key'] === undefined)
-    throw new CliError(
-      `${signatureMethod} signs with the client's private key: give --rsa-private-key FILE (PEM)`,
-    );
-  const query = values.param.map((p) => keyValue('--param', p));
-  const signed = signRequest({
-    method: values.method,
-    url: withQuery(url, query),
-    form: values.form.map((f) => keyValue('--form', f)),
-    consumerKey: required(values['consumer-key'], '--consumer-key'),
-    consumerSecret: required(values['consumer-secret'], '--consumer-secret'),
-    token: values.token,
-    tokenSecret: values['token-secret'],
-    signatureMethod,
-    privateKey: values['rsa-private-key'] === undefined ? undefined : readKey(values['rsa-private-key']),
-    timestamp: values.timestamp,
-    nonce: values.nonce,
-    version: !values['omit-version'],
-  });
-  if (values.json) {
-    out(
-      JSON.stringify({
-        base_string: signed.baseString,
-        signature: signed.signature,
-        authorization: signed.authorization,
-      }),
-    );
-  } else {
-    out(`base string:   ${signed.baseString}`);
-    out(`signature:     ${signed.signature}`);
-    out(`Authorization: ${signed.authorization}`);
-  }
-}
+const signatureMethodName = (text: string): SignatureMethodName => {
+  if (!isSignatureMethodName(text))
+    throw new InvalidValueError(`must be one of ${SIGNATURE_METHOD_NAMES.join(', ')}`);
+  return text;
+};
 
-function required(value: string | undefined, flag: string): string {
-  if (value === undefined || value === '') throw new CliError(`${flag} is required`);
-  return value;
-}
+export const sign = command({
+  summary: "Prints a request's signature base string, signature and Authorization header, without sending it",
+  description:
+    "For comparing with what a client computes. --omit-version leaves out oauth_version, as RFC 5849's\n" +
+    'own examples do, so that they are reproduced exactly.',
+  options: {
+    method: option({ value: 'METHOD', help: 'the HTTP method', parse: anyText, default: 'GET' }),
+    url: option({
+      value: 'URL',
+      help: 'the request URL; its query is signed',
+      parse: httpUrl,
+      required: true,
+    }),
+    param: repeated({ value: 'k=v', help: 'a query parameter added to the URL', parse: anyText }),
+    form: repeated({ value: 'k=v', help: 'a form body parameter', parse: anyText }),
+    'consumer-key': option({ value: 'K', help: 'the consumer key', parse: anyText, required: true }),
+    'consumer-secret': option({
+      value: 'S',
+      help: 'the consumer secret',
+      parse: (text) => text,
+      required: true,
+    }),
+    token: option({ value: 'T', help: 'the token (none for a two-legged request)', parse: anyText }),
+    'token-secret': option({ value: 'TS', help: "the token's secret", parse: (text) => text }),
+    'signature-method': option<SignatureMethodName>({
+      value: 'M',
+      help: `one of ${SIGNATURE_METHOD_NAMES.join(', ')}`,
+      parse: signatureMethodName,
+      default: 'HMAC-SHA1',
+    }),
+    'rsa-private-key': option({
+      value: 'FILE',
+      help: 'the PEM private key, for the RSA methods',
+      parse: anyText,
+    }),
+    timestamp: option({ value: 'T', help: 'oauth_timestamp (default now)', parse: anyText }),
+    nonce: option({ value: 'N', help: 'oauth_nonce (default random)', parse: anyText }),
+    'omit-version': flag({ help: 'leave out oauth_version' }),
+    json: flag({ help: 'print one JSON object' }),
+  },
+  prints: '{"base_string": "...", "signature": "...", "authorization": "OAuth ..."}',
+  run(values, _positionals, io) {
+    const signatureMethod = values['signature-method'];
+    if (signatureMethod.startsWith('RSA-') && values['rsa-private-key'] === undefined)
+      throw new CliError(
+        `${signatureMethod} signs with the client's private key: give --rsa-private-key FILE (PEM)`,
+      );
+    const query = values.param.map((p) => keyValue('--param', p));
+    const signed = signRequest({
+      method: values.method,
+      url: withQuery(values.url, query),
+      form: values.form.map((f) => keyValue('--form', f)),
+      consumerKey: values['consumer-key'],
+      consumerSecret: values['consumer-secret'],
+      token: values.token,
+      tokenSecret: values['token-secret'],
+      signatureMethod,
+      privateKey: values['rsa-private-key'] === undefined ? undefined : readKey(values['rsa-private-key']),
+      timestamp: values.timestamp,
+      nonce: values.nonce,
+      version: !values['omit-version'],
+    });
+    if (values.json) {
+      io.out(
+        JSON.stringify({
+          base_string: signed.baseString,
+          signature: signed.signature,
+          authorization: signed.authorization,
+        }),
+      );
+    } else {
+      io.out(`base string:   ${signed.baseString}`);
+      io.out(`signature:     ${signed.signature}`);
+      io.out(`Authorization: ${signed.authorization}`);
+    }
+  },
+});
 
 function withQuery(url: string, query: [string, string][]): string {
   if (query.length === 0) return url;
