@@ -20,7 +20,7 @@ import Fastify, {
 import type { Redis } from 'ioredis';
 import { fastifyAdapter } from '../http/fastify.js';
 import type { ProviderOptions } from '../provider/options.js';
-import { createProvider } from '../provider/provider.js';
+import { createProvider, type CreateProviderOptions } from '../provider/provider.js';
 import { compileTrustProxy } from '../provider/trusted-proxy.js';
 import type { AppData } from '../stores/app-data.js';
 import type { Store } from '../provider/store.js';
@@ -44,6 +44,7 @@ import { apiRoutes } from './routes/api.js';
 import { connectionRoutes } from './routes/connections.js';
 import { consentRoutes } from './routes/consent.js';
 import { consoleRoutes } from './routes/console.js';
+import { forwardAuthProvider, gateway, type GatewayOptions } from './gateway/gateway.js';
 import { homePage } from './views/home.js';
 import { loadSession } from './session.js';
 import { STYLE } from './views/style.js';
@@ -70,6 +71,11 @@ export interface ServerOptions extends Pick<
   readonly problemLog?: { readonly limit?: number; readonly redisPrefix?: string } | undefined;
   /** The account forms' rate limits, each in place of its default in `DEFAULT_ACCOUNT_LIMITS`. */
   readonly accountLimits?: Partial<AccountLimitSettings> | undefined;
+  /**
+   * The gateway: the routes of a route file, for forward-auth; with an upstream, every request
+   * matching one is also forwarded there (and the sample API is off). See docs/gateway.md.
+   */
+  readonly gateway?: GatewayOptions | undefined;
   /** Where to log (JSON lines, pino); no logging when absent. */
   readonly log?: { readonly level?: string; readonly stream?: { write(line: string): void } } | undefined;
 }
@@ -176,8 +182,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     },
   });
   limitConnections(app.server, limits);
+  // The paths of the server's own routes, which no gateway route may overlap.
+  const ownPaths: string[] = [];
+  app.addHook('onRoute', ({ url }) => void ownPaths.push(url));
   const problems = problemRecorder(options, clock, (error) => app.log.error({ err: error }, 'problem log'));
-  const provider = createProvider({
+  const providerOptions: CreateProviderOptions = {
     store: options.store,
     publicUrl: options.publicUrl,
     trustProxy,
@@ -198,7 +207,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         baseString: problem.details.signatureBaseString,
       });
     },
-  });
+  };
+  const provider = createProvider(providerOptions);
   const ctx: ServerContext = {
     store: options.store,
     provider,
@@ -229,7 +239,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     api.addHook('onSend', async (_request, reply) => {
       reply.header('x-content-type-options', 'nosniff');
     });
-    apiRoutes(api, ctx, oauth);
+    if (options.gateway?.upstream === undefined) apiRoutes(api, ctx, oauth);
   });
   await app.register(async (site) => {
     await site.register(fastifyHelmet, {
@@ -283,6 +293,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       connectionRoutes(pages, ctx, connectionIds(cookieSecret));
     });
   });
+  if (options.gateway) {
+    const forwardAuth = forwardAuthProvider(provider, providerOptions);
+    await app.register(
+      gateway(options.gateway, { provider, forwardAuthProvider: forwardAuth, trust: trustProxy, ownPaths }),
+    );
+  }
   app.setErrorHandler(async (error, request, reply) => {
     const status = (error as { statusCode?: number }).statusCode ?? 500;
     if (status >= 500) request.log.error({ reqId: request.id, err: error }, 'request failed');

@@ -7,6 +7,8 @@ import { parseArgs } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import type { TrustProxy } from '../../provider/trusted-proxy.js';
 import { buildServer, type ServerOptions } from '../../server/app.js';
+import type { GatewayOptions } from '../../server/gateway/gateway.js';
+import { parseRouteFile, RouteFileError } from '../../server/gateway/routes.js';
 import { BatchedLines } from '../../server/batched-lines.js';
 import { buildMetricsServer, createMetrics } from '../../server/metrics.js';
 import { CliError } from '../cli-error.js';
@@ -18,7 +20,8 @@ export const usage =
   '                  [--public-url URL] [--trust-proxy | --trust-proxy-hops N | --trust-proxy-from LIST]\n' +
   '                  [--request-token-ttl SECONDS] [--timestamp-window SECONDS]\n' +
   '                  [--headers-timeout SECONDS] [--request-timeout SECONDS] [--keep-alive-timeout SECONDS]\n' +
-  '                  [--max-connections N] [--metrics-port N] [--metrics-host H] [--metrics-token-file FILE]';
+  '                  [--max-connections N] [--metrics-port N] [--metrics-host H] [--metrics-token-file FILE]\n' +
+  '                  [--routes FILE [--upstream URL] [--upstream-timeout SECONDS]]';
 
 function whole(flag: string, value: string | undefined, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
@@ -49,6 +52,9 @@ const OPTIONS = {
   'metrics-port': { type: 'string' },
   'metrics-host': { type: 'string', default: '127.0.0.1' },
   'metrics-token-file': { type: 'string' },
+  routes: { type: 'string' },
+  upstream: { type: 'string' },
+  'upstream-timeout': { type: 'string' },
 } as const;
 
 type Values = ReturnType<
@@ -95,6 +101,57 @@ function metricsToken(values: Values): string | undefined {
   return token;
 }
 
+/** The upstream's origin, from `--upstream`: http or https, with no path, query or credentials. */
+function upstreamOrigin(value: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (
+    !url ||
+    (url.protocol !== 'http:' && url.protocol !== 'https:') ||
+    url.username !== '' ||
+    url.password !== '' ||
+    url.pathname !== '/' ||
+    url.search !== '' ||
+    url.hash !== ''
+  )
+    throw new CliError(
+      '--upstream must be an http or https origin, like http://127.0.0.1:8080 (no path, query or credentials)',
+    );
+  return url.origin;
+}
+
+/** The gateway's options, from `--routes`, `--upstream` and `--upstream-timeout`. */
+function gatewayOptions(values: Values): GatewayOptions | undefined {
+  const file = values.routes;
+  if (file === undefined) {
+    if (values.upstream !== undefined) throw new CliError('--upstream needs --routes FILE');
+    if (values['upstream-timeout'] !== undefined) throw new CliError('--upstream-timeout needs --upstream');
+    return undefined;
+  }
+  if (values['upstream-timeout'] !== undefined && values.upstream === undefined)
+    throw new CliError('--upstream-timeout needs --upstream');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new CliError(`cannot read --routes ${file}: ${(error as Error).message}`);
+  }
+  try {
+    return {
+      routes: parseRouteFile(text),
+      upstream: values.upstream === undefined ? undefined : upstreamOrigin(values.upstream),
+      upstreamTimeout: whole('--upstream-timeout', values['upstream-timeout'], 1, 3600),
+    };
+  } catch (error) {
+    if (error instanceof RouteFileError) throw new CliError(`--routes ${file}: ${error.message}`);
+    throw error;
+  }
+}
+
 /** Whether the server listens on this machine only. */
 function isLoopback(host: string | undefined): boolean {
   return host === '127.0.0.1' || host === '::1' || host === 'localhost';
@@ -124,6 +181,7 @@ export async function serve(args: string[], out: (line: string) => void): Promis
     onMainListener:
       metricsPort === undefined && (token !== undefined || (isLoopback(values.host) && trust === undefined)),
   };
+  const gateway = gatewayOptions(values);
   const requestTokenTtl = whole('--request-token-ttl', values['request-token-ttl'], 1, 86400);
   const timestampWindow = whole('--timestamp-window', values['timestamp-window'], 1, 86400);
   const redis = openRedis(values);
@@ -161,11 +219,13 @@ export async function serve(args: string[], out: (line: string) => void): Promis
       timestampWindow,
       connections: limits,
       metricsAccess,
+      gateway,
       log: { level: 'info', stream: logLines },
     });
   } catch (error) {
     await closeStores();
     if (error instanceof TypeError) throw new CliError(error.message);
+    if (error instanceof RouteFileError) throw new CliError(`--routes ${values.routes}: ${error.message}`);
     throw error;
   }
   try {
@@ -195,6 +255,9 @@ export async function serve(args: string[], out: (line: string) => void): Promis
   if (values['public-url'] !== undefined) out(`  Public URL (what clients sign): ${url}`);
   out(`  Open ${url}/signup to create an account, then register an application in the console.`);
   out(`  OAuth endpoints: POST ${url}/oauth/initiate, ${url}/oauth/authorize, POST ${url}/oauth/token`);
+  if (gateway?.upstream !== undefined)
+    out(`  Gateway: ${gateway.routes.length} routes of ${values.routes} forwarded to ${gateway.upstream}`);
+  if (gateway) out(`  Forward-auth: GET ${url}/oauth/forward-auth`);
   if (metricsUrl !== '') out(`  Metrics: ${metricsUrl}`);
   out(`  Store: ${describeStore(values)}. Stop with Ctrl-C.`);
   await new Promise<void>((resolve) => {
