@@ -163,8 +163,9 @@ function forwardRoute(
 }
 
 /**
- * Registers the gateway: the forwarding route (with an upstream) and forward-auth. Throws
- * `RouteFileError` when a route overlaps one of the server's own paths.
+ * The gateway's plugin: the forwarding route (with an upstream) and forward-auth. Throws
+ * `RouteFileError` when, forwarding, a route overlaps one of the server's own paths (all of them
+ * registered by then).
  *
  * @example
  * ```ts
@@ -172,6 +173,7 @@ function forwardRoute(
  * ```
  */
 export function gateway(options: GatewayOptions, context: GatewayContext) {
+  if (options.upstream !== undefined) checkOwnPaths(options.routes, context.ownPaths);
   return (app: FastifyInstance): Promise<void> => {
     const { routes } = options;
     app.removeAllContentTypeParsers();
@@ -182,7 +184,6 @@ export function gateway(options: GatewayOptions, context: GatewayContext) {
     );
     app.get('/oauth/forward-auth', forwardAuthRoute(context, routes));
     if (options.upstream === undefined) return Promise.resolve();
-    checkOwnPaths(routes, context.ownPaths);
     const timeoutMs = (options.upstreamTimeout ?? 30) * 1000;
     const upstream = connectUpstream(options.upstream, timeoutMs);
     app.addHook('onClose', () => upstream.close());
