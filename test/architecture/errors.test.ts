@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { CliError } from '../../src/cli/cli-error.js';
 import { errors, OAuthProblem } from '../../src/index.js';
 import { FormFieldError } from '../../src/server/form-fields.js';
+import { RouteFileError } from '../../src/server/gateway/routes.js';
 import { RateLimitedError } from '../../src/server/rate-limits.js';
 import { SecretKeyError } from '../../src/stores/secret-box.js';
 
@@ -20,6 +21,7 @@ const CASES: readonly [string, Error, string][] = [
   ['CliError', new CliError('bad flag'), 'cli_input'],
   ['FormFieldError', new FormFieldError('name'), 'form_field'],
   ['RateLimitedError', new RateLimitedError(60), 'rate_limited'],
+  ['RouteFileError', new RouteFileError('routes[0] (GET /a): bad'), 'route_file'],
 ];
 
 /** Compiles only while `code` narrows the union to one class per case. */
