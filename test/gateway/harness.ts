@@ -256,13 +256,17 @@ export async function startGateway(
   return { app, base, store, provider, consumer, client, access };
 }
 
-/** A plain node:http request (any header, in any case, sent as given); the answer read whole. */
+/** A plain node:http request (any path and header, in any case, sent as given); the answer read whole. */
 export function rawRequest(
   url: string,
   options: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {},
 ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: options.method ?? 'GET', headers: options.headers }, (res) => {
+    // The path as given: a URL string would be normalized (WHATWG URL resolves `..` and `%2e%2e`).
+    const { hostname, port, pathname, search } = new URL(url);
+    const path = url.slice(url.indexOf('/', url.indexOf('//') + 2)) || `${pathname}${search}`;
+    const init = { hostname, port, path, method: options.method ?? 'GET', headers: options.headers };
+    const req = httpRequest(init, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () =>
