@@ -5,8 +5,8 @@
 // no problem to report. What it costs bounds what a JavaScript verifier of these requests can reach
 // on the machine; it accepts well-formed requests of this one shape only.
 import { timingSafeEqual } from 'node:crypto';
-import { percentEncode } from '../dist/core/percent-encoding.js';
-import { SIGNATURE_METHODS } from '../dist/core/signature-methods.js';
+import { percentEncode } from '../packages/countersign/dist/core/percent-encoding.js';
+import { SIGNATURE_METHODS } from '../packages/countersign/dist/core/signature-methods.js';
 
 /** One `name="value"` pair of the header and the comma after it. */
 const PAIR = /[ \t]*([A-Za-z0-9_]+)="([^"]*)"[ \t]*,?/y;

@@ -10,8 +10,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { signRequest } from '../dist/client/sign-request.js';
-import { SqliteStore } from '../dist/stores/sqlite-store.js';
+import { signRequest } from '../packages/countersign/dist/client/sign-request.js';
+import { SqliteStore } from '../packages/sqlite/dist/sqlite-store.js';
 import { CONSUMER, seed, TOKEN, URL_ME } from './requests.mjs';
 
 const here = new URL('.', import.meta.url).pathname;
@@ -131,7 +131,7 @@ async function serve(dir, name, flags) {
   const store = new SqliteStore(file);
   await seed(store);
   await store.close();
-  const cli = join(here, '../dist/cli/main.js');
+  const cli = join(here, '../packages/server/dist/cli/main.js');
   return start(process.execPath, [
     cli,
     'serve',

@@ -9,8 +9,8 @@ import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { signingKey } from '../dist/core/signature-methods.js';
-import { createProvider, MemoryStore } from '../dist/index.js';
+import { signingKey } from '../packages/countersign/dist/core/signature-methods.js';
+import { createProvider, MemoryStore } from '../packages/countersign/dist/index.js';
 import { bareVerifier } from './bare_verifier.mjs';
 import { BARE_VERIFIER_OPTIONS, CONSUMER, NOW, seed, signedRequests, TOKEN } from './requests.mjs';
 

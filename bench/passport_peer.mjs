@@ -1,7 +1,7 @@
 // Peer benchmark: passport-http-oauth's TokenStrategy verifying signed requests with unique nonces
 // (called directly, without Express). Usage: node passport_peer.mjs N — prints {"ops_per_sec": …}.
 import { TokenStrategy } from 'passport-http-oauth';
-import { signRequest } from '../dist/client/sign-request.js';
+import { signRequest } from '../packages/countersign/dist/client/sign-request.js';
 
 const n = Number(process.argv[2]);
 const key = 'k'.repeat(32);

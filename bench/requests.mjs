@@ -1,6 +1,6 @@
 // The benchmark's consumer, token and user, and its requests to GET /api/v1/me, each signed with
 // HMAC-SHA1, the access token and a nonce of its own; shared by `run.mjs` and `instructions.mjs`.
-import { signRequest } from '../dist/client/sign-request.js';
+import { signRequest } from '../packages/countersign/dist/client/sign-request.js';
 
 export const NOW = Date.now();
 export const CONSUMER = { key: 'k'.repeat(32), secret: 's'.repeat(32) };

@@ -8,12 +8,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { signRequest } from '../dist/client/sign-request.js';
+import { signRequest } from '../packages/countersign/dist/client/sign-request.js';
 import { BARE_VERIFIER_OPTIONS, CONSUMER, NOW, seed, signedRequests, TOKEN, URL_ME } from './requests.mjs';
-import { signingKey } from '../dist/core/signature-methods.js';
-import { nonceKey } from '../dist/provider/checks/check-nonce.js';
-import { createProvider, MemoryStore } from '../dist/index.js';
-import { SqliteStore } from '../dist/stores/sqlite-store.js';
+import { signingKey } from '../packages/countersign/dist/core/signature-methods.js';
+import { nonceKey } from '../packages/countersign/dist/provider/checks/check-nonce.js';
+import { createProvider, MemoryStore } from '../packages/countersign/dist/index.js';
+import { SqliteStore } from '../packages/sqlite/dist/sqlite-store.js';
 import { bareVerifier } from './bare_verifier.mjs';
 import { measureGateway } from './gateway.mjs';
 
@@ -316,7 +316,7 @@ async function load(name, server, pool) {
 
 async function serveReference(flags, seedStore) {
   await seedStore();
-  const cli = join(here, '../dist/cli/main.js');
+  const cli = join(here, '../packages/server/dist/cli/main.js');
   return start(process.execPath, [
     cli,
     'serve',
@@ -340,7 +340,7 @@ async function pgRedisRound(round) {
     await admin.query(`CREATE DATABASE ${name}`);
     created = true;
     const dbUrl = Object.assign(new URL(pgUrl), { pathname: `/${name}` }).toString();
-    const { Keyring, PostgresStore } = await import('../dist/stores/postgres-store.js');
+    const { Keyring, PostgresStore } = await import('../packages/postgres/dist/postgres-store.js');
     // PostgreSQL is given its secrets' key; the server reads the same one from the environment.
     const keys = Keyring.generate();
     process.env.COUNTERSIGN_SECRET_KEY = keys;

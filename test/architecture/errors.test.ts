@@ -3,12 +3,12 @@
  * `CountersignError` and carries its stable code; the library's are in the `errors` namespace.
  */
 import { describe, expect, it } from 'vitest';
-import { CliError } from '../../src/cli/cli-error.js';
-import { errors, OAuthProblem } from '../../src/index.js';
-import { FormFieldError } from '../../src/server/form-fields.js';
-import { RouteFileError } from '../../src/server/gateway/routes.js';
-import { RateLimitedError } from '../../src/server/rate-limits.js';
-import { SecretKeyError } from '../../src/stores/secret-box.js';
+import { CliError } from '../../packages/server/src/cli/cli-error.js';
+import { errors, OAuthProblem } from '../../packages/countersign/src/index.js';
+import { FormFieldError } from '../../packages/server/src/server/form-fields.js';
+import { RouteFileError } from '../../packages/server/src/server/gateway/routes.js';
+import { RateLimitedError } from '../../packages/server/src/server/rate-limits.js';
+import { SecretKeyError } from '../../packages/countersign/src/stores/secret-box.js';
 
 const CASES: readonly [string, Error, string][] = [
   ['MalformedInputError', new errors.MalformedInputError('q', '%zz', 'bad escape'), 'malformed_input'],

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDatabase, hasPostgres } from '../support/services.js';
 
-const cli = new URL('../../dist/cli/main.js', import.meta.url).pathname;
+const cli = new URL('../../packages/server/dist/cli/main.js', import.meta.url).pathname;
 
 interface Run {
   readonly status: number | null;

@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { sign } from '../../src/cli/commands/sign.js';
-import { SIGNATURE_METHODS } from '../../src/core/signature-methods.js';
+import { sign } from '../../packages/server/src/cli/commands/sign.js';
+import { SIGNATURE_METHODS } from '../../packages/countersign/src/core/signature-methods.js';
 import { vectors } from '../fixtures/vectors.js';
 
 const args = [
@@ -98,7 +98,9 @@ describe('countersign sign', () => {
         `countersign sign: ${notAKey} is not a PEM private key (`,
       ],
     ] as const) {
-      const run = spawnSync(process.execPath, ['dist/cli/main.js', 'sign', ...argv], { encoding: 'utf8' });
+      const run = spawnSync(process.execPath, ['packages/server/dist/cli/main.js', 'sign', ...argv], {
+        encoding: 'utf8',
+      });
       expect(run.status, argv.join(' ')).toBe(2);
       expect(run.stderr.trim().split('\n'), argv.join(' ')).toHaveLength(1);
       expect(run.stderr.trim().startsWith(message), run.stderr).toBe(true);

@@ -10,12 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Consumer } from '../../src/provider/model.js';
-import { createProvider, type Provider } from '../../src/provider/provider.js';
-import { buildServer } from '../../src/server/app.js';
-import { MemoryStore } from '../../src/stores/memory-store.js';
+import type { Consumer } from '../../packages/countersign/src/provider/model.js';
+import { createProvider, type Provider } from '../../packages/countersign/src/provider/provider.js';
+import { buildServer } from '../../packages/server/src/server/app.js';
+import { MemoryStore } from '../../packages/countersign/src/stores/memory-store.js';
 
-const cli = new URL('../../dist/cli/main.js', import.meta.url).pathname;
+const cli = new URL('../../packages/server/dist/cli/main.js', import.meta.url).pathname;
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {

@@ -6,14 +6,14 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OAuthClient, ProviderAnswerError } from '../../src/client/oauth-client.js';
-import { ProblemResponseError, readProblem } from '../../src/client/problem-response.js';
-import { signRequest } from '../../src/client/sign-request.js';
-import type { SignatureMethodName } from '../../src/core/signature-methods.js';
-import { compareBaseStrings, firstDifference } from '../../src/cli/base-string-diff.js';
-import { createProvider } from '../../src/provider/provider.js';
-import { buildServer } from '../../src/server/app.js';
-import { MemoryStore } from '../../src/stores/memory-store.js';
+import { OAuthClient, ProviderAnswerError } from '../../packages/countersign/src/client/oauth-client.js';
+import { ProblemResponseError, readProblem } from '../../packages/countersign/src/client/problem-response.js';
+import { signRequest } from '../../packages/countersign/src/client/sign-request.js';
+import type { SignatureMethodName } from '../../packages/countersign/src/core/signature-methods.js';
+import { compareBaseStrings, firstDifference } from '../../packages/server/src/cli/base-string-diff.js';
+import { createProvider } from '../../packages/countersign/src/provider/provider.js';
+import { buildServer } from '../../packages/server/src/server/app.js';
+import { MemoryStore } from '../../packages/countersign/src/stores/memory-store.js';
 
 describe('OAuthClient against the reference server', () => {
   let app: FastifyInstance;

@@ -3,16 +3,16 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { authorizationHeader } from '../../src/core/authorization-header.js';
+import { authorizationHeader } from '../../packages/countersign/src/core/authorization-header.js';
 import {
   collectParameters,
   isProtocolName,
   PROTOCOL_PARAMETER_NAMES,
   parseAuthorizationHeader,
   parseFormEncoded,
-} from '../../src/core/parameters.js';
-import { percentDecode, percentEncode } from '../../src/core/percent-encoding.js';
-import { MalformedInputError } from '../../src/core/malformed-input.js';
+} from '../../packages/countersign/src/core/parameters.js';
+import { percentDecode, percentEncode } from '../../packages/countersign/src/core/percent-encoding.js';
+import { MalformedInputError } from '../../packages/countersign/src/core/malformed-input.js';
 
 function problemOf(run: () => unknown): MalformedInputError {
   try {
@@ -274,7 +274,7 @@ describe('the base string fast paths', () => {
   });
 
   it('normalizeParameters sorts like a plain sort, for short lists and long ones', async () => {
-    const { normalizeParameters } = await import('../../src/core/base-string.js');
+    const { normalizeParameters } = await import('../../packages/countersign/src/core/base-string.js');
     // Few distinct names and values, so that lists have ties on the name, and on both.
     const pair = fc.record({
       name: fc.constantFrom('a', 'b', 'a b', 'oauth_nonce', 'é'),
@@ -301,7 +301,8 @@ describe('the base string fast paths', () => {
   });
 
   it('signatureBaseString equals encoding the normalized parameters a second time', async () => {
-    const { normalizeParameters, signatureBaseString } = await import('../../src/core/base-string.js');
+    const { normalizeParameters, signatureBaseString } =
+      await import('../../packages/countersign/src/core/base-string.js');
     const pair = fc.record({ name: text, value: text });
     // The pairs are sorted encoded twice: names and values whose order a "%" could decide, with ties.
     const close = fc.constantFrom('a', 'a%', 'a%41', 'a b', 'a-', 'a!', 'a~', '%', '%25', 'é', '');

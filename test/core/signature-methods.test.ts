@@ -9,7 +9,7 @@ import {
   SIGNATURE_METHOD_NAMES,
   SIGNATURE_METHODS,
   signingKey,
-} from '../../src/core/signature-methods.js';
+} from '../../packages/countersign/src/core/signature-methods.js';
 
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const credentials = {

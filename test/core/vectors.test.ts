@@ -8,11 +8,15 @@ import {
   normalizeParameters,
   signatureBaseString,
   splitUrl,
-} from '../../src/core/base-string.js';
-import { bodyHash, verifyBodyHash } from '../../src/core/body-hash.js';
-import { collectParameters, type Parameter, parseFormEncoded } from '../../src/core/parameters.js';
-import { percentDecode, percentEncode } from '../../src/core/percent-encoding.js';
-import { SIGNATURE_METHODS } from '../../src/core/signature-methods.js';
+} from '../../packages/countersign/src/core/base-string.js';
+import { bodyHash, verifyBodyHash } from '../../packages/countersign/src/core/body-hash.js';
+import {
+  collectParameters,
+  type Parameter,
+  parseFormEncoded,
+} from '../../packages/countersign/src/core/parameters.js';
+import { percentDecode, percentEncode } from '../../packages/countersign/src/core/percent-encoding.js';
+import { SIGNATURE_METHODS } from '../../packages/countersign/src/core/signature-methods.js';
 import { vectors } from '../fixtures/vectors.js';
 
 const pairs = (list: [string, string][]): Parameter[] =>

@@ -6,12 +6,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import Fastify from 'fastify';
-import { expressAdapter } from '../../src/http/express.js';
-import { fastifyAdapter } from '../../src/http/fastify.js';
-import { fetchAdapter } from '../../src/http/fetch.js';
-import { nodeAdapter } from '../../src/http/node.js';
-import type { Provider } from '../../src/provider/provider.js';
-import type { VerifiedRequest, VerifyOptions } from '../../src/provider/verify.js';
+import { expressAdapter } from '../../packages/countersign/src/http/express.js';
+import { fastifyAdapter } from '../../packages/countersign/src/http/fastify.js';
+import { fetchAdapter } from '../../packages/countersign/src/http/fetch.js';
+import { nodeAdapter } from '../../packages/countersign/src/http/node.js';
+import type { Provider } from '../../packages/countersign/src/provider/provider.js';
+import type { VerifiedRequest, VerifyOptions } from '../../packages/countersign/src/provider/verify.js';
 
 /** The protected resources every app serves, and the scope each needs. */
 export const RESOURCES: Readonly<Record<string, string | undefined>> = {

@@ -6,9 +6,9 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OAuthClient } from '../../src/client/oauth-client.js';
-import { signRequest } from '../../src/client/sign-request.js';
-import { parseAuthorizationHeader } from '../../src/core/parameters.js';
+import type { OAuthClient } from '../../packages/countersign/src/client/oauth-client.js';
+import { signRequest } from '../../packages/countersign/src/client/sign-request.js';
+import { parseAuthorizationHeader } from '../../packages/countersign/src/core/parameters.js';
 import { grantedServer } from '../support/granted-server.js';
 import { ADAPTERS, type RunningApp } from './apps.js';
 import { createWorld, formOf, send, type World } from './world.js';

@@ -5,10 +5,10 @@
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { fetchAdapter } from '../../src/http/fetch.js';
-import { nodeAdapter } from '../../src/http/node.js';
-import { createProvider } from '../../src/provider/provider.js';
-import { MemoryStore } from '../../src/stores/memory-store.js';
+import { fetchAdapter } from '../../packages/countersign/src/http/fetch.js';
+import { nodeAdapter } from '../../packages/countersign/src/http/node.js';
+import { createProvider } from '../../packages/countersign/src/provider/provider.js';
+import { MemoryStore } from '../../packages/countersign/src/stores/memory-store.js';
 
 const LIMIT = 64 * 1024;
 const CHUNK = new Uint8Array(16 * 1024).fill(0x61);

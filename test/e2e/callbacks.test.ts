@@ -4,7 +4,7 @@
  * callback is refused too.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseFormEncoded } from '../../src/core/parameters.js';
+import { parseFormEncoded } from '../../packages/countersign/src/core/parameters.js';
 import { ADAPTERS, type RunningApp } from './apps.js';
 import { CALLBACK, createWorld, formOf, send, type World } from './world.js';
 

@@ -3,8 +3,15 @@
  * extra parameters, the `WWW-Authenticate` header, and both body formats.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAuthorizationHeader, parseFormEncoded } from '../../src/core/parameters.js';
-import { PROBLEM_LIST, PROBLEMS, type ProblemName } from '../../src/problems/catalogue.js';
+import {
+  parseAuthorizationHeader,
+  parseFormEncoded,
+} from '../../packages/countersign/src/core/parameters.js';
+import {
+  PROBLEM_LIST,
+  PROBLEMS,
+  type ProblemName,
+} from '../../packages/countersign/src/problems/catalogue.js';
 import { ADAPTERS, type RunningApp } from './apps.js';
 import { accessToken, CALLBACK, createWorld, exchange, initiate, send, type World } from './world.js';
 
@@ -235,7 +242,7 @@ const SCENARIOS: Scenario[] = [
 
 /** A valid initiate Authorization header, for tampering with. */
 async function initiateHeader(w: World, b: string): Promise<string> {
-  const { signRequest } = await import('../../src/client/sign-request.js');
+  const { signRequest } = await import('../../packages/countersign/src/client/sign-request.js');
   return signRequest({
     method: 'POST',
     url: `${b}/oauth/initiate`,

@@ -8,12 +8,12 @@
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signRequest } from '../../src/client/sign-request.js';
-import { parseAuthorizationHeader } from '../../src/core/parameters.js';
-import type { Consumer } from '../../src/provider/model.js';
-import type { ProviderOptions } from '../../src/provider/options.js';
-import { createProvider } from '../../src/provider/provider.js';
-import { MemoryStore } from '../../src/stores/memory-store.js';
+import { signRequest } from '../../packages/countersign/src/client/sign-request.js';
+import { parseAuthorizationHeader } from '../../packages/countersign/src/core/parameters.js';
+import type { Consumer } from '../../packages/countersign/src/provider/model.js';
+import type { ProviderOptions } from '../../packages/countersign/src/provider/options.js';
+import { createProvider } from '../../packages/countersign/src/provider/provider.js';
+import { MemoryStore } from '../../packages/countersign/src/stores/memory-store.js';
 import { ADAPTERS, type RunningApp } from './apps.js';
 
 const PUBLIC = 'https://api.example.com';

@@ -2,11 +2,11 @@
  * A provider with known users and consumers, a clock the tests can move, and helpers to sign and
  * send requests to an app serving it.
  */
-import { signRequest, type SignRequestOptions } from '../../src/client/sign-request.js';
-import { parseFormEncoded } from '../../src/core/parameters.js';
-import type { Consumer } from '../../src/provider/model.js';
-import { createProvider, type Provider } from '../../src/provider/provider.js';
-import { MemoryStore } from '../../src/stores/memory-store.js';
+import { signRequest, type SignRequestOptions } from '../../packages/countersign/src/client/sign-request.js';
+import { parseFormEncoded } from '../../packages/countersign/src/core/parameters.js';
+import type { Consumer } from '../../packages/countersign/src/provider/model.js';
+import { createProvider, type Provider } from '../../packages/countersign/src/provider/provider.js';
+import { MemoryStore } from '../../packages/countersign/src/stores/memory-store.js';
 
 export const SCOPES = ['read_public', 'read_private', 'write_private'];
 export const CALLBACK = 'http://client.example/cb';

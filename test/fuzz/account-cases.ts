@@ -3,7 +3,7 @@
  * limit lets them through) whose odd `next` reaches the redirect after success.
  */
 import fc from 'fast-check';
-import { percentEncode } from '../../src/core/percent-encoding.js';
+import { percentEncode } from '../../packages/countersign/src/core/percent-encoding.js';
 import type { FuzzRequest } from './send.js';
 import type { World } from './world.js';
 

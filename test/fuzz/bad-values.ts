@@ -3,7 +3,7 @@
  * percent-encodings, odd values, content types, bodies, methods and extra headers.
  */
 import fc from 'fast-check';
-import { percentEncode } from '../../src/core/percent-encoding.js';
+import { percentEncode } from '../../packages/countersign/src/core/percent-encoding.js';
 
 /** Raw (already percent-encoded) text that no strict decoder accepts, or that decodes to trouble. */
 export const BAD_ENCODINGS = [

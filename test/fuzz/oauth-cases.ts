@@ -4,8 +4,8 @@
  * things broken after signing (the mutations of `oauth-mutations.ts`).
  */
 import fc from 'fast-check';
-import { signRequest } from '../../src/client/sign-request.js';
-import { percentEncode } from '../../src/core/percent-encoding.js';
+import { signRequest } from '../../packages/countersign/src/client/sign-request.js';
+import { percentEncode } from '../../packages/countersign/src/core/percent-encoding.js';
 import { type Draft, mutation, serialize } from './oauth-mutations.js';
 import type { FuzzRequest } from './send.js';
 import type { World } from './world.js';

@@ -5,7 +5,7 @@
  * limit, too many parameters, chunking). A table of one-line cases, hence its length.
  */
 import fc from 'fast-check';
-import { percentEncode } from '../../src/core/percent-encoding.js';
+import { percentEncode } from '../../packages/countersign/src/core/percent-encoding.js';
 import { BAD_ENCODINGS, CONTENT_TYPES, extraHeader, METHODS, oddBody, rawValue } from './bad-values.js';
 import { type FuzzRequest, sendableTarget } from './send.js';
 

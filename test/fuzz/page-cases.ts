@@ -5,7 +5,7 @@
  * CSRF token itself missing, wrong, duplicated or an array.
  */
 import fc from 'fast-check';
-import { percentEncode } from '../../src/core/percent-encoding.js';
+import { percentEncode } from '../../packages/countersign/src/core/percent-encoding.js';
 import { BAD_ENCODINGS, CONTENT_TYPES, extraHeader, METHODS, oddBody, rawValue } from './bad-values.js';
 import { type FuzzRequest, sendableTarget } from './send.js';
 import type { World } from './world.js';

@@ -5,7 +5,7 @@
  */
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
-import { percentEncode } from '../../src/core/percent-encoding.js';
+import { percentEncode } from '../../packages/countersign/src/core/percent-encoding.js';
 
 /** One generated request. */
 export interface FuzzRequest {

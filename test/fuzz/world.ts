@@ -7,8 +7,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { signRequest } from '../../src/client/sign-request.js';
-import { parseFormEncoded } from '../../src/core/parameters.js';
+import { signRequest } from '../../packages/countersign/src/client/sign-request.js';
+import { parseFormEncoded } from '../../packages/countersign/src/core/parameters.js';
 import { runCli, type ServerProcess, startServer } from '../support/processes.js';
 
 export interface Credentials {

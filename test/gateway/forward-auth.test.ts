@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signRequest } from '../../src/client/sign-request.js';
-import { parseAuthorizationHeader } from '../../src/core/parameters.js';
+import { signRequest } from '../../packages/countersign/src/client/sign-request.js';
+import { parseAuthorizationHeader } from '../../packages/countersign/src/core/parameters.js';
 import {
   forwardAuthConfig,
   type Gateway,

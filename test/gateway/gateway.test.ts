@@ -11,7 +11,7 @@ import { type IncomingMessage, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signRequest } from '../../src/client/sign-request.js';
+import { signRequest } from '../../packages/countersign/src/client/sign-request.js';
 import {
   freePort,
   type Gateway,

@@ -10,11 +10,11 @@ import { request as httpRequest } from 'node:http';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { OAuthClient } from '../../src/client/oauth-client.js';
-import { createProvider, type Provider } from '../../src/provider/provider.js';
-import { buildServer, type ServerOptions } from '../../src/server/app.js';
-import { parseRouteFile } from '../../src/server/gateway/routes.js';
-import { MemoryStore } from '../../src/stores/memory-store.js';
+import { OAuthClient } from '../../packages/countersign/src/client/oauth-client.js';
+import { createProvider, type Provider } from '../../packages/countersign/src/provider/provider.js';
+import { buildServer, type ServerOptions } from '../../packages/server/src/server/app.js';
+import { parseRouteFile } from '../../packages/server/src/server/gateway/routes.js';
+import { MemoryStore } from '../../packages/countersign/src/stores/memory-store.js';
 
 export const PYTHON = '/usr/bin/python3';
 export const NGINX = existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx';

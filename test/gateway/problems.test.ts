@@ -9,10 +9,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signRequest, type SignRequestOptions } from '../../src/client/sign-request.js';
-import { parseAuthorizationHeader, parseFormEncoded } from '../../src/core/parameters.js';
-import { PROBLEM_LIST, PROBLEMS, type ProblemName } from '../../src/problems/catalogue.js';
-import type { Consumer } from '../../src/provider/model.js';
+import { signRequest, type SignRequestOptions } from '../../packages/countersign/src/client/sign-request.js';
+import {
+  parseAuthorizationHeader,
+  parseFormEncoded,
+} from '../../packages/countersign/src/core/parameters.js';
+import {
+  PROBLEM_LIST,
+  PROBLEMS,
+  type ProblemName,
+} from '../../packages/countersign/src/problems/catalogue.js';
+import type { Consumer } from '../../packages/countersign/src/provider/model.js';
 import {
   forwardAuthConfig,
   type Gateway,

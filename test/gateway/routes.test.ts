@@ -4,10 +4,14 @@
  * one overlapping the server's own paths, is refused at start.
  */
 import { describe, expect, it } from 'vitest';
-import { buildServer } from '../../src/server/app.js';
-import { pathSegments } from '../../src/server/gateway/request-path.js';
-import { matchRoute, parseRouteFile, RouteFileError } from '../../src/server/gateway/routes.js';
-import { MemoryStore } from '../../src/stores/memory-store.js';
+import { buildServer } from '../../packages/server/src/server/app.js';
+import { pathSegments } from '../../packages/server/src/server/gateway/request-path.js';
+import {
+  matchRoute,
+  parseRouteFile,
+  RouteFileError,
+} from '../../packages/server/src/server/gateway/routes.js';
+import { MemoryStore } from '../../packages/countersign/src/stores/memory-store.js';
 
 const file = (...routes: unknown[]) => JSON.stringify({ routes });
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OAuthClient } from '../../src/client/oauth-client.js';
+import { OAuthClient } from '../../packages/countersign/src/client/oauth-client.js';
 import { runCli, runCliRefused, type ServerProcess, startServer } from '../support/processes.js';
 import {
   forwardAuthConfig,

@@ -19,13 +19,13 @@ import type { FastifyInstance } from 'fastify';
 import { OAuth as NodeOAuth } from 'oauth';
 import OAuth1a from 'oauth-1.0a';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OAuthClient } from '../../src/client/oauth-client.js';
+import { OAuthClient } from '../../packages/countersign/src/client/oauth-client.js';
 import { grantedServer } from '../support/granted-server.js';
-import { readProblem } from '../../src/client/problem-response.js';
-import { compareBaseStrings } from '../../src/cli/base-string-diff.js';
-import { createProvider } from '../../src/provider/provider.js';
-import { buildServer } from '../../src/server/app.js';
-import { MemoryStore } from '../../src/stores/memory-store.js';
+import { readProblem } from '../../packages/countersign/src/client/problem-response.js';
+import { compareBaseStrings } from '../../packages/server/src/cli/base-string-diff.js';
+import { createProvider } from '../../packages/countersign/src/provider/provider.js';
+import { buildServer } from '../../packages/server/src/server/app.js';
+import { MemoryStore } from '../../packages/countersign/src/stores/memory-store.js';
 
 const python = '/usr/bin/python3';
 const hasPythonOAuth =

@@ -3,10 +3,18 @@
  * the body quotes at most a few KiB of it, with a marker saying how much was left out.
  */
 import { describe, expect, it } from 'vitest';
-import { parseAuthorizationHeader, parseFormEncoded } from '../../src/core/parameters.js';
-import { cutText, PROBLEM_BOUNDS, readCut } from '../../src/problems/bounds.js';
-import { OAuthProblem } from '../../src/problems/oauth-problem.js';
-import { problemForm, problemJson, renderProblem, wwwAuthenticate } from '../../src/problems/render.js';
+import {
+  parseAuthorizationHeader,
+  parseFormEncoded,
+} from '../../packages/countersign/src/core/parameters.js';
+import { cutText, PROBLEM_BOUNDS, readCut } from '../../packages/countersign/src/problems/bounds.js';
+import { OAuthProblem } from '../../packages/countersign/src/problems/oauth-problem.js';
+import {
+  problemForm,
+  problemJson,
+  renderProblem,
+  wwwAuthenticate,
+} from '../../packages/countersign/src/problems/render.js';
 
 const realm = 'http://localhost:3000/';
 const MIB = 1024 * 1024;

@@ -3,7 +3,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { PROBLEM_LIST, PROBLEMS } from '../../src/problems/catalogue.js';
+import { PROBLEM_LIST, PROBLEMS } from '../../packages/countersign/src/problems/catalogue.js';
 
 const docs = readFileSync(new URL('../../docs/problems.md', import.meta.url), 'utf8');
 

@@ -2,17 +2,20 @@
  * The renderers: header, form body and JSON body, including the double encoding of list values.
  */
 import { describe, expect, it } from 'vitest';
-import { parseAuthorizationHeader, parseFormEncoded } from '../../src/core/parameters.js';
-import { PROBLEM_LIST, type ProblemName } from '../../src/problems/catalogue.js';
-import { PROBLEM_BOUNDS } from '../../src/problems/bounds.js';
-import { OAuthProblem } from '../../src/problems/oauth-problem.js';
+import {
+  parseAuthorizationHeader,
+  parseFormEncoded,
+} from '../../packages/countersign/src/core/parameters.js';
+import { PROBLEM_LIST, type ProblemName } from '../../packages/countersign/src/problems/catalogue.js';
+import { PROBLEM_BOUNDS } from '../../packages/countersign/src/problems/bounds.js';
+import { OAuthProblem } from '../../packages/countersign/src/problems/oauth-problem.js';
 import {
   prefersJson,
   problemForm,
   problemJson,
   renderProblem,
   wwwAuthenticate,
-} from '../../src/problems/render.js';
+} from '../../packages/countersign/src/problems/render.js';
 
 const realm = 'http://localhost:3000/';
 

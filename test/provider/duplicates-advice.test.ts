@@ -3,11 +3,11 @@
  * was sent, naming together those sent the same way.
  */
 import { describe, expect, it } from 'vitest';
-import type { Parameter, ParameterSource } from '../../src/core/parameters.js';
-import { duplicatesAdvice } from '../../src/provider/checks/check-duplicates.js';
-import { isOAuthProblem, type OAuthProblem } from '../../src/problems/oauth-problem.js';
-import { createProvider } from '../../src/provider/provider.js';
-import { MemoryStore } from '../../src/stores/memory-store.js';
+import type { Parameter, ParameterSource } from '../../packages/countersign/src/core/parameters.js';
+import { duplicatesAdvice } from '../../packages/countersign/src/provider/checks/check-duplicates.js';
+import { isOAuthProblem, type OAuthProblem } from '../../packages/countersign/src/problems/oauth-problem.js';
+import { createProvider } from '../../packages/countersign/src/provider/provider.js';
+import { MemoryStore } from '../../packages/countersign/src/stores/memory-store.js';
 
 const sent = (...pairs: [string, ParameterSource][]): Parameter[] =>
   pairs.map(([name, source]) => ({ name, value: 'v', source }));

@@ -7,17 +7,20 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { type SignRequestOptions, signRequest } from '../../src/client/sign-request.js';
-import { PROTOCOL_PARAMETER_NAMES, parseFormEncoded } from '../../src/core/parameters.js';
-import { isOAuthProblem, type OAuthProblem } from '../../src/problems/oauth-problem.js';
-import type { Consumer } from '../../src/provider/model.js';
-import type { ProviderOptions } from '../../src/provider/options.js';
-import { INITIATE, RESOURCE, TOKEN } from '../../src/provider/endpoints.js';
-import { createProvider, type Provider } from '../../src/provider/provider.js';
-import type { OAuthRequest } from '../../src/provider/request.js';
-import { MemoryStore } from '../../src/stores/memory-store.js';
-import { SqliteStore } from '../../src/stores/sqlite-store.js';
-import type { Store } from '../../src/provider/store.js';
+import { type SignRequestOptions, signRequest } from '../../packages/countersign/src/client/sign-request.js';
+import {
+  PROTOCOL_PARAMETER_NAMES,
+  parseFormEncoded,
+} from '../../packages/countersign/src/core/parameters.js';
+import { isOAuthProblem, type OAuthProblem } from '../../packages/countersign/src/problems/oauth-problem.js';
+import type { Consumer } from '../../packages/countersign/src/provider/model.js';
+import type { ProviderOptions } from '../../packages/countersign/src/provider/options.js';
+import { INITIATE, RESOURCE, TOKEN } from '../../packages/countersign/src/provider/endpoints.js';
+import { createProvider, type Provider } from '../../packages/countersign/src/provider/provider.js';
+import type { OAuthRequest } from '../../packages/countersign/src/provider/request.js';
+import { MemoryStore } from '../../packages/countersign/src/stores/memory-store.js';
+import { SqliteStore } from '../../packages/sqlite/src/sqlite-store.js';
+import type { Store } from '../../packages/countersign/src/provider/store.js';
 
 const NOW = 1_800_000_000_000;
 const BASE = 'http://provider.test';

@@ -4,14 +4,14 @@
  * disabled whoever asks.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { signRequest } from '../../src/client/sign-request.js';
-import { parseFormEncoded } from '../../src/core/parameters.js';
-import { isOAuthProblem } from '../../src/problems/oauth-problem.js';
-import { ProviderInputError } from '../../src/provider/errors.js';
-import type { Consumer } from '../../src/provider/model.js';
-import { createProvider, type Provider } from '../../src/provider/provider.js';
-import type { OAuthRequest } from '../../src/provider/request.js';
-import { MemoryStore } from '../../src/stores/memory-store.js';
+import { signRequest } from '../../packages/countersign/src/client/sign-request.js';
+import { parseFormEncoded } from '../../packages/countersign/src/core/parameters.js';
+import { isOAuthProblem } from '../../packages/countersign/src/problems/oauth-problem.js';
+import { ProviderInputError } from '../../packages/countersign/src/provider/errors.js';
+import type { Consumer } from '../../packages/countersign/src/provider/model.js';
+import { createProvider, type Provider } from '../../packages/countersign/src/provider/provider.js';
+import type { OAuthRequest } from '../../packages/countersign/src/provider/request.js';
+import { MemoryStore } from '../../packages/countersign/src/stores/memory-store.js';
 
 const NOW = 1_800_000_000_000;
 

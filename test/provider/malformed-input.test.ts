@@ -4,15 +4,18 @@
  * old `rejectParameter` produced — and reports it to `onProblem`, never as a 500.
  */
 import { describe, expect, it } from 'vitest';
-import { signRequest } from '../../src/client/sign-request.js';
-import { MalformedInputError } from '../../src/core/malformed-input.js';
-import { parseAuthorizationHeader, parseFormEncoded } from '../../src/core/parameters.js';
-import { baseStringUri } from '../../src/core/base-string.js';
-import { isOAuthProblem, rejectParameter } from '../../src/problems/oauth-problem.js';
-import { renderProblem } from '../../src/problems/render.js';
-import { createProvider, type ProblemReport } from '../../src/provider/provider.js';
-import type { OAuthRequest } from '../../src/provider/request.js';
-import { MemoryStore } from '../../src/stores/memory-store.js';
+import { signRequest } from '../../packages/countersign/src/client/sign-request.js';
+import { MalformedInputError } from '../../packages/countersign/src/core/malformed-input.js';
+import {
+  parseAuthorizationHeader,
+  parseFormEncoded,
+} from '../../packages/countersign/src/core/parameters.js';
+import { baseStringUri } from '../../packages/countersign/src/core/base-string.js';
+import { isOAuthProblem, rejectParameter } from '../../packages/countersign/src/problems/oauth-problem.js';
+import { renderProblem } from '../../packages/countersign/src/problems/render.js';
+import { createProvider, type ProblemReport } from '../../packages/countersign/src/provider/provider.js';
+import type { OAuthRequest } from '../../packages/countersign/src/provider/request.js';
+import { MemoryStore } from '../../packages/countersign/src/stores/memory-store.js';
 
 const NOW = 1_800_000_000_000;
 

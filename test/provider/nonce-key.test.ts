@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { nonceKey } from '../../src/provider/checks/check-nonce.js';
+import { nonceKey } from '../../packages/countersign/src/provider/checks/check-nonce.js';
 
 describe('nonceKey', () => {
   const value = fc.string({ unit: 'binary', maxLength: 80 });

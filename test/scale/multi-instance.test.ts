@@ -5,10 +5,10 @@
  * instance is refused by the very next request to any instance.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signRequest } from '../../src/client/sign-request.js';
-import { parseFormEncoded } from '../../src/core/parameters.js';
-import { createProvider } from '../../src/provider/provider.js';
-import { PostgresStore } from '../../src/stores/postgres-store.js';
+import { signRequest } from '../../packages/countersign/src/client/sign-request.js';
+import { parseFormEncoded } from '../../packages/countersign/src/core/parameters.js';
+import { createProvider } from '../../packages/countersign/src/provider/provider.js';
+import { PostgresStore } from '../../packages/postgres/src/postgres-store.js';
 import { registerViaCli, type ServerProcess, startServer } from '../support/processes.js';
 import { testKeyFile } from '../support/key-file.js';
 import { createDatabase, hasPostgres, hasRedis, REDIS_URL } from '../support/services.js';

@@ -4,7 +4,7 @@
  * cutting a TCP proxy between the server and them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signRequest } from '../../src/client/sign-request.js';
+import { signRequest } from '../../packages/countersign/src/client/sign-request.js';
 import {
   type CuttableProxy,
   registerViaCli,

@@ -4,7 +4,7 @@
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { BatchedLines } from '../../src/server/batched-lines.js';
+import { BatchedLines } from '../../packages/server/src/server/batched-lines.js';
 
 function target() {
   const writes: string[] = [];

@@ -14,10 +14,10 @@ import type { FastifyInstance } from 'fastify';
 import OAuth1a from 'oauth-1.0a';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseFormEncoded } from '../../src/core/parameters.js';
-import { buildServer } from '../../src/server/app.js';
-import { connectionIds } from '../../src/server/connection-ids.js';
-import { SqliteStore } from '../../src/stores/sqlite-store.js';
+import { parseFormEncoded } from '../../packages/countersign/src/core/parameters.js';
+import { buildServer } from '../../packages/server/src/server/app.js';
+import { connectionIds } from '../../packages/server/src/server/connection-ids.js';
+import { SqliteStore } from '../../packages/sqlite/src/sqlite-store.js';
 import { hasChromium, launch } from './browser-support.js';
 
 const shots = new URL('../../.artifacts/screenshots/', import.meta.url);

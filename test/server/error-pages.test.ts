@@ -5,10 +5,10 @@
 import { Writable } from 'node:stream';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProvider } from '../../src/provider/provider.js';
-import { buildServer } from '../../src/server/app.js';
-import { hashPassword } from '../../src/server/passwords.js';
-import { MemoryStore } from '../../src/stores/memory-store.js';
+import { createProvider } from '../../packages/countersign/src/provider/provider.js';
+import { buildServer } from '../../packages/server/src/server/app.js';
+import { hashPassword } from '../../packages/server/src/server/passwords.js';
+import { MemoryStore } from '../../packages/countersign/src/stores/memory-store.js';
 import { PageClient } from './page-client.js';
 
 const INTERNAL = 'internal detail 7f3a';

@@ -3,7 +3,7 @@
  * encoding neither throws nor lets a value through.
  */
 import { describe, expect, it } from 'vitest';
-import { maskUrl } from '../../src/server/log-redaction.js';
+import { maskUrl } from '../../packages/server/src/server/log-redaction.js';
 
 const SECRET = 'cs-secret&ts-secret';
 

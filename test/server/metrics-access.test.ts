@@ -8,8 +8,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer } from '../../src/server/app.js';
-import { MemoryStore } from '../../src/stores/memory-store.js';
+import { buildServer } from '../../packages/server/src/server/app.js';
+import { MemoryStore } from '../../packages/countersign/src/stores/memory-store.js';
 import { type ServerProcess, startServer } from '../support/processes.js';
 
 const TOKEN = 'metrics-token-for-tests';

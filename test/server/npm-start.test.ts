@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = new URL('../../', import.meta.url).pathname;
-const cli = join(root, 'dist/cli/main.js');
+const cli = join(root, 'packages/server/dist/cli/main.js');
 const python = '/usr/bin/python3';
 const hasRequestsOAuthlib =
   existsSync(python) &&

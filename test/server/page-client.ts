@@ -3,9 +3,9 @@
  * cleared cookie is dropped), sends `Accept: text/html`, and reads the CSRF token of the last page.
  */
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { buildServer, type ServerOptions } from '../../src/server/app.js';
-import { hashPassword } from '../../src/server/passwords.js';
-import { MemoryStore } from '../../src/stores/memory-store.js';
+import { buildServer, type ServerOptions } from '../../packages/server/src/server/app.js';
+import { hashPassword } from '../../packages/server/src/server/passwords.js';
+import { MemoryStore } from '../../packages/countersign/src/stores/memory-store.js';
 
 /** The password of the account `serverWithUser` makes. */
 export const USER_PASSWORD = 'a long pass phrase';

@@ -4,7 +4,11 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MemoryRateCounter, type RateCounter, RedisRateCounter } from '../../src/server/rate-counter.js';
+import {
+  MemoryRateCounter,
+  type RateCounter,
+  RedisRateCounter,
+} from '../../packages/server/src/server/rate-counter.js';
 import { hasRedis, REDIS_URL, redisPrefix } from '../support/services.js';
 
 function suite(make: (clock: () => number) => RateCounter) {

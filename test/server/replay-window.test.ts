@@ -8,12 +8,12 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { signRequest } from '../../src/client/sign-request.js';
-import { buildServer } from '../../src/server/app.js';
-import type { AppData } from '../../src/stores/app-data.js';
-import { MemoryStore } from '../../src/stores/memory-store.js';
-import { SqliteStore } from '../../src/stores/sqlite-store.js';
-import type { Store } from '../../src/provider/store.js';
+import { signRequest } from '../../packages/countersign/src/client/sign-request.js';
+import { buildServer } from '../../packages/server/src/server/app.js';
+import type { AppData } from '../../packages/countersign/src/stores/app-data.js';
+import { MemoryStore } from '../../packages/countersign/src/stores/memory-store.js';
+import { SqliteStore } from '../../packages/sqlite/src/sqlite-store.js';
+import type { Store } from '../../packages/countersign/src/provider/store.js';
 import {
   accessTokenFixture,
   consumerFixture,

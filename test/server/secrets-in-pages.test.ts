@@ -4,11 +4,11 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Consumer } from '../../src/provider/model.js';
-import { createProvider } from '../../src/provider/provider.js';
-import { buildServer } from '../../src/server/app.js';
-import { hashPassword } from '../../src/server/passwords.js';
-import { MemoryStore } from '../../src/stores/memory-store.js';
+import type { Consumer } from '../../packages/countersign/src/provider/model.js';
+import { createProvider } from '../../packages/countersign/src/provider/provider.js';
+import { buildServer } from '../../packages/server/src/server/app.js';
+import { hashPassword } from '../../packages/server/src/server/passwords.js';
+import { MemoryStore } from '../../packages/countersign/src/stores/memory-store.js';
 import { exchangeWithRightVerifier } from '../stores/store-suite.js';
 import { PageClient } from './page-client.js';
 

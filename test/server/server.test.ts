@@ -5,13 +5,13 @@
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signRequest } from '../../src/client/sign-request.js';
-import { parseFormEncoded } from '../../src/core/parameters.js';
-import type { Consumer } from '../../src/provider/model.js';
-import { createProvider } from '../../src/provider/provider.js';
-import { buildServer } from '../../src/server/app.js';
-import { hashPassword } from '../../src/server/passwords.js';
-import { MemoryStore } from '../../src/stores/memory-store.js';
+import { signRequest } from '../../packages/countersign/src/client/sign-request.js';
+import { parseFormEncoded } from '../../packages/countersign/src/core/parameters.js';
+import type { Consumer } from '../../packages/countersign/src/provider/model.js';
+import { createProvider } from '../../packages/countersign/src/provider/provider.js';
+import { buildServer } from '../../packages/server/src/server/app.js';
+import { hashPassword } from '../../packages/server/src/server/passwords.js';
+import { MemoryStore } from '../../packages/countersign/src/stores/memory-store.js';
 
 const BASE = 'http://localhost:80';
 

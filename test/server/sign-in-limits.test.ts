@@ -9,15 +9,15 @@
  */
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { buildServer, type ServerOptions } from '../../src/server/app.js';
-import type * as Passwords from '../../src/server/passwords.js';
-import { hashPassword } from '../../src/server/passwords.js';
-import { MemoryStore } from '../../src/stores/memory-store.js';
+import { buildServer, type ServerOptions } from '../../packages/server/src/server/app.js';
+import type * as Passwords from '../../packages/server/src/server/passwords.js';
+import { hashPassword } from '../../packages/server/src/server/passwords.js';
+import { MemoryStore } from '../../packages/countersign/src/stores/memory-store.js';
 import { PageClient, serverWithUser, USER_PASSWORD } from './page-client.js';
 
 const checks = vi.hoisted(() => ({ real: 0 }));
 
-vi.mock('../../src/server/passwords.js', async (importOriginal) => {
+vi.mock('../../packages/server/src/server/passwords.js', async (importOriginal) => {
   const original = await importOriginal<typeof Passwords>();
   return {
     ...original,

@@ -7,9 +7,9 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer } from '../../src/server/app.js';
-import { hashPassword, passwordProblem, verifyPassword } from '../../src/server/passwords.js';
-import { MemoryStore } from '../../src/stores/memory-store.js';
+import { buildServer } from '../../packages/server/src/server/app.js';
+import { hashPassword, passwordProblem, verifyPassword } from '../../packages/server/src/server/passwords.js';
+import { MemoryStore } from '../../packages/countersign/src/stores/memory-store.js';
 import { hasRedis, REDIS_URL } from '../support/services.js';
 import { PageClient, serverWithUser, USER_PASSWORD } from './page-client.js';
 

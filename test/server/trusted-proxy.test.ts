@@ -6,8 +6,8 @@
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildServer, type ServerOptions } from '../../src/server/app.js';
-import { MemoryStore } from '../../src/stores/memory-store.js';
+import { buildServer, type ServerOptions } from '../../packages/server/src/server/app.js';
+import { MemoryStore } from '../../packages/countersign/src/stores/memory-store.js';
 
 let app: FastifyInstance | undefined;
 afterEach(async () => {

@@ -1,6 +1,6 @@
 /** The memory store runs the shared suite, and keeps nonce memory bounded by the window. */
 import { describe, expect, it } from 'vitest';
-import { MemoryStore } from '../../src/stores/memory-store.js';
+import { MemoryStore } from '../../packages/countersign/src/stores/memory-store.js';
 import { runStoreSuite } from './store-suite.js';
 
 runStoreSuite('memory', () => Promise.resolve(new MemoryStore()));

@@ -5,8 +5,8 @@
  */
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { isPromiseLike } from '../../src/provider/maybe-promise.js';
-import { PostgresStore } from '../../src/stores/postgres-store.js';
+import { isPromiseLike } from '../../packages/countersign/src/provider/maybe-promise.js';
+import { PostgresStore } from '../../packages/postgres/src/postgres-store.js';
 import { createDatabase, hasPostgres } from '../support/services.js';
 import { keyLine, keyring, runSecretsSuite } from './secrets-suite.js';
 import {

@@ -4,10 +4,10 @@
  * cannot be reached.
  */
 import { describe, expect, it } from 'vitest';
-import { StoreUnavailableError } from '../../src/provider/errors.js';
-import { MemoryStore } from '../../src/stores/memory-store.js';
-import { withNonceStore } from '../../src/provider/store.js';
-import { connectRedis, RedisNonceStore } from '../../src/stores/redis-nonce-store.js';
+import { StoreUnavailableError } from '../../packages/countersign/src/provider/errors.js';
+import { MemoryStore } from '../../packages/countersign/src/stores/memory-store.js';
+import { withNonceStore } from '../../packages/countersign/src/provider/store.js';
+import { connectRedis, RedisNonceStore } from '../../packages/redis/src/redis-nonce-store.js';
 import { hasRedis, REDIS_URL, redisPrefix } from '../support/services.js';
 import { runNonceSuite } from './store-suite.js';
 

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { Keyring, SecretKeyError, secretContext } from '../../src/stores/secret-box.js';
+import { Keyring, SecretKeyError, secretContext } from '../../packages/countersign/src/stores/secret-box.js';
 
 const key = () => randomBytes(32);
 const here = secretContext('consumers', 'secret', 'k1');

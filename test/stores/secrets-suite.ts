@@ -6,12 +6,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { signRequest } from '../../src/client/sign-request.js';
-import { parseFormEncoded } from '../../src/core/parameters.js';
-import { createProvider } from '../../src/provider/provider.js';
-import type { AppData } from '../../src/stores/app-data.js';
-import { Keyring, SecretKeyError } from '../../src/stores/secret-box.js';
-import type { Store } from '../../src/provider/store.js';
+import { signRequest } from '../../packages/countersign/src/client/sign-request.js';
+import { parseFormEncoded } from '../../packages/countersign/src/core/parameters.js';
+import { createProvider } from '../../packages/countersign/src/provider/provider.js';
+import type { AppData } from '../../packages/countersign/src/stores/app-data.js';
+import { Keyring, SecretKeyError } from '../../packages/countersign/src/stores/secret-box.js';
+import type { Store } from '../../packages/countersign/src/provider/store.js';
 import {
   accessTokenFixture,
   consumerFixture,

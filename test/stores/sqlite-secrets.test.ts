@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { SQLITE_MIGRATIONS } from '../../src/stores/sqlite-schema.js';
-import { SqliteStore } from '../../src/stores/sqlite-store.js';
+import { SQLITE_MIGRATIONS } from '../../packages/sqlite/src/sqlite-schema.js';
+import { SqliteStore } from '../../packages/sqlite/src/sqlite-store.js';
 import { keyLine, keyring, runSecretsSuite } from './secrets-suite.js';
 
 function freshDirectory(): { directory: string; file: string; remove: () => Promise<void> } {

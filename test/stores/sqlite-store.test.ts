@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { StoreUnavailableError } from '../../src/provider/errors.js';
+import { StoreUnavailableError } from '../../packages/countersign/src/provider/errors.js';
 import Database from 'better-sqlite3';
-import { SQLITE_MIGRATIONS } from '../../src/stores/sqlite-schema.js';
-import { SqliteStore } from '../../src/stores/sqlite-store.js';
+import { SQLITE_MIGRATIONS } from '../../packages/sqlite/src/sqlite-schema.js';
+import { SqliteStore } from '../../packages/sqlite/src/sqlite-store.js';
 import { keyLine, keyring } from './secrets-suite.js';
 import {
   accessTokenFixture,
@@ -90,7 +90,7 @@ function nextMessage<T>(worker: Worker): Promise<T> {
   });
 }
 
-const storeModule = new URL('../../dist/stores/sqlite-store.js', import.meta.url).href;
+const storeModule = new URL('../../packages/sqlite/dist/sqlite-store.js', import.meta.url).href;
 
 /**
  * Runs `test` on a fresh database file, with `open` for stores on it (as separate processes would
@@ -312,9 +312,9 @@ describe('sqlite store when another process holds the database', () => {
 
 describe('sqlite store under concurrent verification', () => {
   it('accepts exactly one of 100 concurrent copies of one signed request, and each of 100 distinct ones', async () => {
-    const { signRequest } = await import('../../src/client/sign-request.js');
-    const { createProvider } = await import('../../src/provider/provider.js');
-    const { isOAuthProblem } = await import('../../src/problems/oauth-problem.js');
+    const { signRequest } = await import('../../packages/countersign/src/client/sign-request.js');
+    const { createProvider } = await import('../../packages/countersign/src/provider/provider.js');
+    const { isOAuthProblem } = await import('../../packages/countersign/src/problems/oauth-problem.js');
     await onFreshFile(async (_file, open) => {
       const store = open();
       const now = 1_790_000_000_000;

@@ -3,9 +3,9 @@
  * including the atomic operations under concurrency.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AccessToken, Consumer, RequestToken } from '../../src/provider/model.js';
-import { type AppData, PROBLEMS_KEPT } from '../../src/stores/app-data.js';
-import type { NonceStore, Redemption, Store } from '../../src/provider/store.js';
+import type { AccessToken, Consumer, RequestToken } from '../../packages/countersign/src/provider/model.js';
+import { type AppData, PROBLEMS_KEPT } from '../../packages/countersign/src/stores/app-data.js';
+import type { NonceStore, Redemption, Store } from '../../packages/countersign/src/provider/store.js';
 
 export function consumerFixture(overrides: Partial<Consumer> = {}): Consumer {
   return {

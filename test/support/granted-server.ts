@@ -5,10 +5,10 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { OAuthClient } from '../../src/client/oauth-client.js';
-import { createProvider } from '../../src/provider/provider.js';
-import { buildServer } from '../../src/server/app.js';
-import { MemoryStore } from '../../src/stores/memory-store.js';
+import { OAuthClient } from '../../packages/countersign/src/client/oauth-client.js';
+import { createProvider } from '../../packages/countersign/src/provider/provider.js';
+import { buildServer } from '../../packages/server/src/server/app.js';
+import { MemoryStore } from '../../packages/countersign/src/stores/memory-store.js';
 
 export interface GrantedServer {
   readonly app: FastifyInstance;

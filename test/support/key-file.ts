@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Keyring } from '../../src/stores/secret-box.js';
+import { Keyring } from '../../packages/countersign/src/stores/secret-box.js';
 
 export interface TestKeyFile {
   /** `--key-file PATH`, for `countersign` commands. */

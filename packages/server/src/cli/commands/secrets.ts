@@ -1,0 +1,36 @@
+/**
+ * `countersign secrets`: `generate` prints a new key as a key file line; `rotate` seals every
+ * secret in the store again under the key file's first key, so the keys after it can be removed
+ * (the procedure is in docs/deploy.md, "Secrets at rest").
+ */
+import { parseArgs } from 'node:util';
+import { Keyring } from 'countersign/store-kit';
+import { CliError } from '../cli-error.js';
+import { openSqlStore, STORE_OPTIONS } from '../open-store.js';
+
+export const usage =
+  'countersign secrets generate   # prints a new key: ID KEY\n' +
+  'countersign secrets rotate [--db FILE | --database-url URL] [--key-file FILE]';
+
+export async function secrets(args: string[], out: (line: string) => void): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    strict: true,
+    allowPositionals: true,
+    options: STORE_OPTIONS,
+  });
+  const [action] = positionals;
+  if (positionals.length !== 1) throw new CliError(`usage: ${usage}`);
+  if (action === 'generate') {
+    out(Keyring.generate());
+    return;
+  }
+  if (action !== 'rotate') throw new CliError(`usage: ${usage}`);
+  const store = await openSqlStore(values);
+  try {
+    const count = await store.reencryptSecrets();
+    out(`${count} secrets encrypted under the first key; the keys after it may now be removed`);
+  } finally {
+    await store.close();
+  }
+}

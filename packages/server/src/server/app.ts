@@ -1,0 +1,311 @@
+/**
+ * The reference provider server: Fastify with its own plugins (cookie, formbody, CSRF, helmet,
+ * rate limit), the OAuth endpoints and the sample API in one scope (raw bodies), the pages in
+ * another (parsed forms), and `/healthz` and `/metrics`.
+ */
+import { randomBytes } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import fastifyCookie from '@fastify/cookie';
+import fastifyCsrf from '@fastify/csrf-protection';
+import fastifyFormbody from '@fastify/formbody';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+  LogController,
+} from 'fastify';
+import type { Redis } from 'ioredis';
+import { fastifyAdapter } from 'countersign/fastify';
+import {
+  compileTrustProxy,
+  type CreateProviderOptions,
+  createProvider,
+  type ProviderOptions,
+  type Store,
+} from 'countersign';
+import type { AppData } from 'countersign/store-kit';
+import { connectionIds } from './connection-ids.js';
+import {
+  type ConnectionLimits,
+  connectionLimits,
+  limitConnections,
+  timeoutOptions,
+} from './connection-limits.js';
+import { CSRF_COOKIE, csrfUserInfo, type ServerContext, pageContext, sendPage } from './context.js';
+import { pageErrors } from './error-pages.js';
+import { createMetrics, type MetricsAccess, metricsHandler } from './metrics.js';
+import { maskUrl } from './log-redaction.js';
+import { ProblemRecorder } from './problem-recorder.js';
+import { MemoryRateCounter, RedisRateCounter } from './rate-counter.js';
+import { accountLimits, type AccountLimitSettings } from './rate-limits.js';
+import { accountPageRoutes } from './routes/account-page.js';
+import { accountRoutes } from './routes/accounts.js';
+import { apiRoutes } from './routes/api.js';
+import { connectionRoutes } from './routes/connections.js';
+import { consentRoutes } from './routes/consent.js';
+import { consoleRoutes } from './routes/console.js';
+import { forwardAuthProvider, gateway, type GatewayOptions } from './gateway/gateway.js';
+import { homePage } from './views/home.js';
+import { loadSession } from './session.js';
+import { STYLE } from './views/style.js';
+
+export interface ServerOptions extends Pick<
+  ProviderOptions,
+  'publicUrl' | 'trustProxy' | 'requestTokenTtl' | 'timestampWindow' | 'clock'
+> {
+  readonly store: Store & AppData;
+  /**
+   * Redis, when several instances share the store: what must hold across instances (rate limits)
+   * counts there. The caller owns the client and closes it.
+   */
+  readonly redis?: Redis | undefined;
+  /** Timeouts and the connection limit (see `DEFAULT_CONNECTION_LIMITS`). */
+  readonly connections?: Partial<ConnectionLimits> | undefined;
+  /** Who may read `/metrics` (default: anyone reaching the server). */
+  readonly metricsAccess?: MetricsAccess | undefined;
+  /**
+   * The problem log's rate limit: at most `limit` (20 by default) problems recorded per consumer
+   * per minute, counted in Redis when there is one (under `redisPrefix`, by default
+   * `countersign:problems:`), else in this process.
+   */
+  readonly problemLog?: { readonly limit?: number; readonly redisPrefix?: string } | undefined;
+  /** The account forms' rate limits, each in place of its default in `DEFAULT_ACCOUNT_LIMITS`. */
+  readonly accountLimits?: Partial<AccountLimitSettings> | undefined;
+  /**
+   * The gateway: the routes of a route file, for forward-auth; with an upstream, every request
+   * matching one is also forwarded there (and the sample API is off). See docs/gateway.md.
+   */
+  readonly gateway?: GatewayOptions | undefined;
+  /** Where to log (JSON lines, pino); no logging when absent. */
+  readonly log?: { readonly level?: string; readonly stream?: { write(line: string): void } } | undefined;
+}
+
+/** What a log line says of a request: no headers, and no secret from its URL. */
+function requestFields(req: { method: string; url: string; ip?: string }) {
+  return { method: req.method, url: maskUrl(req.url), ip: req.ip };
+}
+
+function loggerOptions(log: ServerOptions['log']): NonNullable<FastifyServerOptions['logger']> {
+  if (!log) return false;
+  return {
+    level: log.level ?? 'info',
+    ...(log.stream ? { stream: log.stream } : {}),
+    redact: {
+      paths: ['req.headers', 'res.headers', 'headers.authorization', 'headers.cookie'],
+      censor: '[redacted]',
+    },
+    serializers: { req: requestFields },
+  };
+}
+
+/** One log line per request, written when it is answered (Fastify's default writes two). */
+class OneLinePerRequest extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(
+    error: Error | null | undefined,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): void {
+    // The request's fields at the top level rather than under `req` through its serializer: this
+    // line is written for every request, and pino serializes a flat object faster.
+    const { method, url, ip } = requestFields(request);
+    const line = {
+      reqId: request.id,
+      method,
+      url,
+      ip,
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime * 10) / 10,
+    };
+    if (error) reply.log.error({ ...line, err: error }, 'request failed');
+    else reply.log.info(line, 'request');
+  }
+}
+
+/** Errors whose message says what was wrong with the request without repeating any of it. */
+const SAFE_MESSAGES = new Set([
+  'FST_ERR_CTP_BODY_TOO_LARGE',
+  'FST_ERR_CTP_INVALID_MEDIA_TYPE',
+  'FST_ERR_CTP_EMPTY_JSON_BODY',
+  'FST_ERR_CTP_INVALID_CONTENT_LENGTH',
+]);
+
+/**
+ * The text of a plain error answer outside the pages: the status's own words, or a message known
+ * not to echo the request. Others (a bad URL's) repeat the URL, whose query may carry a signature.
+ */
+function plainErrorText(error: unknown, status: number): string {
+  if (status >= 500) return 'Internal server error.';
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && SAFE_MESSAGES.has(code)) return (error as Error).message;
+  return `${STATUS_CODES[status] ?? 'Bad request'}.`;
+}
+
+/** Problems per consumer and minute recorded by default; the rest are only counted. */
+const PROBLEM_LOG_LIMIT = 20;
+
+function problemRecorder(options: ServerOptions, clock: () => number, onError: (error: unknown) => void) {
+  const window = { windowMs: 60_000, clock };
+  const counter = options.redis
+    ? new RedisRateCounter(options.redis, {
+        ...window,
+        prefix: options.problemLog?.redisPrefix ?? 'countersign:problems:',
+      })
+    : new MemoryRateCounter(window);
+  const limit = options.problemLog?.limit ?? PROBLEM_LOG_LIMIT;
+  return new ProblemRecorder({ store: options.store, counter, limit, onError });
+}
+
+export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const clock = options.clock ?? Date.now;
+  const metrics = options.metricsAccess?.metrics ?? createMetrics();
+  const limits = connectionLimits(options.connections);
+  // One trust function for Fastify (the client address logged and rate-limited by) and the engine
+  // (the URL signed): the same proxies are believed for both.
+  const trustProxy = compileTrustProxy(options.trustProxy);
+  const app = Fastify({
+    ...timeoutOptions(limits),
+    logger: loggerOptions(options.log),
+    logController: new OneLinePerRequest(),
+    // Requests log through the server's logger itself, naming their id in the line, instead of
+    // through a child logger made for every request.
+    childLoggerFactory: (logger) => logger,
+    trustProxy: trustProxy ?? false,
+    // A URL the router cannot decode is a 400 that does not echo it (Fastify's own answer does).
+    frameworkErrors: (error, _request, reply) => {
+      void (reply as FastifyReply)
+        .code(400)
+        .header('x-content-type-options', 'nosniff')
+        .type('text/plain; charset=utf-8')
+        .send(plainErrorText(error, 400));
+    },
+  });
+  limitConnections(app.server, limits);
+  // The paths of the server's own routes, which no gateway route may overlap.
+  const ownPaths: string[] = [];
+  app.addHook('onRoute', ({ url }) => void ownPaths.push(url));
+  const problems = problemRecorder(options, clock, (error) => app.log.error({ err: error }, 'problem log'));
+  const providerOptions: CreateProviderOptions = {
+    store: options.store,
+    publicUrl: options.publicUrl,
+    trustProxy,
+    requestTokenTtl: options.requestTokenTtl,
+    timestampWindow: options.timestampWindow,
+    clock,
+    signatureMethods: ['HMAC-SHA1', 'HMAC-SHA256', 'HMAC-SHA512', 'RSA-SHA1', 'RSA-SHA256', 'PLAINTEXT'],
+    onError: (error) => app.log.error({ err: error }, 'unexpected error'),
+    onProblem: async ({ endpoint, problem, consumer, at }) => {
+      metrics.problems.inc({ problem: problem.problem, endpoint });
+      if (!consumer) return;
+      await problems.record({
+        at,
+        consumerKey: consumer.key,
+        endpoint,
+        problem: problem.problem,
+        advice: problem.advice,
+        baseString: problem.details.signatureBaseString,
+      });
+    },
+  };
+  const provider = createProvider(providerOptions);
+  const ctx: ServerContext = {
+    store: options.store,
+    provider,
+    clock,
+    randomBytes,
+    secureCookies: options.publicUrl?.startsWith('https:') ?? false,
+  };
+  const cookieSecret = await options.store.ensureSetting('cookie-secret', randomBytes(32).toString('base64'));
+
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.requests.inc({
+      route: request.routeOptions.url ?? 'unmatched',
+      method: request.method,
+      status: reply.statusCode,
+    });
+  });
+  await app.register(fastifyCookie, { secret: cookieSecret });
+  await app.register(fastifyRateLimit, {
+    global: false,
+    // In Redis when the server has it, so that a limit holds across instances.
+    ...(options.redis ? { redis: options.redis, nameSpace: 'countersign-rate-limit:' } : {}),
+  });
+  const oauth = fastifyAdapter(provider);
+  await app.register(async (api) => {
+    await api.register(oauth.plugin);
+    // The API answers JSON and OAuth problems, never pages: of helmet's headers only nosniff
+    // matters, and it is set here without running helmet's dozen hooks on every API call.
+    api.addHook('onSend', async (_request, reply) => {
+      reply.header('x-content-type-options', 'nosniff');
+    });
+    if (options.gateway?.upstream === undefined) apiRoutes(api, ctx, oauth);
+  });
+  await app.register(async (site) => {
+    await site.register(fastifyHelmet, {
+      frameguard: { action: 'deny' },
+      // Over plain HTTP (a laptop's localhost) upgrading requests or pinning HTTPS would break every form.
+      hsts: ctx.secureCookies,
+      contentSecurityPolicy: {
+        directives: {
+          'frame-ancestors': ["'none'"],
+          // The consent form's answer redirects to the application's callback, on another origin.
+          'form-action': null,
+          'upgrade-insecure-requests': ctx.secureCookies ? [] : null,
+        },
+      },
+    });
+    site.get('/healthz', () => ({ status: 'ok' }));
+    if (options.metricsAccess?.onMainListener !== false)
+      site.get('/metrics', metricsHandler(metrics, options.metricsAccess?.token));
+    site.get('/static/style.css', async (_request, reply) =>
+      reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(STYLE),
+    );
+    await site.register(async (pages) => {
+      await pages.register(fastifyFormbody);
+      // Pages take HTML forms only: a JSON or text body is refused with 415 before any route sees it.
+      pages.removeContentTypeParser(['application/json', 'text/plain']);
+      pageErrors(pages, ctx);
+      await pages.register(fastifyCsrf, {
+        cookieOpts: { signed: true, httpOnly: true, sameSite: 'lax', secure: ctx.secureCookies, path: '/' },
+        cookieKey: CSRF_COOKIE,
+        getUserInfo: csrfUserInfo,
+        csrfOpts: { hmacKey: cookieSecret },
+      });
+      pages.decorateRequest('signedIn', undefined);
+      pages.addHook('onRequest', async (request) => {
+        request.signedIn = await loadSession(ctx, request);
+      });
+      pages.get('/', async (request, reply) =>
+        sendPage(
+          reply,
+          homePage(
+            pageContext(ctx, request, reply),
+            options.publicUrl ?? `${request.protocol}://${request.host}`,
+          ),
+        ),
+      );
+      const limits = accountLimits(pages, options.accountLimits);
+      accountRoutes(pages, ctx, limits);
+      accountPageRoutes(pages, ctx, limits);
+      consoleRoutes(pages, ctx);
+      consentRoutes(pages, ctx);
+      connectionRoutes(pages, ctx, connectionIds(cookieSecret));
+    });
+  });
+  if (options.gateway) {
+    const forwardAuth = forwardAuthProvider(provider, providerOptions);
+    await app.register(
+      gateway(options.gateway, { provider, forwardAuthProvider: forwardAuth, trust: trustProxy, ownPaths }),
+    );
+  }
+  app.setErrorHandler(async (error, request, reply) => {
+    const status = (error as { statusCode?: number }).statusCode ?? 500;
+    if (status >= 500) request.log.error({ reqId: request.id, err: error }, 'request failed');
+    return reply.code(status).type('text/plain; charset=utf-8').send(plainErrorText(error, status));
+  });
+  return app;
+}
