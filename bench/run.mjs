@@ -406,7 +406,13 @@ await sqlite.close();
 rmSync(dir, { recursive: true, force: true });
 
 // --- the gateway: upstream alone, nginx proxy_pass, the gateway, nginx auth_request (gateway.mjs) ---
-const gateway = await measureGateway({ rounds: HTTP_ROUNDS, seconds: HTTP_SECONDS, pool: POOL, notes });
+const gateway = await measureGateway({
+  rounds: HTTP_ROUNDS,
+  seconds: HTTP_SECONDS,
+  pool: POOL,
+  warmUp: quick ? 10_000 : 20_000,
+  notes,
+});
 if (gateway) Object.assign(results, gateway.figures);
 
 // --- ratios against the targets ------------------------------------------------------------------

@@ -12,8 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signRequest } from '../../packages/countersign/src/client/sign-request.js';
+import { parseRouteFile } from '../../packages/server/src/server/gateway/routes.js';
 import {
   freePort,
+  ROUTES,
   type Gateway,
   hasPython,
   headerValues,
@@ -368,6 +370,22 @@ describe.skipIf(!hasPython)('the gateway in front of a Python upstream', () => {
     const text = await response.text();
     expect(text).not.toContain('127.0.0.1');
     expect(text).not.toContain(new URL(upstream.url).port);
+  });
+
+  it('waits for an upstream allowed longer than the server’s idle timeout, instead of closing', async () => {
+    const patient = await startGateway(upstream.url, {
+      connections: { idleTimeout: 1 },
+      gateway: { routes: parseRouteFile(ROUTES), upstream: upstream.url, upstreamTimeout: 4 },
+    });
+    try {
+      const response = await patient.client.fetch(`${patient.base}/v1/slow?seconds=2`, {
+        token: patient.access,
+      });
+      expect(response.status).toBe(200);
+      expect(await response.text()).toBe('slow\n');
+    } finally {
+      await patient.app.close();
+    }
   });
 
   it('answers 502 when the upstream is down, naming nothing of it', async () => {
