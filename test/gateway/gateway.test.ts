@@ -362,6 +362,15 @@ describe.skipIf(!hasPython)('the gateway in front of a Python upstream', () => {
     expect(rest).toBe('rest\n');
   });
 
+  it('cuts the connection when the upstream stalls mid-answer: a truncated body never passes for whole', async () => {
+    const response = await gw.client.fetch(`${gw.base}/v1/held?id=never-${Date.now()}`, { token: gw.access });
+    expect(response.status).toBe(200);
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    expect(Buffer.from((await reader.read()).value ?? []).toString()).toBe('first\n');
+    // Nothing more within the upstream timeout (2 s here): the client sees an error, not an end.
+    await expect(reader.read()).rejects.toThrow();
+  });
+
   it('answers 504 when the upstream does not answer in time, naming nothing of it', async () => {
     const started = Date.now();
     const response = await gw.client.fetch(`${gw.base}/v1/slow?seconds=6`, { token: gw.access });
