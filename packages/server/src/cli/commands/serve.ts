@@ -257,7 +257,10 @@ export async function serve(args: string[], out: (line: string) => void): Promis
   out(`  OAuth endpoints: POST ${url}/oauth/initiate, ${url}/oauth/authorize, POST ${url}/oauth/token`);
   if (gateway?.upstream !== undefined)
     out(`  Gateway: ${gateway.routes.length} routes of ${values.routes} forwarded to ${gateway.upstream}`);
-  if (gateway) out(`  Forward-auth: GET ${url}/oauth/forward-auth`);
+  if (gateway) {
+    const who = trust === undefined ? ' (answers only a trusted proxy: give --trust-proxy-from)' : '';
+    out(`  Forward-auth: GET ${url}/oauth/forward-auth${who}`);
+  }
   if (metricsUrl !== '') out(`  Metrics: ${metricsUrl}`);
   out(`  Store: ${describeStore(values)}. Stop with Ctrl-C.`);
   await new Promise<void>((resolve) => {

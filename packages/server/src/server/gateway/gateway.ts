@@ -98,6 +98,41 @@ async function bodyOf(request: FastifyRequest): Promise<Buffer | undefined> {
   return Buffer.isBuffer(request.body) ? request.body : undefined;
 }
 
+/** The identity a request proves for `route`, or the problem response it gets instead. */
+async function identityFor(
+  provider: Provider,
+  request: FastifyRequest,
+  route: GatewayRoute,
+  body: Buffer | undefined,
+): Promise<Identity | WireResponse> {
+  const socket = request.raw.socket;
+  const oauthRequest: OAuthRequest = {
+    method: request.method,
+    target: request.raw.url ?? '/',
+    headers: request.headers,
+    secure: (socket as Partial<TLSSocket>).encrypted === true,
+    remoteAddress: socket.remoteAddress,
+    body,
+  };
+  try {
+    return identityOf(await provider.verify(oauthRequest, { scope: route.scope }));
+  } catch (error) {
+    return provider.errorResponse(error, oauthRequest);
+  }
+}
+
+/**
+ * A connection idle longer than the server's idle timeout is closed: while an upstream that may
+ * take longer than that is answering, the client's connection waits as long as the upstream may.
+ */
+function waitForUpstream(request: FastifyRequest, reply: FastifyReply, timeoutMs: number): void {
+  const idle = request.server.server.timeout;
+  if (idle <= 0 || timeoutMs < idle) return;
+  const socket = request.raw.socket;
+  socket.setTimeout(timeoutMs + 5_000);
+  reply.raw.once('finish', () => socket.setTimeout(idle));
+}
+
 /** The forwarding route: verify with the route's scope, then stream the upstream's answer back. */
 function forwardRoute(
   context: GatewayContext,
@@ -119,24 +154,10 @@ function forwardRoute(
       if (error instanceof BodyTooLargeError) return plain(reply, 413, 'Request body too large.');
       throw error;
     }
+    const identity = route.public ? undefined : await identityFor(context.provider, request, route, body);
+    if (identity && 'status' in identity) return send(reply, identity);
     const socket = request.raw.socket;
     const peer = socket.remoteAddress ?? '';
-    let identity: Identity | undefined;
-    if (!route.public) {
-      const oauthRequest: OAuthRequest = {
-        method: request.method,
-        target,
-        headers: request.headers,
-        secure: (socket as Partial<TLSSocket>).encrypted === true,
-        remoteAddress: peer,
-        body,
-      };
-      try {
-        identity = identityOf(await context.provider.verify(oauthRequest, { scope: route.scope }));
-      } catch (error) {
-        return send(reply, context.provider.errorResponse(error, oauthRequest));
-      }
-    }
     const headers = upstreamHeaders(request.raw.rawHeaders, {
       peer,
       trusted: trustedPeer(context.trust, peer),
@@ -144,24 +165,10 @@ function forwardRoute(
       identity,
       bodyLength: body?.length,
     });
-    // A connection idle longer than the server's idle timeout is closed: while the upstream may
-    // take longer than that to answer, this one waits as long as the upstream may.
-    const idle = request.server.server.timeout;
-    if (idle > 0 && timeoutMs >= idle) {
-      socket.setTimeout(timeoutMs + 5_000);
-      reply.raw.once('finish', () => socket.setTimeout(idle));
-    }
+    waitForUpstream(request, reply, timeoutMs);
     reply.hijack();
-    upstream.forward(
-      {
-        method: request.method,
-        path: target,
-        headers,
-        body,
-        onError: (error) => request.log.error({ reqId: request.id, err: error }, 'upstream failed'),
-      },
-      reply.raw,
-    );
+    const onError = (error: Error) => request.log.error({ reqId: request.id, err: error }, 'upstream failed');
+    upstream.forward({ method: request.method, path: target, headers, body, onError }, reply.raw);
     return reply;
   };
 }
