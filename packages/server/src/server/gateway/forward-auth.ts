@@ -19,7 +19,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { TLSSocket } from 'node:tls';
 import { type Headers, isOAuthProblem, type OAuthRequest, OAuthProblem } from 'countersign';
 import type { GatewayContext } from './gateway.js';
-import { identityOf, trustedPeer } from './forward-headers.js';
+import { identityOf, type PeerTrust } from './forward-headers.js';
 import { AMBIGUOUS_PATH, pathSegments } from './request-path.js';
 import { type GatewayRoute, matchRoute } from './routes.js';
 
@@ -89,12 +89,16 @@ function plain(reply: FastifyReply, status: number, text: string): FastifyReply 
 }
 
 /** The forward-auth handler over `routes`. */
-export function forwardAuthRoute(context: GatewayContext, routes: readonly GatewayRoute[]) {
+export function forwardAuthRoute(
+  context: GatewayContext,
+  routes: readonly GatewayRoute[],
+  trusted: PeerTrust,
+) {
   const provider = context.forwardAuthProvider;
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const socket = request.raw.socket;
     const peer = socket.remoteAddress ?? '';
-    if (!trustedPeer(context.trust, peer)) return plain(reply, 403, NOT_A_PROXY);
+    if (!trusted(socket)) return plain(reply, 403, NOT_A_PROXY);
     const asked = original(request.headers);
     if (typeof asked === 'string') return plain(reply, 400, asked);
     const q = asked.uri.indexOf('?');

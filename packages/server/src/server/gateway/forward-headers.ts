@@ -80,9 +80,24 @@ export interface ForwardContext {
   readonly bodyLength?: number | undefined;
 }
 
-/** Whether the direct peer of a request is a trusted proxy. */
-export function trustedPeer(trust: ProxyTrust | undefined, peer: string): boolean {
-  return trust?.(peer, 0) ?? false;
+/** Whether a connection's peer is a trusted proxy. */
+export type PeerTrust = (socket: { readonly remoteAddress?: string | undefined }) => boolean;
+
+/**
+ * Whether the direct peer of a connection is a trusted proxy, decided once per connection (its
+ * peer never changes; keep-alive connections carry many requests).
+ */
+export function peerTrust(trust: ProxyTrust | undefined): PeerTrust {
+  if (!trust) return () => false;
+  const known = new WeakMap<object, boolean>();
+  return (socket) => {
+    let trusted = known.get(socket);
+    if (trusted === undefined) {
+      trusted = trust(socket.remoteAddress ?? '', 0);
+      known.set(socket, trusted);
+    }
+    return trusted;
+  };
 }
 
 /**

@@ -17,7 +17,7 @@ import {
 } from 'countersign';
 import { BodyTooLargeError, DEFAULT_BODY_LIMIT, readBody } from 'countersign/node';
 import { forwardAuthRoute } from './forward-auth.js';
-import { type Identity, identityOf, trustedPeer, upstreamHeaders } from './forward-headers.js';
+import { type Identity, identityOf, peerTrust, type PeerTrust, upstreamHeaders } from './forward-headers.js';
 import { AMBIGUOUS_PATH, pathSegments } from './request-path.js';
 import {
   type GatewayRoute,
@@ -137,6 +137,7 @@ function waitForUpstream(request: FastifyRequest, reply: FastifyReply, timeoutMs
 function forwardRoute(
   context: GatewayContext,
   routes: readonly GatewayRoute[],
+  trusted: PeerTrust,
   upstream: Upstream,
   timeoutMs: number,
 ) {
@@ -160,7 +161,7 @@ function forwardRoute(
     const peer = socket.remoteAddress ?? '';
     const headers = upstreamHeaders(request.raw.rawHeaders, {
       peer,
-      trusted: trustedPeer(context.trust, peer),
+      trusted: trusted(socket),
       scheme: (socket as Partial<TLSSocket>).encrypted === true ? 'https' : 'http',
       identity,
       bodyLength: body?.length,
@@ -193,12 +194,13 @@ export function gateway(options: GatewayOptions, context: GatewayContext) {
       { parseAs: 'buffer', bodyLimit: DEFAULT_BODY_LIMIT },
       (_request, body, done) => done(null, body),
     );
-    app.get('/oauth/forward-auth', forwardAuthRoute(context, routes));
+    const trusted = peerTrust(context.trust);
+    app.get('/oauth/forward-auth', forwardAuthRoute(context, routes, trusted));
     if (options.upstream === undefined) return Promise.resolve();
     const timeoutMs = (options.upstreamTimeout ?? 30) * 1000;
     const upstream = connectUpstream(options.upstream, timeoutMs);
     app.addHook('onClose', () => upstream.close());
-    app.all('/*', forwardRoute(context, routes, upstream, timeoutMs));
+    app.all('/*', forwardRoute(context, routes, trusted, upstream, timeoutMs));
     return Promise.resolve();
   };
 }
