@@ -5,11 +5,14 @@
  * what the client is told.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signRequest } from '../../packages/countersign/src/client/sign-request.js';
 import { parseAuthorizationHeader } from '../../packages/countersign/src/core/parameters.js';
+import { buildServer } from '../../packages/server/src/server/app.js';
+import { parseRouteFile } from '../../packages/server/src/server/gateway/routes.js';
 import {
   forwardAuthConfig,
   type Gateway,
@@ -17,6 +20,7 @@ import {
   hasPython,
   headerValues,
   rawRequest,
+  ROUTES,
   type RunningNginx,
   type RunningUpstream,
   startGateway,
@@ -209,6 +213,48 @@ describe.skipIf(!hasPython || !hasNginx)('forward-auth behind nginx auth_request
       expect(response.headers['x-oauth-user']).toBeUndefined();
     } finally {
       await untrusting.app.close();
+    }
+  });
+});
+
+describe('forward-auth and the public URL', () => {
+  it('signs the public URL’s origin with the original URI’s whole path, not the prefix the server is under', async () => {
+    // The grant is made through a server of its own: clients of this one sign the public URL.
+    const auth = await startGateway(undefined);
+    const app = await buildServer({
+      store: auth.store,
+      trustProxy: '127.0.0.1',
+      publicUrl: 'https://api.example.com/countersign',
+      gateway: { routes: parseRouteFile(ROUTES) },
+    });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    try {
+      const path = '/v1/echo?mark=prefix';
+      const ask = (url: string) =>
+        rawRequest(`${base}/oauth/forward-auth`, {
+          headers: {
+            authorization: signRequest({
+              method: 'GET',
+              url,
+              consumerKey: auth.consumer.key,
+              consumerSecret: auth.consumer.secret,
+              token: auth.access.token,
+              tokenSecret: auth.access.secret,
+            }).authorization,
+            'x-original-method': 'GET',
+            'x-original-uri': path,
+            // Not believed over the public URL.
+            'x-forwarded-host': 'elsewhere.example',
+          },
+        });
+      expect((await ask(`https://api.example.com${path}`)).status).toBe(200);
+      const prefixed = await ask(`https://api.example.com/countersign${path}`);
+      expect(prefixed.status).toBe(401);
+      expect(problemOf(prefixed.headers['www-authenticate'])).toBe('signature_invalid');
+    } finally {
+      await app.close();
+      await auth.app.close();
     }
   });
 });
