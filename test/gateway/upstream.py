@@ -6,11 +6,11 @@ Prints "serving on http://127.0.0.1:PORT" once listening. Every request it recei
 LOG_FILE as one JSON line (method, raw target, headers as sent, body length and SHA-256), so a test
 can tell what reached it and what did not.
 
-  /large?bytes=N      N bytes (deterministic), chunked, in 64 KiB writes; X-Body-Sha256 says their hash
-  /held?id=ID         "first\\n", then nothing until /release?id=ID is asked, then "rest\\n" (chunked)
-  /release?id=ID      lets /held?id=ID finish
-  /slow?seconds=S     answers after S seconds
-  /teapot             418 with custom headers, two Set-Cookie, and a hop-by-hop header named in Connection
+  /v1/large?bytes=N   N bytes (deterministic), chunked, in 64 KiB writes; X-Body-Sha256 says their hash
+  /v1/held?id=ID      "first\\n", then nothing until /v1/release?id=ID is asked, then "rest\\n" (chunked)
+  /v1/release?id=ID   lets /v1/held?id=ID finish
+  /v1/slow?seconds=S  answers after S seconds
+  /v1/teapot          418 with custom headers, two Set-Cookie, and a hop-by-hop header named in Connection
   anything else       200, JSON: what was received
 """
 import hashlib
