@@ -180,7 +180,7 @@ async function tokensFile(count) {
   const Database = (await import('better-sqlite3')).default;
   const db = new Database(file);
   const insert = db.prepare(
-    `INSERT INTO access_tokens (token, secret, consumer_key, user, scopes, created_at, last_used_at)
+    `INSERT INTO countersign_access_tokens (token, secret, consumer_key, user, scopes, created_at, last_used_at)
      VALUES (?, ?, ?, 'bob', '["read_public"]', ?, ?)`,
   );
   // Used a moment ago, as the one token of the other figures: no request has to record a use.

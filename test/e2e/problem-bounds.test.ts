@@ -21,6 +21,7 @@ import type { Consumer } from '../../packages/countersign/src/provider/model.js'
 import { createProvider } from '../../packages/countersign/src/provider/provider.js';
 import { buildServer, type ServerOptions } from '../../packages/server/src/server/app.js';
 import { appPage } from '../../packages/server/src/server/views/console.js';
+import { MemoryServerData } from '../../packages/server/src/data/memory-data.js';
 import { MemoryStore } from '../../packages/countersign/src/stores/memory-store.js';
 import { hasRedis, REDIS_URL, redisPrefix } from '../support/services.js';
 
@@ -28,8 +29,8 @@ const KIB = 1024;
 /** Asynchronous: the server answering them runs in this process. */
 const run = promisify(execFile);
 
-async function start(store: MemoryStore, extra: Partial<ServerOptions> = {}) {
-  const app = await buildServer({ store, ...extra });
+async function start(store: MemoryStore, data: MemoryServerData, extra: Partial<ServerOptions> = {}) {
+  const app = await buildServer({ store, data, ...extra });
   await app.listen({ port: 0, host: '127.0.0.1' });
   return { app, base: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` };
 }
@@ -63,13 +64,15 @@ function sendBad(base: string, consumer: Consumer, size: number) {
 
 describe('a 1 MB bad-signature request', () => {
   let store: MemoryStore;
+  let data: MemoryServerData;
   let app: FastifyInstance;
   let base: string;
   let consumer: Consumer;
   let dir: string;
   beforeAll(async () => {
     store = new MemoryStore();
-    ({ app, base } = await start(store));
+    data = new MemoryServerData();
+    ({ app, base } = await start(store, data));
     consumer = await register(store);
     dir = mkdtempSync(join(tmpdir(), 'countersign-bounds-'));
   });
@@ -91,7 +94,7 @@ describe('a 1 MB bad-signature request', () => {
   });
 
   it('is stored as a bounded row', async () => {
-    const [row] = await store.listProblems(consumer.key);
+    const [row] = await data.listProblems(consumer.key);
     expect(row?.problem).toBe('signature_invalid');
     expect(readCut(row?.baseString ?? '').omitted).toBeGreaterThan(990_000);
     expect(JSON.stringify(row).length).toBeLessThan(8 * KIB);
@@ -162,19 +165,21 @@ it('countersign request marks that the server cut its copy of the base string', 
 
 describe('the problem log under 200 bad requests for one consumer', () => {
   let store: MemoryStore;
+  let data: MemoryServerData;
   let app: FastifyInstance;
   let base: string;
   let consumer: Consumer;
   beforeAll(async () => {
     store = new MemoryStore();
-    ({ app, base } = await start(store));
+    data = new MemoryServerData();
+    ({ app, base } = await start(store, data));
     consumer = await register(store);
   });
   afterAll(() => app.close());
 
   it('records at most the limit, counts the rest, and keeps the console page small', async () => {
     for (let i = 0; i < 200; i++) expect((await sendBad(base, consumer, 100_000)).status).toBe(401);
-    const problems = await store.listProblems(consumer.key);
+    const problems = await data.listProblems(consumer.key);
     expect(problems.length).toBeLessThanOrEqual(20);
     expect(problems.reduce((sum, p) => sum + (p.unrecorded ?? 0), 0)).toBe(200 - problems.length);
     const page = appPage({ user: 'bob', csrf: 'x' }, consumer, problems);
@@ -199,19 +204,23 @@ describe.skipIf(!hasRedis)('the problem log of two instances sharing Redis', () 
 
   it('shares the limit', async () => {
     const store = new MemoryStore();
+    const data = new MemoryServerData();
     const consumer = await register(store);
     const bases: string[] = [];
     for (let i = 0; i < 2; i++) {
       const redis = new Redis(REDIS_URL);
       clients.push(redis);
-      const { app, base } = await start(store, { redis, problemLog: { limit: 5, redisPrefix: prefix } });
+      const { app, base } = await start(store, data, {
+        redis,
+        problemLog: { limit: 5, redisPrefix: prefix },
+      });
       apps.push(app);
       bases.push(base);
     }
     for (let i = 0; i < 20; i++) {
       for (const base of bases) expect((await sendBad(base, consumer, 10)).status).toBe(401);
     }
-    const problems = await store.listProblems(consumer.key);
+    const problems = await data.listProblems(consumer.key);
     expect(problems).toHaveLength(5);
     expect(problems.reduce((sum, p) => sum + (p.unrecorded ?? 0), 0)).toBe(35);
   });

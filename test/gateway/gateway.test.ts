@@ -321,6 +321,18 @@ describe.skipIf(!hasPython)('the gateway in front of a Python upstream', () => {
     expect(reached('mark=big')).toEqual([]);
   });
 
+  it('refuses a body Fastify leaves unread (a GET’s) over the limit with 413, without forwarding', async () => {
+    const size = 1024 * 1024 + 1;
+    const response = await rawRequest(`${gw.base}/v1/status?mark=big-unread`, {
+      method: 'GET',
+      // node:http frames a GET's body only when told its length.
+      headers: { 'content-length': String(size) },
+      body: Buffer.alloc(size),
+    });
+    expect(response.status).toBe(413);
+    expect(reached('mark=big-unread')).toEqual([]);
+  });
+
   it('passes the upstream’s status, reason and headers back, less its hop-by-hop ones', async () => {
     const path = '/v1/teapot?mark=teapot';
     const response = await new Promise<IncomingMessage>((resolve, reject) => {

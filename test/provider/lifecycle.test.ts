@@ -1,7 +1,7 @@
 /**
  * The provider's lifecycle operations: rotating a consumer's secret, suspending, resuming,
- * disabling and deleting a consumer, revoking an access token; and that a disabled consumer stays
- * disabled whoever asks.
+ * disabling and deleting a consumer, revoking an access token, adding, suspending and resuming a
+ * user; and that a disabled consumer stays disabled whoever asks.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { signRequest } from '../../packages/countersign/src/client/sign-request.js';
@@ -166,5 +166,29 @@ describe('revokeAccessToken', () => {
 
   it('says whether the token exists', async () => {
     expect(await provider.revokeAccessToken('t'.repeat(32))).toBe(false);
+  });
+});
+
+describe('addUser, suspendUser and resumeUser', () => {
+  it('adds an active user once, even when many add the name at once', async () => {
+    const added = await Promise.allSettled(Array.from({ length: 10 }, () => provider.addUser('carol')));
+    expect(added.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(await inputErrorOf(provider.addUser('carol'))).toBe('user_exists');
+    expect(store.getUser('carol')).toEqual({ name: 'carol', status: 'active', createdAt: NOW });
+    expect(await inputErrorOf(provider.addUser(''))).toBe('invalid_user');
+  });
+
+  it('suspending refuses the tokens the user granted as user_refused, and resuming lets them in again', async () => {
+    const access = await grantAccess();
+    expect(await provider.suspendUser('bob')).toMatchObject({ name: 'bob', status: 'suspended' });
+    expect(await problemOf(resource(consumer.secret, access))).toBe('user_refused');
+    expect(await provider.suspendUser('bob')).toMatchObject({ status: 'suspended' });
+    expect(await provider.resumeUser('bob')).toMatchObject({ status: 'active' });
+    expect(await problemOf(resource(consumer.secret, access))).toBe('none');
+  });
+
+  it('refuse an unknown user', async () => {
+    expect(await inputErrorOf(provider.suspendUser('nobody'))).toBe('unknown_user');
+    expect(await inputErrorOf(provider.resumeUser('nobody'))).toBe('unknown_user');
   });
 });

@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseFormEncoded } from '../../packages/countersign/src/core/parameters.js';
 import { buildServer } from '../../packages/server/src/server/app.js';
 import { connectionIds } from '../../packages/server/src/server/connection-ids.js';
+import { SqliteServerData } from '../../packages/server/src/data/sqlite-data.js';
 import { SqliteStore } from '../../packages/sqlite/src/sqlite-store.js';
 import { hasChromium, launch } from './browser-support.js';
 
@@ -25,6 +26,7 @@ const shots = new URL('../../.artifacts/screenshots/', import.meta.url);
 describe.skipIf(!hasChromium)('the reference server in Chromium', () => {
   let dir: string;
   let store: SqliteStore;
+  let data: SqliteServerData;
   let app: FastifyInstance;
   let base: string;
   let browser: Browser;
@@ -38,7 +40,8 @@ describe.skipIf(!hasChromium)('the reference server in Chromium', () => {
     mkdirSync(shots, { recursive: true });
     dir = mkdtempSync(join(tmpdir(), 'countersign-browser-'));
     store = new SqliteStore(join(dir, 'countersign.db'));
-    app = await buildServer({ store });
+    data = new SqliteServerData(store.database, undefined);
+    app = await buildServer({ store, data });
     await app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     callbackServer = createServer((req, res) => {
@@ -201,7 +204,7 @@ describe.skipIf(!hasChromium)('the reference server in Chromium', () => {
     await shot('connections');
     expect(await page.content()).not.toContain(access.key);
     // The page names the grant by its opaque id: the same function, under the server's secret.
-    const id = connectionIds(await store.ensureSetting('cookie-secret', 'unused'))(access.key);
+    const id = connectionIds(await data.ensureSetting('cookie-secret', 'unused'))(access.key);
     await page.click(`#connections form:has(input[value="${id}"]) button`);
     await page.waitForURL(/\/connections\?done=/);
     expect(await page.textContent('main')).toContain('Access revoked.');

@@ -7,7 +7,8 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProvider } from '../../packages/countersign/src/provider/provider.js';
 import { buildServer } from '../../packages/server/src/server/app.js';
-import { hashPassword } from '../../packages/server/src/server/passwords.js';
+import { MemoryServerData } from '../../packages/server/src/data/memory-data.js';
+import { putAccount } from '../support/accounts.js';
 import { MemoryStore } from '../../packages/countersign/src/stores/memory-store.js';
 import { PageClient } from './page-client.js';
 
@@ -46,13 +47,9 @@ describe('error pages', () => {
         done();
       },
     });
-    app = await buildServer({ store, log: { level: 'info', stream } });
-    await store.putUser({
-      name: 'ann',
-      status: 'active',
-      passwordHash: await hashPassword('a long pass phrase'),
-      createdAt: 0,
-    });
+    const data = new MemoryServerData();
+    app = await buildServer({ store, data, log: { level: 'info', stream } });
+    await putAccount({ store: store, data }, 'ann', 'a long pass phrase');
     client = new PageClient(app);
     expect((await client.signIn('ann', 'a long pass phrase')).statusCode).toBe(303);
     await client.get('/connections');

@@ -4,7 +4,8 @@
  */
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildServer, type ServerOptions } from '../../packages/server/src/server/app.js';
-import { hashPassword } from '../../packages/server/src/server/passwords.js';
+import { MemoryServerData } from '../../packages/server/src/data/memory-data.js';
+import { putAccount } from '../support/accounts.js';
 import { MemoryStore } from '../../packages/countersign/src/stores/memory-store.js';
 
 /** The password of the account `serverWithUser` makes. */
@@ -13,17 +14,13 @@ export const USER_PASSWORD = 'a long pass phrase';
 /** A server on a memory store with one active account, `name`, whose password is {@link USER_PASSWORD}. */
 export async function serverWithUser(
   name: string,
-  options: Omit<ServerOptions, 'store'> = {},
-): Promise<{ app: FastifyInstance; store: MemoryStore }> {
+  options: Omit<ServerOptions, 'store' | 'data'> = {},
+): Promise<{ app: FastifyInstance; store: MemoryStore; data: MemoryServerData }> {
   const store = new MemoryStore();
-  const app = await buildServer({ ...options, store });
-  await store.putUser({
-    name,
-    status: 'active',
-    passwordHash: await hashPassword(USER_PASSWORD),
-    createdAt: 0,
-  });
-  return { app, store };
+  const data = new MemoryServerData();
+  const app = await buildServer({ ...options, store, data });
+  await putAccount({ store: store, data }, name, USER_PASSWORD);
+  return { app, store, data };
 }
 
 export interface PostOptions {

@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { signRequest } from '../../packages/countersign/src/client/sign-request.js';
 import { buildServer } from '../../packages/server/src/server/app.js';
-import type { AppData } from '../../packages/countersign/src/stores/app-data.js';
+import { MemoryServerData } from '../../packages/server/src/data/memory-data.js';
+import type { ServerData } from '../../packages/server/src/data/server-data.js';
+import { SqliteServerData } from '../../packages/server/src/data/sqlite-data.js';
 import { MemoryStore } from '../../packages/countersign/src/stores/memory-store.js';
 import { SqliteStore } from '../../packages/sqlite/src/sqlite-store.js';
 import type { Store } from '../../packages/countersign/src/provider/store.js';
@@ -24,14 +26,19 @@ import {
 const NOW = 1_800_000_000_000;
 const WINDOW = 300;
 
-const STORES: { name: string; open: () => { store: Store & AppData; remove: () => void } }[] = [
-  { name: 'memory', open: () => ({ store: new MemoryStore(), remove: () => {} }) },
+const STORES: { name: string; open: () => { store: Store; data: ServerData; remove: () => void } }[] = [
+  {
+    name: 'memory',
+    open: () => ({ store: new MemoryStore(), data: new MemoryServerData(), remove: () => {} }),
+  },
   {
     name: 'SQLite',
     open: () => {
       const dir = mkdtempSync(join(tmpdir(), 'countersign-replay-'));
+      const store = new SqliteStore(join(dir, 'server.db'));
       return {
-        store: new SqliteStore(join(dir, 'server.db')),
+        store,
+        data: new SqliteServerData(store.database, undefined),
         remove: () => rmSync(dir, { recursive: true, force: true }),
       };
     },
@@ -40,9 +47,9 @@ const STORES: { name: string; open: () => { store: Store & AppData; remove: () =
 
 describe.each(STORES)('a replayed note with the $name store', ({ open }) => {
   it('is refused in the last second of the window and creates no second note', async () => {
-    const { store, remove } = open();
+    const { store, data, remove } = open();
     const clock = { now: NOW };
-    const app = await buildServer({ store, clock: () => clock.now, timestampWindow: WINDOW });
+    const app = await buildServer({ store, data, clock: () => clock.now, timestampWindow: WINDOW });
     try {
       await app.listen({ port: 0, host: '127.0.0.1' });
       const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/api/v1/notes`;
@@ -83,7 +90,7 @@ describe.each(STORES)('a replayed note with the $name store', ({ open }) => {
       const late = await send();
       expect(late.status).toBe(400);
       expect(late.headers.get('www-authenticate')).toContain('oauth_problem="timestamp_refused"');
-      expect((await store.listNotes(access.user)).map((n) => n.text)).toEqual(['once']);
+      expect((await data.listNotes(access.user)).map((n) => n.text)).toEqual(['once']);
     } finally {
       await app.close();
       await store.close();

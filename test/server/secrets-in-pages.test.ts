@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Consumer } from '../../packages/countersign/src/provider/model.js';
 import { createProvider } from '../../packages/countersign/src/provider/provider.js';
 import { buildServer } from '../../packages/server/src/server/app.js';
-import { hashPassword } from '../../packages/server/src/server/passwords.js';
+import { MemoryServerData } from '../../packages/server/src/data/memory-data.js';
+import { putAccount } from '../support/accounts.js';
 import { MemoryStore } from '../../packages/countersign/src/stores/memory-store.js';
 import { exchangeWithRightVerifier } from '../stores/store-suite.js';
 import { PageClient } from './page-client.js';
@@ -23,14 +24,10 @@ describe('secrets in pages', () => {
 
   beforeAll(async () => {
     store = new MemoryStore();
-    app = await buildServer({ store });
+    const data = new MemoryServerData();
+    app = await buildServer({ store, data });
     for (const name of ['ann', 'bob']) {
-      await store.putUser({
-        name,
-        status: 'active',
-        passwordHash: await hashPassword(PASSWORD),
-        createdAt: 0,
-      });
+      await putAccount({ store: store, data }, name, PASSWORD);
     }
     consumer = await createProvider({ store }).registerConsumer({
       name: 'Printer',

@@ -10,7 +10,8 @@ import { parseFormEncoded } from '../../packages/countersign/src/core/parameters
 import type { Consumer } from '../../packages/countersign/src/provider/model.js';
 import { createProvider } from '../../packages/countersign/src/provider/provider.js';
 import { buildServer } from '../../packages/server/src/server/app.js';
-import { hashPassword } from '../../packages/server/src/server/passwords.js';
+import { MemoryServerData } from '../../packages/server/src/data/memory-data.js';
+import { putAccount } from '../support/accounts.js';
 import { MemoryStore } from '../../packages/countersign/src/stores/memory-store.js';
 
 const BASE = 'http://localhost:80';
@@ -18,19 +19,21 @@ const BASE = 'http://localhost:80';
 describe('the reference server', () => {
   let app: FastifyInstance;
   let store: MemoryStore;
+  let data: MemoryServerData;
   let consumer: Consumer;
   let access: { token: string; secret: string };
   let logs = '';
 
   beforeAll(async () => {
     store = new MemoryStore();
+    data = new MemoryServerData();
     const stream = new Writable({
       write(chunk: Buffer, _encoding, done) {
         logs += chunk.toString();
         done();
       },
     });
-    app = await buildServer({ store, log: { level: 'info', stream } });
+    app = await buildServer({ store, data, log: { level: 'info', stream } });
     await store.putUser({ name: 'bob', status: 'active', createdAt: 0 });
     consumer = await createProvider({ store }).registerConsumer({
       name: 'Notes app',
@@ -199,13 +202,8 @@ describe('the reference server', () => {
   });
 
   it('marks the session cookie Secure when the request came over HTTPS through a trusted proxy', async () => {
-    const proxied = await buildServer({ store, trustProxy: true });
-    await store.putUser({
-      name: 'dora',
-      status: 'active',
-      passwordHash: await hashPassword('long enough pw'),
-      createdAt: 0,
-    });
+    const proxied = await buildServer({ store, data, trustProxy: true });
+    await putAccount({ store: store, data }, 'dora', 'long enough pw');
     const login = async (proto: string) => {
       const page = await proxied.inject({
         method: 'GET',

@@ -12,18 +12,28 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { user as userCommand } from '../../packages/server/src/cli/commands/admin.js';
 import { buildServer } from '../../packages/server/src/server/app.js';
 import { hashPassword } from '../../packages/server/src/server/passwords.js';
-import type { AppData } from '../../packages/countersign/src/stores/app-data.js';
+import { MemoryServerData } from '../../packages/server/src/data/memory-data.js';
+import { PostgresServerData } from '../../packages/server/src/data/postgres-data.js';
+import type { ServerData } from '../../packages/server/src/data/server-data.js';
+import { SqliteServerData } from '../../packages/server/src/data/sqlite-data.js';
 import { MemoryStore } from '../../packages/countersign/src/stores/memory-store.js';
 import { PostgresStore } from '../../packages/postgres/src/postgres-store.js';
 import { SqliteStore } from '../../packages/sqlite/src/sqlite-store.js';
 import type { Store } from '../../packages/countersign/src/provider/store.js';
+import { putAccount } from '../support/accounts.js';
 import { createDatabase, hasPostgres } from '../support/services.js';
 import { PageClient } from './page-client.js';
 
 const PASSWORD = 'a long pass phrase';
 
-async function addUser(store: Store & AppData, name: string) {
-  await store.putUser({ name, status: 'active', passwordHash: await hashPassword(PASSWORD), createdAt: 0 });
+/** A server's store and its data, as one instance has them. */
+interface Instance {
+  readonly store: Store;
+  readonly data: ServerData;
+}
+
+async function addUser(instance: Instance, name: string) {
+  await putAccount(instance, name, PASSWORD);
 }
 
 /** Whether the client's cookies open the account page on `app` (a signed-out browser is sent to sign in). */
@@ -37,25 +47,22 @@ async function signedInOn(app: FastifyInstance, cookies: Map<string, string>): P
 }
 
 /** Two instances over one store file or database; each test signs in on A and checks B. */
-function twoInstances(
-  label: string,
-  open: () => Promise<{ stores: (Store & AppData)[]; done(): Promise<void> }>,
-) {
+function twoInstances(label: string, open: () => Promise<{ stores: Instance[]; done(): Promise<void> }>) {
   describe(label, () => {
     let a: FastifyInstance;
     let b: FastifyInstance;
-    let stores: (Store & AppData)[];
+    let stores: Instance[];
     let opened: { done(): Promise<void> } | undefined;
 
     beforeAll(async () => {
       const instances = await open();
       opened = instances;
       stores = instances.stores;
-      [a, b] = (await Promise.all(stores.map((store) => buildServer({ store })))) as [
+      [a, b] = (await Promise.all(stores.map((instance) => buildServer(instance)))) as [
         FastifyInstance,
         FastifyInstance,
       ];
-      await addUser(stores[0] as Store & AppData, 'ann');
+      await addUser(stores[0] as Instance, 'ann');
     }, 30_000);
     afterAll(async () => {
       await Promise.all([a?.close(), b?.close()]);
@@ -94,9 +101,7 @@ function twoInstances(
       expect(await signedInOn(b, other.cookies)).toBe(false);
       expect((await new PageClient(b).signIn('ann', PASSWORD)).statusCode).toBe(401);
       expect((await new PageClient(b).signIn('ann', 'another long one')).statusCode).toBe(303);
-      const store = stores[0] as Store & AppData;
-      const ann = await store.getUser('ann');
-      if (ann) await store.putUser({ ...ann, passwordHash: await hashPassword(PASSWORD) });
+      await (stores[0] as Instance).data.setPasswordHash('ann', await hashPassword(PASSWORD));
     });
   });
 }
@@ -104,11 +109,12 @@ function twoInstances(
 twoInstances('sessions on two instances sharing a SQLite file', () => {
   const dir = mkdtempSync(join(tmpdir(), 'countersign-sessions-'));
   const file = join(dir, 'shared.db');
-  const stores = [new SqliteStore(file), new SqliteStore(file)];
+  const sqlite = [new SqliteStore(file), new SqliteStore(file)];
+  const stores = sqlite.map((store) => ({ store, data: new SqliteServerData(store.database, undefined) }));
   return Promise.resolve({
     stores,
     async done() {
-      await Promise.all(stores.map((s) => s.close()));
+      await Promise.all(sqlite.map((s) => s.close()));
       rmSync(dir, { recursive: true, force: true });
     },
   });
@@ -117,14 +123,20 @@ twoInstances('sessions on two instances sharing a SQLite file', () => {
 describe.skipIf(!hasPostgres)('on PostgreSQL', () => {
   twoInstances('sessions on two instances sharing PostgreSQL', async () => {
     const database = await createDatabase();
-    const stores = await Promise.all([
+    const postgres = await Promise.all([
       PostgresStore.connect(database.url),
       PostgresStore.connect(database.url),
     ]);
+    const stores = await Promise.all(
+      postgres.map(async (store) => ({
+        store,
+        data: await PostgresServerData.connect(store.pool, undefined),
+      })),
+    );
     return {
       stores,
       async done() {
-        await Promise.all(stores.map((s) => s.close()));
+        await Promise.all(postgres.map((s) => s.close()));
         await database.drop();
       },
     };
@@ -134,12 +146,14 @@ describe.skipIf(!hasPostgres)('on PostgreSQL', () => {
 describe('a session', () => {
   let now = Date.UTC(2030, 0, 1);
   let store: MemoryStore;
+  let data: MemoryServerData;
   let app: FastifyInstance;
 
   beforeAll(async () => {
     store = new MemoryStore();
-    app = await buildServer({ store, clock: () => now });
-    await addUser(store, 'ann');
+    data = new MemoryServerData();
+    app = await buildServer({ store, data, clock: () => now });
+    await addUser({ store, data }, 'ann');
   });
   afterAll(() => app.close());
 
@@ -149,8 +163,8 @@ describe('a session', () => {
     const id = browser.cookies.get('cs_session') ?? '';
     expect(id).toMatch(/^[\w-]{43}$/);
     expect(id).not.toContain('ann');
-    expect(await store.getSession(id)).toBeUndefined();
-    expect(await store.getSession(createHash('sha256').update(id).digest('hex'))).toMatchObject({
+    expect(await data.getSession(id)).toBeUndefined();
+    expect(await data.getSession(createHash('sha256').update(id).digest('hex'))).toMatchObject({
       user: 'ann',
     });
   });
@@ -193,9 +207,10 @@ describe('a session', () => {
     const dir = mkdtempSync(join(tmpdir(), 'countersign-suspend-'));
     const file = join(dir, 'server.db');
     const sqlite = new SqliteStore(file);
-    const server = await buildServer({ store: sqlite });
+    const data = new SqliteServerData(sqlite.database, undefined);
+    const server = await buildServer({ store: sqlite, data });
     try {
-      await addUser(sqlite, 'cy');
+      await addUser({ store: sqlite, data }, 'cy');
       const browser = new PageClient(server);
       await browser.signIn('cy', PASSWORD);
       const lines: string[] = [];

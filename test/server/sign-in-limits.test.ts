@@ -11,7 +11,8 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildServer, type ServerOptions } from '../../packages/server/src/server/app.js';
 import type * as Passwords from '../../packages/server/src/server/passwords.js';
-import { hashPassword } from '../../packages/server/src/server/passwords.js';
+import { MemoryServerData } from '../../packages/server/src/data/memory-data.js';
+import { putAccount } from '../support/accounts.js';
 import { MemoryStore } from '../../packages/countersign/src/stores/memory-store.js';
 import { PageClient, serverWithUser, USER_PASSWORD } from './page-client.js';
 
@@ -165,13 +166,9 @@ describe('address-keyed limits', () => {
 describe('the password change', () => {
   it('limits checks of the current password per signed-in user', async () => {
     const store = new MemoryStore();
-    const app = await buildServer({ store });
-    await store.putUser({
-      name: 'cid',
-      status: 'active',
-      passwordHash: await hashPassword(PASSWORD),
-      createdAt: 0,
-    });
+    const data = new MemoryServerData();
+    const app = await buildServer({ store, data });
+    await putAccount({ store: store, data }, 'cid', PASSWORD);
     const client = new PageClient(app);
     expect((await client.signIn('cid', PASSWORD)).statusCode).toBe(303);
     await client.get('/account');

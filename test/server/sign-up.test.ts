@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../packages/server/src/server/app.js';
 import { hashPassword, passwordProblem, verifyPassword } from '../../packages/server/src/server/passwords.js';
 import { MemoryStore } from '../../packages/countersign/src/stores/memory-store.js';
+import { MemoryServerData } from '../../packages/server/src/data/memory-data.js';
+import { putAccount } from '../support/accounts.js';
 import { hasRedis, REDIS_URL } from '../support/services.js';
 import { PageClient, serverWithUser, USER_PASSWORD } from './page-client.js';
 
@@ -62,9 +64,10 @@ describe('the password rules', () => {
 describe('sign-up and sign-in limits', () => {
   let app: FastifyInstance;
   let store: MemoryStore;
+  let data: MemoryServerData;
 
   beforeAll(async () => {
-    ({ app, store } = await serverWithUser('ann'));
+    ({ app, store, data } = await serverWithUser('ann'));
   });
   afterAll(() => app.close());
 
@@ -113,7 +116,7 @@ describe('sign-up and sign-in limits', () => {
     const won = answers.map((answer) => answer.statusCode === 303);
     expect(won.filter(Boolean)).toHaveLength(1);
     expect(answers.map((answer) => answer.statusCode).sort()).toEqual([303, 400]);
-    const stored = store.getUser(name)?.passwordHash;
+    const stored = await data.getPasswordHash(name);
     expect(await verifyPassword(passwords[won.indexOf(true)] as string, stored)).toBe(true);
   });
 
@@ -137,12 +140,7 @@ describe('sign-up and sign-in limits', () => {
   });
 
   it('limits sign-ins per account name to 100 a window, whatever the address', async () => {
-    await store.putUser({
-      name: 'bea',
-      status: 'active',
-      passwordHash: await hashPassword(PASSWORD),
-      createdAt: 0,
-    });
+    await putAccount({ store: store, data }, 'bea', PASSWORD);
     const client = new PageClient(app);
     await client.get('/login');
     for (let batch = 0; batch < 100; batch += 10) {
@@ -179,14 +177,16 @@ describe.skipIf(!hasRedis)('limits across two instances sharing Redis', () => {
   let a: FastifyInstance;
   let b: FastifyInstance;
   let store: MemoryStore;
+  let data: MemoryServerData;
 
   beforeAll(async () => {
     redis = new Redis(REDIS_URL);
     store = new MemoryStore();
+    data = new MemoryServerData();
     // The per-name limit lowered, so that a test reaches it in a few requests.
     const accountLimits = { signInPerName: { max: 10, timeWindow: '15 minutes' } };
-    a = await buildServer({ store, redis, accountLimits });
-    b = await buildServer({ store, redis, accountLimits });
+    a = await buildServer({ store, data, redis, accountLimits });
+    b = await buildServer({ store, data, redis, accountLimits });
   });
   afterAll(async () => {
     await Promise.all([a?.close(), b?.close()]);
@@ -195,7 +195,7 @@ describe.skipIf(!hasRedis)('limits across two instances sharing Redis', () => {
 
   it('counts sign-in attempts per name on both instances together', async () => {
     const name = `shared${randomBytes(4).toString('hex')}`;
-    await store.putUser({ name, status: 'active', passwordHash: await hashPassword(PASSWORD), createdAt: 0 });
+    await putAccount({ store: store, data }, name, PASSWORD);
     for (let i = 0; i < 10; i++) {
       const client = new PageClient(i % 2 ? a : b);
       await client.get('/login');
@@ -217,7 +217,7 @@ describe.skipIf(!hasRedis)('limits across two instances sharing Redis', () => {
 
   it('compares at most the per-name limit of passwords when sign-ins race on both instances', async () => {
     const name = `raced${randomBytes(4).toString('hex')}`;
-    await store.putUser({ name, status: 'active', passwordHash: await hashPassword(PASSWORD), createdAt: 0 });
+    await putAccount({ store: store, data }, name, PASSWORD);
     const clients = [new PageClient(a), new PageClient(b)];
     await Promise.all(clients.map((client) => client.get('/login')));
     const answers = await Promise.all(

@@ -12,7 +12,6 @@ import type { FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { signRequest } from '../../packages/countersign/src/client/sign-request.js';
 import { buildServer } from '../../packages/server/src/server/app.js';
-import type { AppData } from '../../packages/countersign/src/stores/app-data.js';
 import { PostgresStore } from '../../packages/postgres/src/postgres-store.js';
 import { SqliteStore } from '../../packages/sqlite/src/sqlite-store.js';
 import type { Store } from '../../packages/countersign/src/provider/store.js';
@@ -29,7 +28,7 @@ const INSTANCES = 3;
 
 interface Opened {
   /** A new store on the shared database, for one more server. */
-  connect: () => Promise<Store & AppData>;
+  connect: () => Promise<Store>;
   remove: () => Promise<void>;
 }
 
@@ -66,7 +65,7 @@ describe.each(STORES)('concurrent verifier guesses over HTTP with $name', ({ ski
     `of ${GUESSES} guesses sent at once, takes the right one only if fewer than five wrong ones were compared before it`,
     async () => {
       const { connect, remove } = await open();
-      const stores: (Store & AppData)[] = [];
+      const stores: Store[] = [];
       const apps: FastifyInstance[] = [];
       try {
         const urls: string[] = [];
@@ -78,7 +77,7 @@ describe.each(STORES)('concurrent verifier guesses over HTTP with $name', ({ ski
           await app.listen({ port: 0, host: '127.0.0.1' });
           urls.push(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}/oauth/token`);
         }
-        const store = stores[0] as Store & AppData;
+        const store = stores[0] as Store;
         const consumer = consumerFixture();
         await store.putUser({ name: 'bob', status: 'active', createdAt: 0 });
         await store.putConsumer(consumer);

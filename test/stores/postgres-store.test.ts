@@ -49,13 +49,17 @@ describe.skipIf(!hasPostgres)('postgres', () => {
         return texts.join('\n');
       },
       async column(table, column, keyColumn, key) {
-        const { rows } = await sql.query(`SELECT ${column} AS v FROM ${table} WHERE ${keyColumn} = $1`, [
-          key,
-        ]);
+        const { rows } = await sql.query(
+          `SELECT ${column} AS v FROM countersign_${table} WHERE ${keyColumn} = $1`,
+          [key],
+        );
         return (rows[0] as { v: string }).v;
       },
       async setColumn(table, column, keyColumn, key, value) {
-        await sql.query(`UPDATE ${table} SET ${column} = $1 WHERE ${keyColumn} = $2`, [value, key]);
+        await sql.query(`UPDATE countersign_${table} SET ${column} = $1 WHERE ${keyColumn} = $2`, [
+          value,
+          key,
+        ]);
       },
       async cleanup() {
         await sql.end();
@@ -111,8 +115,8 @@ describe.skipIf(!hasPostgres)('postgres caches across instances', () => {
       expect((await a.getUser('bob'))?.status).toBe('active');
 
       expect(await b.revokeAccessToken('a'.repeat(32), 5)).toBe(true);
-      await sql.query("UPDATE consumers SET status = 'suspended'");
-      await sql.query("UPDATE users SET status = 'suspended'");
+      await sql.query("UPDATE countersign_consumers SET status = 'suspended'");
+      await sql.query("UPDATE countersign_users SET status = 'suspended'");
       await nextTurn();
 
       expect((await a.getAccessToken('a'.repeat(32)))?.revokedAt).toBe(5);
@@ -142,7 +146,8 @@ describe.skipIf(!hasPostgres)('postgres caches across instances', () => {
   it('does not count touching last_used_at as a change', () =>
     onFreshDatabase(async (open, sql) => {
       const store = await open();
-      const epoch = async () => (await sql.query<{ n: string }>('SELECT n FROM cache_epoch')).rows[0]?.n;
+      const epoch = async () =>
+        (await sql.query<{ n: string }>('SELECT n FROM countersign_cache_epoch')).rows[0]?.n;
       await issueAccessToken(store);
       const before = await epoch();
       await store.touchAccessToken('a'.repeat(32), 10);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { SQLITE_MIGRATIONS } from '../../packages/sqlite/src/sqlite-schema.js';
+import { SQLITE_MIGRATIONS, sqliteTables } from '../../packages/sqlite/src/sqlite-schema.js';
 import { SqliteStore } from '../../packages/sqlite/src/sqlite-store.js';
 import { keyLine, keyring, runSecretsSuite } from './secrets-suite.js';
 
@@ -46,13 +46,16 @@ runSecretsSuite('sqlite', () => {
       Promise.resolve(
         withDb(
           (db) =>
-            db.prepare(`SELECT ${column} FROM ${table} WHERE ${keyColumn} = ?`).pluck().get(key) as string,
+            db
+              .prepare(`SELECT ${column} FROM countersign_${table} WHERE ${keyColumn} = ?`)
+              .pluck()
+              .get(key) as string,
         ),
       ),
     setColumn: (table, column, keyColumn, key, value) =>
       Promise.resolve(
         withDb((db) => {
-          db.prepare(`UPDATE ${table} SET ${column} = ? WHERE ${keyColumn} = ?`).run(value, key);
+          db.prepare(`UPDATE countersign_${table} SET ${column} = ? WHERE ${keyColumn} = ?`).run(value, key);
         }),
       ),
     cleanup: remove,
@@ -67,7 +70,7 @@ describe('sqlite file modes', () => {
     const umask = process.umask(0o022);
     try {
       const store = new SqliteStore(file, { secrets: keyring(keyLine('k1')) });
-      await store.ensureSetting('cookie-secret', 'x');
+      await store.putUser({ name: 'bob', status: 'active', createdAt: 1 });
       expect(modeOf(file)).toBe(0o600);
       expect(modeOf(`${file}-wal`)).toBe(0o600);
       expect(modeOf(`${file}-shm`)).toBe(0o600);
@@ -115,20 +118,20 @@ describe('sqlite file made before secrets were sealed', () => {
     try {
       // Every migration of the schema, and rows written in clear with plain SQL.
       const db = new Database(file);
-      db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY)');
-      SQLITE_MIGRATIONS.forEach((sql, i) => {
-        db.exec(sql);
-        db.prepare('INSERT INTO schema_migrations (version) VALUES (?)').run(i + 1);
+      const tables = sqliteTables();
+      db.exec(`CREATE TABLE ${tables.migrations} (version INTEGER PRIMARY KEY)`);
+      SQLITE_MIGRATIONS.forEach((migration, i) => {
+        db.exec(migration(tables));
+        db.prepare(`INSERT INTO ${tables.migrations} (version) VALUES (?)`).run(i + 1);
       });
       db.prepare(
-        `INSERT INTO consumers (key, secret, name, owner, callback, scopes, signature_methods, two_legged, status, created_at)
+        `INSERT INTO countersign_consumers (key, secret, name, owner, callback, scopes, signature_methods, two_legged, status, created_at)
          VALUES ('c0nsumer', 'consumer-secret-in-clear', 'App', 'bob', 'oob', '[]', '["HMAC-SHA1"]', 0, 'active', 1)`,
       ).run();
       db.prepare(
-        `INSERT INTO access_tokens (token, secret, consumer_key, user, scopes, created_at)
+        `INSERT INTO countersign_access_tokens (token, secret, consumer_key, user, scopes, created_at)
          VALUES ('t0ken', 'token-secret-in-clear', 'c0nsumer', 'bob', '[]', 1)`,
       ).run();
-      db.prepare("INSERT INTO settings (name, value) VALUES ('cookie-secret', 'cookie-key-in-clear')").run();
       db.close();
       expect(fileText(file)).toContain('consumer-secret-in-clear');
 
@@ -136,10 +139,9 @@ describe('sqlite file made before secrets were sealed', () => {
       const store = new SqliteStore(file, { secrets: k1 });
       expect(store.getConsumer('c0nsumer')?.secret).toBe('consumer-secret-in-clear');
       expect(store.getAccessToken('t0ken')?.secret).toBe('token-secret-in-clear');
-      expect(await store.ensureSetting('cookie-secret', 'new')).toBe('cookie-key-in-clear');
       await store.close();
       const text = fileText(file);
-      for (const secret of ['consumer-secret-in-clear', 'token-secret-in-clear', 'cookie-key-in-clear'])
+      for (const secret of ['consumer-secret-in-clear', 'token-secret-in-clear'])
         expect(text).not.toContain(secret);
     } finally {
       await remove();

@@ -10,7 +10,6 @@ import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../../packages/countersign/src/provider/errors.js';
 import Database from 'better-sqlite3';
-import { SQLITE_MIGRATIONS } from '../../packages/sqlite/src/sqlite-schema.js';
 import { SqliteStore } from '../../packages/sqlite/src/sqlite-store.js';
 import { keyLine, keyring } from './secrets-suite.js';
 import {
@@ -186,7 +185,7 @@ describe('sqlite store nonce log', () => {
       const db = new Database(file, { readonly: true });
       try {
         const { entries, first } = db
-          .prepare('SELECT count(*) AS entries, min(expires_at) AS first FROM nonce_log')
+          .prepare('SELECT count(*) AS entries, min(expires_at) AS first FROM countersign_nonce_log')
           .get() as { entries: number; first: number };
         expect(entries).toBeLessThanOrEqual(1000);
         expect(entries).toBeGreaterThan(0);
@@ -197,22 +196,6 @@ describe('sqlite store nonce log', () => {
       // `other` last read the log before the sweep; it still finds the entries after it.
       expect(await other.recordNonce('new999', 3000, 9000)).toBe(false);
       expect(await other.recordNonce('new0', 3000, 9000)).toBe(false);
-    }));
-
-  it('carries the nonces of a file made before the log over to it', () =>
-    onFreshFile(async (file, open) => {
-      const db = new Database(file);
-      db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY)');
-      const log = SQLITE_MIGRATIONS.findIndex((sql) => sql.includes('CREATE TABLE nonce_log'));
-      SQLITE_MIGRATIONS.slice(0, log).forEach((sql, i) => {
-        db.exec(sql);
-        db.prepare('INSERT INTO schema_migrations (version) VALUES (?)').run(i + 1);
-      });
-      db.prepare('INSERT INTO nonces (key, expires_at) VALUES (?, ?)').run('from-before', 9000);
-      db.close();
-      const store = open();
-      expect(await store.recordNonce('from-before', 1000, 9000)).toBe(false);
-      expect(await store.recordNonce('after', 1000, 9000)).toBe(true);
     }));
 });
 

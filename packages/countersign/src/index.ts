@@ -20,7 +20,7 @@ export {
   parseAuthorizationHeader,
   parseFormEncoded,
 } from './core/parameters.js';
-export { percentDecode, percentEncode } from './core/percent-encoding.js';
+export { type DecodeContext, percentDecode, percentEncode } from './core/percent-encoding.js';
 export { cutText, PROBLEM_BOUNDS, SECRET_NAME } from './problems/bounds.js';
 export {
   isSignatureMethodName,
@@ -51,7 +51,7 @@ export {
 export type { WireResponse } from './problems/wire.js';
 export type { AuthorizationRequest, DecisionOutcome, UserDecision } from './provider/authorize.js';
 export type { ConsumerRegistration } from './provider/consumers.js';
-export { ProviderInputError, StoreUnavailableError } from './provider/errors.js';
+export { ProviderInputError, type ProviderInputCode, StoreUnavailableError } from './provider/errors.js';
 export { CountersignError } from './core/countersign-error.js';
 export * as errors from './errors.js';
 export type {
@@ -79,5 +79,5 @@ export type {
 } from './provider/store.js';
 export type { MaybePromise } from './provider/maybe-promise.js';
 export { type NonceStore, withNonceStore } from './provider/store.js';
-export type { AppData, Note, ProblemEvent } from './stores/app-data.js';
 export type { ProblemReport } from './provider/provider.js';
+export type { EndpointName } from './provider/context.js';

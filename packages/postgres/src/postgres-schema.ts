@@ -1,15 +1,78 @@
 /**
- * The PostgreSQL schema as numbered migrations, applied once each, in order, under an advisory lock
- * so that instances starting together do not race. Never edited after release.
+ * The PostgreSQL store's tables, under a prefix (`countersign_` unless configured) and optionally in
+ * a schema of their own, and its schema as numbered migrations recorded in its own table
+ * (`countersign_migrations`), applied once each, in order, under an advisory lock so that instances
+ * starting together do not race. Never edited after release. The store creates, reads and writes
+ * only these tables, so it can share a database with an application's own `users` or
+ * `schema_migrations`.
  */
-export const POSTGRES_MIGRATIONS: readonly string[] = [
-  `CREATE TABLE users (
+
+/** The qualified names of the store's tables, each with the prefix (and the schema, if any). */
+export interface PostgresTables {
+  readonly prefix: string;
+  /** The schema the tables are in, or `undefined` for the connection's search path. */
+  readonly schema: string | undefined;
+  readonly migrations: string;
+  readonly users: string;
+  readonly consumers: string;
+  readonly requestTokens: string;
+  readonly accessTokens: string;
+  readonly nonces: string;
+  /** Values the store keeps about itself: the key check of secrets at rest. */
+  readonly meta: string;
+  /** The change counter of the rows instances cache. */
+  readonly cacheEpoch: string;
+  /** The trigger function that bumps it. */
+  readonly bumpCacheEpoch: string;
+  /** The qualified name of a logical table (`consumers` → `countersign_consumers`). */
+  readonly table: (logical: string) => string;
+  /** An index or trigger name: prefixed, unqualified (an index lives in its table's schema). */
+  readonly local: (name: string) => string;
+}
+
+/** What a prefix or a schema name may be: letters, digits and `_`, not starting with a digit. */
+const NAME = /^[A-Za-z_][A-Za-z0-9_]{0,39}$/;
+
+/** The default prefix of every table, index and function the store makes. */
+export const DEFAULT_TABLE_PREFIX = 'countersign_';
+
+/**
+ * The names for `prefix` in `schema`; throws `TypeError` on a prefix or schema that is not a plain
+ * SQL name (they are put into statements as they are, quoted).
+ */
+export function postgresTables(prefix = DEFAULT_TABLE_PREFIX, schema?: string): PostgresTables {
+  if (!NAME.test(prefix))
+    throw new TypeError(
+      `tablePrefix must be letters, digits and _ (not starting with a digit), not ${prefix}`,
+    );
+  if (schema !== undefined && !NAME.test(schema))
+    throw new TypeError(`schema must be letters, digits and _ (not starting with a digit), not ${schema}`);
+  const qualify = (name: string) => (schema === undefined ? `"${name}"` : `"${schema}"."${name}"`);
+  const table = (logical: string) => qualify(`${prefix}${logical}`);
+  return {
+    prefix,
+    schema,
+    migrations: table('migrations'),
+    users: table('users'),
+    consumers: table('consumers'),
+    requestTokens: table('request_tokens'),
+    accessTokens: table('access_tokens'),
+    nonces: table('nonces'),
+    meta: table('meta'),
+    cacheEpoch: table('cache_epoch'),
+    bumpCacheEpoch: table('bump_cache_epoch'),
+    table,
+    local: (name) => `"${prefix}${name}"`,
+  };
+}
+
+export const POSTGRES_MIGRATIONS: readonly ((t: PostgresTables) => string)[] = [
+  (t) => `CREATE TABLE ${t.users} (
      name TEXT PRIMARY KEY,
      status TEXT NOT NULL CHECK (status IN ('active', 'suspended')),
-     password_hash TEXT,
      created_at BIGINT NOT NULL
    );
-   CREATE TABLE consumers (
+   CREATE TABLE ${t.consumers} (
      key TEXT PRIMARY KEY,
      secret TEXT NOT NULL,
      name TEXT NOT NULL,
@@ -23,8 +86,8 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
      status TEXT NOT NULL CHECK (status IN ('active', 'suspended', 'disabled')),
      created_at BIGINT NOT NULL
    );
-   CREATE INDEX consumers_owner ON consumers (owner);
-   CREATE TABLE request_tokens (
+   CREATE INDEX ${t.local('consumers_owner')} ON ${t.consumers} (owner);
+   CREATE TABLE ${t.requestTokens} (
      token TEXT PRIMARY KEY,
      secret TEXT NOT NULL,
      consumer_key TEXT NOT NULL,
@@ -38,8 +101,8 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
      created_at BIGINT NOT NULL,
      expires_at BIGINT NOT NULL
    );
-   CREATE INDEX request_tokens_consumer ON request_tokens (consumer_key);
-   CREATE TABLE access_tokens (
+   CREATE INDEX ${t.local('request_tokens_consumer')} ON ${t.requestTokens} (consumer_key);
+   CREATE TABLE ${t.accessTokens} (
      token TEXT PRIMARY KEY,
      secret TEXT NOT NULL,
      consumer_key TEXT NOT NULL,
@@ -50,66 +113,36 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
      revoked_at BIGINT,
      last_used_at BIGINT
    );
-   CREATE INDEX access_tokens_user ON access_tokens ("user");
-   CREATE INDEX access_tokens_consumer ON access_tokens (consumer_key);
-   CREATE TABLE nonces (
+   CREATE INDEX ${t.local('access_tokens_user')} ON ${t.accessTokens} ("user");
+   CREATE INDEX ${t.local('access_tokens_consumer')} ON ${t.accessTokens} (consumer_key);
+   CREATE TABLE ${t.nonces} (
      key TEXT PRIMARY KEY,
      expires_at BIGINT NOT NULL
    );
-   CREATE INDEX nonces_expiry ON nonces (expires_at);
-   CREATE TABLE settings (
+   CREATE INDEX ${t.local('nonces_expiry')} ON ${t.nonces} (expires_at);
+   CREATE TABLE ${t.meta} (
      name TEXT PRIMARY KEY,
      value TEXT NOT NULL
    );
-   CREATE TABLE notes (
-     id BIGSERIAL PRIMARY KEY,
-     "user" TEXT NOT NULL,
-     text TEXT NOT NULL,
-     created_at BIGINT NOT NULL
-   );
-   CREATE INDEX notes_user ON notes ("user");
-   CREATE TABLE problem_events (
-     id BIGSERIAL PRIMARY KEY,
-     consumer_key TEXT NOT NULL,
-     at BIGINT NOT NULL,
-     endpoint TEXT NOT NULL,
-     problem TEXT NOT NULL,
-     advice TEXT NOT NULL,
-     base_string TEXT
-   );
-   CREATE INDEX problem_events_consumer ON problem_events (consumer_key, id);`,
-  // Version 2: a change counter for the rows instances cache (consumers, users, access tokens).
-  // Every statement that could change what a cached row says bumps it, in the same transaction,
-  // whoever runs it (a server, the admin CLI, psql); instances read it before trusting their cache.
-  // Touching last_used_at does not count.
-  `CREATE TABLE cache_epoch (
+   -- A change counter for the rows instances cache (consumers, users, access tokens). Every
+   -- statement that could change what a cached row says bumps it, in the same transaction, whoever
+   -- runs it (a server, the admin CLI, psql); instances read it before trusting their cache.
+   -- Touching last_used_at does not count.
+   CREATE TABLE ${t.cacheEpoch} (
      one BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (one),
      n BIGINT NOT NULL
    );
-   INSERT INTO cache_epoch (n) VALUES (0);
-   CREATE FUNCTION countersign_bump_cache_epoch() RETURNS trigger LANGUAGE plpgsql AS $$
+   INSERT INTO ${t.cacheEpoch} (n) VALUES (0);
+   CREATE FUNCTION ${t.bumpCacheEpoch}() RETURNS trigger LANGUAGE plpgsql AS $$
    BEGIN
-     UPDATE cache_epoch SET n = n + 1;
+     UPDATE ${t.cacheEpoch} SET n = n + 1;
      RETURN NULL;
    END $$;
-   CREATE TRIGGER consumers_changed AFTER UPDATE OR DELETE ON consumers
-     FOR EACH STATEMENT EXECUTE FUNCTION countersign_bump_cache_epoch();
-   CREATE TRIGGER users_changed AFTER UPDATE OR DELETE ON users
-     FOR EACH STATEMENT EXECUTE FUNCTION countersign_bump_cache_epoch();
-   CREATE TRIGGER access_tokens_changed
-     AFTER UPDATE OF token, secret, consumer_key, "user", scopes, expires_at, revoked_at OR DELETE ON access_tokens
-     FOR EACH STATEMENT EXECUTE FUNCTION countersign_bump_cache_epoch();`,
-  // Version 3: server-side sign-in sessions, so that signing out or changing a password ends them on
-  // every instance. Only a hash of the session id is kept.
-  `CREATE TABLE sessions (
-     id_hash TEXT PRIMARY KEY,
-     "user" TEXT NOT NULL,
-     created_at BIGINT NOT NULL,
-     expires_at BIGINT NOT NULL
-   );
-   CREATE INDEX sessions_user ON sessions ("user");
-   CREATE INDEX sessions_expiry ON sessions (expires_at);`,
-  // Version 4: the problem log is rate-limited per consumer: how many refusals after an event went
-  // unrecorded.
-  `ALTER TABLE problem_events ADD COLUMN unrecorded BIGINT NOT NULL DEFAULT 0;`,
+   CREATE TRIGGER ${t.local('consumers_changed')} AFTER UPDATE OR DELETE ON ${t.consumers}
+     FOR EACH STATEMENT EXECUTE FUNCTION ${t.bumpCacheEpoch}();
+   CREATE TRIGGER ${t.local('users_changed')} AFTER UPDATE OR DELETE ON ${t.users}
+     FOR EACH STATEMENT EXECUTE FUNCTION ${t.bumpCacheEpoch}();
+   CREATE TRIGGER ${t.local('access_tokens_changed')}
+     AFTER UPDATE OF token, secret, consumer_key, "user", scopes, expires_at, revoked_at OR DELETE ON ${t.accessTokens}
+     FOR EACH STATEMENT EXECUTE FUNCTION ${t.bumpCacheEpoch}();`,
 ];

@@ -18,15 +18,18 @@ import {
   type Row,
   type SecretBox,
 } from 'countersign/store-kit';
+import type { PostgresTables } from './postgres-schema.js';
 
-async function storedCheck(client: pg.PoolClient): Promise<string | undefined> {
-  const { rows } = await client.query<Row>('SELECT value FROM settings WHERE name = $1', [KEY_CHECK_SETTING]);
+async function storedCheck(client: pg.PoolClient, t: PostgresTables): Promise<string | undefined> {
+  const { rows } = await client.query<Row>(`SELECT value FROM ${t.meta} WHERE name = $1`, [
+    KEY_CHECK_SETTING,
+  ]);
   return rows[0]?.value as string | undefined;
 }
 
-async function saveCheck(client: pg.PoolClient, value: string): Promise<void> {
+async function saveCheck(client: pg.PoolClient, t: PostgresTables, value: string): Promise<void> {
   await client.query(
-    'INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = $2',
+    `INSERT INTO ${t.meta} (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = $2`,
     [KEY_CHECK_SETTING, value],
   );
 }
@@ -36,15 +39,19 @@ async function saveCheck(client: pg.PoolClient, value: string): Promise<void> {
  * they were sealed with (sealing them first if they were in clear); or, without a keyring, secrets
  * in clear, refusing a database whose secrets are sealed.
  */
-export async function openSecrets(client: pg.PoolClient, keyring: Keyring | undefined): Promise<SecretBox> {
-  const stored = await storedCheck(client);
+export async function openSecrets(
+  client: pg.PoolClient,
+  t: PostgresTables,
+  keyring: Keyring | undefined,
+): Promise<SecretBox> {
+  const stored = await storedCheck(client, t);
   if (!keyring) {
     refuseSealed(stored);
     return CLEAR_SECRETS;
   }
   const check = checkKeys(stored, keyring);
-  if (stored === undefined) await resealAll(client, keyring);
-  if (check !== stored) await saveCheck(client, check);
+  if (stored === undefined) await resealAll(client, t, keyring);
+  if (check !== stored) await saveCheck(client, t, check);
   return keyring;
 }
 
@@ -52,25 +59,28 @@ export async function openSecrets(client: pg.PoolClient, keyring: Keyring | unde
  * Seals every secret again under the keyring's sealing key, and lets the key check name that key
  * alone: the other keys may then be removed. Returns how many were sealed.
  */
-export async function reencryptSecrets(client: pg.PoolClient, keyring: Keyring): Promise<number> {
-  const count = await resealAll(client, keyring);
-  await saveCheck(client, currentKeyCheck(keyring));
+export async function reencryptSecrets(
+  client: pg.PoolClient,
+  t: PostgresTables,
+  keyring: Keyring,
+): Promise<number> {
+  const count = await resealAll(client, t, keyring);
+  await saveCheck(client, t, currentKeyCheck(keyring));
   return count;
 }
 
-async function resealAll(client: pg.PoolClient, keyring: Keyring): Promise<number> {
+async function resealAll(client: pg.PoolClient, t: PostgresTables, keyring: Keyring): Promise<number> {
   let count = 0;
   for (const column of SEALED_COLUMNS) {
-    const { table, key, column: name } = column;
-    const rows = (
-      await client.query<Row>(`SELECT ${key} AS k, ${name} AS v FROM ${table} FOR UPDATE`)
-    ).rows.filter((r) => table !== 'settings' || r.k !== KEY_CHECK_SETTING);
+    const { key, column: name } = column;
+    const table = t.table(column.table);
+    const { rows } = await client.query<Row>(`SELECT ${key} AS k, ${name} AS v FROM ${table} FOR UPDATE`);
     if (rows.length === 0) continue;
     const keys = rows.map((r) => r.k as string);
     const values = rows.map((r) => reseal(r.v as string, column, r.k as string, keyring));
     // One statement for the whole table, the new values paired with their keys.
     await client.query(
-      `UPDATE ${table} SET ${name} = s.v FROM unnest($1::text[], $2::text[]) AS s(k, v) WHERE ${table}.${key} = s.k`,
+      `UPDATE ${table} AS t SET ${name} = s.v FROM unnest($1::text[], $2::text[]) AS s(k, v) WHERE t.${key} = s.k`,
       [keys, values],
     );
     count += rows.length;

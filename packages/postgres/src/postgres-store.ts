@@ -1,5 +1,7 @@
 /**
- * The PostgreSQL store (node-postgres): a connection pool shared by any number of server instances.
+ * `@countersign/postgres`: the PostgreSQL store (node-postgres): a connection pool shared by any
+ * number of server instances, its tables under a prefix or in a schema of their own
+ * (`postgres-schema.ts`).
  * The atomic operations are single conditional statements, so they hold across instances: of many
  * concurrent exchanges of one request token, one `UPDATE … WHERE state = 'authorized'` wins.
  * An unreachable database is a `StoreUnavailableError` (503), within a bounded time, never a hang.
@@ -18,26 +20,42 @@ import {
   type User,
 } from 'countersign';
 import {
-  type AppData,
   CachedRows,
   CLEAR_SECRETS,
   type Keyring,
-  PROBLEMS_KEPT,
-  type ProblemBatch,
   type Row,
-  readSession,
   redemptionOf,
   rowReaders,
   type SecretBox,
-  type Session,
   secretContext,
 } from 'countersign/store-kit';
-import { POSTGRES_MIGRATIONS } from './postgres-schema.js';
+import { POSTGRES_MIGRATIONS, type PostgresTables, postgresTables } from './postgres-schema.js';
 import { openSecrets, reencryptSecrets } from './postgres-secrets.js';
 
 const list = (v: unknown) => v as string[];
 
-export { Keyring, SecretKeyError } from 'countersign/store-kit';
+export { Keyring, SecretKeyError, type SecretKeyErrorCode } from 'countersign/store-kit';
+export { DEFAULT_TABLE_PREFIX } from './postgres-schema.js';
+
+/** What `PostgresStore.connect` takes besides the URL or the pool. */
+export interface PostgresStoreOptions {
+  /** The most connections of a pool the store makes from a URL (default 10). */
+  readonly max?: number | undefined;
+  /**
+   * The keyring that seals secrets at rest. Secrets kept in clear before are sealed in place by the
+   * first instance that connects with one; a database whose secrets were sealed with a key the
+   * keyring lacks, or opened without a keyring, throws a `SecretKeyError`.
+   */
+  readonly secrets?: Keyring | undefined;
+  /**
+   * What every table, index and function of the store is named with (default `countersign_`): its
+   * tables are `countersign_consumers`, …, and its migrations are recorded in
+   * `countersign_migrations`. The store touches no other table.
+   */
+  readonly tablePrefix?: string | undefined;
+  /** A schema for the store's tables (created if absent); default the connection's search path. */
+  readonly schema?: string | undefined;
+}
 
 /** Errors that mean "the database cannot be reached right now", as opposed to a bug. */
 function isUnavailable(error: unknown): boolean {
@@ -65,8 +83,11 @@ const NONCE_SWEEP_EVERY = 1000;
  * const store = await PostgresStore.connect('postgres://postgres@127.0.0.1/countersign', { secrets });
  * ```
  */
-export class PostgresStore implements Store, AppData {
+export class PostgresStore implements Store {
   readonly #pool: pg.Pool;
+  /** Whether the store made the pool (and so ends it), or was given it. */
+  readonly #ownsPool: boolean;
+  readonly #tables: PostgresTables;
   #noncesSinceSweep = 0;
   /**
    * The rows every signed request reads, shared by the requests of this instance. Before a cached
@@ -84,38 +105,64 @@ export class PostgresStore implements Store, AppData {
   #keyring: Keyring | undefined;
   #read = rowReaders(list, CLEAR_SECRETS);
 
-  private constructor(pool: pg.Pool) {
+  /** How each cached row is read from the database when it is not held. */
+  readonly #load: {
+    readonly consumer: (key: string) => Promise<Consumer | undefined>;
+    readonly accessToken: (token: string) => Promise<AccessToken | undefined>;
+    readonly user: (name: string) => Promise<User | undefined>;
+  };
+
+  private constructor(pool: pg.Pool, ownsPool: boolean, tables: PostgresTables) {
     this.#pool = pool;
+    this.#ownsPool = ownsPool;
+    this.#tables = tables;
+    this.#load = {
+      consumer: this.#rowLoader(`SELECT * FROM ${tables.consumers} WHERE key = $1`, (r) =>
+        this.#read.consumer(r),
+      ),
+      accessToken: this.#rowLoader(`SELECT * FROM ${tables.accessTokens} WHERE token = $1`, (r) =>
+        this.#read.accessToken(r),
+      ),
+      user: this.#rowLoader(`SELECT * FROM ${tables.users} WHERE name = $1`, (r) => this.#read.user(r)),
+    };
   }
 
   /**
-   * Connects, applies the migrations not yet applied, and checks the keyring.
-   *
-   * @param options.secrets The keyring that seals secrets at rest. Secrets kept in clear before are
-   *   sealed in place by the first instance that connects with one; a database whose secrets were
-   *   sealed with a key the keyring lacks, or opened without a keyring, throws a `SecretKeyError`.
+   * Connects, applies the migrations not yet applied, and checks the keyring. Given a URL, the store
+   * makes a pool of its own, whose connections, statements and queries time out (3, 5 and 6 s), so
+   * that an unreachable database is a `StoreUnavailableError` in bounded time, and `close` ends it.
+   * Given the caller's `pg.Pool`, it uses that pool as it is configured, and `close` leaves it open.
    */
-  static async connect(
-    url: string,
-    options: { max?: number; secrets?: Keyring | undefined } = {},
-  ): Promise<PostgresStore> {
-    const pool = new pg.Pool({
-      connectionString: url,
-      max: options.max ?? 10,
-      connectionTimeoutMillis: 3000,
-      statement_timeout: 5000,
-      query_timeout: 6000,
-    });
+  static async connect(pool: string | pg.Pool, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
+    const tables = postgresTables(options.tablePrefix, options.schema);
+    const owned = typeof pool === 'string';
+    const connection = owned
+      ? new pg.Pool({
+          connectionString: pool,
+          max: options.max ?? 10,
+          connectionTimeoutMillis: 3000,
+          statement_timeout: 5000,
+          query_timeout: 6000,
+        })
+      : pool;
     // An idle client losing its connection must not crash the process; the pool replaces it.
-    pool.on('error', () => {});
-    const store = new PostgresStore(pool);
+    if (owned) connection.on('error', () => {});
+    const store = new PostgresStore(connection, owned, tables);
     try {
       await store.#migrate(options.secrets);
     } catch (error) {
-      await pool.end();
+      if (owned) await connection.end();
       throw error;
     }
     return store;
+  }
+
+  /**
+   * The pool the store uses, for an application that keeps tables of its own in the same database
+   * (the reference server keeps its accounts and sessions beside the store's tables).
+   */
+  get pool(): pg.Pool {
+    return this.#pool;
   }
 
   async #query(text: string, values: unknown[] = []): Promise<pg.QueryResult<Row>> {
@@ -152,17 +199,19 @@ export class PostgresStore implements Store, AppData {
 
   async #migrate(keyring: Keyring | undefined): Promise<void> {
     await this.#transaction(async (client) => {
+      const t = this.#tables;
       await client.query('SELECT pg_advisory_xact_lock(5849)');
-      await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)');
+      if (t.schema !== undefined) await client.query(`CREATE SCHEMA IF NOT EXISTS "${t.schema}"`);
+      await client.query(`CREATE TABLE IF NOT EXISTS ${t.migrations} (version INTEGER PRIMARY KEY)`);
       const applied = new Set(
-        (await client.query<Row>('SELECT version FROM schema_migrations')).rows.map((r) => Number(r.version)),
+        (await client.query<Row>(`SELECT version FROM ${t.migrations}`)).rows.map((r) => Number(r.version)),
       );
-      for (const [index, sql] of POSTGRES_MIGRATIONS.entries()) {
+      for (const [index, migration] of POSTGRES_MIGRATIONS.entries()) {
         if (applied.has(index + 1)) continue;
-        await client.query(sql);
-        await client.query('INSERT INTO schema_migrations (version) VALUES ($1)', [index + 1]);
+        await client.query(migration(t));
+        await client.query(`INSERT INTO ${t.migrations} (version) VALUES ($1)`, [index + 1]);
       }
-      this.#secrets = await openSecrets(client, keyring);
+      this.#secrets = await openSecrets(client, t, keyring);
     });
     this.#keyring = keyring;
     this.#read = rowReaders(list, this.#secrets);
@@ -177,7 +226,7 @@ export class PostgresStore implements Store, AppData {
     if (!keyring) throw new TypeError('reencryptSecrets needs a store connected with a keyring');
     const count = await this.#transaction(async (client) => {
       await client.query('SELECT pg_advisory_xact_lock(5849)');
-      return reencryptSecrets(client, keyring);
+      return reencryptSecrets(client, this.#tables, keyring);
     });
     this.#rows.clear();
     return count;
@@ -186,7 +235,7 @@ export class PostgresStore implements Store, AppData {
   /** Forgets every cached row if the change counter has moved; one read per turn of the event loop. */
   #checkEpoch(): Promise<void> {
     if (this.#epochRead) return this.#epochRead;
-    const epochRead = this.#query('SELECT n FROM cache_epoch').then(({ rows }) => {
+    const epochRead = this.#query(`SELECT n FROM ${this.#tables.cacheEpoch}`).then(({ rows }) => {
       const epoch = rows[0]?.n;
       if (epoch === this.#epoch) return;
       this.#epoch = epoch;
@@ -211,15 +260,6 @@ export class PostgresStore implements Store, AppData {
     return this.#cachedRead(undefined, () => this.#rows.consumers.getAsync(key, this.#load.consumer));
   }
 
-  /** How each cached row is read from the database when it is not held. */
-  readonly #load = {
-    consumer: this.#rowLoader('SELECT * FROM consumers WHERE key = $1', (r) => this.#read.consumer(r)),
-    accessToken: this.#rowLoader('SELECT * FROM access_tokens WHERE token = $1', (r) =>
-      this.#read.accessToken(r),
-    ),
-    user: this.#rowLoader('SELECT * FROM users WHERE name = $1', (r) => this.#read.user(r)),
-  };
-
   /** Reads one row by key with `sql`, turned into a value by `toValue`. */
   #rowLoader<V>(sql: string, toValue: (row: Row) => V) {
     return async (key: string): Promise<V | undefined> => {
@@ -230,7 +270,7 @@ export class PostgresStore implements Store, AppData {
 
   async putConsumer(c: Consumer) {
     await this.#query(
-      `INSERT INTO consumers (key, secret, name, description, owner, callback, scopes, signature_methods, two_legged,
+      `INSERT INTO ${this.#tables.consumers} (key, secret, name, description, owner, callback, scopes, signature_methods, two_legged,
          rsa_public_key, status, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
        ON CONFLICT (key) DO UPDATE SET secret = $2, name = $3, description = $4, owner = $5, callback = $6, scopes = $7,
@@ -255,9 +295,9 @@ export class PostgresStore implements Store, AppData {
 
   async deleteConsumer(key: string) {
     await this.#transaction(async (client) => {
-      await client.query('DELETE FROM access_tokens WHERE consumer_key = $1', [key]);
-      await client.query('DELETE FROM request_tokens WHERE consumer_key = $1', [key]);
-      await client.query('DELETE FROM consumers WHERE key = $1', [key]);
+      await client.query(`DELETE FROM ${this.#tables.accessTokens} WHERE consumer_key = $1`, [key]);
+      await client.query(`DELETE FROM ${this.#tables.requestTokens} WHERE consumer_key = $1`, [key]);
+      await client.query(`DELETE FROM ${this.#tables.consumers} WHERE key = $1`, [key]);
     });
     this.#rows.consumers.forget(key);
     this.#rows.accessTokens.clear();
@@ -265,7 +305,7 @@ export class PostgresStore implements Store, AppData {
 
   async listConsumers(owner: string) {
     const { rows } = await this.#query(
-      'SELECT * FROM consumers WHERE owner = $1 ORDER BY created_at DESC, key',
+      `SELECT * FROM ${this.#tables.consumers} WHERE owner = $1 ORDER BY created_at DESC, key`,
       [owner],
     );
     return rows.map(this.#read.consumer);
@@ -277,18 +317,18 @@ export class PostgresStore implements Store, AppData {
 
   async putUser(u: User) {
     await this.#query(
-      `INSERT INTO users (name, status, password_hash, created_at) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (name) DO UPDATE SET status = $2, password_hash = $3`,
-      [u.name, u.status, u.passwordHash ?? null, u.createdAt],
+      `INSERT INTO ${this.#tables.users} (name, status, created_at) VALUES ($1, $2, $3)
+       ON CONFLICT (name) DO UPDATE SET status = $2`,
+      [u.name, u.status, u.createdAt],
     );
     this.#rows.users.forget(u.name);
   }
 
   async addUser(u: User) {
     const result = await this.#query(
-      `INSERT INTO users (name, status, password_hash, created_at) VALUES ($1, $2, $3, $4)
+      `INSERT INTO ${this.#tables.users} (name, status, created_at) VALUES ($1, $2, $3)
        ON CONFLICT (name) DO NOTHING`,
-      [u.name, u.status, u.passwordHash ?? null, u.createdAt],
+      [u.name, u.status, u.createdAt],
     );
     this.#rows.users.forget(u.name);
     return result.rowCount === 1;
@@ -296,7 +336,7 @@ export class PostgresStore implements Store, AppData {
 
   async createRequestToken(t: RequestToken) {
     await this.#query(
-      `INSERT INTO request_tokens (token, secret, consumer_key, callback, scopes, state, "user", granted_scopes, verifier,
+      `INSERT INTO ${this.#tables.requestTokens} (token, secret, consumer_key, callback, scopes, state, "user", granted_scopes, verifier,
          verifier_failures, created_at, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
       [
@@ -317,13 +357,15 @@ export class PostgresStore implements Store, AppData {
   }
 
   async getRequestToken(token: string) {
-    const { rows } = await this.#query('SELECT * FROM request_tokens WHERE token = $1', [token]);
+    const { rows } = await this.#query(`SELECT * FROM ${this.#tables.requestTokens} WHERE token = $1`, [
+      token,
+    ]);
     return rows[0] && this.#read.requestToken(rows[0]);
   }
 
   async decideRequestToken(token: string, d: Decision) {
     const result = await this.#query(
-      `UPDATE request_tokens SET state = $2, "user" = $3, granted_scopes = $4, verifier = $5
+      `UPDATE ${this.#tables.requestTokens} SET state = $2, "user" = $3, granted_scopes = $4, verifier = $5
        WHERE token = $1 AND state = 'pending'`,
       [
         token,
@@ -340,22 +382,23 @@ export class PostgresStore implements Store, AppData {
     // The row lock queues concurrent redemptions of one token, across instances: each reads the
     // row as the one before it left it, and compares the verifier only then.
     return this.#transaction(async (client) => {
-      const { rows } = await client.query<Row>('SELECT * FROM request_tokens WHERE token = $1 FOR UPDATE', [
-        requestToken,
-      ]);
+      const { rows } = await client.query<Row>(
+        `SELECT * FROM ${this.#tables.requestTokens} WHERE token = $1 FOR UPDATE`,
+        [requestToken],
+      );
       const redemption = redemptionOf(rows[0] && this.#read.requestToken(rows[0]), attempt);
       if (redemption.outcome === 'wrong') {
-        await client.query('UPDATE request_tokens SET verifier_failures = $2 WHERE token = $1', [
-          requestToken,
-          redemption.failures,
-        ]);
+        await client.query(
+          `UPDATE ${this.#tables.requestTokens} SET verifier_failures = $2 WHERE token = $1`,
+          [requestToken, redemption.failures],
+        );
       }
       if (redemption.outcome !== 'exchanged') return redemption;
       const a = attempt.accessToken;
       await client.query(
         `WITH exchanged AS (
-             UPDATE request_tokens SET state = 'exchanged' WHERE token = $1 AND state = 'authorized' RETURNING token)
-           INSERT INTO access_tokens (token, secret, consumer_key, "user", scopes, created_at, expires_at)
+             UPDATE ${this.#tables.requestTokens} SET state = 'exchanged' WHERE token = $1 AND state = 'authorized' RETURNING token)
+           INSERT INTO ${this.#tables.accessTokens} (token, secret, consumer_key, "user", scopes, created_at, expires_at)
            SELECT $2, $3, $4, $5, $6, $7, $8 FROM exchanged`,
         [
           requestToken,
@@ -378,7 +421,7 @@ export class PostgresStore implements Store, AppData {
 
   async revokeAccessToken(token: string, at: number) {
     const result = await this.#query(
-      'UPDATE access_tokens SET revoked_at = COALESCE(revoked_at, $2) WHERE token = $1',
+      `UPDATE ${this.#tables.accessTokens} SET revoked_at = COALESCE(revoked_at, $2) WHERE token = $1`,
       [token, at],
     );
     this.#rows.accessTokens.forget(token);
@@ -386,13 +429,16 @@ export class PostgresStore implements Store, AppData {
   }
 
   async touchAccessToken(token: string, at: number) {
-    await this.#query('UPDATE access_tokens SET last_used_at = $2 WHERE token = $1', [token, at]);
+    await this.#query(`UPDATE ${this.#tables.accessTokens} SET last_used_at = $2 WHERE token = $1`, [
+      token,
+      at,
+    ]);
     this.#rows.accessTokens.forget(token);
   }
 
   async listAccessTokens(user: string) {
     const { rows } = await this.#query(
-      'SELECT * FROM access_tokens WHERE "user" = $1 ORDER BY created_at DESC, token',
+      `SELECT * FROM ${this.#tables.accessTokens} WHERE "user" = $1 ORDER BY created_at DESC, token`,
       [user],
     );
     return rows.map(this.#read.accessToken);
@@ -403,111 +449,17 @@ export class PostgresStore implements Store, AppData {
     if (expiresAt <= now) return false;
     if (++this.#noncesSinceSweep >= NONCE_SWEEP_EVERY) {
       this.#noncesSinceSweep = 0;
-      await this.#query('DELETE FROM nonces WHERE expires_at <= $1', [now]);
+      await this.#query(`DELETE FROM ${this.#tables.nonces} WHERE expires_at <= $1`, [now]);
     }
     const result = await this.#query(
-      `INSERT INTO nonces (key, expires_at) VALUES ($1, $2)
-       ON CONFLICT (key) DO UPDATE SET expires_at = $2 WHERE nonces.expires_at <= $3`,
+      `INSERT INTO ${this.#tables.nonces} AS n (key, expires_at) VALUES ($1, $2)
+       ON CONFLICT (key) DO UPDATE SET expires_at = $2 WHERE n.expires_at <= $3`,
       [key, expiresAt, now],
     );
     return result.rowCount === 1;
   }
 
-  /** Settings are sealed: the one the server keeps is its cookie-signing key. */
-  async ensureSetting(name: string, value: string) {
-    const context = secretContext('settings', 'value', name);
-    await this.#query('INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING', [
-      name,
-      this.#secrets.seal(value, context),
-    ]);
-    const { rows } = await this.#query('SELECT value FROM settings WHERE name = $1', [name]);
-    return this.#secrets.open(rows[0]?.value as string, context);
-  }
-
-  async createSession(s: Session) {
-    await this.#transaction(async (client) => {
-      await client.query('DELETE FROM sessions WHERE expires_at <= $1', [s.createdAt]);
-      await client.query(
-        'INSERT INTO sessions (id_hash, "user", created_at, expires_at) VALUES ($1, $2, $3, $4)',
-        [s.idHash, s.user, s.createdAt, s.expiresAt],
-      );
-    });
-  }
-
-  async getSession(idHash: string) {
-    const { rows } = await this.#query('SELECT * FROM sessions WHERE id_hash = $1', [idHash]);
-    return rows[0] && readSession(rows[0]);
-  }
-
-  async touchSession(idHash: string, expiresAt: number) {
-    await this.#query('UPDATE sessions SET expires_at = $1 WHERE id_hash = $2', [expiresAt, idHash]);
-  }
-
-  async deleteSession(idHash: string) {
-    await this.#query('DELETE FROM sessions WHERE id_hash = $1', [idHash]);
-  }
-
-  async deleteUserSessions(user: string, keep?: string) {
-    const { rowCount } = await this.#query(
-      'DELETE FROM sessions WHERE "user" = $1 AND id_hash IS DISTINCT FROM $2',
-      [user, keep ?? null],
-    );
-    return rowCount ?? 0;
-  }
-
-  async addNote(user: string, text: string, at: number) {
-    const { rows } = await this.#query(
-      'INSERT INTO notes ("user", text, created_at) VALUES ($1, $2, $3) RETURNING *',
-      [user, text, at],
-    );
-    return this.#read.note(rows[0] as Row);
-  }
-
-  async listNotes(user: string) {
-    const { rows } = await this.#query('SELECT * FROM notes WHERE "user" = $1 ORDER BY id DESC', [user]);
-    return rows.map(this.#read.note);
-  }
-
-  async deleteNote(user: string, id: number) {
-    const result = await this.#query('DELETE FROM notes WHERE id = $1 AND "user" = $2', [id, user]);
-    return result.rowCount === 1;
-  }
-
-  async recordProblems({ events, unrecorded }: ProblemBatch) {
-    if (events.length === 0 && unrecorded.size === 0) return;
-    await this.#transaction(async (client) => {
-      for (const e of events) {
-        await client.query(
-          'INSERT INTO problem_events (consumer_key, at, endpoint, problem, advice, base_string) VALUES ($1, $2, $3, $4, $5, $6)',
-          [e.consumerKey, e.at, e.endpoint, e.problem, e.advice, e.baseString ?? null],
-        );
-      }
-      for (const [consumerKey, count] of unrecorded) {
-        await client.query(
-          `UPDATE problem_events SET unrecorded = unrecorded + $1
-           WHERE id = (SELECT max(id) FROM problem_events WHERE consumer_key = $2)`,
-          [count, consumerKey],
-        );
-      }
-      for (const consumerKey of new Set(events.map((e) => e.consumerKey))) {
-        await client.query(
-          `DELETE FROM problem_events WHERE consumer_key = $1 AND id <= (
-             SELECT id FROM problem_events WHERE consumer_key = $1 ORDER BY id DESC LIMIT 1 OFFSET $2)`,
-          [consumerKey, PROBLEMS_KEPT],
-        );
-      }
-    });
-  }
-
-  async listProblems(consumerKey: string) {
-    const { rows } = await this.#query(
-      'SELECT * FROM problem_events WHERE consumer_key = $1 ORDER BY id DESC LIMIT $2',
-      [consumerKey, PROBLEMS_KEPT],
-    );
-    return rows.map(this.#read.problemEvent);
-  }
-
   async close() {
-    await this.#pool.end();
+    if (this.#ownsPool) await this.#pool.end();
   }
 }

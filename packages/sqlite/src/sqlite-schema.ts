@@ -1,15 +1,67 @@
 /**
- * The SQLite schema as numbered migrations: each runs once, in order, inside a transaction, and is
- * never edited after release (a change is a new migration).
+ * The SQLite store's tables, under a prefix (`countersign_` unless configured), and its schema as
+ * numbered migrations recorded in a table of its own (`countersign_migrations`): each runs once, in
+ * order, inside a transaction, and is never edited after release (a change is a new migration). The
+ * store creates, reads and writes only these tables, so it can share a database with an
+ * application's own `users` or `schema_migrations`.
  */
-export const SQLITE_MIGRATIONS: readonly string[] = [
-  `CREATE TABLE users (
+
+/** The names of the store's tables and indexes, each with the prefix. */
+export interface SqliteTables {
+  readonly prefix: string;
+  readonly migrations: string;
+  readonly users: string;
+  readonly consumers: string;
+  readonly requestTokens: string;
+  readonly accessTokens: string;
+  readonly nonceLog: string;
+  /** Values the store keeps about itself: the key check of secrets at rest. */
+  readonly meta: string;
+  /** The physical name of a logical table (`consumers` → `countersign_consumers`). */
+  readonly table: (logical: string) => string;
+}
+
+/** What a table prefix may be: letters, digits and `_`, not starting with a digit. */
+const PREFIX = /^[A-Za-z_][A-Za-z0-9_]{0,39}$/;
+
+/** The default prefix of every table and index the store makes. */
+export const DEFAULT_TABLE_PREFIX = 'countersign_';
+
+/**
+ * The table names for `prefix`; throws `TypeError` on a prefix that is not a plain SQL name (it is
+ * put into statements as it is).
+ */
+export function sqliteTables(prefix = DEFAULT_TABLE_PREFIX): SqliteTables {
+  if (!PREFIX.test(prefix))
+    throw new TypeError(
+      `tablePrefix must be letters, digits and _ (not starting with a digit), not ${prefix}`,
+    );
+  const table = (logical: string) => `${prefix}${logical}`;
+  return {
+    prefix,
+    migrations: table('migrations'),
+    users: table('users'),
+    consumers: table('consumers'),
+    requestTokens: table('request_tokens'),
+    accessTokens: table('access_tokens'),
+    nonceLog: table('nonce_log'),
+    meta: table('meta'),
+    table,
+  };
+}
+
+/**
+ * The migrations, in order. Nonces are an append-only log: a unique index on random keys made every
+ * commit rewrite pages all over the index, where appending touches the last page or two; uniqueness
+ * is decided by the store under the write lock (sqlite-store.ts).
+ */
+export const SQLITE_MIGRATIONS: readonly ((t: SqliteTables) => string)[] = [
+  (t) => `CREATE TABLE ${t.users} (
      name TEXT PRIMARY KEY,
      status TEXT NOT NULL CHECK (status IN ('active', 'suspended')),
-     password_hash TEXT,
      created_at INTEGER NOT NULL
    );
-   CREATE TABLE consumers (
+   CREATE TABLE ${t.consumers} (
      key TEXT PRIMARY KEY,
      secret TEXT NOT NULL,
      name TEXT NOT NULL,
@@ -23,8 +75,8 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
      status TEXT NOT NULL CHECK (status IN ('active', 'suspended', 'disabled')),
      created_at INTEGER NOT NULL
    );
-   CREATE INDEX consumers_owner ON consumers (owner);
-   CREATE TABLE request_tokens (
+   CREATE INDEX ${t.prefix}consumers_owner ON ${t.consumers} (owner);
+   CREATE TABLE ${t.requestTokens} (
      token TEXT PRIMARY KEY,
      secret TEXT NOT NULL,
      consumer_key TEXT NOT NULL,
@@ -38,8 +90,8 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
      created_at INTEGER NOT NULL,
      expires_at INTEGER NOT NULL
    );
-   CREATE INDEX request_tokens_consumer ON request_tokens (consumer_key);
-   CREATE TABLE access_tokens (
+   CREATE INDEX ${t.prefix}request_tokens_consumer ON ${t.requestTokens} (consumer_key);
+   CREATE TABLE ${t.accessTokens} (
      token TEXT PRIMARY KEY,
      secret TEXT NOT NULL,
      consumer_key TEXT NOT NULL,
@@ -50,54 +102,15 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
      revoked_at INTEGER,
      last_used_at INTEGER
    );
-   CREATE INDEX access_tokens_user ON access_tokens (user);
-   CREATE INDEX access_tokens_consumer ON access_tokens (consumer_key);
-   CREATE TABLE nonces (
-     key TEXT PRIMARY KEY,
-     expires_at INTEGER NOT NULL
-   ) WITHOUT ROWID;
-   CREATE INDEX nonces_expiry ON nonces (expires_at);`,
-  `CREATE TABLE settings (
-     name TEXT PRIMARY KEY,
-     value TEXT NOT NULL
-   );
-   CREATE TABLE notes (
-     id INTEGER PRIMARY KEY AUTOINCREMENT,
-     user TEXT NOT NULL,
-     text TEXT NOT NULL,
-     created_at INTEGER NOT NULL
-   );
-   CREATE INDEX notes_user ON notes (user);
-   CREATE TABLE problem_events (
-     id INTEGER PRIMARY KEY AUTOINCREMENT,
-     consumer_key TEXT NOT NULL,
-     at INTEGER NOT NULL,
-     endpoint TEXT NOT NULL,
-     problem TEXT NOT NULL,
-     advice TEXT NOT NULL,
-     base_string TEXT
-   );
-   CREATE INDEX problem_events_consumer ON problem_events (consumer_key, id);`,
-  // Nonces become an append-only log: a unique index on random keys made every commit rewrite pages
-  // all over the index, where appending touches the last page or two. Uniqueness is decided by the
-  // store under the write lock (sqlite-store.ts). The nonces already held are carried over.
-  `CREATE TABLE nonce_log (
+   CREATE INDEX ${t.prefix}access_tokens_user ON ${t.accessTokens} (user);
+   CREATE INDEX ${t.prefix}access_tokens_consumer ON ${t.accessTokens} (consumer_key);
+   CREATE TABLE ${t.nonceLog} (
      id INTEGER PRIMARY KEY,
      key TEXT NOT NULL,
      expires_at INTEGER NOT NULL
    );
-   INSERT INTO nonce_log (key, expires_at) SELECT key, expires_at FROM nonces ORDER BY expires_at;
-   DROP TABLE nonces;`,
-  // Version 4: server-side sign-in sessions, so that signing out or changing a password ends them on
-  // every instance. Only a hash of the session id is kept.
-  `CREATE TABLE sessions (
-     id_hash TEXT PRIMARY KEY,
-     user TEXT NOT NULL,
-     created_at INTEGER NOT NULL,
-     expires_at INTEGER NOT NULL
-   );
-   CREATE INDEX sessions_user ON sessions (user);
-   CREATE INDEX sessions_expiry ON sessions (expires_at);`,
-  // Version 5: the problem log is rate-limited per consumer: how many refusals after an event went unrecorded.
-  `ALTER TABLE problem_events ADD COLUMN unrecorded INTEGER NOT NULL DEFAULT 0;`,
+   CREATE TABLE ${t.meta} (
+     name TEXT PRIMARY KEY,
+     value TEXT NOT NULL
+   );`,
 ];

@@ -17,6 +17,7 @@ import {
   type Keyring,
   type SecretBox,
 } from 'countersign/store-kit';
+import type { SqliteTables } from './sqlite-schema.js';
 
 /**
  * Creates the database file with mode 0600 if it is not there, and takes group and world access
@@ -49,8 +50,8 @@ export function makePrivate(file: string): void {
  * file's secrets were sealed with (sealing them first, in one transaction, if they were in clear);
  * or, without a keyring, secrets in clear, refusing a file whose secrets are sealed.
  */
-export function openSecrets(db: Database.Database, keyring: Keyring | undefined): SecretBox {
-  const getCheck = db.prepare('SELECT value FROM settings WHERE name = ?').pluck();
+export function openSecrets(db: Database.Database, t: SqliteTables, keyring: Keyring | undefined): SecretBox {
+  const getCheck = db.prepare(`SELECT value FROM ${t.meta} WHERE name = ?`).pluck();
   const stored = () => getCheck.get(KEY_CHECK_SETTING) as string | undefined;
   if (!keyring) {
     refuseSealed(stored());
@@ -63,8 +64,8 @@ export function openSecrets(db: Database.Database, keyring: Keyring | undefined)
     db
       .transaction(() => {
         const current = stored();
-        if (current === undefined) resealAll(db, keyring);
-        saveCheck(db, checkKeys(current, keyring));
+        if (current === undefined) resealAll(db, t, keyring);
+        saveCheck(db, t, checkKeys(current, keyring));
       })
       .immediate(),
   );
@@ -75,26 +76,25 @@ export function openSecrets(db: Database.Database, keyring: Keyring | undefined)
  * Seals every secret again under the keyring's sealing key, in one transaction, and then lets the
  * key check name that key alone: the other keys may then be removed. Returns how many were sealed.
  */
-export function reencryptSecrets(db: Database.Database, keyring: Keyring): number {
+export function reencryptSecrets(db: Database.Database, t: SqliteTables, keyring: Keyring): number {
   return withSecureDelete(db, () =>
     db
       .transaction(() => {
-        const count = resealAll(db, keyring);
-        saveCheck(db, currentKeyCheck(keyring));
+        const count = resealAll(db, t, keyring);
+        saveCheck(db, t, currentKeyCheck(keyring));
         return count;
       })
       .immediate(),
   );
 }
 
-function resealAll(db: Database.Database, keyring: Keyring): number {
+function resealAll(db: Database.Database, t: SqliteTables, keyring: Keyring): number {
   let count = 0;
   for (const column of SEALED_COLUMNS) {
-    const { table, key, column: name } = column;
+    const { key, column: name } = column;
+    const table = t.table(column.table);
     // All rows first: better-sqlite3 runs no statement while another is iterating.
-    const rows = (
-      db.prepare(`SELECT ${key}, ${name} FROM ${table}`).raw().all() as [string, string][]
-    ).filter(([rowKey]) => table !== 'settings' || rowKey !== KEY_CHECK_SETTING);
+    const rows = db.prepare(`SELECT ${key}, ${name} FROM ${table}`).raw().all() as [string, string][];
     const update = db.prepare(`UPDATE ${table} SET ${name} = ? WHERE ${key} = ?`);
     for (const [rowKey, value] of rows) update.run(reseal(value, column, rowKey, keyring), rowKey);
     count += rows.length;
@@ -102,9 +102,9 @@ function resealAll(db: Database.Database, keyring: Keyring): number {
   return count;
 }
 
-function saveCheck(db: Database.Database, value: string): void {
+function saveCheck(db: Database.Database, t: SqliteTables, value: string): void {
   db.prepare(
-    'INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value',
+    `INSERT INTO ${t.meta} (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value`,
   ).run(KEY_CHECK_SETTING, value);
 }
 

@@ -4,8 +4,8 @@
  */
 import type Database from 'better-sqlite3';
 import type { RedeemAttempt, Redemption, RequestToken } from 'countersign';
-import { PROBLEMS_KEPT, type ProblemBatch, redemptionOf, type Session } from 'countersign/store-kit';
-import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
+import { redemptionOf } from 'countersign/store-kit';
+import { SQLITE_MIGRATIONS, type SqliteTables } from './sqlite-schema.js';
 
 /** A nonce waiting for the next group commit, and the request waiting for its answer. */
 export interface PendingNonce {
@@ -20,16 +20,16 @@ export interface PendingNonce {
  * Applies the migrations not yet applied, each in an immediate transaction that first checks again
  * that it is still needed: several processes may open a new or older file at the same moment.
  */
-export function migrate(db: Database.Database): void {
-  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)');
-  const isApplied = db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').pluck();
-  const markApplied = db.prepare('INSERT INTO schema_migrations (version) VALUES (?)');
-  SQLITE_MIGRATIONS.forEach((sql, index) => {
+export function migrate(db: Database.Database, t: SqliteTables): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS ${t.migrations} (version INTEGER PRIMARY KEY)`);
+  const isApplied = db.prepare(`SELECT 1 FROM ${t.migrations} WHERE version = ?`).pluck();
+  const markApplied = db.prepare(`INSERT INTO ${t.migrations} (version) VALUES (?)`);
+  SQLITE_MIGRATIONS.forEach((migration, index) => {
     const version = index + 1;
     if (isApplied.get(version)) return;
     db.transaction(() => {
       if (isApplied.get(version)) return;
-      db.exec(sql);
+      db.exec(migration(t));
       markApplied.run(version);
     }).immediate();
   });
@@ -44,19 +44,6 @@ export interface SqliteStatements {
   readonly loggedNonces: Database.Statement;
   readonly logNonce: Database.Statement;
   readonly sweepNonceLog: Database.Statement;
-  readonly insertSetting: Database.Statement;
-  readonly getSetting: Database.Statement;
-  /** Deletes the sessions ended by the new one's creation, and inserts it. */
-  readonly createSession: (s: Session) => void;
-  readonly getSession: Database.Statement;
-  readonly touchSession: Database.Statement;
-  readonly deleteSession: Database.Statement;
-  readonly deleteUserSessions: Database.Statement;
-  readonly insertNote: Database.Statement;
-  readonly listNotes: Database.Statement;
-  readonly deleteNote: Database.Statement;
-  readonly recordProblems: (batch: ProblemBatch) => void;
-  readonly listProblems: Database.Statement;
   readonly getConsumer: Database.Statement;
   readonly putConsumer: Database.Statement;
   readonly deleteConsumer: (key: string) => void;
@@ -76,22 +63,24 @@ export interface SqliteStatements {
 }
 
 /** Every statement the store runs, prepared once. */
-export function prepare(db: Database.Database): SqliteStatements {
+export function prepare(db: Database.Database, t: SqliteTables): SqliteStatements {
   const insertAccessToken = db.prepare(
-    `INSERT INTO access_tokens (token, secret, consumer_key, user, scopes, created_at, expires_at)
+    `INSERT INTO ${t.accessTokens} (token, secret, consumer_key, user, scopes, created_at, expires_at)
      VALUES (@token, @secret, @consumer_key, @user, @scopes, @created_at, @expires_at)`,
   );
   const redeemable = db.prepare(
-    'SELECT state, verifier, verifier_failures FROM request_tokens WHERE token = ?',
+    `SELECT state, verifier, verifier_failures FROM ${t.requestTokens} WHERE token = ?`,
   );
   const markExchanged = db.prepare(
-    "UPDATE request_tokens SET state = 'exchanged' WHERE token = ? AND state = 'authorized'",
+    `UPDATE ${t.requestTokens} SET state = 'exchanged' WHERE token = ? AND state = 'authorized'`,
   );
-  const setVerifierFailures = db.prepare('UPDATE request_tokens SET verifier_failures = ? WHERE token = ?');
+  const setVerifierFailures = db.prepare(
+    `UPDATE ${t.requestTokens} SET verifier_failures = ? WHERE token = ?`,
+  );
   const deleteConsumer = db.transaction((key: string) => {
-    db.prepare('DELETE FROM access_tokens WHERE consumer_key = ?').run(key);
-    db.prepare('DELETE FROM request_tokens WHERE consumer_key = ?').run(key);
-    db.prepare('DELETE FROM consumers WHERE key = ?').run(key);
+    db.prepare(`DELETE FROM ${t.accessTokens} WHERE consumer_key = ?`).run(key);
+    db.prepare(`DELETE FROM ${t.requestTokens} WHERE consumer_key = ?`).run(key);
+    db.prepare(`DELETE FROM ${t.consumers} WHERE key = ?`).run(key);
   });
   // Immediate: the write lock is taken before the read, so redemptions in every process sharing the
   // file run one after another, each reading what the one before it wrote.
@@ -120,24 +109,6 @@ export function prepare(db: Database.Database): SqliteStatements {
     });
     return redemption;
   });
-  const insertProblem = db.prepare(
-    `INSERT INTO problem_events (consumer_key, at, endpoint, problem, advice, base_string)
-     VALUES (@consumerKey, @at, @endpoint, @problem, @advice, @baseString)`,
-  );
-  const trimProblems = db.prepare(
-    `DELETE FROM problem_events WHERE consumer_key = ? AND id <= (
-       SELECT id FROM problem_events WHERE consumer_key = ? ORDER BY id DESC LIMIT 1 OFFSET ?)`,
-  );
-  const addUnrecorded = db.prepare(
-    `UPDATE problem_events SET unrecorded = unrecorded + ?
-     WHERE id = (SELECT max(id) FROM problem_events WHERE consumer_key = ?)`,
-  );
-  const recordProblems = db.transaction(({ events, unrecorded }: ProblemBatch) => {
-    for (const e of events) insertProblem.run({ ...e, baseString: e.baseString ?? null });
-    for (const [consumerKey, count] of unrecorded) addUnrecorded.run(count, consumerKey);
-    for (const consumerKey of new Set(events.map((e) => e.consumerKey)))
-      trimProblems.run(consumerKey, consumerKey, PROBLEMS_KEPT);
-  });
   // Nonces and last-used times are written on every verified request. In WAL mode, synchronous =
   // NORMAL still survives a crash of the process (the commit is in the OS before any request is
   // answered); only a power loss could forget the last of them, and it would also end every
@@ -152,81 +123,61 @@ export function prepare(db: Database.Database): SqliteStatements {
       fullSync.run();
     }
   };
-  const touch = db.prepare('UPDATE access_tokens SET last_used_at = ? WHERE token = ?');
+  const touch = db.prepare(`UPDATE ${t.accessTokens} SET last_used_at = ? WHERE token = ?`);
   const runImmediately = db.transaction((work: () => unknown) => work());
-  const sweepSessions = db.prepare('DELETE FROM sessions WHERE expires_at <= ?');
-  const insertSession = db.prepare(
-    'INSERT INTO sessions (id_hash, user, created_at, expires_at) VALUES (@idHash, @user, @createdAt, @expiresAt)',
-  );
-  const createSession = db.transaction((s: Session) => {
-    sweepSessions.run(s.createdAt);
-    insertSession.run(s);
-  });
   return {
     dataVersion: db.prepare('PRAGMA data_version').pluck(),
     nonceTransaction: <T>(work: () => T) => withoutFsync(() => runImmediately.immediate(work) as T),
-    loggedNonces: db.prepare('SELECT id, key, expires_at FROM nonce_log WHERE id > ? ORDER BY id').raw(),
-    logNonce: db.prepare('INSERT INTO nonce_log (key, expires_at) VALUES (?, ?)'),
+    loggedNonces: db.prepare(`SELECT id, key, expires_at FROM ${t.nonceLog} WHERE id > ? ORDER BY id`).raw(),
+    logNonce: db.prepare(`INSERT INTO ${t.nonceLog} (key, expires_at) VALUES (?, ?)`),
     // Deletes the expired entries at the front of the log. Expiries follow the order of the log
     // closely (timestamp + window), so an entry that expires later than those after it only holds
     // them back until it expires. The last entry is always kept, so ids keep growing and every
     // process reading the log from the last id it saw misses nothing.
     sweepNonceLog: db.prepare(
-      `DELETE FROM nonce_log WHERE id < coalesce(
-         (SELECT id FROM nonce_log WHERE expires_at > ? ORDER BY id LIMIT 1),
-         (SELECT max(id) FROM nonce_log))`,
+      `DELETE FROM ${t.nonceLog} WHERE id < coalesce(
+         (SELECT id FROM ${t.nonceLog} WHERE expires_at > ? ORDER BY id LIMIT 1),
+         (SELECT max(id) FROM ${t.nonceLog}))`,
     ),
-    insertSetting: db.prepare('INSERT OR IGNORE INTO settings (name, value) VALUES (?, ?)'),
-    getSetting: db.prepare('SELECT value FROM settings WHERE name = ?'),
-    createSession: (s: Session) => createSession.immediate(s),
-    getSession: db.prepare('SELECT * FROM sessions WHERE id_hash = ?'),
-    touchSession: db.prepare('UPDATE sessions SET expires_at = ? WHERE id_hash = ?'),
-    deleteSession: db.prepare('DELETE FROM sessions WHERE id_hash = ?'),
-    deleteUserSessions: db.prepare('DELETE FROM sessions WHERE user = ? AND id_hash IS NOT ?'),
-    insertNote: db.prepare('INSERT INTO notes (user, text, created_at) VALUES (?, ?, ?) RETURNING *'),
-    listNotes: db.prepare('SELECT * FROM notes WHERE user = ? ORDER BY id DESC'),
-    deleteNote: db.prepare('DELETE FROM notes WHERE id = ? AND user = ?'),
-    recordProblems: (batch: ProblemBatch) => recordProblems.immediate(batch),
-    listProblems: db.prepare('SELECT * FROM problem_events WHERE consumer_key = ? ORDER BY id DESC LIMIT ?'),
-    getConsumer: db.prepare('SELECT * FROM consumers WHERE key = ?'),
+    getConsumer: db.prepare(`SELECT * FROM ${t.consumers} WHERE key = ?`),
     putConsumer: db.prepare(
-      `INSERT OR REPLACE INTO consumers (key, secret, name, description, owner, callback, scopes, signature_methods,
+      `INSERT OR REPLACE INTO ${t.consumers} (key, secret, name, description, owner, callback, scopes, signature_methods,
          two_legged, rsa_public_key, status, created_at)
        VALUES (@key, @secret, @name, @description, @owner, @callback, @scopes, @signature_methods,
          @two_legged, @rsa_public_key, @status, @created_at)`,
     ),
     deleteConsumer: (key: string) => deleteConsumer.immediate(key),
-    listConsumers: db.prepare('SELECT * FROM consumers WHERE owner = ? ORDER BY created_at DESC, key'),
-    getUser: db.prepare('SELECT * FROM users WHERE name = ?'),
+    listConsumers: db.prepare(`SELECT * FROM ${t.consumers} WHERE owner = ? ORDER BY created_at DESC, key`),
+    getUser: db.prepare(`SELECT * FROM ${t.users} WHERE name = ?`),
     putUser: db.prepare(
-      `INSERT INTO users (name, status, password_hash, created_at) VALUES (@name, @status, @password_hash, @created_at)
-       ON CONFLICT (name) DO UPDATE SET status = excluded.status, password_hash = excluded.password_hash`,
+      `INSERT INTO ${t.users} (name, status, created_at) VALUES (@name, @status, @created_at)
+       ON CONFLICT (name) DO UPDATE SET status = excluded.status`,
     ),
     addUser: db.prepare(
-      `INSERT INTO users (name, status, password_hash, created_at) VALUES (@name, @status, @password_hash, @created_at)
+      `INSERT INTO ${t.users} (name, status, created_at) VALUES (@name, @status, @created_at)
        ON CONFLICT (name) DO NOTHING`,
     ),
     insertRequestToken: db.prepare(
-      `INSERT INTO request_tokens (token, secret, consumer_key, callback, scopes, state, user, granted_scopes,
+      `INSERT INTO ${t.requestTokens} (token, secret, consumer_key, callback, scopes, state, user, granted_scopes,
          verifier, verifier_failures, created_at, expires_at)
        VALUES (@token, @secret, @consumer_key, @callback, @scopes, @state, @user, @granted_scopes,
          @verifier, @verifier_failures, @created_at, @expires_at)`,
     ),
-    getRequestToken: db.prepare('SELECT * FROM request_tokens WHERE token = ?'),
+    getRequestToken: db.prepare(`SELECT * FROM ${t.requestTokens} WHERE token = ?`),
     decideRequestToken: db.prepare(
-      `UPDATE request_tokens SET state = @state, user = @user, granted_scopes = @granted_scopes, verifier = @verifier
+      `UPDATE ${t.requestTokens} SET state = @state, user = @user, granted_scopes = @granted_scopes, verifier = @verifier
        WHERE token = @token AND state = 'pending'`,
     ),
     redeem: (requestToken: string, attempt: RedeemAttempt) => redeem.immediate(requestToken, attempt),
-    getAccessToken: db.prepare('SELECT * FROM access_tokens WHERE token = ?'),
+    getAccessToken: db.prepare(`SELECT * FROM ${t.accessTokens} WHERE token = ?`),
     revokeAccessToken: db.prepare(
-      'UPDATE access_tokens SET revoked_at = ? WHERE token = ? AND revoked_at IS NULL',
+      `UPDATE ${t.accessTokens} SET revoked_at = ? WHERE token = ? AND revoked_at IS NULL`,
     ),
     touchAccessToken: (at: number, token: string): void => {
       withoutFsync(() => touch.run(at, token));
     },
     listAccessTokens: db.prepare(
-      'SELECT * FROM access_tokens WHERE user = ? ORDER BY created_at DESC, token',
+      `SELECT * FROM ${t.accessTokens} WHERE user = ? ORDER BY created_at DESC, token`,
     ),
   };
 }

@@ -1,5 +1,6 @@
 /**
- * The SQLite store (better-sqlite3): one file, WAL mode, versioned migrations, prepared statements
+ * `@countersign/sqlite`: the SQLite store (better-sqlite3): one file, WAL mode, its tables under a
+ * prefix with versioned migrations of their own (`sqlite-schema.ts`), prepared statements
  * (`sqlite-statements.ts`). Statements run synchronously inside one call, and the two atomic
  * operations are single conditional statements or an immediate transaction, so they stay atomic
  * even when several processes (the server and the admin CLI) share the file. For the reads and
@@ -21,26 +22,44 @@ import {
   type User,
 } from 'countersign';
 import {
-  type AppData,
   CachedRows,
   type Keyring,
   NonceCache,
-  PROBLEMS_KEPT,
-  type ProblemBatch,
   type Row,
-  readSession,
   rowReaders,
   type SecretBox,
-  type Session,
   secretContext,
 } from 'countersign/store-kit';
 import { makePrivate, openSecrets, reencryptSecrets } from './sqlite-secrets.js';
 import { startCheckpointer, stopCheckpointer } from './sqlite-checkpointer.js';
 import { migrate, type PendingNonce, prepare, type SqliteStatements } from './sqlite-statements.js';
+import { type SqliteTables, sqliteTables } from './sqlite-schema.js';
 
 const list = (v: unknown) => JSON.parse(v as string) as string[];
 
-export { Keyring, SecretKeyError } from 'countersign/store-kit';
+export { Keyring, SecretKeyError, type SecretKeyErrorCode } from 'countersign/store-kit';
+export { DEFAULT_TABLE_PREFIX } from './sqlite-schema.js';
+
+/** What `new SqliteStore` takes besides the file or the database. */
+export interface SqliteStoreOptions {
+  /**
+   * Keep the rows signed requests read in memory (default `true`); with `false` every request
+   * reads them from the file, as the benchmark of lookups does.
+   */
+  readonly cacheRows?: boolean | undefined;
+  /**
+   * The keyring that seals secrets at rest. Secrets kept in clear by an earlier open are sealed in
+   * place on the first open with one; a database whose secrets were sealed with a key the keyring
+   * lacks, or opened without a keyring, throws a `SecretKeyError`.
+   */
+  readonly secrets?: Keyring | undefined;
+  /**
+   * What every table and index of the store is named with (default `countersign_`): its tables are
+   * `countersign_consumers`, …, and its migrations are recorded in `countersign_migrations`. The
+   * store touches no other table.
+   */
+  readonly tablePrefix?: string | undefined;
+}
 
 /** Expired nonces are deleted from the log after this many appends. */
 const NONCE_SWEEP_EVERY = 1000;
@@ -50,10 +69,15 @@ const NONCE_SWEEP_EVERY = 1000;
  * ```ts
  * const store = new SqliteStore('./data/countersign.db');
  * const provider = createProvider({ store });
+ * // or on the application's own database, beside its tables:
+ * const shared = new SqliteStore(new Database('./app.db'), { tablePrefix: 'oauth_' });
  * ```
  */
-export class SqliteStore implements Store, AppData {
+export class SqliteStore implements Store {
   readonly #db: Database.Database;
+  /** Whether the store opened the database (and so closes it), or was given it. */
+  readonly #ownsDatabase: boolean;
+  readonly #tables: SqliteTables;
   readonly #sql: SqliteStatements;
   /**
    * The unexpired nonces of the log (this process's and those other processes appended), so that
@@ -87,39 +111,50 @@ export class SqliteStore implements Store, AppData {
   readonly #read: ReturnType<typeof rowReaders>;
 
   /**
-   * The file is created with mode 0600, and an existing one made private to its owner.
-   *
-   * @param options.cacheRows Keep the rows signed requests read in memory (default `true`); with
-   *   `false` every request reads them from the file, as the benchmark of lookups does.
-   * @param options.secrets The keyring that seals secrets at rest. Secrets kept in clear by an
-   *   earlier open are sealed in place on the first open with one; a file whose secrets were sealed
-   *   with a key the keyring lacks, or opened without a keyring, throws a `SecretKeyError`.
+   * Opens the database file (created with mode 0600, and an existing one made private to its
+   * owner), or uses a better-sqlite3 `Database` of the caller's, which `close` then leaves open.
+   * Either way the database is put in WAL mode, with a busy timeout of 5 s: several processes (the
+   * server and the admin CLI) may share it.
    */
-  constructor(file: string, options: { cacheRows?: boolean; secrets?: Keyring | undefined } = {}) {
+  constructor(database: string | Database.Database, options: SqliteStoreOptions = {}) {
+    this.#tables = sqliteTables(options.tablePrefix);
     this.#rows = new CachedRows((options.cacheRows ?? true) ? 10_000 : 0);
-    makePrivate(file);
-    this.#db = new Database(file);
-    this.#db.pragma('journal_mode = WAL');
-    this.#db.pragma('synchronous = FULL');
-    this.#db.pragma('busy_timeout = 5000');
-    this.#db.pragma('foreign_keys = ON');
-    this.#db.pragma('mmap_size = 268435456');
+    this.#ownsDatabase = typeof database === 'string';
+    if (typeof database === 'string') makePrivate(database);
+    this.#db = typeof database === 'string' ? new Database(database) : database;
     try {
-      migrate(this.#db);
-      this.#secrets = openSecrets(this.#db, options.secrets);
+      this.#db.pragma('journal_mode = WAL');
+      this.#db.pragma('synchronous = FULL');
+      this.#db.pragma('busy_timeout = 5000');
+      this.#db.pragma('mmap_size = 268435456');
+      migrate(this.#db, this.#tables);
+      this.#secrets = openSecrets(this.#db, this.#tables, options.secrets);
     } catch (error) {
-      this.#db.close();
+      if (this.#ownsDatabase) this.#db.close();
       throw error;
     }
     this.#keyring = options.secrets;
     this.#read = rowReaders(list, this.#secrets);
-    this.#sql = prepare(this.#db);
+    this.#sql = prepare(this.#db, this.#tables);
     this.#load = {
       consumer: rowLoader(this.#sql.getConsumer, this.#read.consumer),
       accessToken: rowLoader(this.#sql.getAccessToken, this.#read.accessToken),
       user: rowLoader(this.#sql.getUser, this.#read.user),
     };
-    this.#file = file;
+    this.#file = this.#db.memory ? ':memory:' : this.#db.name;
+  }
+
+  /**
+   * The connection the store uses, for an application that keeps tables of its own in the same
+   * database (the reference server keeps its accounts and sessions beside the store's tables).
+   */
+  get database(): Database.Database {
+    return this.#db;
+  }
+
+  /** The prefix of the store's tables. */
+  get tablePrefix(): string {
+    return this.#tables.prefix;
   }
 
   /**
@@ -351,85 +386,29 @@ export class SqliteStore implements Store, AppData {
     return { recorded, lastId };
   }
 
-  /** Settings are sealed: the one the server keeps is its cookie-signing key. */
-  ensureSetting(name: string, value: string) {
-    const context = secretContext('settings', 'value', name);
-    this.#sql.insertSetting.run(name, this.#secrets.seal(value, context));
-    return Promise.resolve(
-      this.#secrets.open((this.#sql.getSetting.get(name) as Row).value as string, context),
-    );
-  }
-
   /**
    * Seals every stored secret again under the keyring's sealing key (key rotation), in one
    * transaction; the keyring's other keys may then be removed. Returns how many were sealed.
    */
   reencryptSecrets(): Promise<number> {
     if (!this.#keyring) throw new TypeError('reencryptSecrets needs a store opened with a keyring');
-    const count = reencryptSecrets(this.#db, this.#keyring);
+    const count = reencryptSecrets(this.#db, this.#tables, this.#keyring);
     this.#rows.clear();
     return Promise.resolve(count);
-  }
-
-  createSession(session: Session) {
-    this.#sql.createSession(session);
-    return Promise.resolve();
-  }
-
-  getSession(idHash: string) {
-    const row = this.#sql.getSession.get(idHash) as Row | undefined;
-    return Promise.resolve(row && readSession(row));
-  }
-
-  touchSession(idHash: string, expiresAt: number) {
-    this.#sql.touchSession.run(expiresAt, idHash);
-    return Promise.resolve();
-  }
-
-  deleteSession(idHash: string) {
-    this.#sql.deleteSession.run(idHash);
-    return Promise.resolve();
-  }
-
-  deleteUserSessions(user: string, keep?: string) {
-    return Promise.resolve(this.#sql.deleteUserSessions.run(user, keep ?? null).changes);
-  }
-
-  addNote(user: string, text: string, at: number) {
-    const row = this.#sql.insertNote.get(user, text, at) as Row;
-    return Promise.resolve(this.#read.note(row));
-  }
-
-  listNotes(user: string) {
-    return Promise.resolve((this.#sql.listNotes.all(user) as Row[]).map(this.#read.note));
-  }
-
-  deleteNote(user: string, id: number) {
-    return Promise.resolve(this.#sql.deleteNote.run(id, user).changes === 1);
-  }
-
-  recordProblems(batch: ProblemBatch) {
-    this.#sql.recordProblems(batch);
-    return Promise.resolve();
-  }
-
-  listProblems(consumerKey: string) {
-    return Promise.resolve(
-      (this.#sql.listProblems.all(consumerKey, PROBLEMS_KEPT) as Row[]).map(this.#read.problemEvent),
-    );
   }
 
   async close() {
     this.#commitNonces();
     if (this.#checkpointer) await stopCheckpointer(this.#checkpointer);
-    // The last connection to close checkpoints the whole WAL.
-    this.#db.close();
+    // The last connection to close checkpoints the whole WAL. A database of the caller's stays open.
+    if (this.#ownsDatabase) this.#db.close();
+    else if (this.#checkpointer) this.#db.pragma('wal_autocheckpoint = 1000');
   }
 }
 
 /** A user as the statements that write one take it. */
 function userRow(u: User) {
-  return { name: u.name, status: u.status, password_hash: u.passwordHash ?? null, created_at: u.createdAt };
+  return { name: u.name, status: u.status, created_at: u.createdAt };
 }
 
 /** Reads one row by key with `statement`, turned into a value by `toValue`. */

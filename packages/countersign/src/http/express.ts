@@ -11,7 +11,9 @@ import type { Provider } from '../provider/provider.js';
 import { isFormBody, type OAuthRequest } from '../provider/request.js';
 import type { VerifyOptions } from '../provider/verify.js';
 import { BodyTooLargeError, DEFAULT_BODY_LIMIT, fromNodeRequest, readBody, sendWire } from './node.js';
-import { DEFAULT_PATHS, type EndpointPaths, endpointFor } from './paths.js';
+import { type AdapterOptions, DEFAULT_PATHS, endpointFor } from './paths.js';
+
+export type { AdapterOptions, EndpointPaths } from './paths.js';
 
 function reencodeForm(body: Record<string, unknown>): string {
   const pairs: string[] = [];
@@ -64,10 +66,7 @@ export interface ExpressAdapter {
  * app.get('/api/me', oauth.protect({ scope: 'read_public' }), (req, res) => res.json({ user: res.locals.oauth.user }));
  * ```
  */
-export function expressAdapter(
-  provider: Provider,
-  options: { paths?: EndpointPaths; bodyLimit?: number } = {},
-): ExpressAdapter {
+export function expressAdapter(provider: Provider, options: AdapterOptions = {}): ExpressAdapter {
   const paths = options.paths ?? DEFAULT_PATHS;
   const limit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const run = (

@@ -11,7 +11,9 @@ import type { Provider } from '../provider/provider.js';
 import type { OAuthRequest } from '../provider/request.js';
 import type { VerifiedRequest, VerifyOptions } from '../provider/verify.js';
 import { DEFAULT_BODY_LIMIT } from './node.js';
-import { DEFAULT_PATHS, type EndpointPaths } from './paths.js';
+import { type AdapterOptions, DEFAULT_PATHS } from './paths.js';
+
+export type { AdapterOptions, EndpointPaths } from './paths.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -54,10 +56,7 @@ export interface FastifyAdapter {
  * app.get('/api/me', { preHandler: oauth.protect({ scope: 'read_public' }) }, (req) => ({ user: req.oauth?.user }));
  * ```
  */
-export function fastifyAdapter(
-  provider: Provider,
-  options: { paths?: EndpointPaths; bodyLimit?: number } = {},
-): FastifyAdapter {
+export function fastifyAdapter(provider: Provider, options: AdapterOptions = {}): FastifyAdapter {
   const paths = options.paths ?? DEFAULT_PATHS;
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const endpoint = (name: 'initiate' | 'token') => async (request: FastifyRequest, reply: FastifyReply) => {

@@ -7,7 +7,9 @@ import type { Provider } from '../provider/provider.js';
 import type { OAuthRequest } from '../provider/request.js';
 import type { VerifiedRequest, VerifyOptions } from '../provider/verify.js';
 import { BodyTooLargeError, DEFAULT_BODY_LIMIT, readLimited } from './node.js';
-import { DEFAULT_PATHS, type EndpointPaths, endpointFor } from './paths.js';
+import { type AdapterOptions, DEFAULT_PATHS, endpointFor } from './paths.js';
+
+export type { AdapterOptions, EndpointPaths } from './paths.js';
 
 /** The engine's view of a fetch `Request`, or `undefined` when its body is over `limit`. */
 export async function fromFetchRequest(
@@ -66,10 +68,7 @@ export interface FetchAdapter {
  * });
  * ```
  */
-export function fetchAdapter(
-  provider: Provider,
-  options: { paths?: EndpointPaths; bodyLimit?: number } = {},
-): FetchAdapter {
+export function fetchAdapter(provider: Provider, options: AdapterOptions = {}): FetchAdapter {
   const paths = options.paths ?? DEFAULT_PATHS;
   const limit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   return {

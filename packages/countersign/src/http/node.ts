@@ -9,7 +9,9 @@ import type { WireResponse } from '../problems/wire.js';
 import type { Provider } from '../provider/provider.js';
 import type { OAuthRequest } from '../provider/request.js';
 import type { VerifiedRequest, VerifyOptions } from '../provider/verify.js';
-import { DEFAULT_PATHS, type EndpointPaths, endpointFor } from './paths.js';
+import { type AdapterOptions, DEFAULT_PATHS, endpointFor } from './paths.js';
+
+export type { AdapterOptions, EndpointPaths } from './paths.js';
 
 /** Bodies larger than this are refused with 413 (default 1 MiB). */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -98,10 +100,7 @@ export interface NodeAdapter {
  * });
  * ```
  */
-export function nodeAdapter(
-  provider: Provider,
-  options: { paths?: EndpointPaths; bodyLimit?: number } = {},
-): NodeAdapter {
+export function nodeAdapter(provider: Provider, options: AdapterOptions = {}): NodeAdapter {
   const paths = options.paths ?? DEFAULT_PATHS;
   const limit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const read = async (request: IncomingMessage, response: ServerResponse) => {

@@ -1,7 +1,24 @@
-/** The default paths of the two token endpoints, shared by every adapter. */
+/** The default paths of the two token endpoints, and the options every adapter takes. */
+
+/** Where the two token endpoints are served (default `/oauth/initiate` and `/oauth/token`). */
 export interface EndpointPaths {
   readonly initiate: string;
   readonly token: string;
+}
+
+/**
+ * What every adapter takes besides the provider.
+ *
+ * @example
+ * ```ts
+ * const oauth = expressAdapter(provider, { paths: { initiate: '/1/initiate', token: '/1/token' } });
+ * ```
+ */
+export interface AdapterOptions {
+  /** Where the token endpoints are. */
+  readonly paths?: EndpointPaths | undefined;
+  /** The largest body read, in bytes (default 1 MiB); a larger one is answered with 413. */
+  readonly bodyLimit?: number | undefined;
 }
 
 export const DEFAULT_PATHS: EndpointPaths = { initiate: '/oauth/initiate', token: '/oauth/token' };

@@ -12,6 +12,8 @@ export class ProviderInputError extends CountersignError<ProviderInputCode> {
 /** The codes of {@link ProviderInputError}. */
 export type ProviderInputCode =
   | 'unknown_user'
+  | 'user_exists'
+  | 'invalid_user'
   | 'unknown_consumer'
   | 'invalid_consumer'
   | 'consumer_disabled'

@@ -29,12 +29,13 @@ export interface Consumer {
   readonly createdAt: number;
 }
 
-/** A resource owner. */
+/**
+ * A resource owner, as the engine knows one: a name and whether it is suspended. How a user signs
+ * in (a password, single sign-on) is the embedding application's business, not the engine's.
+ */
 export interface User {
   readonly name: string;
   readonly status: 'active' | 'suspended';
-  /** The reference server's scrypt hash; the engine never reads it. */
-  readonly passwordHash?: string | undefined;
   readonly createdAt: number;
 }
 

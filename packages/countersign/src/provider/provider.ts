@@ -20,9 +20,9 @@ import { StoreUnavailableError } from './errors.js';
 import { exchange } from './exchange.js';
 import { initiate } from './initiate.js';
 import { asProblem } from './input-problem.js';
-import { revokeToken, rotateSecret, setStatus } from './lifecycle.js';
+import { addUser, revokeToken, rotateSecret, setStatus, setUserStatus } from './lifecycle.js';
 import type { MaybePromise } from './maybe-promise.js';
-import type { Consumer } from './model.js';
+import type { Consumer, User } from './model.js';
 import { type ProviderConfig, type ProviderOptions, resolveOptions } from './options.js';
 import { type OAuthRequest, requestUri, singleHeader } from './request.js';
 import { resourceEndpoint, type VerifiedRequest, type VerifyOptions, verify } from './verify.js';
@@ -103,6 +103,35 @@ export interface Provider {
    * ```
    */
   revokeAccessToken(token: string): Promise<boolean>;
+  /**
+   * Adds an active user: a resource owner who may authorize consumers. Atomic: of concurrent
+   * additions of one name exactly one succeeds, the others throw `ProviderInputError` `user_exists`.
+   *
+   * @example
+   * ```ts
+   * await provider.addUser('alice');
+   * ```
+   */
+  addUser(name: string): Promise<User>;
+  /**
+   * Suspends a user: requests signed with the tokens they granted are refused as `user_refused`, and
+   * they cannot authorize anything, until they are resumed. Throws `ProviderInputError` `unknown_user`.
+   *
+   * @example
+   * ```ts
+   * await provider.suspendUser('alice');
+   * ```
+   */
+  suspendUser(name: string): Promise<User>;
+  /**
+   * Makes a suspended user active again. Throws `ProviderInputError` `unknown_user`.
+   *
+   * @example
+   * ```ts
+   * await provider.resumeUser('alice');
+   * ```
+   */
+  resumeUser(name: string): Promise<User>;
   /**
    * Turns any error from the calls above into a response: a problem as itself, an unavailable
    * store as 503, anything else as a generic 500 (the detail goes to `onError`, never the client).
@@ -225,6 +254,9 @@ export function createProvider(options: CreateProviderOptions): Provider {
     disableConsumer: (key) => setStatus(config, key, 'disabled'),
     deleteConsumer: (key) => config.store.deleteConsumer(key),
     revokeAccessToken: (token) => revokeToken(config, token),
+    addUser: (name) => addUser(config, name),
+    suspendUser: (name) => setUserStatus(config, name, 'suspended'),
+    resumeUser: (name) => setUserStatus(config, name, 'active'),
     errorResponse(thrown, request) {
       const error = asProblem(thrown);
       if (isOAuthProblem(error)) return problemResponse(config, error, request);

@@ -26,12 +26,3 @@ export {
   type SecretKeyErrorCode,
   secretContext,
 } from './secret-box.js';
-export {
-  type AppData,
-  type Note,
-  PROBLEMS_KEPT,
-  type ProblemBatch,
-  type ProblemEvent,
-  type Session,
-} from './app-data.js';
-export { readSession } from './session-row.js';

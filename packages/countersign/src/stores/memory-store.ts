@@ -4,14 +4,6 @@
  * their memory is bounded by the timestamp window.
  */
 import type { AccessToken, Consumer, RequestToken, User } from '../provider/model.js';
-import {
-  type AppData,
-  type Note,
-  PROBLEMS_KEPT,
-  type ProblemBatch,
-  type ProblemEvent,
-  type Session,
-} from './app-data.js';
 import { NonceCache } from './nonce-cache.js';
 import { type Decision, type RedeemAttempt, redemptionOf, type Store } from '../provider/store.js';
 
@@ -21,17 +13,12 @@ import { type Decision, type RedeemAttempt, redemptionOf, type Store } from '../
  * const provider = createProvider({ store: new MemoryStore() });
  * ```
  */
-export class MemoryStore implements Store, AppData {
+export class MemoryStore implements Store {
   readonly #consumers = new Map<string, Consumer>();
   readonly #users = new Map<string, User>();
   readonly #requestTokens = new Map<string, RequestToken>();
   readonly #accessTokens = new Map<string, AccessToken>();
   readonly #nonces = new NonceCache();
-  readonly #settings = new Map<string, string>();
-  readonly #sessions = new Map<string, Session>();
-  readonly #notes: Note[] = [];
-  #nextNoteId = 1;
-  readonly #problems = new Map<string, ProblemEvent[]>();
 
   getConsumer(key: string) {
     return this.#consumers.get(key);
@@ -133,79 +120,6 @@ export class MemoryStore implements Store, AppData {
   /** How many nonces are held; bounded by the requests of one timestamp window. */
   get nonceCount(): number {
     return this.#nonces.size;
-  }
-
-  ensureSetting(name: string, value: string) {
-    if (!this.#settings.has(name)) this.#settings.set(name, value);
-    return Promise.resolve(this.#settings.get(name) as string);
-  }
-
-  createSession(session: Session) {
-    for (const [idHash, s] of this.#sessions)
-      if (s.expiresAt <= session.createdAt) this.#sessions.delete(idHash);
-    this.#sessions.set(session.idHash, session);
-    return Promise.resolve();
-  }
-
-  getSession(idHash: string) {
-    return Promise.resolve(this.#sessions.get(idHash));
-  }
-
-  touchSession(idHash: string, expiresAt: number) {
-    const current = this.#sessions.get(idHash);
-    if (current) this.#sessions.set(idHash, { ...current, expiresAt });
-    return Promise.resolve();
-  }
-
-  deleteSession(idHash: string) {
-    this.#sessions.delete(idHash);
-    return Promise.resolve();
-  }
-
-  deleteUserSessions(user: string, keep?: string) {
-    let ended = 0;
-    for (const [idHash, s] of this.#sessions) {
-      if (s.user !== user || idHash === keep) continue;
-      this.#sessions.delete(idHash);
-      ended++;
-    }
-    return Promise.resolve(ended);
-  }
-
-  addNote(user: string, text: string, at: number) {
-    const note = { id: this.#nextNoteId++, user, text, createdAt: at };
-    this.#notes.push(note);
-    return Promise.resolve(note);
-  }
-
-  listNotes(user: string) {
-    return Promise.resolve(this.#notes.filter((n) => n.user === user).sort((a, b) => b.id - a.id));
-  }
-
-  deleteNote(user: string, id: number) {
-    const index = this.#notes.findIndex((n) => n.user === user && n.id === id);
-    if (index >= 0) this.#notes.splice(index, 1);
-    return Promise.resolve(index >= 0);
-  }
-
-  recordProblems({ events, unrecorded }: ProblemBatch) {
-    for (const event of events) {
-      const list = [event, ...(this.#problems.get(event.consumerKey) ?? [])].slice(0, PROBLEMS_KEPT);
-      this.#problems.set(event.consumerKey, list);
-    }
-    for (const [consumerKey, count] of unrecorded) {
-      const [newest, ...rest] = this.#problems.get(consumerKey) ?? [];
-      if (newest)
-        this.#problems.set(consumerKey, [
-          { ...newest, unrecorded: (newest.unrecorded ?? 0) + count },
-          ...rest,
-        ]);
-    }
-    return Promise.resolve();
-  }
-
-  listProblems(consumerKey: string) {
-    return Promise.resolve([...(this.#problems.get(consumerKey) ?? [])]);
   }
 
   close() {

@@ -3,6 +3,13 @@
  * store's first look before it goes to disk. Keys are swept from the front of an insertion-ordered
  * queue as their expiry passes, so memory is bounded by the requests of one timestamp window.
  */
+/**
+ * @example
+ * ```ts
+ * const nonces = new NonceCache();
+ * nonces.record(key, now, now + 300_000); // true the first time, false for a replay
+ * ```
+ */
 export class NonceCache {
   readonly #expiries = new Map<string, number>();
   /** Keys in insertion order, and their expiries, for sweeping from the front. */

@@ -7,6 +7,14 @@
 import type { MaybePromise } from '../provider/maybe-promise.js';
 import type { AccessToken, Consumer, User } from '../provider/model.js';
 
+/**
+ * @example
+ * ```ts
+ * const consumers = new ReadCache<Consumer>();
+ * const consumer = consumers.get(key, (k) => readConsumerRow(k));
+ * consumers.forget(key); // after writing it
+ * ```
+ */
 export class ReadCache<V> {
   readonly #entries = new Map<string, V>();
   readonly #limit: number;
@@ -58,7 +66,15 @@ export class ReadCache<V> {
   }
 }
 
-/** The three kinds of row every signed request reads, each cached by its key and forgotten together. */
+/**
+ * The three kinds of row every signed request reads, each cached by its key and forgotten together.
+ *
+ * @example
+ * ```ts
+ * const rows = new CachedRows();
+ * rows.clear(); // another process has written
+ * ```
+ */
 export class CachedRows {
   readonly consumers: ReadCache<Consumer>;
   readonly accessTokens: ReadCache<AccessToken>;

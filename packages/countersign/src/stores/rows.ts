@@ -1,13 +1,13 @@
 /**
- * Turning SQL rows into the provider's records, shared by the SQLite and PostgreSQL stores. The two
- * differ only in how a list is stored (JSON text in SQLite, `TEXT[]` in PostgreSQL). Secrets are
- * opened here, as a row is read: the stores keep the rows signed requests read in their row caches,
- * so a verification does not decrypt anything.
+ * Turning SQL rows (snake_case columns) into the provider's records, shared by the SQLite and
+ * PostgreSQL stores. The two differ only in how a list is stored (JSON text in SQLite, `TEXT[]` in
+ * PostgreSQL). Secrets are opened here, as a row is read: the stores keep the rows signed requests
+ * read in their row caches, so a verification does not decrypt anything.
  */
 import type { AccessToken, Consumer, RequestToken, User } from '../provider/model.js';
-import type { Note, ProblemEvent } from './app-data.js';
 import { type SecretBox, secretContext } from './secret-box.js';
 
+/** A row as a SQL driver gives it. */
 export type Row = Record<string, unknown>;
 
 const str = (v: unknown) => v as string;
@@ -15,7 +15,17 @@ const optStr = (v: unknown) => (v === null || v === undefined ? undefined : (v a
 const num = (v: unknown) => Number(v);
 const optNum = (v: unknown) => (v === null || v === undefined ? undefined : Number(v));
 
-/** The row readers for a database that stores lists with `list` and secrets sealed by `secrets`. */
+/**
+ * The row readers for a database that stores lists with `list` and secrets sealed by `secrets`.
+ * Secrets are opened in the context of the row's logical table (`consumers`, …), whatever prefix
+ * the table has, so that moving or renaming a table leaves its secrets readable.
+ *
+ * @example
+ * ```ts
+ * const read = rowReaders((v) => JSON.parse(v as string) as string[], keyring);
+ * const consumer = read.consumer(row);
+ * ```
+ */
 export function rowReaders(list: (value: unknown) => string[], secrets: SecretBox) {
   const secret = (r: Row, table: string, key: string) =>
     secrets.open(str(r.secret), secretContext(table, 'secret', key));
@@ -37,7 +47,6 @@ export function rowReaders(list: (value: unknown) => string[], secrets: SecretBo
     user: (r: Row): User => ({
       name: str(r.name),
       status: str(r.status) as User['status'],
-      passwordHash: optStr(r.password_hash),
       createdAt: num(r.created_at),
     }),
     requestToken: (r: Row): RequestToken => ({
@@ -64,21 +73,6 @@ export function rowReaders(list: (value: unknown) => string[], secrets: SecretBo
       expiresAt: optNum(r.expires_at),
       revokedAt: optNum(r.revoked_at),
       lastUsedAt: optNum(r.last_used_at),
-    }),
-    note: (r: Row): Note => ({
-      id: num(r.id),
-      user: str(r.user),
-      text: str(r.text),
-      createdAt: num(r.created_at),
-    }),
-    problemEvent: (r: Row): ProblemEvent => ({
-      at: num(r.at),
-      consumerKey: str(r.consumer_key),
-      endpoint: str(r.endpoint),
-      problem: str(r.problem),
-      advice: str(r.advice),
-      baseString: optStr(r.base_string),
-      unrecorded: Number(r.unrecorded ?? 0) > 0 ? Number(r.unrecorded) : undefined,
     }),
   };
 }

@@ -1,30 +1,29 @@
 /**
- * Which columns of the SQL stores hold sealed secrets, and the key check both stores keep in their
- * settings: one sealed constant per key that may have sealed something in the database. It lets a
- * store opened with the wrong key, or without a key the rows need, stop at once with one line,
- * instead of failing on the first row a request reads.
+ * Which columns of the SQL stores hold sealed secrets, and the key check both stores keep in a
+ * table of their own: one sealed constant per key that may have sealed something in the database.
+ * It lets a store opened with the wrong key, or without a key the rows need, stop at once with one
+ * line, instead of failing on the first row a request reads.
  */
 import { isSealed, type Keyring, SecretKeyError, sealedKeyId, secretContext } from './secret-box.js';
 
-/** A column holding a secret, in a table whose rows are keyed by `key`. */
+/**
+ * A column holding a secret, in a table whose rows are keyed by `key`. `table` is the logical name
+ * (`consumers`), which the secret's context names; the table itself may carry a prefix.
+ */
 export interface SealedColumn {
-  readonly table: 'consumers' | 'request_tokens' | 'access_tokens' | 'settings';
-  readonly key: 'key' | 'token' | 'name';
-  readonly column: 'secret' | 'value';
+  readonly table: string;
+  readonly key: string;
+  readonly column: string;
 }
 
-/** The settings row holding the key check; its value is not a setting and is not sealed as one. */
+/** The name of the row holding the key check, in the store's own table of such values. */
 export const KEY_CHECK_SETTING = 'secret-keys';
 
-/**
- * Consumer secrets, request- and access-token secrets, and the settings' values (the server's
- * cookie-signing key).
- */
+/** The engine's secrets: consumer secrets, request- and access-token secrets. */
 export const SEALED_COLUMNS: readonly SealedColumn[] = [
   { table: 'consumers', key: 'key', column: 'secret' },
   { table: 'request_tokens', key: 'token', column: 'secret' },
   { table: 'access_tokens', key: 'token', column: 'secret' },
-  { table: 'settings', key: 'name', column: 'value' },
 ];
 
 const CHECK_PLAINTEXT = 'countersign key check';
@@ -34,6 +33,12 @@ const CHECK_CONTEXT = secretContext('settings', 'value', KEY_CHECK_SETTING);
  * The key check's value once `keyring` has opened the database: every key named in `stored` must
  * be in the keyring and be the same key, else this throws; the sealing key is added when missing.
  * `stored` is `undefined` for a database not yet sealed.
+ *
+ * @example
+ * ```ts
+ * const check = checkKeys(readKeyCheck(), keyring); // throws SecretKeyError on a wrong keyring
+ * if (check !== readKeyCheck()) saveKeyCheck(check);
+ * ```
  */
 export function checkKeys(stored: string | undefined, keyring: Keyring): string {
   const checks = stored === undefined ? [] : stored.split(' ');
@@ -60,12 +65,26 @@ export function checkKeys(stored: string | undefined, keyring: Keyring): string 
   return [...checks, keyring.seal(CHECK_PLAINTEXT, CHECK_CONTEXT)].join(' ');
 }
 
-/** The key check after every secret has been sealed again under the sealing key alone. */
+/**
+ * The key check after every secret has been sealed again under the sealing key alone.
+ *
+ * @example
+ * ```ts
+ * saveKeyCheck(currentKeyCheck(keyring)); // once every secret is sealed again
+ * ```
+ */
 export function currentKeyCheck(keyring: Keyring): string {
   return keyring.seal(CHECK_PLAINTEXT, CHECK_CONTEXT);
 }
 
-/** For a store without a keyring: a database whose secrets are sealed is refused at once. */
+/**
+ * For a store without a keyring: a database whose secrets are sealed is refused at once.
+ *
+ * @example
+ * ```ts
+ * if (!keyring) refuseSealed(readKeyCheck());
+ * ```
+ */
 export function refuseSealed(stored: string | undefined): void {
   if (stored !== undefined)
     throw new SecretKeyError(
@@ -77,6 +96,11 @@ export function refuseSealed(stored: string | undefined): void {
 /**
  * A stored value sealed again under the sealing key: one in clear (a database from before secrets
  * were sealed) is sealed as it is, one sealed under any key of the keyring is opened first.
+ *
+ * @example
+ * ```ts
+ * const value = reseal(row.secret, SEALED_COLUMNS[0], row.key, keyring);
+ * ```
  */
 export function reseal(stored: string, column: SealedColumn, rowKey: string, keyring: Keyring): string {
   const context = secretContext(column.table, column.column, rowKey);

@@ -30,7 +30,14 @@ export type SecretKeyErrorCode =
   /** The database's secrets are sealed and the store was given no keyring. */
   | 'keyring_required';
 
-/** A keyring or a sealed secret that cannot be used; `message` is one line, without key material. */
+/**
+ * A keyring or a sealed secret that cannot be used; `message` is one line, without key material.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof SecretKeyError && error.code === 'key_unknown') console.error(error.message);
+ * ```
+ */
 export class SecretKeyError extends CountersignError<SecretKeyErrorCode> {
   override readonly name = 'SecretKeyError';
 }
@@ -48,12 +55,26 @@ const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const KEY_ID = /^[A-Za-z0-9_-]{1,40}$/;
 
-/** The additional authenticated data for the secret in `column` of the `table` row keyed `key`. */
+/**
+ * The additional authenticated data for the secret in `column` of the `table` row keyed `key`.
+ *
+ * @example
+ * ```ts
+ * keyring.seal(consumer.secret, secretContext('consumers', 'secret', consumer.key));
+ * ```
+ */
 export function secretContext(table: string, column: string, key: string): string {
   return `countersign:${table}:${column}:${key}`;
 }
 
-/** Whether a stored value is sealed (of any version), as opposed to a secret kept in clear. */
+/**
+ * Whether a stored value is sealed (of any version), as opposed to a secret kept in clear.
+ *
+ * @example
+ * ```ts
+ * isSealed('enc:v1:k1:…'); // true
+ * ```
+ */
 export function isSealed(stored: string): boolean {
   return stored.startsWith(PREFIX);
 }
@@ -189,6 +210,11 @@ export class Keyring implements SecretBox {
 /**
  * For a store given no keyring: secrets are kept in clear, and a sealed one (the database was
  * opened with a keyring before) is refused rather than used as a secret.
+ *
+ * @example
+ * ```ts
+ * const secrets: SecretBox = keyring ?? CLEAR_SECRETS;
+ * ```
  */
 export const CLEAR_SECRETS: SecretBox = {
   seal: (plaintext) => plaintext,

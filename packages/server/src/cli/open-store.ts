@@ -2,11 +2,16 @@
  * Opening the server's store from the command line: `--db FILE` (SQLite, default
  * `./data/countersign.db`) or `--database-url URL` (PostgreSQL), always with a keyring sealing its
  * secrets (`key-file.ts`: `--key-file FILE` or the environment), and for `serve`, `--redis-url URL`
- * for nonces shared by every instance.
+ * for nonces shared by every instance. The server's own data opens on the same connection, in its
+ * own tables; a SQLite file of the old unprefixed layout is moved into the new tables first.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { type AppData, SecretKeyError } from 'countersign/store-kit';
+import { type Keyring, SecretKeyError } from 'countersign/store-kit';
+import { adoptLegacySqlite } from '../data/legacy-sqlite.js';
+import { PostgresServerData } from '../data/postgres-data.js';
+import type { ServerData } from '../data/server-data.js';
+import { SqliteServerData } from '../data/sqlite-data.js';
 import { PostgresStore } from '@countersign/postgres';
 import type { Redis } from 'ioredis';
 import { connectRedis, RedisNonceStore } from '@countersign/redis';
@@ -59,23 +64,42 @@ export function openRedis(flags: StoreFlags): Redis | undefined {
   return flags['redis-url'] === undefined ? undefined : connectRedis(flags['redis-url']);
 }
 
+/** The store and the server's data on its connection, as the flags name them. */
+export interface OpenedStore {
+  /** The engine's store (its nonces in Redis when the server was given one). */
+  readonly store: Store;
+  readonly data: ServerData;
+  /** The SQL store itself, for what only it does (reading the nonce log, rotating keys). */
+  readonly sql: SqlStore;
+  /** Closes the store and its connection. */
+  close(): Promise<void>;
+}
+
+/** The SQL store and the server data on its connection, opened with the keyring. */
+export interface SqlStore {
+  readonly store: SqliteStore | PostgresStore;
+  readonly data: SqliteServerData | PostgresServerData;
+  readonly keyring: Keyring;
+}
+
 /**
  * Opens the store the flags name. With `redis`, nonces go to it (the caller keeps and closes the
  * client, which the server shares with its rate limits).
  */
-export async function openStore(flags: StoreFlags, redis?: Redis): Promise<Store & AppData> {
-  const store = await openSqlStore(flags);
-  return redis === undefined ? store : withNonceStore(store, new RedisNonceStore(redis));
+export async function openStore(flags: StoreFlags, redis?: Redis): Promise<OpenedStore> {
+  const sql = await openSqlStore(flags);
+  const store = redis === undefined ? sql.store : withNonceStore(sql.store, new RedisNonceStore(redis));
+  return { store, data: sql.data, sql, close: () => store.close() };
 }
 
 /**
- * The SQLite or PostgreSQL store the flags name, with its keyring. Every failure, a wrong or
- * missing key included, is a one-line `CliError`.
+ * The SQLite or PostgreSQL store the flags name, with its keyring, and the server's data beside it.
+ * Every failure, a wrong or missing key included, is a one-line `CliError`.
  */
 export async function openSqlStore(
   flags: StoreFlags,
   env: NodeJS.ProcessEnv = process.env,
-): Promise<SqliteStore | PostgresStore> {
+): Promise<SqlStore> {
   if (flags.db !== undefined && flags['database-url'] !== undefined)
     throw new CliError('give --db or --database-url, not both');
   requireScheme(
@@ -87,9 +111,12 @@ export async function openSqlStore(
   const given = givenKeyring(flags['key-file'], env);
   if (flags['database-url'] !== undefined) {
     if (!given) throw new CliError(`PostgreSQL needs a secret key: ${HOW_TO_GIVE_A_KEY}`);
+    let store: PostgresStore | undefined;
     try {
-      return await PostgresStore.connect(flags['database-url'], { secrets: given });
+      store = await PostgresStore.connect(flags['database-url'], { secrets: given });
+      return { store, data: await PostgresServerData.connect(store.pool, given), keyring: given };
     } catch (error) {
+      await store?.close();
       throw new CliError(`cannot open the PostgreSQL database: ${(error as Error).message}`);
     }
   }
@@ -101,9 +128,15 @@ export async function openSqlStore(
     throw new CliError(`cannot open the database ${file}: ${(error as Error).message}`);
   }
   const beside = given ? undefined : keyFileFor(file);
+  const keyring = (given ?? beside?.keyring) as Keyring;
+  let store: SqliteStore | undefined;
   try {
-    return new SqliteStore(file, { secrets: given ?? beside?.keyring });
+    store = new SqliteStore(file, { secrets: keyring });
+    const data = new SqliteServerData(store.database, keyring);
+    adoptLegacySqlite(store.database, keyring);
+    return { store, data, keyring };
   } catch (error) {
+    await store?.close();
     // A key made just now that the database cannot use must not be left to look like its key.
     if (beside?.created && error instanceof SecretKeyError) removeKeyFile(beside.path);
     const hint = error instanceof SecretKeyError && !given ? ` (its key file: ${beside?.path ?? ''})` : '';

@@ -26,7 +26,8 @@ import {
   type ProviderOptions,
   type Store,
 } from 'countersign';
-import type { AppData } from 'countersign/store-kit';
+import { MemoryServerData } from '../data/memory-data.js';
+import type { ServerData } from '../data/server-data.js';
 import { connectionIds } from './connection-ids.js';
 import {
   type ConnectionLimits,
@@ -56,7 +57,13 @@ export interface ServerOptions extends Pick<
   ProviderOptions,
   'publicUrl' | 'trustProxy' | 'requestTokenTtl' | 'timestampWindow' | 'clock'
 > {
-  readonly store: Store & AppData;
+  /** The engine's data. */
+  readonly store: Store;
+  /**
+   * The server's own data (accounts, settings, sessions, notes, the problem log); in memory by
+   * default, for a server on a memory store.
+   */
+  readonly data?: ServerData | undefined;
   /**
    * Redis, when several instances share the store: what must hold across instances (rate limits)
    * counts there. The caller owns the client and closes it.
@@ -148,7 +155,12 @@ function plainErrorText(error: unknown, status: number): string {
 /** Problems per consumer and minute recorded by default; the rest are only counted. */
 const PROBLEM_LOG_LIMIT = 20;
 
-function problemRecorder(options: ServerOptions, clock: () => number, onError: (error: unknown) => void) {
+function problemRecorder(
+  options: ServerOptions,
+  data: ServerData,
+  clock: () => number,
+  onError: (error: unknown) => void,
+) {
   const window = { windowMs: 60_000, clock };
   const counter = options.redis
     ? new RedisRateCounter(options.redis, {
@@ -157,7 +169,7 @@ function problemRecorder(options: ServerOptions, clock: () => number, onError: (
       })
     : new MemoryRateCounter(window);
   const limit = options.problemLog?.limit ?? PROBLEM_LOG_LIMIT;
-  return new ProblemRecorder({ store: options.store, counter, limit, onError });
+  return new ProblemRecorder({ data, counter, limit, onError });
 }
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
@@ -188,7 +200,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   // The paths of the server's own routes, which no gateway route may overlap.
   const ownPaths: string[] = [];
   app.addHook('onRoute', ({ url }) => void ownPaths.push(url));
-  const problems = problemRecorder(options, clock, (error) => app.log.error({ err: error }, 'problem log'));
+  const data = options.data ?? new MemoryServerData();
+  const problems = problemRecorder(options, data, clock, (error) =>
+    app.log.error({ err: error }, 'problem log'),
+  );
   const providerOptions: CreateProviderOptions = {
     store: options.store,
     publicUrl: options.publicUrl,
@@ -214,12 +229,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const provider = createProvider(providerOptions);
   const ctx: ServerContext = {
     store: options.store,
+    data,
     provider,
     clock,
     randomBytes,
     secureCookies: options.publicUrl?.startsWith('https:') ?? false,
   };
-  const cookieSecret = await options.store.ensureSetting('cookie-secret', randomBytes(32).toString('base64'));
+  const cookieSecret = await data.ensureSetting('cookie-secret', randomBytes(32).toString('base64'));
 
   app.addHook('onResponse', async (request, reply) => {
     metrics.requests.inc({

@@ -1,11 +1,14 @@
 /** What every route of the reference server shares. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Provider, Store } from 'countersign';
-import type { AppData } from 'countersign/store-kit';
+import type { ServerData } from '../data/server-data.js';
 import type { PageContext } from './views/layout.js';
 
 export interface ServerContext {
-  readonly store: Store & AppData;
+  /** The engine's data: consumers, users, tokens. */
+  readonly store: Store;
+  /** The server's own: accounts, settings, sessions, notes, the problem log. */
+  readonly data: ServerData;
   readonly provider: Provider;
   readonly clock: () => number;
   /** Cryptographically secure random bytes, for session ids. */

@@ -5,11 +5,11 @@
  * turn of the event loop are written in one transaction.
  */
 import { cutText, PROBLEM_BOUNDS } from 'countersign';
-import type { AppData, ProblemEvent } from 'countersign/store-kit';
+import type { ProblemEvent, ServerData } from '../data/server-data.js';
 import type { RateCounter } from './rate-counter.js';
 
 export interface ProblemRecorderOptions {
-  readonly store: Pick<AppData, 'recordProblems'>;
+  readonly data: Pick<ServerData, 'recordProblems'>;
   /** Counts each consumer's problems in the current window. */
   readonly counter: RateCounter;
   /** How many problems per consumer and window are recorded. */
@@ -50,7 +50,7 @@ export class ProblemRecorder {
     this.#unrecorded = new Map();
     this.#written = undefined;
     try {
-      await this.#options.store.recordProblems(batch);
+      await this.#options.data.recordProblems(batch);
     } catch (error) {
       this.#options.onError(error);
     }

@@ -50,7 +50,7 @@ export async function startSession(
     createdAt: now,
     expiresAt: now + Math.min(IDLE_MS, ABSOLUTE_MS),
   };
-  await ctx.store.createSession(session);
+  await ctx.data.createSession(session);
   reply.setCookie(COOKIE, id, {
     httpOnly: true,
     sameSite: 'lax',
@@ -63,7 +63,7 @@ export async function startSession(
 
 /** Ends the request's session, if any, and clears its cookie. */
 export async function endSession(ctx: ServerContext, request: FastifyRequest, reply: FastifyReply) {
-  if (request.signedIn) await ctx.store.deleteSession(request.signedIn.idHash);
+  if (request.signedIn) await ctx.data.deleteSession(request.signedIn.idHash);
   request.signedIn = undefined;
   reply.clearCookie(COOKIE, { path: '/' });
 }
@@ -76,10 +76,10 @@ export async function loadSession(
   const id = request.cookies[COOKIE];
   if (!id || id.length > MAX_ID_LENGTH) return undefined;
   const idHash = hashId(id);
-  const session = await ctx.store.getSession(idHash);
+  const session = await ctx.data.getSession(idHash);
   const now = ctx.clock();
   if (!session || session.expiresAt <= now) return undefined;
   const end = Math.min(session.createdAt + ABSOLUTE_MS, now + IDLE_MS);
-  if (end - session.expiresAt >= TOUCH_EVERY_MS) await ctx.store.touchSession(idHash, end);
+  if (end - session.expiresAt >= TOUCH_EVERY_MS) await ctx.data.touchSession(idHash, end);
   return { user: session.user, idHash };
 }

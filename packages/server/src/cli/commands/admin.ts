@@ -10,12 +10,11 @@ import {
   isOAuthProblem,
   type Provider,
   ProviderInputError,
-  type Store,
 } from 'countersign';
 import { hashPassword, passwordProblem, userNameProblem } from '../../server/passwords.js';
-import type { AppData } from 'countersign/store-kit';
 import { CliError } from '../cli-error.js';
-import { openStore, STORE_OPTIONS, type StoreFlags } from '../open-store.js';
+import { type OpenedStore, openStore, STORE_OPTIONS, type StoreFlags } from '../open-store.js';
+import { addUser } from '../../server/users.js';
 
 type Out = (line: string) => void;
 
@@ -31,7 +30,7 @@ export const usage = {
   token: 'countersign token revoke ACCESS_TOKEN [--db FILE | --database-url URL]',
 };
 
-async function withStore(values: StoreFlags, run: (store: Store & AppData) => Promise<void>): Promise<void> {
+async function withStore(values: StoreFlags, run: (opened: OpenedStore) => Promise<void>): Promise<void> {
   const store = await openStore(values);
   try {
     await run(store);
@@ -74,26 +73,27 @@ export async function user(args: string[], out: Out): Promise<void> {
   });
   const [action, name = ''] = positionals;
   if (positionals.length !== 2) throw new CliError(`usage: ${usage.user}`);
-  await withStore(values, async (store) => {
-    const existing = await store.getUser(name);
+  await withStore(values, async ({ store, data }) => {
+    const provider = createProvider({ store });
     if (action === 'add') {
       const problem = userNameProblem(name);
       if (problem) throw new CliError(problem);
-      if (existing) throw new CliError(`a user named ${name} already exists`);
+      if (await store.getUser(name)) throw new CliError(`a user named ${name} already exists`);
       if (!values['password-stdin']) throw new CliError('user add needs --password-stdin');
       const password = await readStdinLine();
       const weak = passwordProblem(password, name);
       if (weak) throw new CliError(weak);
-      const user = { name, status: 'active' as const, passwordHash: await hashPassword(password) };
-      if (!(await store.addUser({ ...user, createdAt: Date.now() })))
+      if (!(await addUser(provider, data, name, await hashPassword(password), Date.now())))
         throw new CliError(`a user named ${name} already exists`);
       out(`user ${name} added`);
-    } else if (action === 'suspend' || action === 'resume') {
-      if (!existing) throw new CliError(`no user named ${name}`);
-      await store.putUser({ ...existing, status: action === 'suspend' ? 'suspended' : 'active' });
+    } else if (action === 'suspend') {
+      await provider.suspendUser(name);
       // A suspended user is signed out everywhere, not only refused at the next sign-in.
-      if (action === 'suspend') await store.deleteUserSessions(name);
-      out(`user ${name} ${action === 'suspend' ? 'suspended' : 'resumed'}`);
+      await data.deleteUserSessions(name);
+      out(`user ${name} suspended`);
+    } else if (action === 'resume') {
+      await provider.resumeUser(name);
+      out(`user ${name} resumed`);
     } else {
       throw new CliError(`usage: ${usage.user}`);
     }
@@ -125,7 +125,7 @@ export async function consumer(args: string[], out: Out): Promise<void> {
     },
   });
   const [action, key = ''] = positionals;
-  await withStore(values, async (store) => {
+  await withStore(values, async ({ store }) => {
     if (action === 'add' && positionals.length === 1) {
       const owner = required(values.owner, '--owner');
       if (!(await store.getUser(owner))) throw new CliError(`no user named ${owner}`);
@@ -177,7 +177,7 @@ function decisionArgs(args: string[]) {
 
 export async function approve(args: string[], out: Out): Promise<void> {
   const values = decisionArgs(args);
-  await withStore(values, async (store) => {
+  await withStore(values, async ({ store }) => {
     const outcome = await createProvider({ store }).decide(required(values.token, '--token'), {
       user: required(values.user, '--user'),
       approve: true,
@@ -189,7 +189,7 @@ export async function approve(args: string[], out: Out): Promise<void> {
 
 export async function deny(args: string[], out: Out): Promise<void> {
   const values = decisionArgs(args);
-  await withStore(values, async (store) => {
+  await withStore(values, async ({ store }) => {
     await createProvider({ store }).decide(required(values.token, '--token'), {
       user: required(values.user, '--user'),
       approve: false,
@@ -207,7 +207,7 @@ export async function token(args: string[], out: Out): Promise<void> {
   });
   if (positionals[0] !== 'revoke' || positionals.length !== 2) throw new CliError(`usage: ${usage.token}`);
   const value = positionals[1] ?? '';
-  await withStore(values, async (store) => {
+  await withStore(values, async ({ store }) => {
     if (!(await createProvider({ store }).revokeAccessToken(value)))
       throw new CliError('no access token has that value');
     out('token revoked');

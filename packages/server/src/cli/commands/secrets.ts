@@ -26,9 +26,11 @@ export async function secrets(args: string[], out: (line: string) => void): Prom
     return;
   }
   if (action !== 'rotate') throw new CliError(`usage: ${usage}`);
-  const store = await openSqlStore(values);
+  const { store, data, keyring } = await openSqlStore(values);
   try {
-    const count = await store.reencryptSecrets();
+    // The server's settings first: the store's key check, rewritten last, names the old keys until
+    // everything is sealed under the new one, so a rotation cut short can be run again.
+    const count = (await data.reencryptSecrets(keyring)) + (await store.reencryptSecrets());
     out(`${count} secrets encrypted under the first key; the keys after it may now be removed`);
   } finally {
     await store.close();

@@ -197,7 +197,7 @@ export async function serve(args: string[], out: (line: string) => void): Promis
     redis?.disconnect();
   };
   // With nonces in SQLite, the ones of the current window are read before the first request.
-  if (store instanceof SqliteStore && redis === undefined) store.preloadNonces();
+  if (store.sql.store instanceof SqliteStore && redis === undefined) store.sql.store.preloadNonces();
   // Log lines go to stderr, the lines of one turn of the event loop in one write. process.stderr
   // writes to a file, a pipe or a terminal synchronously on Linux, without a thread of libuv's pool
   // in between for every write, as a file write stream has (about 7 % of the server's CPU time per
@@ -211,7 +211,8 @@ export async function serve(args: string[], out: (line: string) => void): Promis
   let app: Awaited<ReturnType<typeof buildServer>>;
   try {
     app = await buildServer({
-      store,
+      store: store.store,
+      data: store.data,
       redis,
       publicUrl: values['public-url'],
       trustProxy: trust,

@@ -6,6 +6,7 @@
  * of the pages (sessions, CSRF, helmet) runs on a forwarded request.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import {
   type CreateProviderOptions,
@@ -15,7 +16,6 @@ import {
   type ProxyTrust,
   type WireResponse,
 } from 'countersign';
-import { BodyTooLargeError, DEFAULT_BODY_LIMIT, readBody } from 'countersign/node';
 import { forwardAuthRoute } from './forward-auth.js';
 import { type Identity, identityOf, peerTrust, type PeerTrust, upstreamHeaders } from './forward-headers.js';
 import { AMBIGUOUS_PATH, pathSegments } from './request-path.js';
@@ -92,9 +92,26 @@ function hasUnreadBody(request: FastifyRequest): boolean {
   return headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
-/** The body to verify and forward: what the parser read, or the rest of the request, bounded. */
-async function bodyOf(request: FastifyRequest): Promise<Buffer | undefined> {
-  if (hasUnreadBody(request)) return readBody(request.raw, DEFAULT_BODY_LIMIT);
+/** The server's body limit, the adapters' own (1 MiB): a larger body is refused with 413. */
+const BODY_LIMIT = 1024 * 1024;
+
+/** What the client sent of a body Fastify left unread, counted as it arrives; `undefined` past the limit. */
+async function readRest(request: IncomingMessage): Promise<Buffer | undefined> {
+  if (Number(request.headers['content-length'] ?? 0) > BODY_LIMIT) return undefined;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    // Leaving the loop ends the request: a body without a length is never held whole past the limit.
+    if (size > BODY_LIMIT) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** The body to verify and forward: what the parser read, or the rest of the request; `null` past the limit. */
+async function bodyOf(request: FastifyRequest): Promise<Buffer | undefined | null> {
+  if (hasUnreadBody(request)) return (await readRest(request.raw)) ?? null;
   return Buffer.isBuffer(request.body) ? request.body : undefined;
 }
 
@@ -148,13 +165,8 @@ function forwardRoute(
     if (segments === undefined) return plain(reply, 400, AMBIGUOUS_PATH);
     const route = matchRoute(routes, request.method, segments);
     if (!route) return reply.callNotFound();
-    let body: Buffer | undefined;
-    try {
-      body = await bodyOf(request);
-    } catch (error) {
-      if (error instanceof BodyTooLargeError) return plain(reply, 413, 'Request body too large.');
-      throw error;
-    }
+    const body = await bodyOf(request);
+    if (body === null) return plain(reply, 413, 'Request body too large.');
     const identity = route.public ? undefined : await identityFor(context.provider, request, route, body);
     if (identity && 'status' in identity) return send(reply, identity);
     const socket = request.raw.socket;
@@ -189,10 +201,8 @@ export function gateway(options: GatewayOptions, context: GatewayContext) {
   return (app: FastifyInstance): Promise<void> => {
     const { routes } = options;
     app.removeAllContentTypeParsers();
-    app.addContentTypeParser(
-      '*',
-      { parseAs: 'buffer', bodyLimit: DEFAULT_BODY_LIMIT },
-      (_request, body, done) => done(null, body),
+    app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_request, body, done) =>
+      done(null, body),
     );
     const trusted = peerTrust(context.trust);
     app.get('/oauth/forward-auth', forwardAuthRoute(context, routes, trusted));

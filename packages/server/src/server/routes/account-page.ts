@@ -26,14 +26,11 @@ export function accountPageRoutes(app: FastifyInstance, ctx: ServerContext, limi
       if (!name) return reply;
       const current = formField(request, 'current');
       const password = formField(request, 'password');
-      const user = await ctx.store.getUser(name);
-      const valid = await verifyPassword(current, user?.passwordHash);
+      const valid = await verifyPassword(current, await ctx.data.getPasswordHash(name));
       const problem = valid ? passwordProblem(password, name) : 'The current password is wrong.';
-      if (!user || problem) {
-        return sendPage(reply, accountPage(pageContext(ctx, request, reply), problem), 400);
-      }
-      await ctx.store.putUser({ ...user, passwordHash: await hashPassword(password) });
-      await ctx.store.deleteUserSessions(name, request.signedIn?.idHash);
+      if (problem) return sendPage(reply, accountPage(pageContext(ctx, request, reply), problem), 400);
+      await ctx.data.setPasswordHash(name, await hashPassword(password));
+      await ctx.data.deleteUserSessions(name, request.signedIn?.idHash);
       return reply.redirect('/account?done=password', 303);
     },
   );

@@ -6,6 +6,7 @@ import { html } from '../html.js';
 import { hashPassword, passwordProblem, userNameProblem, verifyPassword } from '../passwords.js';
 import type { AccountLimits } from '../rate-limits.js';
 import { endSession, startSession } from '../session.js';
+import { addUser } from '../users.js';
 import { csrfField, layout, type PageContext } from '../views/layout.js';
 
 function accountForm(kind: 'login' | 'signup', page: PageContext, next: string, error?: string, name = '') {
@@ -45,7 +46,7 @@ function accountForm(kind: 'login' | 'signup', page: PageContext, next: string, 
  * planted in the browser before sign-in (by a sibling site, say) signs nothing after it.
  */
 async function signIn(ctx: ServerContext, request: FastifyRequest, reply: FastifyReply, user: string) {
-  if (request.signedIn) await ctx.store.deleteSession(request.signedIn.idHash);
+  if (request.signedIn) await ctx.data.deleteSession(request.signedIn.idHash);
   request.signedIn = await startSession(ctx, reply, user, ctx.secureCookies || request.protocol === 'https');
   reply.clearCookie(CSRF_COOKIE, { path: '/' });
 }
@@ -80,9 +81,9 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext, limits: 
       const page = pageContext(ctx, request, reply);
       return sendPage(reply, accountForm('signup', page, next, problem, name), 400);
     }
-    const user = { name, status: 'active' as const, passwordHash: await hash, createdAt: ctx.clock() };
-    // Insert-only: of two sign-ups of one name at once, the second must not replace the first's password.
-    if (!(await ctx.store.addUser(user))) {
+    // The engine's insert-only addUser decides the name: of two sign-ups of one name at once, the
+    // second is refused, and never gets an account for a user someone else holds.
+    if (!(await addUser(ctx.provider, ctx.data, name, await hash, ctx.clock()))) {
       await limits.signUpFailed(request);
       const page = pageContext(ctx, request, reply);
       return sendPage(reply, accountForm('signup', page, next, NAME_UNAVAILABLE, name), 400);
@@ -98,7 +99,8 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext, limits: 
       const name = formField(request, 'name').trim();
       const next = safeNext(formField(request, 'next'));
       const user = await ctx.store.getUser(name);
-      const valid = await verifyPassword(formField(request, 'password'), user?.passwordHash);
+      const hash = user && (await ctx.data.getPasswordHash(name));
+      const valid = await verifyPassword(formField(request, 'password'), hash);
       if (!user || !valid || user.status !== 'active') {
         const message =
           valid && user?.status === 'suspended'

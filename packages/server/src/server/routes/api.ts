@@ -65,7 +65,7 @@ export function apiRoutes(app: FastifyInstance, ctx: ServerContext, oauth: Fasti
   app.get(
     '/api/v1/notes',
     { preHandler: oauth.protect({ scope: 'read_private' }) },
-    withUser(async (user) => ({ notes: await ctx.store.listNotes(user) })),
+    withUser(async (user) => ({ notes: await ctx.data.listNotes(user) })),
   );
 
   app.post(
@@ -78,7 +78,7 @@ export function apiRoutes(app: FastifyInstance, ctx: ServerContext, oauth: Fasti
           .code(400)
           .send({ error: `Send text: 1 to ${MAX_NOTE} characters, as a form field or a JSON property.` });
       }
-      return reply.code(201).send(await ctx.store.addNote(user, text, ctx.clock()));
+      return reply.code(201).send(await ctx.data.addNote(user, text, ctx.clock()));
     }),
   );
 
@@ -87,7 +87,7 @@ export function apiRoutes(app: FastifyInstance, ctx: ServerContext, oauth: Fasti
     { preHandler: oauth.protect({ scope: 'write_private', bodyHash: 'required' }) },
     withUser(async (user, request, reply) => {
       const id = Number((request.params as { id: string }).id);
-      const deleted = Number.isInteger(id) && (await ctx.store.deleteNote(user, id));
+      const deleted = Number.isInteger(id) && (await ctx.data.deleteNote(user, id));
       return deleted ? reply.code(204).send() : reply.code(404).send({ error: 'No such note.' });
     }),
   );

@@ -106,7 +106,7 @@ export function consoleRoutes(app: FastifyInstance, ctx: ServerContext): void {
       const notice = request.query.registered
         ? 'Registered. Reveal the secret below and keep it safe: it signs every request.'
         : request.query.done;
-      const problems = await ctx.store.listProblems(consumer.key);
+      const problems = await ctx.data.listProblems(consumer.key);
       return sendPage(reply, appPage(pageContext(ctx, request, reply), consumer, problems, notice));
     },
   );
@@ -129,7 +129,7 @@ export function consoleRoutes(app: FastifyInstance, ctx: ServerContext): void {
             appPage(
               pageContext(ctx, request, reply),
               consumer,
-              await ctx.store.listProblems(consumer.key),
+              await ctx.data.listProblems(consumer.key),
               undefined,
               true,
             ),

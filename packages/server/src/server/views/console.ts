@@ -1,6 +1,6 @@
 /** The developer console: the list of apps, the registration form, and one app's page. */
 import { type Consumer, SIGNATURE_METHOD_NAMES } from 'countersign';
-import type { ProblemEvent } from 'countersign/store-kit';
+import type { ProblemEvent } from '../../data/server-data.js';
 import { type Html, html } from '../html.js';
 import { csrfField, layout, type PageContext } from './layout.js';
 import { KNOWN_SCOPES, scopeWords } from './scopes.js';

@@ -1,6 +1,8 @@
 /**
- * What the reference server keeps besides the OAuth data: settings (its cookie secret), the sign-in
- * sessions, the sample API's notes, and each consumer's recent problems for the developer console.
+ * What the reference server keeps besides the engine's data: its accounts (the password hash of each
+ * user), settings (its cookie secret), the sign-in sessions, the sample API's notes, and each
+ * consumer's recent problems for the developer console. In memory (`memory-data.ts`), or in tables
+ * of its own beside the store's, on the store's connection (`sqlite-data.ts`, `postgres-data.ts`).
  */
 
 /** A note of the sample API. */
@@ -50,7 +52,16 @@ export interface Session {
 /** How many problems are kept per consumer. */
 export const PROBLEMS_KEPT = 50;
 
-export interface AppData {
+export interface ServerData {
+  /**
+   * Gives `user` an account with `passwordHash`, only if it has none; returns whether it did.
+   * Atomic: of concurrent additions for one name, exactly one gets `true`.
+   */
+  addAccount(user: string, passwordHash: string, at: number): Promise<boolean>;
+  /** The scrypt hash of the user's password, or `undefined` for a user without an account. */
+  getPasswordHash(user: string): Promise<string | undefined>;
+  /** Replaces the password hash of an account. */
+  setPasswordHash(user: string, passwordHash: string): Promise<void>;
   /** Stores `value` under `name` unless something is there; returns what is stored. */
   ensureSetting(name: string, value: string): Promise<string>;
   /** Stores a new session, and deletes those that had ended by its creation. */

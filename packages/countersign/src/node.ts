@@ -1,0 +1,2 @@
+/** `countersign/node`: the node:http adapter. */
+export { type AdapterOptions, type EndpointPaths, type NodeAdapter, nodeAdapter } from './http/node.js';

@@ -1,0 +1,142 @@
+/**
+ * A store as a third party would write one: plain maps, importing nothing of the library at run
+ * time (only its types), in the shape of node-oidc-provider's example adapter. It runs the library's
+ * contract suite from `countersign/testing` as any store does — so the suite asks nothing of a store
+ * beyond the contract — and a provider built on it serves a signed request.
+ */
+/* eslint-disable @typescript-eslint/require-await -- the contract's writes return promises, and these maps have the answer at once */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type {
+  AccessToken,
+  Consumer,
+  Decision,
+  RedeemAttempt,
+  Redemption,
+  RequestToken,
+  Store,
+  User,
+} from 'countersign';
+import { createProvider } from 'countersign';
+import { signRequest } from 'countersign/client';
+import { consumerFixture, runStoreSuite } from 'countersign/testing';
+
+/** Everything in maps; every operation synchronous from read to write, so the atomic ones are atomic. */
+class MapStore implements Store {
+  readonly consumers = new Map<string, Consumer>();
+  readonly users = new Map<string, User>();
+  readonly requestTokens = new Map<string, RequestToken>();
+  readonly accessTokens = new Map<string, AccessToken>();
+  readonly nonces = new Map<string, number>();
+
+  getConsumer(key: string) {
+    return this.consumers.get(key);
+  }
+  async putConsumer(consumer: Consumer) {
+    this.consumers.set(consumer.key, consumer);
+  }
+  async deleteConsumer(key: string) {
+    this.consumers.delete(key);
+    for (const [k, t] of this.requestTokens) if (t.consumerKey === key) this.requestTokens.delete(k);
+    for (const [k, t] of this.accessTokens) if (t.consumerKey === key) this.accessTokens.delete(k);
+  }
+  async listConsumers(owner: string) {
+    return [...this.consumers.values()]
+      .filter((c) => c.owner === owner)
+      .sort((a, b) => b.createdAt - a.createdAt);
+  }
+  getUser(name: string) {
+    return this.users.get(name);
+  }
+  async putUser(user: User) {
+    this.users.set(user.name, user);
+  }
+  async addUser(user: User) {
+    if (this.users.has(user.name)) return false;
+    this.users.set(user.name, user);
+    return true;
+  }
+  async createRequestToken(token: RequestToken) {
+    this.requestTokens.set(token.token, token);
+  }
+  getRequestToken(token: string) {
+    return this.requestTokens.get(token);
+  }
+  async decideRequestToken(token: string, decision: Decision) {
+    const current = this.requestTokens.get(token);
+    if (current?.state !== 'pending') return false;
+    this.requestTokens.set(token, { ...current, ...decision });
+    return true;
+  }
+  async redeemRequestToken(token: string, attempt: RedeemAttempt): Promise<Redemption> {
+    const current = this.requestTokens.get(token);
+    if (current?.state !== 'authorized') return { outcome: 'used' };
+    if (current.verifierFailures >= attempt.limit) return { outcome: 'dead' };
+    if (current.verifier !== undefined && attempt.matches(current.verifier)) {
+      this.requestTokens.set(token, { ...current, state: 'exchanged' });
+      this.accessTokens.set(attempt.accessToken.token, attempt.accessToken);
+      return { outcome: 'exchanged' };
+    }
+    const failures = current.verifierFailures + 1;
+    this.requestTokens.set(token, { ...current, verifierFailures: failures });
+    return { outcome: 'wrong', failures };
+  }
+  getAccessToken(token: string) {
+    return this.accessTokens.get(token);
+  }
+  touchAccessToken(token: string, at: number) {
+    const current = this.accessTokens.get(token);
+    if (current) this.accessTokens.set(token, { ...current, lastUsedAt: at });
+  }
+  async revokeAccessToken(token: string, at: number) {
+    const current = this.accessTokens.get(token);
+    if (!current) return false;
+    if (current.revokedAt === undefined) this.accessTokens.set(token, { ...current, revokedAt: at });
+    return true;
+  }
+  async listAccessTokens(user: string) {
+    return [...this.accessTokens.values()]
+      .filter((t) => t.user === user)
+      .sort((a, b) => b.createdAt - a.createdAt);
+  }
+  recordNonce(key: string, now: number, expiresAt: number) {
+    if (expiresAt <= now) return false;
+    const held = this.nonces.get(key);
+    if (held !== undefined && held > now) return false;
+    this.nonces.set(key, expiresAt);
+    return true;
+  }
+  async close() {}
+}
+
+runStoreSuite({
+  name: 'a third-party map store',
+  open: () => new MapStore(),
+  test: { describe, it, beforeEach, afterEach },
+});
+
+describe('a provider on a third-party store', () => {
+  it('verifies a two-legged request signed by a consumer it holds', async () => {
+    const store = new MapStore();
+    const consumer = consumerFixture({ signatureMethods: ['HMAC-SHA1'], rsaPublicKey: undefined });
+    await store.putConsumer(consumer);
+    const now = 1_800_000_000_000;
+    const provider = createProvider({ store, clock: () => now });
+    const { authorization } = signRequest({
+      method: 'GET',
+      url: 'http://api.test/me',
+      consumerKey: consumer.key,
+      consumerSecret: consumer.secret,
+      timestamp: String(now / 1000),
+    });
+    const verified = await provider.verify({
+      method: 'GET',
+      target: '/me',
+      headers: { host: 'api.test', authorization },
+      secure: false,
+    });
+    expect(verified.twoLegged).toBe(true);
+    expect(verified.user).toBeUndefined();
+    expect(verified.consumer.key).toBe(consumer.key);
+    expect(store.nonces.size).toBe(1);
+  });
+});
