@@ -179,6 +179,7 @@ describe('countersign authorize and request', () => {
     expect(out).toMatch(/server: GET&https%3A%2F%2Fapi\.countersign\.test%2Fapi%2Fv1%2Fme&/);
     expect(out).toMatch(/client: GET&http%3A%2F%2F127\.0\.0\.1/);
     expect(out).toMatch(/\n {16}\^ first difference at character 9\n/);
+    expect(out).toMatch(/\nwhy: {4}your client signed an http URL, the server took the request for https /);
   });
 
   it('refuses a callback port that is taken with one line', async () => {

@@ -10,7 +10,10 @@ import { OAuthClient, ProviderAnswerError } from '../../packages/countersign/src
 import { ProblemResponseError, readProblem } from '../../packages/countersign/src/client/problem-response.js';
 import { signRequest } from '../../packages/countersign/src/client/sign-request.js';
 import type { SignatureMethodName } from '../../packages/countersign/src/core/signature-methods.js';
-import { compareBaseStrings, firstDifference } from '../../packages/server/src/cli/base-string-diff.js';
+import {
+  compareBaseStrings,
+  firstDifference,
+} from '../../packages/countersign/src/client/base-string-diff.js';
 import { createProvider } from '../../packages/countersign/src/provider/provider.js';
 import { buildServer } from '../../packages/server/src/server/app.js';
 import { MemoryStore } from '../../packages/countersign/src/stores/memory-store.js';

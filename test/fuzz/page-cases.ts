@@ -20,12 +20,20 @@ interface Page {
 /** The console's actions on an application: drawn as often, together, as one other page. */
 function actions(world: World): Page[] {
   return [
-    ...['rotate', 'suspend', 'resume', 'delete', 'nosuchaction', '%zz'].map((action): Page => ({
+    ...['suspend', 'resume', 'end-previous-secret', 'secret', 'nosuchaction', '%zz'].map((action): Page => ({
       method: 'POST',
       path: `/console/apps/${world.ownApp}/${action}`,
       fields: [],
     })),
-    { method: 'POST', path: '/console/apps/nosuchapp/rotate', fields: [] },
+    { method: 'POST', path: `/console/apps/${world.ownApp}/rotate`, fields: ['confirm', 'grace'] },
+    { method: 'POST', path: `/console/apps/${world.ownApp}/delete`, fields: ['confirm'] },
+    { method: 'POST', path: `/console/apps/${world.ownApp}/doctor`, fields: ['request', 'base_string'] },
+    {
+      method: 'POST',
+      path: `/console/apps/${world.ownApp}/edit`,
+      fields: ['name', 'description', 'callback', 'scopes', 'methods', 'two_legged', 'rsa_public_key'],
+    },
+    { method: 'POST', path: '/console/apps/nosuchapp/rotate', fields: ['confirm', 'grace'] },
   ];
 }
 
@@ -40,6 +48,10 @@ function pages(world: World): Page[] {
     get('/console'),
     get('/console/new'),
     get(`/console/apps/${app}`, 'registered', 'done'),
+    get(`/console/apps/${app}/edit`),
+    get(`/console/apps/${app}/rotate`),
+    get(`/console/apps/${app}/delete`),
+    get('/static/console.js'),
     get('/console/apps/nosuchapp', 'done'),
     get('/console/apps/%zz'),
     get('/connections', 'done'),
@@ -93,6 +105,13 @@ function fieldValue(world: World): fc.Arbitrary<string> {
         'approve',
         'deny',
         '-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----',
+        'rotate',
+        'delete',
+        '3600',
+        'GET&http%3A%2F%2F127.0.0.1%2Fapi%2Fv1%2Fme&oauth_nonce%3D1%26oauth_timestamp%3D2',
+        'GET /api/v1/me?a=%zz HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: OAuth oauth_consumer_key="x"\r\n\r\n',
+        `curl -X POST 'http://127.0.0.1/oauth/initiate' -H "Authorization: OAuth oauth_nonce=\\"1\\"" -d 'a=b' --data-urlencode $'c=\\x41 b'`,
+        'curl "http://127.0.0.1/$(id)" -d @/etc/passwd',
         world.undecided,
         world.access.token,
       )

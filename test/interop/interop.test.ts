@@ -22,7 +22,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OAuthClient } from '../../packages/countersign/src/client/oauth-client.js';
 import { grantedServer } from '../support/granted-server.js';
 import { readProblem } from '../../packages/countersign/src/client/problem-response.js';
-import { compareBaseStrings } from '../../packages/server/src/cli/base-string-diff.js';
+import { compareBaseStrings } from '../../packages/countersign/src/client/base-string-diff.js';
 import { createProvider } from '../../packages/countersign/src/provider/provider.js';
 import { buildServer } from '../../packages/server/src/server/app.js';
 import { MemoryStore } from '../../packages/countersign/src/stores/memory-store.js';

@@ -1,8 +1,10 @@
 /**
- * The provider's lifecycle operations: rotating a consumer's secret, suspending, resuming,
- * disabling and deleting a consumer, revoking an access token, adding, suspending and resuming a
- * user; and that a disabled consumer stays disabled whoever asks.
+ * The provider's lifecycle operations: changing a consumer's settings, rotating its secret (the grace
+ * period has its own file, secret-rotation.test.ts), suspending, resuming, disabling and deleting a
+ * consumer, revoking an access token, adding, suspending and resuming a user; and that a disabled
+ * consumer stays disabled whoever asks.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { signRequest } from '../../packages/countersign/src/client/sign-request.js';
 import { parseFormEncoded } from '../../packages/countersign/src/core/parameters.js';
@@ -99,6 +101,76 @@ async function grantAccess(): Promise<{ token: string; secret: string }> {
   const access = await form(provider.token(sign({ oauth_verifier: verifier }, request, '/oauth/token')));
   return { token: access.oauth_token ?? '', secret: access.oauth_token_secret ?? '' };
 }
+
+describe('updateConsumer', () => {
+  it('changes the settings given, keeps the rest, and the engine sees the change', async () => {
+    expect(await problemOf(resource(consumer.secret))).toBe('none');
+    const changed = await provider.updateConsumer(consumer.key, {
+      name: '  Renamed  ',
+      description: 'Now with a description',
+      callback: 'https://app.example/ready',
+      scopes: ['read', 'write', 'read'],
+      twoLegged: false,
+    });
+    expect(changed).toMatchObject({
+      key: consumer.key,
+      secret: consumer.secret,
+      owner: 'alice',
+      status: 'active',
+      name: 'Renamed',
+      description: 'Now with a description',
+      callback: 'https://app.example/ready',
+      scopes: ['read', 'write'],
+      signatureMethods: ['HMAC-SHA1'],
+      twoLegged: false,
+    });
+    expect(store.getConsumer(consumer.key)).toEqual(changed);
+    expect(await problemOf(resource(consumer.secret))).toBe('consumer_key_invalid');
+    const removed = await provider.updateConsumer(consumer.key, { description: null });
+    expect(removed.description).toBeUndefined();
+    expect(removed.name).toBe('Renamed');
+  });
+
+  it('checks the result as a registration is checked, and changes nothing when refused', async () => {
+    for (const changes of [
+      { name: ' ' },
+      { name: 'x'.repeat(101) },
+      { callback: 'ftp://app.example/' },
+      { callback: 'https://user@app.example/' },
+      { signatureMethods: [] },
+      { signatureMethods: ['HMAC-MD5'] },
+      { signatureMethods: ['RSA-SHA1'] },
+      { scopes: ['read all'] },
+      { rsaPublicKey: 'not a key' },
+    ]) {
+      expect(
+        await inputErrorOf(provider.updateConsumer(consumer.key, changes)),
+        JSON.stringify(changes),
+      ).toBe('invalid_consumer');
+    }
+    expect(store.getConsumer(consumer.key)).toEqual(consumer);
+  });
+
+  it('refuses to remove the RSA key of a consumer that signs with RSA', async () => {
+    const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
+    const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    await provider.updateConsumer(consumer.key, { signatureMethods: ['RSA-SHA256'], rsaPublicKey: pem });
+    expect(await inputErrorOf(provider.updateConsumer(consumer.key, { rsaPublicKey: null }))).toBe(
+      'invalid_consumer',
+    );
+    const hmac = await provider.updateConsumer(consumer.key, {
+      signatureMethods: ['HMAC-SHA1'],
+      rsaPublicKey: null,
+    });
+    expect(hmac.rsaPublicKey).toBeUndefined();
+  });
+
+  it('refuses an unknown consumer', async () => {
+    expect(await inputErrorOf(provider.updateConsumer('z'.repeat(32), { name: 'x' }))).toBe(
+      'unknown_consumer',
+    );
+  });
+});
 
 describe('rotateConsumerSecret', () => {
   it('yields a new secret that verifies, and the old one is refused', async () => {

@@ -14,12 +14,23 @@ import { PageClient } from './page-client.js';
 
 const INTERNAL = 'internal detail 7f3a';
 
-/** A store whose console listing fails, to make a real 500. */
+/** A consumer key whose lookup fails, to make a real 500 at the API. */
+const FAILING_KEY = 'f'.repeat(32);
+
+/** A store whose console listing, and one consumer's lookup, fail, to make real 500s. */
 class FailingStore extends MemoryStore {
   override listConsumers(): never {
     throw new Error(INTERNAL);
   }
+
+  override getConsumer(key: string) {
+    if (key === FAILING_KEY) throw new Error(INTERNAL);
+    return super.getConsumer(key);
+  }
 }
+
+/** What a browser sends when it navigates. */
+const BROWSER = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
 
 function expectPage(response: LightMyRequestResponse, status: number) {
   expect(response.statusCode).toBe(status);
@@ -167,7 +178,8 @@ describe('error pages', () => {
   it('answers a page path asked with a method it does not take with a 405 page naming those it does', async () => {
     for (const [url, allowed] of [
       ['/logout', 'POST'],
-      ['/console/apps/some-key/rotate', 'POST'],
+      ['/console/apps/some-key/suspend', 'POST'],
+      ['/console/apps/some-key/end-previous-secret', 'POST'],
       ['/account/password', 'POST'],
     ]) {
       const response = await client.get(url as string);
@@ -200,6 +212,40 @@ describe('error pages', () => {
     expectPage(response, 500);
     expect(response.body).not.toContain(INTERNAL);
     expect(logs).toContain(INTERNAL);
+  });
+
+  it("answers a browser with an error page for the OAuth endpoints' and the API's errors that are not problems", async () => {
+    const signed = `oauth_consumer_key=${FAILING_KEY}&oauth_signature_method=HMAC-SHA1&oauth_signature=x&oauth_nonce=n&oauth_timestamp=${Math.floor(Date.now() / 1000)}`;
+    const cases = [
+      { status: 400, method: 'GET', url: '/api/v1/notes/%zz' },
+      { status: 400, method: 'GET', url: '/%' },
+      { status: 413, method: 'POST', url: '/oauth/initiate', payload: 'a='.padEnd(1.5 * 1024 * 1024, 'x') },
+      { status: 500, method: 'GET', url: `/api/v1/me?${signed}` },
+    ] as const;
+    for (const { status, ...request } of cases) {
+      const page = await app.inject({
+        ...request,
+        headers: { ...BROWSER, 'content-type': 'application/x-www-form-urlencoded' },
+      });
+      expectPage(page, status);
+      expect(page.body, request.url).not.toContain(INTERNAL);
+      // Any other client still gets short plain text.
+      const plain = await app.inject({
+        ...request,
+        headers: { accept: '*/*', 'content-type': 'application/x-www-form-urlencoded' },
+      });
+      expect(plain.statusCode, request.url).toBe(status);
+      expect(plain.headers['content-type'], request.url).toBe('text/plain; charset=utf-8');
+      expect(plain.body, request.url).not.toContain(INTERNAL);
+    }
+    expect(logs).toContain(INTERNAL);
+  });
+
+  it('keeps OAuth problems as the protocol says, even for a browser', async () => {
+    const response = await app.inject({ method: 'GET', url: '/oauth/initiate', headers: BROWSER });
+    expect(response.statusCode).toBe(405);
+    expect(response.headers['www-authenticate']).toContain('oauth_problem="method_not_allowed"');
+    expect(response.headers['content-type']).toBe('application/x-www-form-urlencoded');
   });
 
   it('answers an unknown path or an undecodable URL without echoing it (a PLAINTEXT signature is the secrets)', async () => {

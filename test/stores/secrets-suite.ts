@@ -84,7 +84,11 @@ async function dance(store: SecretStore): Promise<string[]> {
   expect(access.secret).toMatch(/^[a-z0-9]{32}$/);
   const verified = await provider.verify(signed('/api/me', {}, access));
   expect(verified.consumer.key).toBe(consumer.key);
-  return [consumer.secret, request.secret, access.secret];
+  // Rotated with a grace period: the previous secret is kept, sealed, and still signs.
+  const rotated = await provider.rotateConsumerSecret(consumer.key, { gracePeriod: 3600 });
+  expect(rotated.previousSecret?.secret).toBe(consumer.secret);
+  await provider.verify(signed('/api/me', { oauth_nonce: 'after-rotation' }, access));
+  return [consumer.secret, rotated.secret, request.secret, access.secret];
 }
 
 /** The code of the `SecretKeyError` that `run` is refused with, or `'none'`. */
@@ -102,9 +106,17 @@ async function refusal(run: () => unknown): Promise<string> {
   return 'none';
 }
 
+/** A consumer in a rotation's grace period, its previous secret kept. */
+const ROTATED = consumerFixture({
+  key: 'p'.repeat(32),
+  secret: 'current-secret-of-rotated',
+  previousSecret: { secret: 'previous-secret-of-rotated', expiresAt: NOW + 3_600_000 },
+});
+
 /** Every kind of secret, written through `store`. */
 async function writeEverything(store: SecretStore): Promise<void> {
   await store.putConsumer(consumerFixture());
+  await store.putConsumer(ROTATED);
   await store.createRequestToken(requestTokenFixture());
   await store.createRequestToken(
     requestTokenFixture({ token: 'q'.repeat(32), state: 'authorized', user: 'bob', verifier: 'v' }),
@@ -115,6 +127,10 @@ async function writeEverything(store: SecretStore): Promise<void> {
 /** Checks that `store` reads back every secret `writeEverything` wrote. */
 async function expectEverything(store: SecretStore): Promise<void> {
   expect((await store.getConsumer(consumerFixture().key))?.secret).toBe(consumerFixture().secret);
+  expect(await store.getConsumer(ROTATED.key)).toMatchObject({
+    secret: ROTATED.secret,
+    previousSecret: ROTATED.previousSecret,
+  });
   expect((await store.getRequestToken(requestTokenFixture().token))?.secret).toBe(
     requestTokenFixture().secret,
   );
@@ -149,6 +165,9 @@ export function runSecretsSuite(name: string, harness: () => Promise<SecretsHarn
       expect(everything).toContain('bob');
       for (const secret of secrets) expect(everything).not.toContain(secret);
       expect(await h.column('consumers', 'secret', 'owner', 'bob')).toMatch(/^enc:v1:k1:[A-Za-z0-9_-]+$/);
+      expect(await h.column('consumers', 'previous_secret', 'owner', 'bob')).toMatch(
+        /^enc:v1:k1:[A-Za-z0-9_-]+$/,
+      );
     });
 
     it('refuses a ciphertext moved to another row', async () => {
@@ -213,6 +232,8 @@ export function runSecretsSuite(name: string, harness: () => Promise<SecretsHarn
       const everything = await h.everything();
       for (const secret of [
         consumerFixture().secret,
+        ROTATED.secret,
+        ROTATED.previousSecret?.secret ?? '',
         requestTokenFixture().secret,
         accessTokenFixture().secret,
       ])

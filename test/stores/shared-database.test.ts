@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { POSTGRES_MIGRATIONS } from '../../packages/postgres/src/postgres-schema.js';
 import { PostgresStore } from '../../packages/postgres/src/postgres-store.js';
+import { SQLITE_MIGRATIONS } from '../../packages/sqlite/src/sqlite-schema.js';
 import { SqliteStore } from '../../packages/sqlite/src/sqlite-store.js';
 import { createDatabase, hasPostgres } from '../support/services.js';
 import { runStoreSuite } from './store-suite.js';
@@ -78,7 +80,9 @@ describe('SQLite beside an application', () => {
     expect(made.map((n) => n.name)).toEqual(
       expect.arrayContaining(['countersign_migrations', 'oauth_migrations']),
     );
-    expect(host.prepare('SELECT version FROM countersign_migrations').pluck().all()).toEqual([1]);
+    expect(host.prepare('SELECT version FROM countersign_migrations').pluck().all()).toEqual(
+      SQLITE_MIGRATIONS.map((_, i) => i + 1),
+    );
     expect(host.prepare('SELECT name FROM oauth_users').pluck().all()).toEqual(['carol']);
     expect(host.prepare('SELECT count(*) FROM users').pluck().get()).toBe(2);
     host.close();
@@ -155,9 +159,9 @@ describe.skipIf(!hasPostgres)('PostgreSQL beside an application', () => {
       const made = (await relations()).filter((name) => !host.includes(name));
       expect(made.length).toBeGreaterThan(10);
       expect(made.filter((name) => !/^(public\.countersign_|oauth\.countersign_)/.test(name))).toEqual([]);
-      expect((await pool.query('SELECT version FROM public.countersign_migrations')).rows).toEqual([
-        { version: 1 },
-      ]);
+      expect((await pool.query('SELECT version FROM public.countersign_migrations')).rows).toEqual(
+        POSTGRES_MIGRATIONS.map((_, i) => ({ version: i + 1 })),
+      );
       expect((await pool.query('SELECT name FROM oauth.countersign_users')).rows).toEqual([
         { name: 'carol' },
       ]);

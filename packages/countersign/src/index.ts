@@ -21,7 +21,7 @@ export {
   parseFormEncoded,
 } from './core/parameters.js';
 export { type DecodeContext, percentDecode, percentEncode } from './core/percent-encoding.js';
-export { cutText, PROBLEM_BOUNDS, SECRET_NAME } from './problems/bounds.js';
+export { cutText, PROBLEM_BOUNDS, readCut, SECRET_NAME } from './problems/bounds.js';
 export {
   isSignatureMethodName,
   SIGNATURE_METHOD_NAMES,
@@ -50,7 +50,8 @@ export {
 } from './problems/render.js';
 export type { WireResponse } from './problems/wire.js';
 export type { AuthorizationRequest, DecisionOutcome, UserDecision } from './provider/authorize.js';
-export type { ConsumerRegistration } from './provider/consumers.js';
+export type { ConsumerChanges, ConsumerRegistration } from './provider/consumers.js';
+export type { RotateOptions } from './provider/lifecycle.js';
 export { ProviderInputError, type ProviderInputCode, StoreUnavailableError } from './provider/errors.js';
 export { CountersignError } from './core/countersign-error.js';
 export * as errors from './errors.js';
@@ -58,11 +59,13 @@ export type {
   AccessToken,
   Consumer,
   ConsumerStatus,
+  PreviousSecret,
   RequestToken,
   RequestTokenState,
   User,
 } from './provider/model.js';
 export type { ProviderOptions } from './provider/options.js';
+export type { SignatureDiagnosis, SignatureMatch } from './provider/diagnose.js';
 export { compileTrustProxy, type ProxyTrust, type TrustProxy } from './provider/trusted-proxy.js';
 export { type CreateProviderOptions, createProvider, type Provider } from './provider/provider.js';
 export type { Headers, OAuthRequest } from './provider/request.js';
@@ -79,5 +82,5 @@ export type {
 } from './provider/store.js';
 export type { MaybePromise } from './provider/maybe-promise.js';
 export { type NonceStore, withNonceStore } from './provider/store.js';
-export type { ProblemReport } from './provider/provider.js';
+export type { PreviousSecretReport, ProblemReport } from './provider/provider.js';
 export type { EndpointName } from './provider/context.js';

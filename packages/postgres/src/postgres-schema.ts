@@ -145,4 +145,8 @@ export const POSTGRES_MIGRATIONS: readonly ((t: PostgresTables) => string)[] = [
    CREATE TRIGGER ${t.local('access_tokens_changed')}
      AFTER UPDATE OF token, secret, consumer_key, "user", scopes, expires_at, revoked_at OR DELETE ON ${t.accessTokens}
      FOR EACH STATEMENT EXECUTE FUNCTION ${t.bumpCacheEpoch}();`,
+  // Version 2: a rotated secret's grace period: the previous secret (sealed like the current one)
+  // and when it stops being accepted.
+  (t) =>
+    `ALTER TABLE ${t.consumers} ADD COLUMN previous_secret TEXT, ADD COLUMN previous_secret_expires_at BIGINT;`,
 ];

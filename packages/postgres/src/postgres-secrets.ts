@@ -74,7 +74,10 @@ async function resealAll(client: pg.PoolClient, t: PostgresTables, keyring: Keyr
   for (const column of SEALED_COLUMNS) {
     const { key, column: name } = column;
     const table = t.table(column.table);
-    const { rows } = await client.query<Row>(`SELECT ${key} AS k, ${name} AS v FROM ${table} FOR UPDATE`);
+    // A column that may be NULL (the previous secret) has nothing to seal in those rows.
+    const { rows } = await client.query<Row>(
+      `SELECT ${key} AS k, ${name} AS v FROM ${table} WHERE ${name} IS NOT NULL FOR UPDATE`,
+    );
     if (rows.length === 0) continue;
     const keys = rows.map((r) => r.k as string);
     const values = rows.map((r) => reseal(r.v as string, column, r.k as string, keyring));

@@ -270,11 +270,12 @@ export class PostgresStore implements Store {
 
   async putConsumer(c: Consumer) {
     await this.#query(
-      `INSERT INTO ${this.#tables.consumers} (key, secret, name, description, owner, callback, scopes, signature_methods, two_legged,
-         rsa_public_key, status, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+      `INSERT INTO ${this.#tables.consumers} (key, secret, name, description, owner, callback, scopes, signature_methods,
+         two_legged, rsa_public_key, status, created_at, previous_secret, previous_secret_expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
        ON CONFLICT (key) DO UPDATE SET secret = $2, name = $3, description = $4, owner = $5, callback = $6, scopes = $7,
-         signature_methods = $8, two_legged = $9, rsa_public_key = $10, status = $11`,
+         signature_methods = $8, two_legged = $9, rsa_public_key = $10, status = $11, previous_secret = $13,
+         previous_secret_expires_at = $14`,
       [
         c.key,
         this.#secrets.seal(c.secret, secretContext('consumers', 'secret', c.key)),
@@ -288,6 +289,10 @@ export class PostgresStore implements Store {
         c.rsaPublicKey ?? null,
         c.status,
         c.createdAt,
+        c.previousSecret
+          ? this.#secrets.seal(c.previousSecret.secret, secretContext('consumers', 'previous_secret', c.key))
+          : null,
+        c.previousSecret?.expiresAt ?? null,
       ],
     );
     this.#rows.consumers.forget(c.key);

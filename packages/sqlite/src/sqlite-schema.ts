@@ -113,4 +113,8 @@ export const SQLITE_MIGRATIONS: readonly ((t: SqliteTables) => string)[] = [
      name TEXT PRIMARY KEY,
      value TEXT NOT NULL
    );`,
+  // Version 2: a rotated secret's grace period: the previous secret (sealed like the current one)
+  // and when it stops being accepted.
+  (t) => `ALTER TABLE ${t.consumers} ADD COLUMN previous_secret TEXT;
+   ALTER TABLE ${t.consumers} ADD COLUMN previous_secret_expires_at INTEGER;`,
 ];

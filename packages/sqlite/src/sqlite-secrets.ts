@@ -94,7 +94,11 @@ function resealAll(db: Database.Database, t: SqliteTables, keyring: Keyring): nu
     const { key, column: name } = column;
     const table = t.table(column.table);
     // All rows first: better-sqlite3 runs no statement while another is iterating.
-    const rows = db.prepare(`SELECT ${key}, ${name} FROM ${table}`).raw().all() as [string, string][];
+    // A column that may be NULL (the previous secret) has nothing to seal in those rows.
+    const rows = db.prepare(`SELECT ${key}, ${name} FROM ${table} WHERE ${name} IS NOT NULL`).raw().all() as [
+      string,
+      string,
+    ][];
     const update = db.prepare(`UPDATE ${table} SET ${name} = ? WHERE ${key} = ?`);
     for (const [rowKey, value] of rows) update.run(reseal(value, column, rowKey, keyring), rowKey);
     count += rows.length;

@@ -141,10 +141,10 @@ export function prepare(db: Database.Database, t: SqliteTables): SqliteStatement
     ),
     getConsumer: db.prepare(`SELECT * FROM ${t.consumers} WHERE key = ?`),
     putConsumer: db.prepare(
-      `INSERT OR REPLACE INTO ${t.consumers} (key, secret, name, description, owner, callback, scopes, signature_methods,
-         two_legged, rsa_public_key, status, created_at)
-       VALUES (@key, @secret, @name, @description, @owner, @callback, @scopes, @signature_methods,
-         @two_legged, @rsa_public_key, @status, @created_at)`,
+      `INSERT OR REPLACE INTO ${t.consumers} (key, secret, previous_secret, previous_secret_expires_at, name,
+         description, owner, callback, scopes, signature_methods, two_legged, rsa_public_key, status, created_at)
+       VALUES (@key, @secret, @previous_secret, @previous_secret_expires_at, @name, @description, @owner, @callback,
+         @scopes, @signature_methods, @two_legged, @rsa_public_key, @status, @created_at)`,
     ),
     deleteConsumer: (key: string) => deleteConsumer.immediate(key),
     listConsumers: db.prepare(`SELECT * FROM ${t.consumers} WHERE owner = ? ORDER BY created_at DESC, key`),

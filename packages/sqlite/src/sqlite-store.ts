@@ -195,6 +195,10 @@ export class SqliteStore implements Store {
     this.#sql.putConsumer.run({
       key: c.key,
       secret: this.#secrets.seal(c.secret, secretContext('consumers', 'secret', c.key)),
+      previous_secret: c.previousSecret
+        ? this.#secrets.seal(c.previousSecret.secret, secretContext('consumers', 'previous_secret', c.key))
+        : null,
+      previous_secret_expires_at: c.previousSecret?.expiresAt ?? null,
       name: c.name,
       description: c.description ?? null,
       owner: c.owner,

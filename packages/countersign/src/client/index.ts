@@ -15,3 +15,5 @@ export {
   type SignRequestOptions,
   signRequest,
 } from './sign-request.js';
+export { compareBaseStrings, explainDifference, firstDifference, IDENTICAL } from './base-string-diff.js';
+export { baseStringParameters, normalizedBaseString } from './base-string-normalize.js';

@@ -51,6 +51,11 @@ export interface CheckContext {
   accessToken?: AccessToken | undefined;
   /** The base string the signature was checked against. */
   baseString?: string | undefined;
+  /**
+   * Set when the signature matched the consumer's previous secret, not its current one: when that
+   * secret stops being accepted (ms).
+   */
+  previousSecretUntil?: number | undefined;
 }
 
 /**
@@ -91,6 +96,7 @@ export function newCheckContext(
     requestToken: undefined,
     accessToken: undefined,
     baseString: undefined,
+    previousSecretUntil: undefined,
   };
 }
 

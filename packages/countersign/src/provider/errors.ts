@@ -18,7 +18,8 @@ export type ProviderInputCode =
   | 'invalid_consumer'
   | 'consumer_disabled'
   | 'invalid_scope'
-  | 'unknown_token';
+  | 'unknown_token'
+  | 'invalid_grace_period';
 
 /** The store (database, cache) cannot be reached; the request is answered with 503. */
 export class StoreUnavailableError extends CountersignError<'store_unavailable'> {

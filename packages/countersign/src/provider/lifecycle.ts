@@ -1,13 +1,18 @@
 /**
- * A consumer's and a grant's life after registration: rotating the secret, suspending, resuming,
- * disabling and deleting a consumer, revoking an access token; and a user's: adding, suspending and
- * resuming one. "A disabled consumer stays disabled" is enforced here, once, for every caller (the
- * developer console, the CLI, an embedding app).
+ * A consumer's and a grant's life after registration: changing its settings, rotating the secret
+ * (with a grace period for the previous one), suspending, resuming, disabling and deleting a
+ * consumer, revoking an access token; and a user's: adding, suspending and resuming one. "A
+ * disabled consumer stays disabled" is enforced here, once, for every caller (the developer
+ * console, the CLI, an embedding app).
  */
+import { type ConsumerChanges, changedConsumer } from './consumers.js';
 import { newCredential } from './credentials.js';
 import { ProviderInputError } from './errors.js';
 import type { Consumer, ConsumerStatus, User } from './model.js';
 import type { ProviderConfig } from './options.js';
+
+/** The longest grace period a rotated secret may have: 30 days, in seconds. */
+export const MAX_GRACE_PERIOD = 30 * 24 * 3600;
 
 async function existing(config: ProviderConfig, key: string): Promise<Consumer> {
   const consumer = await config.store.getConsumer(key);
@@ -15,11 +20,63 @@ async function existing(config: ProviderConfig, key: string): Promise<Consumer> 
   return consumer;
 }
 
+/**
+ * The consumer as it is stored after a change: a previous secret whose grace period is over is
+ * dropped, so that a secret nothing accepts any more does not stay in the store.
+ */
+function withoutEndedSecret(config: ProviderConfig, consumer: Consumer): Consumer {
+  const previous = consumer.previousSecret;
+  if (previous === undefined || previous.expiresAt > config.clock()) return consumer;
+  return { ...consumer, previousSecret: undefined };
+}
+
+async function save(config: ProviderConfig, consumer: Consumer): Promise<Consumer> {
+  const stored = withoutEndedSecret(config, consumer);
+  await config.store.putConsumer(stored);
+  return stored;
+}
+
+/** Applies changes to the consumer's settings (see `ConsumerChanges`); returns it as stored. */
+export async function updateConsumer(
+  config: ProviderConfig,
+  key: string,
+  changes: ConsumerChanges,
+): Promise<Consumer> {
+  return save(config, changedConsumer(await existing(config, key), changes));
+}
+
+/** What a rotation keeps of the old secret. */
+export interface RotateOptions {
+  /**
+   * How many seconds the previous secret is still accepted (0, the default, for not at all; at
+   * most {@link MAX_GRACE_PERIOD}). A secret kept from an earlier rotation is replaced.
+   */
+  readonly gracePeriod?: number | undefined;
+}
+
 /** Replaces the consumer's secret with a fresh one; returns the consumer as stored. */
-export async function rotateSecret(config: ProviderConfig, key: string): Promise<Consumer> {
-  const rotated = { ...(await existing(config, key)), secret: newCredential(config.randomBytes) };
-  await config.store.putConsumer(rotated);
-  return rotated;
+export async function rotateSecret(
+  config: ProviderConfig,
+  key: string,
+  options: RotateOptions = {},
+): Promise<Consumer> {
+  const grace = options.gracePeriod ?? 0;
+  if (!Number.isInteger(grace) || grace < 0 || grace > MAX_GRACE_PERIOD)
+    throw new ProviderInputError(
+      'invalid_grace_period',
+      `the grace period is a whole number of seconds from 0 to ${MAX_GRACE_PERIOD}`,
+    );
+  const consumer = await existing(config, key);
+  const previousSecret =
+    grace === 0 ? undefined : { secret: consumer.secret, expiresAt: config.clock() + grace * 1000 };
+  return save(config, { ...consumer, secret: newCredential(config.randomBytes), previousSecret });
+}
+
+/** Ends the previous secret's grace period now (having none changes nothing). */
+export async function endPreviousSecret(config: ProviderConfig, key: string): Promise<Consumer> {
+  const consumer = await existing(config, key);
+  if (consumer.previousSecret === undefined) return consumer;
+  return save(config, { ...consumer, previousSecret: undefined });
 }
 
 /**
@@ -35,9 +92,7 @@ export async function setStatus(
   if (consumer.status === 'disabled' && status !== 'disabled')
     throw new ProviderInputError('consumer_disabled', 'a disabled consumer stays disabled');
   if (consumer.status === status) return consumer;
-  const changed = { ...consumer, status };
-  await config.store.putConsumer(changed);
-  return changed;
+  return save(config, { ...consumer, status });
 }
 
 /**

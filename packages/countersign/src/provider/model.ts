@@ -7,10 +7,25 @@ import type { SignatureMethodName } from '../core/signature-methods.js';
 /** `active`; `suspended` (temporarily, by its developer or an admin); `disabled` (for good). */
 export type ConsumerStatus = 'active' | 'suspended' | 'disabled';
 
+/**
+ * The secret a consumer had before its last rotation, still accepted until `expiresAt` (ms since the
+ * epoch): the grace period in which its clients move to the new one.
+ */
+export interface PreviousSecret {
+  readonly secret: string;
+  readonly expiresAt: number;
+}
+
 /** A registered client application. */
 export interface Consumer {
   readonly key: string;
   readonly secret: string;
+  /**
+   * The secret before the last rotation, while its grace period lasts: a request whose signature
+   * does not match the current secret is checked against it (HMAC and PLAINTEXT methods; RSA
+   * methods sign with a key pair, not the secret). Absent when rotated without a grace period.
+   */
+  readonly previousSecret?: PreviousSecret | undefined;
   readonly name: string;
   readonly description?: string | undefined;
   /** The user who registered it. */

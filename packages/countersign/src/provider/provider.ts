@@ -13,14 +13,24 @@ import {
   decide,
   type UserDecision,
 } from './authorize.js';
-import { type ConsumerRegistration, newConsumer } from './consumers.js';
+import { type ConsumerChanges, type ConsumerRegistration, newConsumer } from './consumers.js';
 import { type CheckContext, type Endpoint, type EndpointName, newCheckContext } from './context.js';
 import { INITIATE, TOKEN } from './endpoints.js';
+import { diagnoseSignature, type SignatureDiagnosis } from './diagnose.js';
 import { StoreUnavailableError } from './errors.js';
 import { exchange } from './exchange.js';
 import { initiate } from './initiate.js';
 import { asProblem } from './input-problem.js';
-import { addUser, revokeToken, rotateSecret, setStatus, setUserStatus } from './lifecycle.js';
+import {
+  addUser,
+  endPreviousSecret,
+  type RotateOptions,
+  revokeToken,
+  rotateSecret,
+  setStatus,
+  setUserStatus,
+  updateConsumer,
+} from './lifecycle.js';
 import type { MaybePromise } from './maybe-promise.js';
 import type { Consumer, User } from './model.js';
 import { type ProviderConfig, type ProviderOptions, resolveOptions } from './options.js';
@@ -45,15 +55,38 @@ export interface Provider {
   /** Registers a consumer with a fresh key and secret. */
   registerConsumer(registration: ConsumerRegistration): Promise<Consumer>;
   /**
-   * Gives a consumer a fresh secret; the old one no longer verifies. Returns the consumer as stored.
+   * Changes a consumer's settings (name, description, callback, scopes, signature methods,
+   * two-legged use, RSA public key), checked as a registration is. Returns the consumer as stored.
+   * Throws `ProviderInputError` `unknown_consumer` or `invalid_consumer`.
+   *
+   * @example
+   * ```ts
+   * await provider.updateConsumer(key, { callback: 'https://printer.example/ready', rsaPublicKey: null });
+   * ```
+   */
+  updateConsumer(key: string, changes: ConsumerChanges): Promise<Consumer>;
+  /**
+   * Gives a consumer a fresh secret. Without a grace period the old one no longer verifies; with
+   * `gracePeriod` (seconds) it still does until then, as `previousSecret`, and each request it signs
+   * is reported to `onPreviousSecret`. Returns the consumer as stored. Throws `ProviderInputError`
+   * `unknown_consumer` or `invalid_grace_period`.
+   *
+   * @example
+   * ```ts
+   * const { secret, previousSecret } = await provider.rotateConsumerSecret(key, { gracePeriod: 3600 });
+   * ```
+   */
+  rotateConsumerSecret(key: string, options?: RotateOptions): Promise<Consumer>;
+  /**
+   * Ends the grace period of the consumer's previous secret now: only the current secret verifies.
    * Throws `ProviderInputError` `unknown_consumer`.
    *
    * @example
    * ```ts
-   * const { secret } = await provider.rotateConsumerSecret(key);
+   * await provider.endPreviousSecret(key);
    * ```
    */
-  rotateConsumerSecret(key: string): Promise<Consumer>;
+  endPreviousSecret(key: string): Promise<Consumer>;
   /**
    * Suspends a consumer: its requests are refused as `consumer_key_refused` until it is resumed.
    * Throws `ProviderInputError` `unknown_consumer`, or `consumer_disabled` for a disabled one.
@@ -133,6 +166,17 @@ export interface Provider {
    */
   resumeUser(name: string): Promise<User>;
   /**
+   * The signature doctor: for a request a developer pasted, the base string this provider computes
+   * and which of `consumer`'s secrets (current or previous) its signature matches — never a secret.
+   * Records nothing. Throws the `OAuthProblem` a request it cannot read would get.
+   *
+   * @example
+   * ```ts
+   * const { baseString, signature } = await provider.diagnoseSignature(pasted, consumer);
+   * ```
+   */
+  diagnoseSignature(request: OAuthRequest, consumer: Consumer): Promise<SignatureDiagnosis>;
+  /**
    * Turns any error from the calls above into a response: a problem as itself, an unavailable
    * store as 503, anything else as a generic 500 (the detail goes to `onError`, never the client).
    */
@@ -148,11 +192,25 @@ export interface ProblemReport {
   readonly at: number;
 }
 
+/** A request accepted because it was signed with its consumer's previous secret, in the grace period. */
+export interface PreviousSecretReport {
+  readonly endpoint: EndpointName;
+  readonly consumer: Consumer;
+  readonly at: number;
+  /** When the previous secret stops being accepted (ms since the epoch). */
+  readonly expiresAt: number;
+}
+
 /** Options of `createProvider` beyond the engine's: where refusals and unexpected errors are reported. */
 export interface CreateProviderOptions extends ProviderOptions {
   readonly onError?: ((error: unknown) => void) | undefined;
   /** Hears of every refused signed request (for metrics and the developer console); must not throw. */
   readonly onProblem?: ((report: ProblemReport) => void | Promise<void>) | undefined;
+  /**
+   * Hears of every request accepted with its consumer's previous secret (see
+   * `rotateConsumerSecret`), once it is answered, without holding up the answer; must not throw.
+   */
+  readonly onPreviousSecret?: ((report: PreviousSecretReport) => void | Promise<void>) | undefined;
 }
 
 function realmFor(config: ProviderConfig, request: OAuthRequest): string {
@@ -203,7 +261,9 @@ export function createProvider(options: CreateProviderOptions): Provider {
   ) => {
     const checkContext = newCheckContext(endpoint, request, config);
     try {
-      return await run(checkContext);
+      const result = await run(checkContext);
+      if (checkContext.previousSecretUntil !== undefined) reportPreviousSecret(checkContext);
+      return result;
     } catch (thrown) {
       const error = asProblem(thrown);
       if (isOAuthProblem(error) && options.onProblem) await report(checkContext, error);
@@ -218,6 +278,11 @@ export function createProvider(options: CreateProviderOptions): Provider {
     } catch (error) {
       onError(error);
     }
+  };
+  const reportPreviousSecret = ({ endpoint, consumer, now, previousSecretUntil }: CheckContext) => {
+    if (!options.onPreviousSecret || !consumer || previousSecretUntil === undefined) return;
+    const report = { endpoint: endpoint.name, consumer, at: now, expiresAt: previousSecretUntil };
+    void (async () => options.onPreviousSecret?.(report))().catch(onError);
   };
   const answer = async (
     endpoint: Endpoint,
@@ -248,12 +313,15 @@ export function createProvider(options: CreateProviderOptions): Provider {
       await config.store.putConsumer(consumer);
       return consumer;
     },
-    rotateConsumerSecret: (key) => rotateSecret(config, key),
+    updateConsumer: (key, changes) => updateConsumer(config, key, changes),
+    rotateConsumerSecret: (key, rotateOptions) => rotateSecret(config, key, rotateOptions),
+    endPreviousSecret: (key) => endPreviousSecret(config, key),
     suspendConsumer: (key) => setStatus(config, key, 'suspended'),
     resumeConsumer: (key) => setStatus(config, key, 'active'),
     disableConsumer: (key) => setStatus(config, key, 'disabled'),
     deleteConsumer: (key) => config.store.deleteConsumer(key),
     revokeAccessToken: (token) => revokeToken(config, token),
+    diagnoseSignature: (request, consumer) => diagnoseSignature(config, request, consumer),
     addUser: (name) => addUser(config, name),
     suspendUser: (name) => setUserStatus(config, name, 'suspended'),
     resumeUser: (name) => setUserStatus(config, name, 'active'),

@@ -4,7 +4,7 @@
  * PostgreSQL). Secrets are opened here, as a row is read: the stores keep the rows signed requests
  * read in their row caches, so a verification does not decrypt anything.
  */
-import type { AccessToken, Consumer, RequestToken, User } from '../provider/model.js';
+import type { AccessToken, Consumer, PreviousSecret, RequestToken, User } from '../provider/model.js';
 import { type SecretBox, secretContext } from './secret-box.js';
 
 /** A row as a SQL driver gives it. */
@@ -29,10 +29,21 @@ const optNum = (v: unknown) => (v === null || v === undefined ? undefined : Numb
 export function rowReaders(list: (value: unknown) => string[], secrets: SecretBox) {
   const secret = (r: Row, table: string, key: string) =>
     secrets.open(str(r.secret), secretContext(table, 'secret', key));
+  const previousSecret = (r: Row): PreviousSecret | undefined =>
+    r.previous_secret === null || r.previous_secret === undefined
+      ? undefined
+      : {
+          secret: secrets.open(
+            str(r.previous_secret),
+            secretContext('consumers', 'previous_secret', str(r.key)),
+          ),
+          expiresAt: num(r.previous_secret_expires_at),
+        };
   return {
     consumer: (r: Row): Consumer => ({
       key: str(r.key),
       secret: secret(r, 'consumers', str(r.key)),
+      previousSecret: previousSecret(r),
       name: str(r.name),
       description: optStr(r.description),
       owner: str(r.owner),

@@ -19,9 +19,13 @@ export interface SealedColumn {
 /** The name of the row holding the key check, in the store's own table of such values. */
 export const KEY_CHECK_SETTING = 'secret-keys';
 
-/** The engine's secrets: consumer secrets, request- and access-token secrets. */
+/**
+ * The engine's secrets: consumer secrets (the current one, and the previous one in a rotation's
+ * grace period, which may be NULL), request- and access-token secrets.
+ */
 export const SEALED_COLUMNS: readonly SealedColumn[] = [
   { table: 'consumers', key: 'key', column: 'secret' },
+  { table: 'consumers', key: 'key', column: 'previous_secret' },
   { table: 'request_tokens', key: 'token', column: 'secret' },
   { table: 'access_tokens', key: 'token', column: 'secret' },
 ];

@@ -187,6 +187,17 @@ function consumerAndUserTests({ it }: TestFunctions, store: () => Store): void {
     assert.equal(await store().getConsumer('nope'), undefined);
   });
 
+  it("keeps a consumer's previous secret with its end, and drops it when replaced without one", async () => {
+    const previousSecret = { secret: 'p'.repeat(32), expiresAt: 1_700_000_360_000 };
+    const rotated = consumerFixture({ secret: 'n'.repeat(32), previousSecret });
+    await store().putConsumer(rotated);
+    same(await store().getConsumer(rotated.key), rotated);
+    same((await store().listConsumers(rotated.owner))[0]?.previousSecret, previousSecret);
+    await store().putConsumer({ ...rotated, previousSecret: undefined });
+    assert.equal((await store().getConsumer(rotated.key))?.previousSecret, undefined);
+    assert.equal((await store().getConsumer(rotated.key))?.secret, 'n'.repeat(32));
+  });
+
   it('deleting a consumer deletes its tokens', async () => {
     await store().putConsumer(consumerFixture());
     await store().createRequestToken(

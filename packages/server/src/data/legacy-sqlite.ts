@@ -44,7 +44,9 @@ function isLegacy(db: Database.Database): boolean {
   if (!OLD_TABLES.every((table) => tables.has(table))) return false;
   const versions = db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all();
   if (versions.join(',') !== '1,2,3,4,5') return false;
-  const userColumns = (db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('users') as string[]).sort();
+  const userColumns = (
+    db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('users') as string[]
+  ).sort();
   if (userColumns.join(',') !== 'created_at,name,password_hash,status') return false;
   const moved = db.prepare(`SELECT count(*) FROM ${STORE_PREFIX}consumers`).pluck().get() as number;
   const users = db.prepare(`SELECT count(*) FROM ${STORE_PREFIX}users`).pluck().get() as number;

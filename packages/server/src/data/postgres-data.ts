@@ -68,7 +68,10 @@ const MIGRATIONS: readonly ((t: ServerTables) => string)[] = [
 function isUnavailable(error: unknown): boolean {
   const e = error as { code?: string; message?: string };
   if (typeof e.code === 'string' && /^(08|57P0|53)/.test(e.code)) return true;
-  if (typeof e.code === 'string' && /^E(CONNREFUSED|CONNRESET|TIMEDOUT|PIPE|NOTFOUND|HOSTUNREACH)$/.test(e.code))
+  if (
+    typeof e.code === 'string' &&
+    /^E(CONNREFUSED|CONNRESET|TIMEDOUT|PIPE|NOTFOUND|HOSTUNREACH)$/.test(e.code)
+  )
     return true;
   return /timeout|terminated|Connection ended|not queryable/i.test(e.message ?? '');
 }
@@ -185,21 +188,26 @@ export class PostgresServerData implements ServerData {
   }
 
   async getPasswordHash(user: string) {
-    const { rows } = await this.#query(`SELECT password_hash FROM ${this.#t.accounts} WHERE name = $1`, [user]);
+    const { rows } = await this.#query(`SELECT password_hash FROM ${this.#t.accounts} WHERE name = $1`, [
+      user,
+    ]);
     return rows[0]?.password_hash as string | undefined;
   }
 
   async setPasswordHash(user: string, passwordHash: string) {
-    await this.#query(`UPDATE ${this.#t.accounts} SET password_hash = $2 WHERE name = $1`, [user, passwordHash]);
+    await this.#query(`UPDATE ${this.#t.accounts} SET password_hash = $2 WHERE name = $1`, [
+      user,
+      passwordHash,
+    ]);
   }
 
   /** Settings are sealed: the one the server keeps is its cookie-signing key. */
   async ensureSetting(name: string, value: string) {
     const context = settingContext(name);
-    await this.#query(`INSERT INTO ${this.#t.settings} (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, [
-      name,
-      this.#secrets.seal(value, context),
-    ]);
+    await this.#query(
+      `INSERT INTO ${this.#t.settings} (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`,
+      [name, this.#secrets.seal(value, context)],
+    );
     const { rows } = await this.#query(`SELECT value FROM ${this.#t.settings} WHERE name = $1`, [name]);
     return this.#secrets.open(rows[0]?.value as string, context);
   }
@@ -220,7 +228,10 @@ export class PostgresServerData implements ServerData {
   }
 
   async touchSession(idHash: string, expiresAt: number) {
-    await this.#query(`UPDATE ${this.#t.sessions} SET expires_at = $1 WHERE id_hash = $2`, [expiresAt, idHash]);
+    await this.#query(`UPDATE ${this.#t.sessions} SET expires_at = $1 WHERE id_hash = $2`, [
+      expiresAt,
+      idHash,
+    ]);
   }
 
   async deleteSession(idHash: string) {
@@ -244,12 +255,17 @@ export class PostgresServerData implements ServerData {
   }
 
   async listNotes(user: string) {
-    const { rows } = await this.#query(`SELECT * FROM ${this.#t.notes} WHERE "user" = $1 ORDER BY id DESC`, [user]);
+    const { rows } = await this.#query(`SELECT * FROM ${this.#t.notes} WHERE "user" = $1 ORDER BY id DESC`, [
+      user,
+    ]);
     return rows.map(readNote);
   }
 
   async deleteNote(user: string, id: number) {
-    const result = await this.#query(`DELETE FROM ${this.#t.notes} WHERE id = $1 AND "user" = $2`, [id, user]);
+    const result = await this.#query(`DELETE FROM ${this.#t.notes} WHERE id = $1 AND "user" = $2`, [
+      id,
+      user,
+    ]);
     return result.rowCount === 1;
   }
 

@@ -14,7 +14,12 @@ export function readSession(r: Row): Session {
 
 /** Reads a `notes` row. */
 export function readNote(r: Row): Note {
-  return { id: Number(r.id), user: r.user as string, text: r.text as string, createdAt: Number(r.created_at) };
+  return {
+    id: Number(r.id),
+    user: r.user as string,
+    text: r.text as string,
+    createdAt: Number(r.created_at),
+  };
 }
 
 /** Reads a `problem_events` row. */

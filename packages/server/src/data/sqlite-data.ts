@@ -140,10 +140,9 @@ export class SqliteServerData implements ServerData {
 
   addAccount(user: string, passwordHash: string, at: number) {
     const result = this.#statement(
-        `INSERT INTO ${this.#t.accounts} (name, password_hash, created_at) VALUES (?, ?, ?)
+      `INSERT INTO ${this.#t.accounts} (name, password_hash, created_at) VALUES (?, ?, ?)
          ON CONFLICT (name) DO NOTHING`,
-      )
-      .run(user, passwordHash, at);
+    ).run(user, passwordHash, at);
     return Promise.resolve(result.changes === 1);
   }
 
@@ -155,8 +154,10 @@ export class SqliteServerData implements ServerData {
   }
 
   setPasswordHash(user: string, passwordHash: string) {
-    this.#statement(`UPDATE ${this.#t.accounts} SET password_hash = ? WHERE name = ?`)
-      .run(passwordHash, user);
+    this.#statement(`UPDATE ${this.#t.accounts} SET password_hash = ? WHERE name = ?`).run(
+      passwordHash,
+      user,
+    );
     return Promise.resolve();
   }
 
@@ -164,8 +165,10 @@ export class SqliteServerData implements ServerData {
   ensureSetting(name: string, value: string) {
     const t = this.#t;
     const context = settingContext(name);
-    this.#statement(`INSERT OR IGNORE INTO ${t.settings} (name, value) VALUES (?, ?)`)
-      .run(name, this.#secrets.seal(value, context));
+    this.#statement(`INSERT OR IGNORE INTO ${t.settings} (name, value) VALUES (?, ?)`).run(
+      name,
+      this.#secrets.seal(value, context),
+    );
     const stored = this.#statement(`SELECT value FROM ${t.settings} WHERE name = ?`).pluck().get(name);
     return Promise.resolve(this.#secrets.open(stored as string, context));
   }
@@ -176,10 +179,9 @@ export class SqliteServerData implements ServerData {
       .transaction(() => {
         this.#statement(`DELETE FROM ${t.sessions} WHERE expires_at <= ?`).run(s.createdAt);
         this.#statement(
-            `INSERT INTO ${t.sessions} (id_hash, user, created_at, expires_at)
+          `INSERT INTO ${t.sessions} (id_hash, user, created_at, expires_at)
              VALUES (@idHash, @user, @createdAt, @expiresAt)`,
-          )
-          .run(s);
+        ).run(s);
       })
       .immediate();
     return Promise.resolve();
@@ -201,14 +203,17 @@ export class SqliteServerData implements ServerData {
   }
 
   deleteUserSessions(user: string, keep?: string) {
-    const result = this.#statement(`DELETE FROM ${this.#t.sessions} WHERE user = ? AND id_hash IS NOT ?`)
-      .run(user, keep ?? null);
+    const result = this.#statement(`DELETE FROM ${this.#t.sessions} WHERE user = ? AND id_hash IS NOT ?`).run(
+      user,
+      keep ?? null,
+    );
     return Promise.resolve(result.changes);
   }
 
   addNote(user: string, text: string, at: number) {
-    const row = this.#statement(`INSERT INTO ${this.#t.notes} (user, text, created_at) VALUES (?, ?, ?) RETURNING *`)
-      .get(user, text, at);
+    const row = this.#statement(
+      `INSERT INTO ${this.#t.notes} (user, text, created_at) VALUES (?, ?, ?) RETURNING *`,
+    ).get(user, text, at);
     return Promise.resolve(readNote(row as Row));
   }
 
@@ -249,8 +254,9 @@ export class SqliteServerData implements ServerData {
   }
 
   listProblems(consumerKey: string): Promise<ProblemEvent[]> {
-    const rows = this.#statement(`SELECT * FROM ${this.#t.problemEvents} WHERE consumer_key = ? ORDER BY id DESC LIMIT ?`)
-      .all(consumerKey, PROBLEMS_KEPT);
+    const rows = this.#statement(
+      `SELECT * FROM ${this.#t.problemEvents} WHERE consumer_key = ? ORDER BY id DESC LIMIT ?`,
+    ).all(consumerKey, PROBLEMS_KEPT);
     return Promise.resolve((rows as Row[]).map(readProblemEvent));
   }
 }

@@ -4,7 +4,6 @@
  * another (parsed forms), and `/healthz` and `/metrics`.
  */
 import { randomBytes } from 'node:crypto';
-import { STATUS_CODES } from 'node:http';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
@@ -36,7 +35,7 @@ import {
   timeoutOptions,
 } from './connection-limits.js';
 import { CSRF_COOKIE, csrfUserInfo, type ServerContext, pageContext, sendPage } from './context.js';
-import { pageErrors } from './error-pages.js';
+import { answerError, apiErrors, pageErrors, plainErrorText } from './error-pages.js';
 import { createMetrics, type MetricsAccess, metricsHandler } from './metrics.js';
 import { maskUrl } from './log-redaction.js';
 import { ProblemRecorder } from './problem-recorder.js';
@@ -51,6 +50,7 @@ import { consoleRoutes } from './routes/console.js';
 import { forwardAuthProvider, gateway, type GatewayOptions } from './gateway/gateway.js';
 import { homePage } from './views/home.js';
 import { loadSession } from './session.js';
+import { CONSOLE_SCRIPT } from './views/console-script.js';
 import { STYLE } from './views/style.js';
 
 export interface ServerOptions extends Pick<
@@ -133,25 +133,6 @@ class OneLinePerRequest extends LogController {
   }
 }
 
-/** Errors whose message says what was wrong with the request without repeating any of it. */
-const SAFE_MESSAGES = new Set([
-  'FST_ERR_CTP_BODY_TOO_LARGE',
-  'FST_ERR_CTP_INVALID_MEDIA_TYPE',
-  'FST_ERR_CTP_EMPTY_JSON_BODY',
-  'FST_ERR_CTP_INVALID_CONTENT_LENGTH',
-]);
-
-/**
- * The text of a plain error answer outside the pages: the status's own words, or a message known
- * not to echo the request. Others (a bad URL's) repeat the URL, whose query may carry a signature.
- */
-function plainErrorText(error: unknown, status: number): string {
-  if (status >= 500) return 'Internal server error.';
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string' && SAFE_MESSAGES.has(code)) return (error as Error).message;
-  return `${STATUS_CODES[status] ?? 'Bad request'}.`;
-}
-
 /** Problems per consumer and minute recorded by default; the rest are only counted. */
 const PROBLEM_LOG_LIMIT = 20;
 
@@ -188,12 +169,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     childLoggerFactory: (logger) => logger,
     trustProxy: trustProxy ?? false,
     // A URL the router cannot decode is a 400 that does not echo it (Fastify's own answer does).
-    frameworkErrors: (error, _request, reply) => {
-      void (reply as FastifyReply)
-        .code(400)
-        .header('x-content-type-options', 'nosniff')
-        .type('text/plain; charset=utf-8')
-        .send(plainErrorText(error, 400));
+    frameworkErrors: (error, request, reply) => {
+      void answerError(ctx, request, reply, 400, plainErrorText(error, 400));
     },
   });
   limitConnections(app.server, limits);
@@ -225,6 +202,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         baseString: problem.details.signatureBaseString,
       });
     },
+    onPreviousSecret: ({ endpoint, consumer, at, expiresAt }) =>
+      problems.recordPreviousSecret({ at, consumerKey: consumer.key, endpoint, expiresAt }),
   };
   const provider = createProvider(providerOptions);
   const ctx: ServerContext = {
@@ -252,12 +231,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   const oauth = fastifyAdapter(provider);
   await app.register(async (api) => {
+    apiErrors(api, ctx);
     await api.register(oauth.plugin);
-    // The API answers JSON and OAuth problems, never pages: of helmet's headers only nosniff
-    // matters, and it is set here without running helmet's dozen hooks on every API call.
-    api.addHook('onSend', async (_request, reply) => {
-      reply.header('x-content-type-options', 'nosniff');
-    });
     if (options.gateway?.upstream === undefined) apiRoutes(api, ctx, oauth);
   });
   await app.register(async (site) => {
@@ -279,6 +254,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       site.get('/metrics', metricsHandler(metrics, options.metricsAccess?.token));
     site.get('/static/style.css', async (_request, reply) =>
       reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(STYLE),
+    );
+    site.get('/static/console.js', async (_request, reply) =>
+      reply
+        .type('text/javascript; charset=utf-8')
+        .header('cache-control', 'public, max-age=3600')
+        .send(CONSOLE_SCRIPT),
     );
     await site.register(async (pages) => {
       await pages.register(fastifyFormbody);
@@ -321,7 +302,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.setErrorHandler(async (error, request, reply) => {
     const status = (error as { statusCode?: number }).statusCode ?? 500;
     if (status >= 500) request.log.error({ reqId: request.id, err: error }, 'request failed');
-    return reply.code(status).type('text/plain; charset=utf-8').send(plainErrorText(error, status));
+    return answerError(ctx, request, reply, status, plainErrorText(error, status));
   });
   return app;
 }

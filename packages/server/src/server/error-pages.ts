@@ -1,9 +1,13 @@
 /**
- * How the pages answer what they cannot serve: an HTML page in the site's layout for every status,
- * with the security headers of any page. A 4xx page says what was wrong with the request; a 5xx
- * page says only that something went wrong, and the detail goes to the log, never to the browser.
- * An unknown path is the HTML 404 page for a browser, and Fastify's JSON 404 for any other client.
+ * How the server answers what it cannot serve: an HTML page in the site's layout for every status
+ * when a browser asked, with the security headers of any page. A 4xx page says what was wrong with
+ * the request; a 5xx page says only that something went wrong, and the detail goes to the log,
+ * never to the browser. Other clients get what they read: Fastify's JSON 404 for an unknown path,
+ * short plain text for the errors of the OAuth endpoints and the API that are not OAuth problems
+ * (a body too large, an undecodable URL, a store outage). OAuth problems are never pages: their
+ * status, `WWW-Authenticate` and body are the protocol's.
  */
+import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Negotiator from 'negotiator';
 import { StoreUnavailableError } from 'countersign';
@@ -42,6 +46,87 @@ export function sendErrorPage(
   status: number,
 ): FastifyReply {
   return sendPage(reply, errorPage(safePageContext(ctx, request, reply), status), status);
+}
+
+/** Errors whose message says what was wrong with the request without repeating any of it. */
+const SAFE_MESSAGES = new Set([
+  'FST_ERR_CTP_BODY_TOO_LARGE',
+  'FST_ERR_CTP_INVALID_MEDIA_TYPE',
+  'FST_ERR_CTP_EMPTY_JSON_BODY',
+  'FST_ERR_CTP_INVALID_CONTENT_LENGTH',
+]);
+
+/**
+ * The text of a plain error answer outside the pages: the status's own words, or a message known
+ * not to echo the request. Others (a bad URL's) repeat the URL, whose query may carry a signature.
+ *
+ * @example
+ * ```ts
+ * plainErrorText(new Error('boom'), 500); // 'Internal server error.'
+ * ```
+ */
+export function plainErrorText(error: unknown, status: number): string {
+  if (status >= 500) return 'Internal server error.';
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && SAFE_MESSAGES.has(code)) return (error as Error).message;
+  return `${STATUS_CODES[status] ?? 'Bad request'}.`;
+}
+
+/**
+ * What a page outside the site's scope (helmet's) is sent with: the site's own policy, no framing,
+ * no sniffing, no referrer.
+ */
+const PAGE_HEADERS = {
+  'content-security-policy':
+    "default-src 'self'; base-uri 'self'; object-src 'none'; script-src 'self'; frame-ancestors 'none'",
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+} as const;
+
+/**
+ * Answers an error outside the pages: the error page for a browser, `text` as plain text for any
+ * other client.
+ *
+ * @example
+ * ```ts
+ * return answerError(ctx, request, reply, 400, plainErrorText(error, 400));
+ * ```
+ */
+export function answerError(
+  ctx: ServerContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  text: string,
+): FastifyReply {
+  if (wantsHtml(request)) return sendErrorPage(ctx, request, reply.headers(PAGE_HEADERS), status);
+  return reply
+    .code(status)
+    .header('x-content-type-options', 'nosniff')
+    .type('text/plain; charset=utf-8')
+    .send(text);
+}
+
+/**
+ * The API scope's error answers (the OAuth endpoints and the sample API): a Fastify error (a body
+ * too large) as `answerError` says, and a 5xx the engine answered in plain text (a store outage)
+ * as the error page when a browser asked. The API answers JSON and OAuth problems otherwise, never
+ * pages: of helmet's headers only nosniff matters, and it is set here without running helmet's
+ * dozen hooks on every API call.
+ */
+export function apiErrors(api: FastifyInstance, ctx: ServerContext): void {
+  api.setErrorHandler(async (error: FastifyError, request, reply) => {
+    const status = statusOf(error);
+    if (status >= 500) request.log.error({ reqId: request.id, err: error }, 'request failed');
+    return answerError(ctx, request, reply, status, plainErrorText(error, status));
+  });
+  api.addHook('onSend', async (request, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
+    if (reply.statusCode < 500 || !wantsHtml(request)) return payload;
+    reply.headers(PAGE_HEADERS).type('text/html; charset=utf-8');
+    return errorPage(safePageContext(ctx, request, reply), reply.statusCode);
+  });
 }
 
 function wantsHtml(request: FastifyRequest): boolean {

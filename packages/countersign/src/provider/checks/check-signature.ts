@@ -1,6 +1,7 @@
 /**
  * Check 11: the signature matches (RFC 5849 §3.2), compared in constant time → `signature_invalid`
- * with `oauth_signature_base_string`, the base string the server computed.
+ * with `oauth_signature_base_string`, the base string the server computed. In a rotation's grace
+ * period the consumer's previous secret also signs.
  */
 import { baseStringUri, signatureBaseString } from '../../core/base-string.js';
 import { SIGNATURE_METHODS } from '../../core/signature-methods.js';
@@ -39,6 +40,24 @@ function proxyHint(context: CheckContext): string {
     : '';
 }
 
+/**
+ * Whether the signature matches the consumer's previous secret, in its grace period (then noted in
+ * the context, for `onPreviousSecret`). Tried only after the current secret failed, so that a
+ * request signed with the current one costs nothing more. RSA methods sign with the consumer's key
+ * pair, which rotating the secret does not change.
+ */
+function signedWithPreviousSecret(context: CheckContext, baseString: string, tokenSecret: string): boolean {
+  const { consumer, signatureMethod, now } = context;
+  const previous = consumer?.previousSecret;
+  if (!previous || !signatureMethod || signatureMethod.name.startsWith('RSA-') || now >= previous.expiresAt)
+    return false;
+  const signature = context.oauth.get('oauth_signature') ?? '';
+  if (!signatureMethod.verify(baseString, signature, { consumerSecret: previous.secret, tokenSecret }))
+    return false;
+  context.previousSecretUntil = previous.expiresAt;
+  return true;
+}
+
 export function checkSignature(context: CheckContext): void {
   const { consumer, signatureMethod } = context;
   if (!consumer || !signatureMethod)
@@ -50,7 +69,7 @@ export function checkSignature(context: CheckContext): void {
     tokenSecret,
     ...(consumer.rsaPublicKey === undefined ? {} : { publicKey: consumer.rsaPublicKey }),
   });
-  if (valid) return;
+  if (valid || signedWithPreviousSecret(context, baseString, tokenSecret)) return;
   throw new OAuthProblem('signature_invalid', {
     signatureBaseString: baseString,
     advice:

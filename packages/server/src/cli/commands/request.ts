@@ -4,8 +4,7 @@
  * beside the client's with the first difference marked.
  */
 import { parseArgs } from 'node:util';
-import { isHttpUrl, OAuthClient, readProblem } from 'countersign/client';
-import { compareBaseStrings } from '../base-string-diff.js';
+import { compareBaseStrings, isHttpUrl, OAuthClient, readProblem } from 'countersign/client';
 import { CliError, keyValue } from '../cli-error.js';
 import { loadProfile } from '../profiles.js';
 

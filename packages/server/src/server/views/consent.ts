@@ -24,12 +24,10 @@ export function consentPage(page: PageContext, request: AuthorizationRequest): s
               ? html`<p>Make requests without access to your data.</p>`
               : html`<ul class="scopes">
                   ${scopes.map(
-                    (s) =>
-                      html`<li>
-                        <label
-                          ><input type="checkbox" name="scopes" value="${s}" checked /> ${scopeWords(s)}
-                          <code>${s}</code></label
-                        >
+                    (s, i) =>
+                      html`<li class="check">
+                        <input type="checkbox" id="scope-${i}" name="scopes" value="${s}" checked />
+                        <label for="scope-${i}">${scopeWords(s)} <code>${s}</code></label>
                       </li>`,
                   )}
                 </ul>`

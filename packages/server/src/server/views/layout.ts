@@ -1,4 +1,7 @@
-/** The page frame: head, navigation for the signed-in user, flash message, and the stylesheet. */
+/**
+ * The page frame: head, navigation for the signed-in user, flash message, the stylesheet, and on
+ * pages that need it the console's script.
+ */
 import { type Html, html } from '../html.js';
 
 export interface PageContext {
@@ -6,7 +9,19 @@ export interface PageContext {
   readonly csrf: string;
 }
 
-export function layout(title: string, page: PageContext, body: Html, notice?: string): string {
+/** What a page adds to the frame. */
+export interface LayoutOptions {
+  /** Whether the page loads /static/console.js (its copy buttons). */
+  readonly script?: boolean;
+}
+
+export function layout(
+  title: string,
+  page: PageContext,
+  body: Html,
+  notice?: string,
+  options: LayoutOptions = {},
+): string {
   return html`<!doctype html>
     <html lang="en">
       <head>
@@ -14,6 +29,7 @@ export function layout(title: string, page: PageContext, body: Html, notice?: st
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>${title} · Countersign</title>
         <link rel="stylesheet" href="/static/style.css" />
+        ${options.script ? html`<script src="/static/console.js" defer></script>` : ''}
       </head>
       <body>
         <header>
