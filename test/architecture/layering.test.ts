@@ -24,6 +24,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   stores: ['stores', 'provider', 'problems', 'core'],
   http: ['http', 'provider', 'problems', 'core'],
   client: ['client', 'problems', 'core'],
+  lti: ['lti', 'client', 'provider', 'problems', 'core'],
   testing: ['testing', 'provider'],
 };
 

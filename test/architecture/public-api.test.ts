@@ -78,7 +78,7 @@ const isLibrarySource = (symbol: ts.Symbol) =>
 
 describe('the public API', () => {
   it('reads the entry points', () => {
-    expect(entries.length).toBeGreaterThanOrEqual(11);
+    expect(entries.length).toBeGreaterThanOrEqual(12);
     expect(exported.size).toBeGreaterThan(50);
   });
 
@@ -94,5 +94,64 @@ describe('the public API', () => {
       }
     }
     expect([...new Set(unexported)].sort()).toEqual([]);
+  });
+
+  it('exports from countersign/lti what a tool provider uses, and nothing else', () => {
+    const entry = entries.find((e) => e.endsWith('/countersign/src/lti/index.ts'));
+    const source = entry === undefined ? undefined : program.getSourceFile(entry);
+    const module = source && checker.getSymbolAtLocation(source);
+    const names = (module ? checker.getExportsOfModule(module) : []).map((s) => s.name).sort();
+    expect(names).toEqual(
+      [
+        // Launches: verified, read as typed data, refused.
+        'verifyLaunch',
+        'launchRefusal',
+        'Launch',
+        'LaunchOptions',
+        'LtiContentItemRequest',
+        'LtiContext',
+        'LtiOutcome',
+        'LtiPerson',
+        'LtiPresentation',
+        'LtiResourceLink',
+        'LtiToolConsumer',
+        'LTI_MESSAGE_TYPES',
+        'LTI_VERSION',
+        'LtiMessageType',
+        // Roles, as full URNs and short names.
+        'hasRole',
+        'parseRoles',
+        'LtiRole',
+        'RoleScope',
+        // Basic Outcomes 1.1.
+        'OutcomesClient',
+        'OutcomesOptions',
+        'OutcomeError',
+        'OutcomeErrorCode',
+        'OutcomeOperation',
+        'CodeMajor',
+        'PoxStatus',
+      ].sort(),
+    );
+  });
+
+  it('exports from the adapters the adapter, its options, and the request readers a route of its own needs', () => {
+    const exportsOf = (file: string) => {
+      const entry = entries.find((e) => e.endsWith(`/countersign/src/${file}`));
+      const source = entry === undefined ? undefined : program.getSourceFile(entry);
+      const module = source && checker.getSymbolAtLocation(source);
+      return (module ? checker.getExportsOfModule(module) : []).map((s) => s.name).sort();
+    };
+    const options = ['AdapterOptions', 'EndpointPaths'];
+    expect(exportsOf('node.ts')).toEqual(
+      [...options, 'NodeAdapter', 'nodeAdapter', 'fromNodeRequest', 'readBody', 'sendWire'].sort(),
+    );
+    expect(exportsOf('express.ts')).toEqual([...options, 'ExpressAdapter', 'expressAdapter'].sort());
+    expect(exportsOf('fastify.ts')).toEqual(
+      [...options, 'FastifyAdapter', 'fastifyAdapter', 'fromFastifyRequest'].sort(),
+    );
+    expect(exportsOf('fetch.ts')).toEqual(
+      [...options, 'FetchAdapter', 'fetchAdapter', 'fromFetchRequest', 'toResponse'].sort(),
+    );
   });
 });

@@ -1,7 +1,9 @@
 /**
  * Every problem of the catalogue, triggered through every HTTP adapter: status, `oauth_problem`,
- * extra parameters, the `WWW-Authenticate` header, and both body formats.
+ * extra parameters, the `WWW-Authenticate` header, and the three body formats (form, JSON, and an
+ * HTML page for a browser).
  */
+import { STATUS_CODES } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   parseAuthorizationHeader,
@@ -30,6 +32,10 @@ interface Scenario {
 }
 
 const resource = (path = '/api/me') => ({ method: 'GET', path });
+
+/** What Chromium sends when it navigates. */
+const BROWSER_ACCEPT =
+  'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8';
 
 const SCENARIOS: Scenario[] = [
   {
@@ -310,5 +316,18 @@ describe.each(ADAPTERS)('problems through $name', (adapter) => {
         String(expectedExtras.oauth_parameters_absent).split('&'),
       );
     }
+
+    // A browser navigation gets a page, never a form body it would offer to download.
+    const page = await scenario.run(world, app.url, BROWSER_ACCEPT);
+    expect(page.status).toBe(entry.status);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(page.headers.get('cache-control')).toBe('no-store');
+    expect(page.headers.get('www-authenticate')).toMatch(new RegExp(`oauth_problem="${scenario.problem}"`));
+    const html = await page.text();
+    expect(html).toContain(`<h1>${entry.status} ${STATUS_CODES[entry.status]}: ${scenario.problem}</h1>`);
+    expect(html).toMatch(/<p class="advice" id="advice">\S/);
+    expect(html.includes('Base string the server computed')).toBe(scenario.problem === 'signature_invalid');
+    for (const consumer of [world.consumer, world.suspended, world.disabled])
+      expect(html).not.toContain(consumer.secret);
   });
 });

@@ -74,7 +74,7 @@ async function run<R extends FuzzRequest | RawRequest>(
   send: (request: R) => Promise<Answer>,
 ): Promise<string[]> {
   const failures: string[] = [];
-  const secrets = [world.consumer.secret, world.access.secret, world.request.secret];
+  const secrets = [world.consumer.secret, world.lms.secret, world.access.secret, world.request.secret];
   for (let start = 0; start < requests.length; start += BATCH) {
     const batch = requests.slice(start, start + BATCH);
     let next = 0;

@@ -11,8 +11,17 @@ import type { FuzzRequest } from './send.js';
 import type { World } from './world.js';
 
 type Target =
-  'initiate' | 'token' | 'me' | 'me-two-legged' | 'notes' | 'note-form' | 'note-json' | 'note-delete';
+  | 'initiate'
+  | 'token'
+  | 'me'
+  | 'me-two-legged'
+  | 'notes'
+  | 'note-form'
+  | 'note-json'
+  | 'note-delete'
+  | 'launch';
 const TARGETS: readonly Target[] = [
+  'launch',
   'initiate',
   'token',
   'me',
@@ -50,6 +59,25 @@ function targetParts(world: World, target: Target, payload: Payload) {
       return { method: 'POST', path: '/api/v1/notes', ...access, json: payload.json };
     case 'note-delete':
       return { method: 'DELETE', path: `/api/v1/notes/${payload.id}`, ...access };
+    case 'launch':
+      return {
+        method: 'POST',
+        path: '/lti/launch',
+        ...consumer,
+        signer: world.lms,
+        extra: { oauth_callback: 'about:blank' },
+        form: [
+          ['lti_message_type', 'basic-lti-launch-request'],
+          ['lti_version', 'LTI-1p0'],
+          ['resource_link_id', payload.text],
+          ['roles', payload.text],
+          ['lis_person_name_full', payload.text],
+          ['launch_presentation_return_url', `https://lms.example/return?x=${payload.id}`],
+          // Nothing listens there: the page's grade form is made, no grade is sent.
+          ['lis_outcome_service_url', 'http://127.0.0.1:9/outcomes'],
+          ['lis_result_sourcedid', payload.text],
+        ] as const,
+      };
   }
 }
 
@@ -90,8 +118,8 @@ function signedDraft(world: World, target: Target, options: Signing): Draft {
   const signed = signRequest({
     method: parts.method,
     url: world.origin + path + (query.length ? `?${query.join('&')}` : ''),
-    consumerKey: world.consumer.key,
-    consumerSecret: world.consumer.secret,
+    consumerKey: ('signer' in parts ? parts.signer : world.consumer).key,
+    consumerSecret: ('signer' in parts ? parts.signer : world.consumer).secret,
     token: parts.token,
     tokenSecret: parts.tokenSecret,
     signatureMethod: options.signatureMethod,

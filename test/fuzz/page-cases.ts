@@ -47,6 +47,7 @@ function pages(world: World): Page[] {
     get('/signup', 'next'),
     get('/console'),
     get('/console/new'),
+    get('/console/new-lms'),
     get(`/console/apps/${app}`, 'registered', 'done'),
     get(`/console/apps/${app}/edit`),
     get(`/console/apps/${app}/rotate`),
@@ -72,6 +73,8 @@ function pages(world: World): Page[] {
       'rsa_public_key',
     ),
     post('/connections/revoke', 'token'),
+    post('/lti/grade', 'launch', 'score'),
+    post('/console/lms', 'name', 'description', 'key', 'methods'),
     post('/oauth/authorize', 'oauth_token', 'decision', 'scopes'),
   ];
 }
@@ -297,6 +300,8 @@ export function strayRequests(world: World): fc.Arbitrary<FuzzRequest> {
     '/api/v1/me',
     '/api/v1/notes',
     '/api/v1/notes/1',
+    '/lti/launch',
+    '/lti/grade',
     '/nope',
     '/api/v2/me',
     '/api/v1/notes/1/2',

@@ -12,6 +12,7 @@ const PATHS = [
   '/oauth/token',
   '/api/v1/me',
   '/api/v1/notes',
+  '/lti/launch',
   '/login',
   '/console/apps',
   '/',

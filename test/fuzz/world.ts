@@ -1,6 +1,6 @@
 /**
  * The fuzz suite's world: a real `countersign serve` on SQLite in a temp dir, and the credentials a
- * mostly-valid request needs — a consumer and its access token (owned by bob), a request token with
+ * mostly-valid request needs — a consumer and its access token (owned by bob), an LMS for launches, a request token with
  * its verifier, one without a decision, a signed-in page session with a CSRF token and cookie, and an
  * application of that session's user for the console actions.
  */
@@ -23,6 +23,8 @@ export interface World {
   /** What clients sign and send as `Host` (`http://localhost:PORT`). */
   readonly origin: string;
   readonly consumer: { readonly key: string; readonly secret: string };
+  /** An LMS (an LTI consumer), for launches. */
+  readonly lms: { readonly key: string; readonly secret: string };
   readonly access: Credentials;
   readonly request: Credentials & { readonly verifier: string };
   /** A request token nobody has decided on, for the consent page. */
@@ -52,6 +54,22 @@ export async function createWorld(): Promise<World> {
     runCli([
       ...['consumer', 'add', '--name', 'Fuzzed client', '--owner', 'bob', '--callback', 'oob'],
       ...['--scopes', 'read_public,read_private,write_private', '--two-legged'],
+      ...['--methods', 'HMAC-SHA1,HMAC-SHA256,PLAINTEXT', '--json', ...flags],
+    ]),
+  ) as { key: string; secret: string };
+  const lms = JSON.parse(
+    runCli([
+      ...[
+        'consumer',
+        'add',
+        '--name',
+        'Fuzzed LMS',
+        '--owner',
+        'bob',
+        '--lti',
+        '--key',
+        'fuzzed-lms.example',
+      ],
       ...['--methods', 'HMAC-SHA1,HMAC-SHA256,PLAINTEXT', '--json', ...flags],
     ]),
   ) as { key: string; secret: string };
@@ -120,6 +138,7 @@ export async function createWorld(): Promise<World> {
     port,
     origin,
     consumer,
+    lms,
     access,
     request,
     undecided,

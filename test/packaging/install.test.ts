@@ -2,7 +2,7 @@
  * The packages install alone. The library's packed tarball, installed into an empty project, adds
  * at most three packages (itself, negotiator and ipaddr.js), none with an install script or a
  * native build, and every subpath it exports imports and works with nothing else installed — a
- * provider on its memory store verifies a request its client signed. Each store's tarball,
+ * provider on its memory store verifies a request its client signed, and an LTI launch. Each store's tarball,
  * installed with the library and its driver only, brings nothing of the server nor of the other
  * stores, and stores and reads a user. Packs the built packages (`npm test` builds first).
  */
@@ -114,7 +114,19 @@ describe('the library installed from its tarball into an empty project', () => {
     const subpaths = Object.keys(manifest.exports)
       .filter((s) => s !== './package.json')
       .map((s) => (s === '.' ? 'countersign' : `countersign${s.slice(1)}`));
-    expect(subpaths).toHaveLength(8);
+    expect(subpaths.sort()).toEqual(
+      [
+        'countersign',
+        'countersign/client',
+        'countersign/express',
+        'countersign/fastify',
+        'countersign/fetch',
+        'countersign/lti',
+        'countersign/node',
+        'countersign/store-kit',
+        'countersign/testing',
+      ].sort(),
+    );
     const loaded = run(
       where,
       `const names = ${JSON.stringify(subpaths)};
@@ -124,7 +136,36 @@ describe('the library installed from its tarball into an empty project', () => {
        }
        console.log(names.length);`,
     );
-    expect(loaded).toBe('8');
+    expect(loaded).toBe('9');
+  });
+
+  it('works as an LTI tool: countersign/lti verifies a launch signed as an LMS signs it, about:blank callback and all', () => {
+    const answer = run(
+      where,
+      `import { createProvider, MemoryStore } from 'countersign';
+       import { signRequest } from 'countersign/client';
+       import { verifyLaunch } from 'countersign/lti';
+       const provider = createProvider({ store: new MemoryStore() });
+       const lms = await provider.registerConsumer({ name: 'Moodle', owner: 'me', lti: true, key: 'moodle-school-a' });
+       const form = [
+         ['lti_message_type', 'basic-lti-launch-request'],
+         ['lti_version', 'LTI-1p0'],
+         ['resource_link_id', 'link-1'],
+         ['user_id', 'u-42'],
+         ['roles', 'Instructor'],
+       ];
+       const { oauthParameters } = signRequest({
+         method: 'POST', url: 'https://tool.test/lti/launch', form, consumerKey: lms.key,
+         consumerSecret: lms.secret, extra: { oauth_callback: 'about:blank' },
+       });
+       const launch = await verifyLaunch(provider, {
+         method: 'POST', target: '/lti/launch', secure: true,
+         headers: { host: 'tool.test', 'content-type': 'application/x-www-form-urlencoded' },
+         body: new URLSearchParams([...form, ...oauthParameters]).toString(),
+       });
+       console.log(JSON.stringify({ key: lms.key, userId: launch.userId, link: launch.resourceLink?.id }));`,
+    );
+    expect(JSON.parse(answer)).toEqual({ key: 'moodle-school-a', userId: 'u-42', link: 'link-1' });
   });
 
   it('works: a provider on its memory store verifies what its client signed, and renders a problem', () => {

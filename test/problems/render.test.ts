@@ -10,6 +10,7 @@ import { PROBLEM_LIST, type ProblemName } from '../../packages/countersign/src/p
 import { PROBLEM_BOUNDS } from '../../packages/countersign/src/problems/bounds.js';
 import { OAuthProblem } from '../../packages/countersign/src/problems/oauth-problem.js';
 import {
+  preferredFormat,
   prefersJson,
   problemForm,
   problemJson,
@@ -210,5 +211,83 @@ describe('prefersJson', () => {
     ['application/json;q=0', false],
   ])('%j → %s', (accept, expected) => {
     expect(prefersJson(accept)).toBe(expected);
+  });
+});
+
+describe('the HTML page for a browser', () => {
+  const chromium =
+    'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8';
+
+  it('is chosen when Accept prefers text/html, and only then', () => {
+    expect(preferredFormat(chromium)).toBe('text/html');
+    expect(preferredFormat('text/html')).toBe('text/html');
+    expect(preferredFormat('*/*')).toBe('application/x-www-form-urlencoded');
+    expect(preferredFormat(undefined)).toBe('application/x-www-form-urlencoded');
+    expect(preferredFormat('application/json, text/html;q=0.5')).toBe('application/json');
+    expect(preferredFormat('text/html;q=0.1, application/x-www-form-urlencoded')).toBe(
+      'application/x-www-form-urlencoded',
+    );
+    expect(preferredFormat('image/png')).toBe('application/x-www-form-urlencoded');
+  });
+
+  it('keeps the header, and says the status, the problem, its meaning and the advice', () => {
+    const problem = new OAuthProblem('parameter_absent', {
+      parametersAbsent: ['lti_message_type', 'resource_link_id'],
+      advice: 'This launch needs lti_message_type and resource_link_id.',
+    });
+    const page = renderProblem(problem, { realm, accept: chromium });
+    expect(page.status).toBe(400);
+    expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(page.headers['www-authenticate']).toBe(wwwAuthenticate(problem, realm));
+    expect(page.headers['content-security-policy']).toContain("default-src 'none'");
+    expect(page.headers['x-content-type-options']).toBe('nosniff');
+    expect(page.headers.vary).toBe('Accept');
+    expect(page.body).toMatch(/^<!doctype html>/);
+    expect(page.body).toContain('<h1>400 Bad Request: parameter_absent</h1>');
+    expect(page.body).toContain(
+      'OAuth problem 2, <code>parameter_absent</code>): A required protocol parameter is missing.',
+    );
+    expect(page.body).toContain('This launch needs lti_message_type and resource_link_id.');
+    expect(page.body).toContain(
+      '<dt>Missing</dt><dd><code>lti_message_type</code>, <code>resource_link_id</code></dd>',
+    );
+    expect(page.body).not.toContain('<script');
+  });
+
+  it('escapes what the request sent, redacts secrets, and bounds every value', () => {
+    const problem = new OAuthProblem('parameter_rejected', {
+      parametersRejected: [
+        ['oauth_signature', 'consumer-secret&token-secret'],
+        ['x<script>', `"><img src=x onerror=alert(1)>${'a'.repeat(1000)}`],
+      ],
+      advice: 'Do not send <b>this</b> & that.',
+    });
+    const { body } = renderProblem(problem, { realm, accept: 'text/html' });
+    expect(body).not.toContain('consumer-secret');
+    expect(body).toContain('oauth_signature=[redacted]');
+    expect(body).not.toContain('<script>');
+    expect(body).not.toContain('<img');
+    expect(body).toContain('x&lt;script&gt;=&quot;&gt;&lt;img src=x onerror=alert(1)&gt;');
+    expect(body).toContain('more characters]');
+    expect(body).toContain('Do not send &lt;b&gt;this&lt;/b&gt; &amp; that.');
+  });
+
+  it('shows the base string for signature_invalid, where the wire format has it, and for nothing else', () => {
+    const signed = renderProblem(
+      new OAuthProblem('signature_invalid', { signatureBaseString: 'POST&http%3A%2F%2Ftool%2F&a%3D1' }),
+      { realm, accept: 'text/html' },
+    );
+    expect(signed.body).toContain('<dt>Base string the server computed</dt>');
+    expect(signed.body).toContain('<code>POST&amp;http%3A%2F%2Ftool%2F&amp;a%3D1</code>');
+    for (const { problem: name } of PROBLEM_LIST.filter((p) => p.problem !== 'signature_invalid')) {
+      const other = renderProblem(
+        new OAuthProblem(name as ProblemName, { signatureBaseString: 'POST&x&y' }),
+        {
+          realm,
+          accept: 'text/html',
+        },
+      );
+      expect(other.body, name).not.toContain('Base string');
+    }
   });
 });

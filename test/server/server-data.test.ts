@@ -1,5 +1,6 @@
 /**
- * The reference server's own data — accounts, settings, sessions, notes, the problem log — in
+ * The reference server's own data — accounts, settings, sessions, notes, the problem log, LTI
+ * launch records — in
  * memory, in SQLite and in PostgreSQL, each on the store's connection in tables of its own
  * (`countersign_server_…`): one suite for the three, and the settings sealed at rest with the
  * store's keyring, sealed in place when they were kept in clear, and sealed again on rotation.
@@ -107,6 +108,25 @@ describe.each(KINDS)('the server data in $name', ({ skip, open }) => {
     expect(await data.getSession('c')).toMatchObject({ user: 'bob' });
     await data.deleteSession('c');
     expect(await data.getSession('c')).toBeUndefined();
+  });
+
+  it.skipIf(skip)('keeps LTI launch records, sweeping those ended when a new one is made', async () => {
+    const record = {
+      idHash: 'h'.repeat(64),
+      consumerKey: 'moodle-school-a',
+      serviceUrl: 'https://lms.example/outcomes?x=1',
+      sourcedid: 'course:link:user',
+      createdAt: 1_000,
+      expiresAt: 5_000,
+    };
+    await data.createLaunchRecord(record);
+    expect(await data.getLaunchRecord(record.idHash)).toEqual(record);
+    expect(await data.getLaunchRecord('g'.repeat(64))).toBeUndefined();
+    await data.createLaunchRecord({ ...record, idHash: 'i'.repeat(64), createdAt: 4_999, expiresAt: 9_000 });
+    expect(await data.getLaunchRecord(record.idHash)).toEqual(record);
+    await data.createLaunchRecord({ ...record, idHash: 'j'.repeat(64), createdAt: 5_000, expiresAt: 9_000 });
+    expect(await data.getLaunchRecord(record.idHash)).toBeUndefined();
+    expect(await data.getLaunchRecord('i'.repeat(64))).toMatchObject({ expiresAt: 9_000 });
   });
 
   it.skipIf(skip)('adds, lists and deletes notes per user', async () => {

@@ -34,6 +34,11 @@ class MapStore implements Store {
   async putConsumer(consumer: Consumer) {
     this.consumers.set(consumer.key, consumer);
   }
+  async addConsumer(consumer: Consumer) {
+    if (this.consumers.has(consumer.key)) return false;
+    this.consumers.set(consumer.key, consumer);
+    return true;
+  }
   async deleteConsumer(key: string) {
     this.consumers.delete(key);
     for (const [k, t] of this.requestTokens) if (t.consumerKey === key) this.requestTokens.delete(k);

@@ -1,7 +1,8 @@
 /**
  * The library's error classes, gathered for `import { errors } from 'countersign'`. Every one
  * extends `CountersignError` and carries a stable `code`; `OAuthProblem` (a refused request, with its
- * catalogue code) is not among them. The stores' `SecretKeyError` is exported by the store subpaths.
+ * catalogue code) is not among them. The stores' `SecretKeyError` is exported by the store subpaths,
+ * and `OutcomeError` by `countersign/lti`.
  */
 import { CountersignError } from './core/countersign-error.js';
 import { MalformedInputError } from './core/malformed-input.js';

@@ -149,4 +149,6 @@ export const POSTGRES_MIGRATIONS: readonly ((t: PostgresTables) => string)[] = [
   // and when it stops being accepted.
   (t) =>
     `ALTER TABLE ${t.consumers} ADD COLUMN previous_secret TEXT, ADD COLUMN previous_secret_expires_at BIGINT;`,
+  // Version 3: LTI 1.1 tool consumers (LMSs), which send launches and nothing else.
+  (t) => `ALTER TABLE ${t.consumers} ADD COLUMN lti BOOLEAN NOT NULL DEFAULT FALSE;`,
 ];

@@ -34,6 +34,10 @@ import { openSecrets, reencryptSecrets } from './postgres-secrets.js';
 
 const list = (v: unknown) => v as string[];
 
+/** The columns of a consumer row, in the order of `#consumerValues`. */
+const CONSUMER_COLUMNS =
+  'key, secret, name, description, owner, callback, scopes, signature_methods, two_legged, rsa_public_key, lti, status, created_at, previous_secret, previous_secret_expires_at';
+
 export { Keyring, SecretKeyError, type SecretKeyErrorCode } from 'countersign/store-kit';
 export { DEFAULT_TABLE_PREFIX } from './postgres-schema.js';
 
@@ -270,32 +274,46 @@ export class PostgresStore implements Store {
 
   async putConsumer(c: Consumer) {
     await this.#query(
-      `INSERT INTO ${this.#tables.consumers} (key, secret, name, description, owner, callback, scopes, signature_methods,
-         two_legged, rsa_public_key, status, created_at, previous_secret, previous_secret_expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+      `INSERT INTO ${this.#tables.consumers} (${CONSUMER_COLUMNS})
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
        ON CONFLICT (key) DO UPDATE SET secret = $2, name = $3, description = $4, owner = $5, callback = $6, scopes = $7,
-         signature_methods = $8, two_legged = $9, rsa_public_key = $10, status = $11, previous_secret = $13,
-         previous_secret_expires_at = $14`,
-      [
-        c.key,
-        this.#secrets.seal(c.secret, secretContext('consumers', 'secret', c.key)),
-        c.name,
-        c.description ?? null,
-        c.owner,
-        c.callback,
-        c.scopes,
-        c.signatureMethods,
-        c.twoLegged,
-        c.rsaPublicKey ?? null,
-        c.status,
-        c.createdAt,
-        c.previousSecret
-          ? this.#secrets.seal(c.previousSecret.secret, secretContext('consumers', 'previous_secret', c.key))
-          : null,
-        c.previousSecret?.expiresAt ?? null,
-      ],
+         signature_methods = $8, two_legged = $9, rsa_public_key = $10, lti = $11, status = $12, previous_secret = $14,
+         previous_secret_expires_at = $15`,
+      this.#consumerValues(c),
     );
     this.#rows.consumers.forget(c.key);
+  }
+
+  async addConsumer(c: Consumer) {
+    const result = await this.#query(
+      `INSERT INTO ${this.#tables.consumers} (${CONSUMER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+       ON CONFLICT (key) DO NOTHING`,
+      this.#consumerValues(c),
+    );
+    this.#rows.consumers.forget(c.key);
+    return result.rowCount === 1;
+  }
+
+  #consumerValues(c: Consumer): unknown[] {
+    return [
+      c.key,
+      this.#secrets.seal(c.secret, secretContext('consumers', 'secret', c.key)),
+      c.name,
+      c.description ?? null,
+      c.owner,
+      c.callback,
+      c.scopes,
+      c.signatureMethods,
+      c.twoLegged,
+      c.rsaPublicKey ?? null,
+      c.lti === true,
+      c.status,
+      c.createdAt,
+      c.previousSecret
+        ? this.#secrets.seal(c.previousSecret.secret, secretContext('consumers', 'previous_secret', c.key))
+        : null,
+      c.previousSecret?.expiresAt ?? null,
+    ];
   }
 
   async deleteConsumer(key: string) {

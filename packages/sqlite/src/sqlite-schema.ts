@@ -117,4 +117,6 @@ export const SQLITE_MIGRATIONS: readonly ((t: SqliteTables) => string)[] = [
   // and when it stops being accepted.
   (t) => `ALTER TABLE ${t.consumers} ADD COLUMN previous_secret TEXT;
    ALTER TABLE ${t.consumers} ADD COLUMN previous_secret_expires_at INTEGER;`,
+  // Version 3: LTI 1.1 tool consumers (LMSs), which send launches and nothing else.
+  (t) => `ALTER TABLE ${t.consumers} ADD COLUMN lti INTEGER NOT NULL DEFAULT 0;`,
 ];

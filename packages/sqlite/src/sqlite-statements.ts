@@ -46,6 +46,7 @@ export interface SqliteStatements {
   readonly sweepNonceLog: Database.Statement;
   readonly getConsumer: Database.Statement;
   readonly putConsumer: Database.Statement;
+  readonly addConsumer: Database.Statement;
   readonly deleteConsumer: (key: string) => void;
   readonly listConsumers: Database.Statement;
   readonly getUser: Database.Statement;
@@ -142,9 +143,16 @@ export function prepare(db: Database.Database, t: SqliteTables): SqliteStatement
     getConsumer: db.prepare(`SELECT * FROM ${t.consumers} WHERE key = ?`),
     putConsumer: db.prepare(
       `INSERT OR REPLACE INTO ${t.consumers} (key, secret, previous_secret, previous_secret_expires_at, name,
-         description, owner, callback, scopes, signature_methods, two_legged, rsa_public_key, status, created_at)
+         description, owner, callback, scopes, signature_methods, two_legged, rsa_public_key, lti, status, created_at)
        VALUES (@key, @secret, @previous_secret, @previous_secret_expires_at, @name, @description, @owner, @callback,
-         @scopes, @signature_methods, @two_legged, @rsa_public_key, @status, @created_at)`,
+         @scopes, @signature_methods, @two_legged, @rsa_public_key, @lti, @status, @created_at)`,
+    ),
+    addConsumer: db.prepare(
+      `INSERT INTO ${t.consumers} (key, secret, previous_secret, previous_secret_expires_at, name,
+         description, owner, callback, scopes, signature_methods, two_legged, rsa_public_key, lti, status, created_at)
+       VALUES (@key, @secret, @previous_secret, @previous_secret_expires_at, @name, @description, @owner, @callback,
+         @scopes, @signature_methods, @two_legged, @rsa_public_key, @lti, @status, @created_at)
+       ON CONFLICT (key) DO NOTHING`,
     ),
     deleteConsumer: (key: string) => deleteConsumer.immediate(key),
     listConsumers: db.prepare(`SELECT * FROM ${t.consumers} WHERE owner = ? ORDER BY created_at DESC, key`),

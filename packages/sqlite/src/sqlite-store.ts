@@ -192,7 +192,17 @@ export class SqliteStore implements Store {
 
   putConsumer(c: Consumer) {
     this.#rows.consumers.forget(c.key);
-    this.#sql.putConsumer.run({
+    this.#sql.putConsumer.run(this.#consumerRow(c));
+    return Promise.resolve();
+  }
+
+  addConsumer(c: Consumer) {
+    this.#rows.consumers.forget(c.key);
+    return Promise.resolve(this.#sql.addConsumer.run(this.#consumerRow(c)).changes === 1);
+  }
+
+  #consumerRow(c: Consumer) {
+    return {
       key: c.key,
       secret: this.#secrets.seal(c.secret, secretContext('consumers', 'secret', c.key)),
       previous_secret: c.previousSecret
@@ -207,10 +217,10 @@ export class SqliteStore implements Store {
       signature_methods: JSON.stringify(c.signatureMethods),
       two_legged: c.twoLegged ? 1 : 0,
       rsa_public_key: c.rsaPublicKey ?? null,
+      lti: c.lti === true ? 1 : 0,
       status: c.status,
       created_at: c.createdAt,
-    });
-    return Promise.resolve();
+    };
   }
 
   deleteConsumer(key: string) {

@@ -22,7 +22,16 @@ declare module 'fastify' {
   }
 }
 
-function toOAuthRequest(request: FastifyRequest): OAuthRequest {
+/**
+ * The engine's view of a Fastify request whose body was kept raw (a Buffer or a string), as the
+ * plugin keeps it; a parsed body is left out, since the signature covers the exact bytes.
+ *
+ * @example
+ * ```ts
+ * const launch = await verifyLaunch(provider, fromFastifyRequest(request));
+ * ```
+ */
+export function fromFastifyRequest(request: FastifyRequest): OAuthRequest {
   const body: unknown = request.body;
   return {
     method: request.method,
@@ -60,7 +69,7 @@ export function fastifyAdapter(provider: Provider, options: AdapterOptions = {})
   const paths = options.paths ?? DEFAULT_PATHS;
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const endpoint = (name: 'initiate' | 'token') => async (request: FastifyRequest, reply: FastifyReply) => {
-    const oauthRequest = toOAuthRequest(request);
+    const oauthRequest = fromFastifyRequest(request);
     return send(reply, await provider[name](oauthRequest));
   };
   const plugin = Object.assign(
@@ -80,9 +89,10 @@ export function fastifyAdapter(provider: Provider, options: AdapterOptions = {})
   );
   return {
     plugin,
-    refuse: (request, reply, error) => send(reply, provider.errorResponse(error, toOAuthRequest(request))),
+    refuse: (request, reply, error) =>
+      send(reply, provider.errorResponse(error, fromFastifyRequest(request))),
     protect: (protectOptions) => async (request, reply) => {
-      const oauthRequest = toOAuthRequest(request);
+      const oauthRequest = fromFastifyRequest(request);
       try {
         request.oauth = await provider.verify(oauthRequest, protectOptions);
       } catch (error) {

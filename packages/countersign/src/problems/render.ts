@@ -1,7 +1,7 @@
 /**
  * Renders an {@link OAuthProblem} onto the wire (SPEC "Wire format"): the `WWW-Authenticate` header
  * on every problem response, and a body that is the same parameters plus `oauth_problem_advice`,
- * form-encoded by default or JSON when the client prefers it.
+ * form-encoded by default, JSON when the client prefers it, and an HTML page for a browser.
  *
  * List-valued parameters are encoded twice, as the Problem Reporting extension says: each item is
  * percent-encoded and the items joined by "&" (rejected ones as `name=value`), and then the whole
@@ -16,6 +16,7 @@ import { quoteRealm } from '../core/authorization-header.js';
 import { percentEncode } from '../core/percent-encoding.js';
 import { cutText, PROBLEM_BOUNDS, SECRET_NAME } from './bounds.js';
 import { PROBLEMS } from './catalogue.js';
+import { problemPage } from './html-page.js';
 import type { OAuthProblem, ProblemDetails } from './oauth-problem.js';
 import type { WireResponse } from './wire.js';
 
@@ -173,19 +174,37 @@ export function problemJson(problem: OAuthProblem): ProblemJson {
   return { ...rest, oauth_problem_advice };
 }
 
+/** The body formats of a problem response, the default first. */
+const FORMATS = ['application/x-www-form-urlencoded', 'application/json', 'text/html'] as const;
+
+/** The body format an `Accept` header prefers: the form encoding unless JSON or HTML is preferred. */
+export function preferredFormat(accept: string | undefined): (typeof FORMATS)[number] {
+  if (accept === undefined || accept === '') return FORMATS[0];
+  const preferred = new Negotiator({ headers: { accept } }).mediaType([...FORMATS]);
+  return (preferred as (typeof FORMATS)[number] | undefined) ?? FORMATS[0];
+}
+
 /** Whether an `Accept` header prefers JSON over the form encoding (the default). */
 export function prefersJson(accept: string | undefined): boolean {
-  if (accept === undefined || accept === '') return false;
-  const preferred = new Negotiator({ headers: { accept } }).mediaType([
-    'application/x-www-form-urlencoded',
-    'application/json',
-  ]);
-  return preferred === 'application/json';
+  return preferredFormat(accept) === 'application/json';
 }
+
+/** The content type and body of a problem in each format. */
+const BODIES: Readonly<Record<(typeof FORMATS)[number], (problem: OAuthProblem) => [string, string]>> = {
+  'application/x-www-form-urlencoded': (problem) => [
+    'application/x-www-form-urlencoded',
+    problemForm(problem),
+  ],
+  'application/json': (problem) => ['application/json; charset=utf-8', JSON.stringify(problemJson(problem))],
+  'text/html': (problem) => ['text/html; charset=utf-8', problemPage(problemJson(problem))],
+};
 
 /**
  * Renders a problem as a complete response: status, `WWW-Authenticate`, `Cache-Control: no-store`,
- * `Allow` for `method_not_allowed`, and the body in the format the client prefers.
+ * `Allow` for `method_not_allowed`, and the body in the format the client prefers: form-encoded by
+ * default, JSON when asked for, and an HTML page for a browser (an `Accept` that prefers
+ * `text/html`, as every browser navigation sends), which would otherwise show a form body as a
+ * download or an error.
  *
  * @example
  * ```ts
@@ -196,14 +215,19 @@ export function renderProblem(
   problem: OAuthProblem,
   options: { realm: string; accept?: string | undefined },
 ): WireResponse {
-  const json = prefersJson(options.accept);
+  const format = preferredFormat(options.accept);
+  const [contentType, body] = BODIES[format](problem);
   const headers: Record<string, string> = {
     'www-authenticate': wwwAuthenticate(problem, options.realm),
-    'content-type': json ? 'application/json; charset=utf-8' : 'application/x-www-form-urlencoded',
+    'content-type': contentType,
     'cache-control': 'no-store',
     vary: 'Accept',
   };
+  if (format === 'text/html') {
+    headers['content-security-policy'] =
+      "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";
+    headers['x-content-type-options'] = 'nosniff';
+  }
   if (problem.details.allow) headers.allow = problem.details.allow.join(', ');
-  const body = json ? JSON.stringify(problemJson(problem)) : problemForm(problem);
   return { status: problem.status, headers, body };
 }

@@ -10,8 +10,8 @@ import type { AccessToken, Consumer, RequestToken } from './model.js';
 import type { ProviderConfig } from './options.js';
 import type { OAuthRequest } from './request.js';
 
-/** The three kinds of signed request. */
-export type EndpointName = 'initiate' | 'token' | 'resource';
+/** The kinds of signed request: the two token endpoints, protected resources, and LTI 1.1 launches. */
+export type EndpointName = 'initiate' | 'token' | 'resource' | 'launch';
 
 /** What an endpoint takes. */
 export interface Endpoint {
@@ -24,6 +24,11 @@ export interface Endpoint {
   readonly accepted: ReadonlySet<string>;
   /** Whether a non-form body must carry `oauth_body_hash` here, whatever the provider-wide option says. */
   readonly bodyHashRequired: boolean;
+  /**
+   * Whether `oauth_callback=about:blank` is taken though `oauth_callback` is not in `accepted`: LTI
+   * 1.1 has the LMS send it with every launch, and no other endpoint may take it.
+   */
+  readonly aboutBlankCallback: boolean;
 }
 
 /**

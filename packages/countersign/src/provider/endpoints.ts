@@ -1,9 +1,10 @@
 /**
- * The three signed endpoints as tables: which methods and parameters each takes, and the checks it
+ * The signed endpoints as tables: which methods and parameters each takes, and the checks it
  * runs, in the documented order (docs/problems.md, "The order of checks").
  */
 import { checkBodyHash } from './checks/check-body-hash.js';
 import { checkCallback } from './checks/check-callback.js';
+import { checkConsumerKind } from './checks/check-consumer-kind.js';
 import { checkDecision } from './checks/check-decision.js';
 import { checkDuplicates } from './checks/check-duplicates.js';
 import { checkHttpMethod } from './checks/check-http-method.js';
@@ -36,6 +37,7 @@ export const INITIATE: Endpoint = {
   required: [...SIGNING, 'oauth_callback'],
   accepted: new Set([...SIGNING, ...OPTIONAL, 'oauth_callback']),
   bodyHashRequired: false,
+  aboutBlankCallback: false,
 };
 
 export const TOKEN: Endpoint = {
@@ -44,6 +46,7 @@ export const TOKEN: Endpoint = {
   required: [...SIGNING, 'oauth_token', 'oauth_verifier'],
   accepted: new Set([...SIGNING, ...OPTIONAL, 'oauth_token', 'oauth_verifier']),
   bodyHashRequired: false,
+  aboutBlankCallback: false,
 };
 
 export const RESOURCE: Endpoint = {
@@ -51,10 +54,25 @@ export const RESOURCE: Endpoint = {
   required: SIGNING,
   accepted: new Set([...SIGNING, ...OPTIONAL, 'oauth_token']),
   bodyHashRequired: false,
+  aboutBlankCallback: false,
 };
 
 /** A protected resource whose non-form bodies must be signed: `verify(request, { bodyHash: 'required' })`. */
 export const RESOURCE_REQUIRING_BODY_HASH: Endpoint = { ...RESOURCE, bodyHashRequired: true };
+
+/**
+ * An LTI 1.1 launch (a Basic Launch or a Content-Item selection request): a form POST from an LMS,
+ * signed with its consumer credentials alone. LTI 1.1 has the LMS send `oauth_callback=about:blank`,
+ * which this endpoint alone takes.
+ */
+export const LAUNCH: Endpoint = {
+  name: 'launch',
+  methods: ['POST'],
+  required: SIGNING,
+  accepted: new Set([...SIGNING, ...OPTIONAL]),
+  bodyHashRequired: false,
+  aboutBlankCallback: true,
+};
 
 /** Checks 1–12, shared by every signed request. */
 export const SIGNED_REQUEST_CHECKS: readonly Check[] = [
@@ -73,12 +91,19 @@ export const SIGNED_REQUEST_CHECKS: readonly Check[] = [
   checkNonce,
 ];
 
-export const INITIATE_CHECKS: readonly Check[] = [
-  ...SIGNED_REQUEST_CHECKS,
-  checkCallback,
-  checkRequestedScopes,
-];
-export const TOKEN_CHECKS: readonly Check[] = [...SIGNED_REQUEST_CHECKS, checkDecision, checkVerifier];
+/**
+ * The signed-request checks with `checkConsumerKind` right after the consumer is loaded: at the
+ * token endpoints (where an LTI consumer has no business) and at launches (where only one does).
+ * Protected resources need no such step: an LTI consumer is refused consumer-only requests there,
+ * and it is never issued a token.
+ */
+const KIND_CHECKED: readonly Check[] = SIGNED_REQUEST_CHECKS.flatMap((check) =>
+  check === loadConsumer ? [check, checkConsumerKind] : [check],
+);
+
+export const INITIATE_CHECKS: readonly Check[] = [...KIND_CHECKED, checkCallback, checkRequestedScopes];
+export const TOKEN_CHECKS: readonly Check[] = [...KIND_CHECKED, checkDecision, checkVerifier];
+export const LAUNCH_CHECKS: readonly Check[] = KIND_CHECKED;
 
 /**
  * Runs checks in order, from `from`; the first problem thrown is the answer. Synchronous while the

@@ -16,6 +16,7 @@ export type ProviderInputCode =
   | 'invalid_user'
   | 'unknown_consumer'
   | 'invalid_consumer'
+  | 'key_taken'
   | 'consumer_disabled'
   | 'invalid_scope'
   | 'unknown_token'

@@ -36,8 +36,17 @@ export interface Consumer {
   readonly scopes: readonly string[];
   /** The signature methods this consumer may use (also limited by the server's). */
   readonly signatureMethods: readonly SignatureMethodName[];
-  /** Whether consumer-only (two-legged) requests are allowed. */
+  /**
+   * Whether consumer-only (two-legged) requests to protected resources are allowed. Always false for
+   * an LTI consumer, whose launches are consumer-only by nature and are all it may send.
+   */
   readonly twoLegged: boolean;
+  /**
+   * Whether this is an LTI 1.1 tool consumer (an LMS): it may send launches (`provider.verifyLaunch`,
+   * `countersign/lti`) and nothing else; every other endpoint refuses it as `consumer_key_invalid`,
+   * and launches from any other consumer are refused the same way.
+   */
+  readonly lti?: boolean | undefined;
   /** PEM public key or certificate, for the RSA methods. */
   readonly rsaPublicKey?: string | undefined;
   readonly status: ConsumerStatus;

@@ -41,7 +41,12 @@ export interface ProviderOptions {
   readonly allowPlaintextOverHttp?: boolean | undefined;
   /** Whether a non-form body must carry `oauth_body_hash` (default `optional`). */
   readonly bodyHash?: 'optional' | 'required' | undefined;
-  /** The shape of a well-formed consumer key (default 32 characters from `[a-z0-9]`). */
+  /**
+   * The shape of a well-formed consumer key: a key that does not match is `consumer_key_rejected`
+   * without a store read. The default takes 1 to 255 printable ASCII characters without spaces:
+   * the keys Countersign draws (32 characters from `[a-z0-9]`) and the ones an LMS administrator
+   * chooses (`moodle-school-a`).
+   */
   readonly consumerKeyPattern?: RegExp | undefined;
   /**
    * The most parameters a request may carry in its query and form body together (default 1,000).
@@ -74,6 +79,9 @@ export interface ProviderConfig {
   readonly clock: () => number;
   readonly randomBytes: (size: number) => Uint8Array;
 }
+
+/** A consumer key as one may be chosen: 1 to 255 printable ASCII characters, no space. */
+export const CONSUMER_KEY = /^[\x21-\x7e]{1,255}$/;
 
 function positiveWhole(name: string, value: number | undefined, fallback: number, unit: string): number {
   const whole = value ?? fallback;
@@ -134,7 +142,7 @@ export function resolveOptions(options: ProviderOptions): ProviderConfig {
     signatureMethods: new Set(methods),
     allowPlaintextOverHttp: options.allowPlaintextOverHttp ?? false,
     bodyHashRequired: (options.bodyHash ?? 'optional') === 'required',
-    consumerKeyPattern: options.consumerKeyPattern ?? /^[a-z0-9]{32}$/,
+    consumerKeyPattern: options.consumerKeyPattern ?? CONSUMER_KEY,
     parameterLimit: positiveWhole('parameterLimit', options.parameterLimit, 1000, 'number'),
     clock: options.clock ?? Date.now,
     randomBytes: options.randomBytes ?? randomBytes,

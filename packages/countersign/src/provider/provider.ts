@@ -15,9 +15,9 @@ import {
 } from './authorize.js';
 import { type ConsumerChanges, type ConsumerRegistration, newConsumer } from './consumers.js';
 import { type CheckContext, type Endpoint, type EndpointName, newCheckContext } from './context.js';
-import { INITIATE, TOKEN } from './endpoints.js';
+import { INITIATE, LAUNCH, LAUNCH_CHECKS, runChecks, TOKEN } from './endpoints.js';
 import { diagnoseSignature, type SignatureDiagnosis } from './diagnose.js';
-import { StoreUnavailableError } from './errors.js';
+import { ProviderInputError, StoreUnavailableError } from './errors.js';
 import { exchange } from './exchange.js';
 import { initiate } from './initiate.js';
 import { asProblem } from './input-problem.js';
@@ -31,11 +31,17 @@ import {
   setUserStatus,
   updateConsumer,
 } from './lifecycle.js';
-import type { MaybePromise } from './maybe-promise.js';
+import { andThen, type MaybePromise } from './maybe-promise.js';
 import type { Consumer, User } from './model.js';
 import { type ProviderConfig, type ProviderOptions, resolveOptions } from './options.js';
 import { type OAuthRequest, requestUri, singleHeader } from './request.js';
-import { resourceEndpoint, type VerifiedRequest, type VerifyOptions, verify } from './verify.js';
+import {
+  signedParameters,
+  resourceEndpoint,
+  type VerifiedRequest,
+  type VerifyOptions,
+  verify,
+} from './verify.js';
 
 /** An OAuth 1.0a provider. */
 export interface Provider {
@@ -48,11 +54,33 @@ export interface Provider {
    * signed non-form body); throws an `OAuthProblem` if refused.
    */
   verify(request: OAuthRequest, options?: VerifyOptions): Promise<VerifiedRequest>;
+  /**
+   * Verifies the signature of an LTI 1.1 launch (a form POST from an LMS): checks 1–12 for a
+   * consumer registered with `lti: true`, consumer-only, `oauth_callback=about:blank` allowed. Then
+   * `read` gets what the request proves, and its answer is returned; an `OAuthProblem` it throws is
+   * the launch's refusal, reported to `onProblem` like any other. `countersign/lti` reads the
+   * launch's own parameters there (`verifyLaunch`), which is the way to use this.
+   *
+   * @example
+   * ```ts
+   * const resourceLink = await provider.verifyLaunch(request, (v) => v.parameters.find((p) => p.name === 'resource_link_id'));
+   * ```
+   */
+  verifyLaunch<T>(request: OAuthRequest, read: (verified: VerifiedRequest) => T): Promise<T>;
   /** What the consent page shows for a request token; throws an `OAuthProblem` if it cannot be decided. */
   authorization(requestToken: string): Promise<AuthorizationRequest>;
   /** Records the user's decision on a request token. */
   decide(requestToken: string, decision: UserDecision): Promise<DecisionOutcome>;
-  /** Registers a consumer with a fresh key and secret. */
+  /**
+   * Registers a consumer with a fresh secret, and a fresh key unless `registration.key` chooses one.
+   * Throws `ProviderInputError` `invalid_consumer` for a bad registration, `key_taken` for a chosen
+   * key another consumer has.
+   *
+   * @example
+   * ```ts
+   * const { key, secret } = await provider.registerConsumer({ name: 'Moodle', owner: 'admin', lti: true, key: 'moodle-school-a' });
+   * ```
+   */
   registerConsumer(registration: ConsumerRegistration): Promise<Consumer>;
   /**
    * Changes a consumer's settings (name, description, callback, scopes, signature methods,
@@ -306,11 +334,24 @@ export function createProvider(options: CreateProviderOptions): Provider {
       }
       return observed(endpoint, request, (c) => verify(c, verifyOptions?.scope));
     },
+    verifyLaunch: (request, read) =>
+      observed(LAUNCH, request, (c) =>
+        andThen(runChecks(c, LAUNCH_CHECKS), () => {
+          if (!c.consumer) throw new Error('launch checks passed without a consumer');
+          return read({
+            consumer: c.consumer,
+            scopes: [],
+            twoLegged: true,
+            parameters: signedParameters(c),
+          });
+        }),
+      ),
     authorization: (token) => authorization(config, token),
     decide: (token, decision) => decide(config, token, decision),
     async registerConsumer(registration) {
       const consumer = newConsumer(config, registration);
-      await config.store.putConsumer(consumer);
+      if (!(await config.store.addConsumer(consumer)))
+        throw new ProviderInputError('key_taken', `a consumer with the key ${consumer.key} already exists`);
       return consumer;
     },
     updateConsumer: (key, changes) => updateConsumer(config, key, changes),

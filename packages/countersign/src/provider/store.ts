@@ -146,6 +146,11 @@ export interface EngineStore {
 export interface AdminStore {
   /** Inserts or replaces a consumer. */
   putConsumer(consumer: Consumer): Promise<void>;
+  /**
+   * Inserts a consumer only if none has its key; returns whether it did. Atomic: of concurrent
+   * registrations of one (chosen) key exactly one gets `true`, and no one's secret replaces another's.
+   */
+  addConsumer(consumer: Consumer): Promise<boolean>;
   /** Deletes a consumer and every token issued to it. */
   deleteConsumer(key: string): Promise<void>;
   listConsumers(owner: string): Promise<Consumer[]>;

@@ -57,12 +57,17 @@ export function verify(context: CheckContext, scope: string | undefined): MaybeP
   return andThen(runChecks(context, SIGNED_REQUEST_CHECKS), () => verified(context, scope));
 }
 
+/** The non-protocol parameters of a checked request: its query and form body, decoded. */
+export function signedParameters(context: CheckContext): VerifiedRequest['parameters'] {
+  return context.parameters.filter((p) => p.source !== 'header' && !p.name.startsWith('oauth_'));
+}
+
 /** After checks 1–12: the scope, then what the request proves. */
 function verified(context: CheckContext, scope: string | undefined): MaybePromise<VerifiedRequest> {
   checkScope(context, scope);
   const { consumer, accessToken, config, now } = context;
   if (!consumer) throw new Error('resource checks passed without a consumer');
-  const parameters = context.parameters.filter((p) => p.source !== 'header' && !p.name.startsWith('oauth_'));
+  const parameters = signedParameters(context);
   const result: VerifiedRequest = accessToken
     ? {
         consumer,

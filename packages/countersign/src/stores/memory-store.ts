@@ -29,6 +29,12 @@ export class MemoryStore implements Store {
     return Promise.resolve();
   }
 
+  addConsumer(consumer: Consumer) {
+    if (this.#consumers.has(consumer.key)) return Promise.resolve(false);
+    this.#consumers.set(consumer.key, consumer);
+    return Promise.resolve(true);
+  }
+
   deleteConsumer(key: string) {
     this.#consumers.delete(key);
     for (const [token, t] of this.#requestTokens)

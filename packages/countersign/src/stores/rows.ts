@@ -52,6 +52,7 @@ export function rowReaders(list: (value: unknown) => string[], secrets: SecretBo
       signatureMethods: list(r.signature_methods) as Consumer['signatureMethods'],
       twoLegged: r.two_legged === 1 || r.two_legged === true,
       rsaPublicKey: optStr(r.rsa_public_key),
+      lti: r.lti === 1 || r.lti === true,
       status: str(r.status) as Consumer['status'],
       createdAt: num(r.created_at),
     }),

@@ -21,6 +21,7 @@ export function consumerFixture(overrides: Partial<Consumer> = {}): Consumer {
     signatureMethods: ['HMAC-SHA1', 'RSA-SHA256'],
     twoLegged: true,
     rsaPublicKey: '-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----\n',
+    lti: false,
     status: 'active',
     createdAt: 1_700_000_000_000,
     ...overrides,

@@ -198,6 +198,20 @@ function consumerAndUserTests({ it }: TestFunctions, store: () => Store): void {
     assert.equal((await store().getConsumer(rotated.key))?.secret, 'n'.repeat(32));
   });
 
+  it('adds a consumer only under a key no consumer has: one of concurrent adds wins, none replaces it', async () => {
+    const lms = consumerFixture({ key: 'moodle-school-a', lti: true, twoLegged: false, scopes: [] });
+    const secrets = Array.from({ length: 8 }, (_, i) => `${i}`.repeat(32));
+    const added = await Promise.all(secrets.map((secret) => store().addConsumer({ ...lms, secret })));
+    assert.equal(added.filter(Boolean).length, 1);
+    const winner = secrets[added.indexOf(true)];
+    same(await store().getConsumer('moodle-school-a'), { ...lms, secret: winner });
+    assert.equal(
+      await store().addConsumer(consumerFixture({ key: 'moodle-school-a', name: 'Another' })),
+      false,
+    );
+    includes(await store().getConsumer('moodle-school-a'), { name: 'Printer', lti: true });
+  });
+
   it('deleting a consumer deletes its tokens', async () => {
     await store().putConsumer(consumerFixture());
     await store().createRequestToken(

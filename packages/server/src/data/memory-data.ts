@@ -3,6 +3,7 @@
  * operation runs synchronously inside one call, so the insert-only ones are atomic.
  */
 import {
+  type LaunchRecord,
   type Note,
   PROBLEMS_KEPT,
   type ProblemBatch,
@@ -15,6 +16,7 @@ export class MemoryServerData implements ServerData {
   readonly #passwords = new Map<string, string>();
   readonly #settings = new Map<string, string>();
   readonly #sessions = new Map<string, Session>();
+  readonly #launches = new Map<string, LaunchRecord>();
   readonly #notes: Note[] = [];
   #nextNoteId = 1;
   readonly #problems = new Map<string, ProblemEvent[]>();
@@ -105,5 +107,16 @@ export class MemoryServerData implements ServerData {
 
   listProblems(consumerKey: string) {
     return Promise.resolve([...(this.#problems.get(consumerKey) ?? [])]);
+  }
+
+  createLaunchRecord(record: LaunchRecord) {
+    for (const [idHash, r] of this.#launches)
+      if (r.expiresAt <= record.createdAt) this.#launches.delete(idHash);
+    this.#launches.set(record.idHash, record);
+    return Promise.resolve();
+  }
+
+  getLaunchRecord(idHash: string) {
+    return Promise.resolve(this.#launches.get(idHash));
   }
 }

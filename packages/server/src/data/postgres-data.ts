@@ -1,8 +1,8 @@
 /**
  * The server's own data in PostgreSQL, in its tables beside the store's (in the store's schema, if
  * it has one), on the store's pool (`PostgresStore.pool`): accounts, settings (sealed with the
- * store's keyring), sessions, notes and the problem log. Migrations run under the store's advisory
- * lock, so instances starting together do not race.
+ * store's keyring), sessions, notes, the problem log and the LTI launch records. Migrations run
+ * under the store's advisory lock, so instances starting together do not race.
  */
 import type pg from 'pg';
 import { errors } from 'countersign';
@@ -15,8 +15,9 @@ import {
   type SecretBox,
   secretContext,
 } from 'countersign/store-kit';
-import { readNote, readProblemEvent, readSession } from './rows.js';
+import { readLaunchRecord, readNote, readProblemEvent, readSession } from './rows.js';
 import {
+  type LaunchRecord,
   PROBLEMS_KEPT,
   type ProblemBatch,
   type ProblemEvent,
@@ -62,6 +63,16 @@ const MIGRATIONS: readonly ((t: ServerTables) => string)[] = [
      unrecorded BIGINT NOT NULL DEFAULT 0
    );
    CREATE INDEX ${t.local('problem_events_consumer')} ON ${t.problemEvents} (consumer_key, id);`,
+  // Version 2: the LTI launches whose page may still send a grade, by the hash of the grade form's id.
+  (t) => `CREATE TABLE ${t.ltiLaunches} (
+     id_hash TEXT PRIMARY KEY,
+     consumer_key TEXT NOT NULL,
+     service_url TEXT NOT NULL,
+     sourcedid TEXT NOT NULL,
+     created_at BIGINT NOT NULL,
+     expires_at BIGINT NOT NULL
+   );
+   CREATE INDEX ${t.local('lti_launches_expiry')} ON ${t.ltiLaunches} (expires_at);`,
 ];
 
 /** Errors that mean "the database cannot be reached right now", as the store reads them. */
@@ -302,5 +313,21 @@ export class PostgresServerData implements ServerData {
       [consumerKey, PROBLEMS_KEPT],
     );
     return rows.map(readProblemEvent);
+  }
+
+  async createLaunchRecord(r: LaunchRecord) {
+    await this.#transaction(async (client) => {
+      await client.query(`DELETE FROM ${this.#t.ltiLaunches} WHERE expires_at <= $1`, [r.createdAt]);
+      await client.query(
+        `INSERT INTO ${this.#t.ltiLaunches} (id_hash, consumer_key, service_url, sourcedid, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6)`,
+        [r.idHash, r.consumerKey, r.serviceUrl, r.sourcedid, r.createdAt, r.expiresAt],
+      );
+    });
+  }
+
+  async getLaunchRecord(idHash: string) {
+    const { rows } = await this.#query(`SELECT * FROM ${this.#t.ltiLaunches} WHERE id_hash = $1`, [idHash]);
+    return rows[0] && readLaunchRecord(rows[0]);
   }
 }

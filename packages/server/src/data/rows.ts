@@ -1,6 +1,6 @@
 /** Rows of the server's tables as its records, for the SQLite and PostgreSQL server data. */
 import type { Row } from 'countersign/store-kit';
-import type { Note, ProblemEvent, Session } from './server-data.js';
+import type { LaunchRecord, Note, ProblemEvent, Session } from './server-data.js';
 
 /** Reads a `sessions` row (PostgreSQL gives BIGINT columns as strings). */
 export function readSession(r: Row): Session {
@@ -32,5 +32,17 @@ export function readProblemEvent(r: Row): ProblemEvent {
     advice: r.advice as string,
     baseString: r.base_string === null || r.base_string === undefined ? undefined : (r.base_string as string),
     unrecorded: Number(r.unrecorded ?? 0) > 0 ? Number(r.unrecorded) : undefined,
+  };
+}
+
+/** Reads an `lti_launches` row. */
+export function readLaunchRecord(r: Row): LaunchRecord {
+  return {
+    idHash: r.id_hash as string,
+    consumerKey: r.consumer_key as string,
+    serviceUrl: r.service_url as string,
+    sourcedid: r.sourcedid as string,
+    createdAt: Number(r.created_at),
+    expiresAt: Number(r.expires_at),
   };
 }

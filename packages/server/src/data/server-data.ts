@@ -1,8 +1,9 @@
 /**
  * What the reference server keeps besides the engine's data: its accounts (the password hash of each
- * user), settings (its cookie secret), the sign-in sessions, the sample API's notes, and each
- * consumer's recent problems for the developer console. In memory (`memory-data.ts`), or in tables
- * of its own beside the store's, on the store's connection (`sqlite-data.ts`, `postgres-data.ts`).
+ * user), settings (its cookie secret), the sign-in sessions, the sample API's notes, each consumer's
+ * recent problems for the developer console, and the LTI launches whose page may still send a grade.
+ * In memory (`memory-data.ts`), or in tables of its own beside the store's, on the store's
+ * connection (`sqlite-data.ts`, `postgres-data.ts`).
  */
 
 /** A note of the sample API. */
@@ -49,6 +50,22 @@ export interface Session {
   readonly expiresAt: number;
 }
 
+/**
+ * A verified LTI launch that carried an outcome service, for the grade form of its page: the form
+ * sends only the launch's random id (kept here as its SHA-256, like a session's), and the grade goes
+ * to the service URL and sourcedid the LMS signed, never to one the browser sends.
+ */
+export interface LaunchRecord {
+  /** SHA-256 of the id in the grade form, hex. */
+  readonly idHash: string;
+  /** The LMS's consumer key, whose credentials sign the grade. */
+  readonly consumerKey: string;
+  readonly serviceUrl: string;
+  readonly sourcedid: string;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+}
+
 /** How many problems are kept per consumer. */
 export const PROBLEMS_KEPT = 50;
 
@@ -81,4 +98,8 @@ export interface ServerData {
   recordProblems(batch: ProblemBatch): Promise<void>;
   /** Newest first. */
   listProblems(consumerKey: string): Promise<ProblemEvent[]>;
+  /** Stores a launch record, and deletes those that had ended by its creation. */
+  createLaunchRecord(record: LaunchRecord): Promise<void>;
+  /** The record, even if it has ended (the caller compares `expiresAt` with its clock). */
+  getLaunchRecord(idHash: string): Promise<LaunchRecord | undefined>;
 }

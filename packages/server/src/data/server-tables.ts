@@ -17,6 +17,7 @@ export interface ServerTables {
   readonly sessions: string;
   readonly notes: string;
   readonly problemEvents: string;
+  readonly ltiLaunches: string;
   /** An index name: prefixed, unqualified. */
   readonly local: (name: string) => string;
 }
@@ -32,6 +33,7 @@ export function serverTables(schema?: string): ServerTables {
     sessions: table('sessions'),
     notes: table('notes'),
     problemEvents: table('problem_events'),
+    ltiLaunches: table('lti_launches'),
     local,
   };
 }

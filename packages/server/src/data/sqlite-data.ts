@@ -1,8 +1,8 @@
 /**
  * The server's own data in SQLite, in its tables beside the store's, on the store's connection
- * (`SqliteStore.database`): accounts, settings (sealed with the store's keyring), sessions, notes
- * and the problem log. Writes are single statements or immediate transactions, so they hold across
- * the processes sharing the file (the server and the admin CLI).
+ * (`SqliteStore.database`): accounts, settings (sealed with the store's keyring), sessions, notes,
+ * the problem log and the LTI launch records. Writes are single statements or immediate
+ * transactions, so they hold across the processes sharing the file (the server and the admin CLI).
  */
 import type Database from 'better-sqlite3';
 import {
@@ -14,8 +14,9 @@ import {
   type SecretBox,
   secretContext,
 } from 'countersign/store-kit';
-import { readNote, readProblemEvent, readSession } from './rows.js';
+import { readLaunchRecord, readNote, readProblemEvent, readSession } from './rows.js';
 import {
+  type LaunchRecord,
   PROBLEMS_KEPT,
   type ProblemBatch,
   type ProblemEvent,
@@ -61,6 +62,16 @@ const MIGRATIONS: readonly ((t: ServerTables) => string)[] = [
      unrecorded INTEGER NOT NULL DEFAULT 0
    );
    CREATE INDEX ${t.local('problem_events_consumer')} ON ${t.problemEvents} (consumer_key, id);`,
+  // Version 2: the LTI launches whose page may still send a grade, by the hash of the grade form's id.
+  (t) => `CREATE TABLE ${t.ltiLaunches} (
+     id_hash TEXT PRIMARY KEY,
+     consumer_key TEXT NOT NULL,
+     service_url TEXT NOT NULL,
+     sourcedid TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL
+   );
+   CREATE INDEX ${t.local('lti_launches_expiry')} ON ${t.ltiLaunches} (expires_at);`,
 ];
 
 /** Applies the migrations not yet applied, each in an immediate transaction that checks again. */
@@ -258,5 +269,24 @@ export class SqliteServerData implements ServerData {
       `SELECT * FROM ${this.#t.problemEvents} WHERE consumer_key = ? ORDER BY id DESC LIMIT ?`,
     ).all(consumerKey, PROBLEMS_KEPT);
     return Promise.resolve((rows as Row[]).map(readProblemEvent));
+  }
+
+  createLaunchRecord(r: LaunchRecord) {
+    const t = this.#t;
+    this.#db
+      .transaction(() => {
+        this.#statement(`DELETE FROM ${t.ltiLaunches} WHERE expires_at <= ?`).run(r.createdAt);
+        this.#statement(
+          `INSERT INTO ${t.ltiLaunches} (id_hash, consumer_key, service_url, sourcedid, created_at, expires_at)
+           VALUES (@idHash, @consumerKey, @serviceUrl, @sourcedid, @createdAt, @expiresAt)`,
+        ).run(r);
+      })
+      .immediate();
+    return Promise.resolve();
+  }
+
+  getLaunchRecord(idHash: string) {
+    const row = this.#statement(`SELECT * FROM ${this.#t.ltiLaunches} WHERE id_hash = ?`).get(idHash);
+    return Promise.resolve(row === undefined ? undefined : readLaunchRecord(row as Row));
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The reference provider server: Fastify with its own plugins (cookie, formbody, CSRF, helmet,
- * rate limit), the OAuth endpoints and the sample API in one scope (raw bodies), the pages in
- * another (parsed forms), and `/healthz` and `/metrics`.
+ * rate limit), the OAuth endpoints and the sample API in one scope (raw bodies), LTI launches in
+ * another (raw bodies, framable), the pages in a third (parsed forms), and `/healthz` and `/metrics`.
  */
 import { randomBytes } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
@@ -48,6 +48,7 @@ import { connectionRoutes } from './routes/connections.js';
 import { consentRoutes } from './routes/consent.js';
 import { consoleRoutes } from './routes/console.js';
 import { forwardAuthProvider, gateway, type GatewayOptions } from './gateway/gateway.js';
+import { ltiRoutes } from './routes/lti.js';
 import { homePage } from './views/home.js';
 import { loadSession } from './session.js';
 import { CONSOLE_SCRIPT } from './views/console-script.js';
@@ -213,6 +214,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     clock,
     randomBytes,
     secureCookies: options.publicUrl?.startsWith('https:') ?? false,
+    publicUrl: options.publicUrl,
   };
   const cookieSecret = await data.ensureSetting('cookie-secret', randomBytes(32).toString('base64'));
 
@@ -234,6 +236,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     apiErrors(api, ctx);
     await api.register(oauth.plugin);
     if (options.gateway?.upstream === undefined) apiRoutes(api, ctx, oauth);
+  });
+  // LTI launches and grades: form POSTs from inside an LMS's frame, raw bodies, framable (routes/lti.ts).
+  await app.register((lti) => {
+    ltiRoutes(lti, ctx);
+    return Promise.resolve();
   });
   await app.register(async (site) => {
     await site.register(fastifyHelmet, {

@@ -15,6 +15,13 @@ export interface ServerContext {
   readonly randomBytes: (size: number) => Uint8Array;
   /** Whether cookies get the Secure flag (the public URL is https). */
   readonly secureCookies: boolean;
+  /** The configured public URL, when a proxy sits in front. */
+  readonly publicUrl?: string | undefined;
+}
+
+/** The site's origin as its users reach it: the public URL, or the request's own scheme and host. */
+export function siteOrigin(ctx: ServerContext, request: FastifyRequest): string {
+  return (ctx.publicUrl ?? `${request.protocol}://${request.host}`).replace(/\/+$/, '');
 }
 
 /** The cookie @fastify/csrf-protection keeps its secret in (its default name). */

@@ -32,11 +32,12 @@ function acceptConsumer(context: CheckContext, consumer: Consumer | undefined): 
   } else if (
     context.endpoint.name === 'resource' &&
     !context.oauth.get('oauth_token') &&
-    !consumer.twoLegged
+    (!consumer.twoLegged || consumer.lti === true)
   ) {
     problem = new OAuthProblem('consumer_key_invalid', {
-      advice:
-        'This consumer is not enabled for two-legged requests; send an oauth_token, or enable two-legged use.',
+      advice: consumer.lti
+        ? 'This consumer is registered for LTI launches, which are all it may send.'
+        : 'This consumer is not enabled for two-legged requests; send an oauth_token, or enable two-legged use.',
     });
   }
   if (problem || !consumer) {

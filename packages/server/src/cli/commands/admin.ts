@@ -22,7 +22,8 @@ export const usage = {
   user: 'countersign user add NAME --password-stdin | user suspend NAME | user resume NAME   [--db FILE | --database-url URL]',
   consumer:
     'countersign consumer add --name N --owner USER --callback URL|oob [--scopes a,b] [--methods HMAC-SHA1,...]\n' +
-    '                         [--two-legged] [--rsa-public-key FILE] [--json] [--db FILE | --database-url URL]\n' +
+    '                         [--two-legged] [--rsa-public-key FILE] [--key KEY] [--json] [--db FILE | --database-url URL]\n' +
+    'countersign consumer add --name N --owner USER --lti [--key KEY] [--methods HMAC-SHA1,...] [--json]   # an LMS: LTI launches only\n' +
     'countersign consumer suspend KEY | consumer resume KEY | consumer disable KEY   [--db FILE | --database-url URL]',
   approve:
     'countersign approve --token REQUEST_TOKEN --user USER [--scopes a,b] [--json] [--db FILE | --database-url URL]',
@@ -121,6 +122,8 @@ export async function consumer(args: string[], out: Out): Promise<void> {
       methods: { type: 'string' },
       'two-legged': { type: 'boolean', default: false },
       'rsa-public-key': { type: 'string' },
+      key: { type: 'string' },
+      lti: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
     },
   });
@@ -137,10 +140,17 @@ export async function consumer(args: string[], out: Out): Promise<void> {
           throw new CliError(`cannot read ${values['rsa-public-key']}`);
         }
       }
+      const lti = values.lti;
+      if (lti && (values.callback !== undefined || values.scopes !== undefined || values['two-legged']))
+        throw new CliError(
+          '--lti registers an LMS, which sends launches only: it takes no --callback, --scopes or --two-legged',
+        );
       const created = await createProvider({ store }).registerConsumer({
         name: required(values.name, '--name'),
         owner,
-        callback: required(values.callback, '--callback'),
+        key: values.key,
+        lti,
+        ...(lti ? {} : { callback: required(values.callback, '--callback') }),
         scopes: csv(values.scopes),
         signatureMethods: csv(values.methods),
         twoLegged: values['two-legged'],

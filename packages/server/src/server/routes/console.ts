@@ -1,9 +1,10 @@
-/** The developer console: the list of applications, registering one, and one application's page. */
+/** The developer console: the list of applications, registering one (or an LMS), and one application's page. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ProviderInputError } from 'countersign';
 import { pageContext, requireUser, type ServerContext, sendPage } from '../context.js';
 import { formField, formList } from '../form-fields.js';
-import { appList, registerForm, type SettingsForm } from '../views/console.js';
+import { appList, appPath, registerForm, type SettingsForm } from '../views/console.js';
+import { type LmsForm, lmsForm } from '../views/lms-form.js';
 import { appChangeRoutes } from './app-changes.js';
 import { doctorRoutes } from './doctor.js';
 import { type AppRequest, ownApp, sendAppPage } from './own-app.js';
@@ -51,10 +52,40 @@ export function consoleRoutes(app: FastifyInstance, ctx: ServerContext): void {
         twoLegged: form.two_legged === 'on',
         rsaPublicKey: key ? key : undefined,
       });
-      return reply.redirect(`/console/apps/${consumer.key}?registered=1`, 303);
+      return reply.redirect(`${appPath(consumer.key)}?registered=1`, 303);
     } catch (error) {
       if (!(error instanceof ProviderInputError)) throw error;
       return sendPage(reply, registerForm(pageContext(ctx, request, reply), form, error.message), 400);
+    }
+  });
+
+  app.get('/console/new-lms', async (request, reply) => {
+    if (!(await requireUser(ctx, request, reply))) return reply;
+    return sendPage(reply, lmsForm(pageContext(ctx, request, reply)));
+  });
+
+  app.post('/console/lms', { preHandler: app.csrfProtection.bind(app) }, async (request, reply) => {
+    const user = await requireUser(ctx, request, reply);
+    if (!user) return reply;
+    const form: LmsForm = {
+      name: formField(request, 'name'),
+      description: formField(request, 'description'),
+      key: formField(request, 'key').trim(),
+      methods: formList(request, 'methods'),
+    };
+    try {
+      const consumer = await ctx.provider.registerConsumer({
+        name: form.name ?? '',
+        description: form.description?.trim() || undefined,
+        owner: user,
+        lti: true,
+        key: form.key || undefined,
+        signatureMethods: form.methods,
+      });
+      return reply.redirect(`${appPath(consumer.key)}?registered=1`, 303);
+    } catch (error) {
+      if (!(error instanceof ProviderInputError)) throw error;
+      return sendPage(reply, lmsForm(pageContext(ctx, request, reply), form, error.message), 400);
     }
   });
 

@@ -1,9 +1,10 @@
 /** What the console's application routes share: finding the signed-in user's own app, and its page. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Consumer } from 'countersign';
-import { pageContext, requireUser, type ServerContext, sendPage } from '../context.js';
+import { pageContext, requireUser, type ServerContext, sendPage, siteOrigin } from '../context.js';
 import { sendErrorPage } from '../error-pages.js';
 import { type AppPageOptions, appPage } from '../views/app-page.js';
+import { appPath } from '../views/app-path.js';
 
 /** A request to one application's path. */
 export type AppRequest = FastifyRequest<{ Params: { key: string } }>;
@@ -36,10 +37,13 @@ export async function sendAppPage(
 ): Promise<FastifyReply> {
   const problems = await ctx.data.listProblems(consumer.key);
   const page = pageContext(ctx, request, reply);
-  return sendPage(reply, appPage(page, consumer, problems, { ...options, now: ctx.clock() }));
+  return sendPage(
+    reply,
+    appPage(page, consumer, problems, { ...options, now: ctx.clock(), origin: siteOrigin(ctx, request) }),
+  );
 }
 
 /** Redirects to the application's page, which then shows `notice`. */
 export function backToApp(reply: FastifyReply, consumer: Consumer, notice: string): FastifyReply {
-  return reply.redirect(`/console/apps/${consumer.key}?done=${encodeURIComponent(notice)}`, 303);
+  return reply.redirect(`${appPath(consumer.key)}?done=${encodeURIComponent(notice)}`, 303);
 }

@@ -11,6 +11,8 @@ import type { DoctorResult } from '../signature-doctor.js';
 import { doctorSection } from './doctor.js';
 import { csrfField, layout, type PageContext } from './layout.js';
 import { problemLog } from './problem-log.js';
+import { appPath } from './app-path.js';
+import { canvasConfiguration } from './lti-config.js';
 
 /** What the page shows besides the application itself. */
 export interface AppPageOptions {
@@ -21,10 +23,12 @@ export interface AppPageOptions {
   readonly doctor?: { readonly baseString: string; readonly result: DoctorResult } | undefined;
   /** The clock, to tell whether the previous secret is still accepted. */
   readonly now: number;
+  /** The site's origin, for the launch URL an LMS administrator pastes. */
+  readonly origin?: string | undefined;
 }
 
 function action(page: PageContext, consumer: Consumer, name: string, label: string, style = 'secondary') {
-  return html`<form method="post" action="/console/apps/${consumer.key}/${name}" class="inline">
+  return html`<form method="post" action="${appPath(consumer.key, name)}" class="inline">
     ${csrfField(page)}<button class="${style}">${label}</button>
   </form>`;
 }
@@ -41,7 +45,7 @@ function secretField(page: PageContext, consumer: Consumer, showSecret: boolean)
     return html`<div class="copyable">
       <code id="consumer-secret">${consumer.secret}</code>${copyButton('consumer-secret', 'secret')}
     </div>`;
-  return html`<form method="post" action="/console/apps/${consumer.key}/secret" class="inline">
+  return html`<form method="post" action="${appPath(consumer.key, 'secret')}" class="inline">
     ${csrfField(page)}<button class="secondary" id="reveal-secret">Reveal the secret</button>
   </form>`;
 }
@@ -71,10 +75,36 @@ function credentials(page: PageContext, consumer: Consumer, options: AppPageOpti
     </dl>
     <p class="copy-status hint" role="status" aria-live="polite"></p>
     <div class="actions">
-      <a class="button secondary" href="/console/apps/${consumer.key}/rotate" id="rotate"
-        >Rotate the secret…</a
-      >
+      <a class="button secondary" href="${appPath(consumer.key, 'rotate')}" id="rotate">Rotate the secret…</a>
     </div>
+  </section>`;
+}
+
+/** What an LMS administrator pastes: the launch URL beside the key and secret, and Canvas's XML. */
+function ltiSettings(consumer: Consumer, origin: string): Html {
+  const launchUrl = `${origin}/lti/launch`;
+  return html`<section class="card" aria-labelledby="settings-heading">
+    <h2 id="settings-heading">LTI 1.1 tool consumer</h2>
+    <p>An LMS: it sends launches, and nothing else.</p>
+    <dl class="facts">
+      <dt>Launch URL</dt>
+      <dd><code id="launch-url">${launchUrl}</code></dd>
+      <dt>Signature methods</dt>
+      <dd>${consumer.signatureMethods.join(', ')}</dd>
+    </dl>
+    <details id="lms-setup">
+      <summary>Adding the tool in the LMS</summary>
+      <p>
+        <strong>Moodle</strong> (Site administration › Plugins › External tool › Manage tools, “configure a
+        tool manually”): Tool URL is the launch URL, Consumer key and Shared secret are the key and secret
+        above; tick “Accept grades from the tool” to let the tool send grades.
+      </p>
+      <p>
+        <strong>Canvas</strong> (Settings › Apps › + App, configuration type “Paste XML”): the key and secret
+        above, and this XML:
+      </p>
+      <pre class="mono" id="canvas-xml">${canvasConfiguration(consumer.name, launchUrl)}</pre>
+    </details>
   </section>`;
 }
 
@@ -94,7 +124,7 @@ function settings(consumer: Consumer): Html {
       <dd>${consumer.rsaPublicKey === undefined ? 'none' : 'registered'}</dd>
     </dl>
     <div class="actions">
-      <a class="button secondary" href="/console/apps/${consumer.key}/edit" id="edit">Edit the settings</a>
+      <a class="button secondary" href="${appPath(consumer.key, 'edit')}" id="edit">Edit the settings</a>
     </div>
   </section>`;
 }
@@ -110,7 +140,7 @@ function status(page: PageContext, consumer: Consumer): Html {
     <div class="actions">
       ${consumer.status === 'active' ? action(page, consumer, 'suspend', 'Suspend') : ''}
       ${consumer.status === 'suspended' ? action(page, consumer, 'resume', 'Resume') : ''}
-      <a class="button danger" href="/console/apps/${consumer.key}/delete" id="delete">Delete…</a>
+      <a class="button danger" href="${appPath(consumer.key, 'delete')}" id="delete">Delete…</a>
     </div>
   </section>`;
 }
@@ -126,8 +156,9 @@ export function appPage(
     page,
     html`<h1>${consumer.name} <span class="badge ${consumer.status}">${consumer.status}</span></h1>
       ${consumer.description ? html`<p>${consumer.description}</p>` : ''}
-      ${credentials(page, consumer, options)} ${settings(consumer)} ${status(page, consumer)}
-      ${doctorSection(page, consumer, options.doctor, options.doctor?.result)}
+      ${credentials(page, consumer, options)}
+      ${consumer.lti === true ? ltiSettings(consumer, options.origin ?? '') : settings(consumer)}
+      ${status(page, consumer)} ${doctorSection(page, consumer, options.doctor, options.doctor?.result)}
       <section aria-labelledby="problems-heading">
         <h2 id="problems-heading">Recent problems</h2>
         ${problemLog(problems)}

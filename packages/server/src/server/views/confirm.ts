@@ -6,6 +6,7 @@
 import type { Consumer } from 'countersign';
 import { html } from '../html.js';
 import { csrfField, layout, type PageContext } from './layout.js';
+import { appPath } from './app-path.js';
 
 /** The grace periods offered, in seconds, and their words. */
 export const GRACE_PERIODS: readonly (readonly [seconds: number, words: string])[] = [
@@ -30,7 +31,7 @@ export function rotateConfirm(page: PageContext, consumer: Consumer, now: number
         </p>
         ${usesSecret(consumer) ? '' : html`<p class="hint">${consumer.name} signs with RSA only, and RSA signatures do not use the secret: rotating it does not change the key pair its requests are checked with.</p>`}
         ${kept ? html`<p class="hint">The secret before the current one is still accepted; rotating again retires it now.</p>` : ''}
-        <form method="post" action="/console/apps/${consumer.key}/rotate">
+        <form method="post" action="${appPath(consumer.key, 'rotate')}">
           ${csrfField(page)}
           <input type="hidden" name="confirm" value="rotate" />
           <fieldset>
@@ -51,7 +52,7 @@ export function rotateConfirm(page: PageContext, consumer: Consumer, now: number
           </fieldset>
           <div class="actions">
             <button type="submit" id="confirm-rotate">Rotate the secret</button>
-            <a href="/console/apps/${consumer.key}">Cancel</a>
+            <a href="${appPath(consumer.key)}">Cancel</a>
           </div>
         </form>
       </div>`,
@@ -68,12 +69,12 @@ export function deleteConfirm(page: PageContext, consumer: Consumer): string {
           Its key and secret stop working at once, and every access its users granted and every token issued
           to it is deleted. This cannot be undone.
         </p>
-        <form method="post" action="/console/apps/${consumer.key}/delete">
+        <form method="post" action="${appPath(consumer.key, 'delete')}">
           ${csrfField(page)}
           <input type="hidden" name="confirm" value="delete" />
           <div class="actions">
             <button type="submit" class="danger" id="confirm-delete">Delete ${consumer.name}</button>
-            <a href="/console/apps/${consumer.key}">Cancel</a>
+            <a href="${appPath(consumer.key)}">Cancel</a>
           </div>
         </form>
       </div>`,

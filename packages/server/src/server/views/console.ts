@@ -2,14 +2,20 @@
 import { type Consumer, SIGNATURE_METHOD_NAMES } from 'countersign';
 import { type Html, html } from '../html.js';
 import { csrfField, layout, type PageContext } from './layout.js';
+import { appPath } from './app-path.js';
 import { KNOWN_SCOPES, scopeWords } from './scopes.js';
+
+export { appPath };
 
 export function appList(page: PageContext, consumers: readonly Consumer[], notice?: string): string {
   return layout(
     'Console',
     page,
     html`<h1>Your applications</h1>
-      <p><a href="/console/new">Register an application</a></p>
+      <p>
+        <a href="/console/new">Register an application</a> ·
+        <a href="/console/new-lms">Register an LMS (LTI 1.1)</a>
+      </p>
       ${
         consumers.length === 0
           ? html`<p class="card">No applications yet. Register one to get a consumer key and secret.</p>`
@@ -25,9 +31,11 @@ export function appList(page: PageContext, consumers: readonly Consumer[], notic
                 ${consumers.map(
                   (c) =>
                     html`<tr>
-                      <td><a href="/console/apps/${c.key}">${c.name}</a></td>
+                      <td><a href="${appPath(c.key)}">${c.name}</a></td>
                       <td><span class="badge ${c.status}">${c.status}</span></td>
-                      <td class="optional mono">${c.callback}</td>
+                      <td class="optional mono">
+                        ${c.lti ? html`<span class="hint">LTI consumer (launches)</span>` : c.callback}
+                      </td>
                     </tr>`,
                 )}
               </tbody>
@@ -160,10 +168,10 @@ export function editForm(page: PageContext, consumer: Consumer, form?: SettingsF
     html`<h1>Edit ${consumer.name}</h1>
       <div class="card">
         ${errorLine(error)}
-        <form method="post" action="/console/apps/${consumer.key}/edit">
+        <form method="post" action="${appPath(consumer.key, 'edit')}">
           ${csrfField(page)} ${settingsFields(form ?? settingsOf(consumer))}
           <div class="actions">
-            <button type="submit">Save</button> <a href="/console/apps/${consumer.key}">Cancel</a>
+            <button type="submit">Save</button> <a href="${appPath(consumer.key)}">Cancel</a>
           </div>
         </form>
       </div>`,

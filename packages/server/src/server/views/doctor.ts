@@ -7,6 +7,7 @@ import { type Html, html } from '../html.js';
 import { DOCTOR_FIELD_LIMIT, type DoctorResult, type ServerSource } from '../signature-doctor.js';
 import { utcMinute } from '../problem-recorder.js';
 import { csrfField, type PageContext } from './layout.js';
+import { appPath } from './app-path.js';
 
 const SOURCES: Readonly<Record<ServerSource, string>> = {
   request: 'computed by the server from the request you pasted, as it computes it for a real request',
@@ -82,7 +83,7 @@ export function doctorSection(
       both: the server's base string for the same request is shown beside yours, with the first difference
       marked and explained. It never needs your secret, and never shows it; what you paste is not kept.
     </p>
-    <form method="post" action="/console/apps/${consumer.key}/doctor#doctor">
+    <form method="post" action="${appPath(consumer.key, 'doctor')}#doctor">
       ${csrfField(page)}
       <label for="doctor-request"
         >The request
