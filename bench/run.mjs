@@ -1,6 +1,6 @@
 // `npm run bench`: every figure of the benchmark, measured in one run on this machine, printed as a
 // table and as one JSON line. Peers that are not installed are skipped with a note; run with
-// --install-peers to install them (Debian's php-cli, php-oauth and python3-oauthlib; needs root).
+// --install-peers to install them (Debian's php-cli, php-oauth, python3-oauthlib and nginx; needs root).
 // Targets are ratios within the run, so the machine's speed cancels out.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
@@ -15,6 +15,7 @@ import { nonceKey } from '../packages/countersign/dist/provider/checks/check-non
 import { createProvider, MemoryStore } from '../packages/countersign/dist/index.js';
 import { SqliteStore } from '../packages/sqlite/dist/sqlite-store.js';
 import { bareVerifier } from './bare_verifier.mjs';
+import { measureGateway } from './gateway.mjs';
 
 const args = new Set(process.argv.slice(2));
 /** The middle value (the lower of the two middle ones for an even count). */
@@ -35,7 +36,7 @@ const results = {};
 const notes = [];
 
 if (args.has('--install-peers')) {
-  execFileSync('apt-get', ['install', '-y', '-qq', 'php-cli', 'php-oauth', 'python3-oauthlib'], {
+  execFileSync('apt-get', ['install', '-y', '-qq', 'php-cli', 'php-oauth', 'python3-oauthlib', 'nginx'], {
     stdio: 'inherit',
   });
 }
@@ -404,6 +405,16 @@ const perRoundRatio = (name) =>
 await sqlite.close();
 rmSync(dir, { recursive: true, force: true });
 
+// --- the gateway: upstream alone, nginx proxy_pass, the gateway, nginx auth_request (gateway.mjs) ---
+const gateway = await measureGateway({
+  rounds: HTTP_ROUNDS,
+  seconds: HTTP_SECONDS,
+  pool: POOL,
+  warmUp: quick ? 10_000 : 20_000,
+  notes,
+});
+if (gateway) Object.assign(results, gateway.figures);
+
 // --- ratios against the targets ------------------------------------------------------------------
 /** A target: its name, the measured ratio, and the bound the ratio must be at least or at most. */
 const target = (name, value, relation, bound) => [
@@ -433,6 +444,8 @@ const targets = [
     '<=',
     1.2,
   ),
+  target('gateway CPU per request vs GET /api/v1/me', gateway?.ratios.gatewayCpuVsMe, '<=', 1.5),
+  target('forward-auth rate vs GET /api/v1/me', gateway?.ratios.forwardAuthRateVsMe, '>=', 1.0),
 ];
 const context = [
   ['Fastify hello vs bare node:http', perRoundRatio('fastify')],
@@ -471,6 +484,7 @@ console.log(
     http_rounds: rounds,
     in_process_rounds: inProcessRounds,
     token_rounds: tokenRounds,
+    gateway_rounds: gateway?.rounds,
     notes,
     quick,
   }),

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { CliError, InvalidValueError } from '../../packages/server/src/cli/cli-error.js';
 import { errors, OAuthProblem } from '../../packages/countersign/src/index.js';
 import { FormFieldError } from '../../packages/server/src/server/form-fields.js';
+import { RouteFileError } from '../../packages/server/src/server/gateway/routes.js';
 import { RateLimitedError } from '../../packages/server/src/server/rate-limits.js';
 import { SecretKeyError } from '../../packages/countersign/src/stores/secret-box.js';
 
@@ -21,6 +22,7 @@ const CASES: readonly [string, Error, string][] = [
   ['InvalidValueError', new InvalidValueError('must be a port number'), 'cli_value'],
   ['FormFieldError', new FormFieldError('name'), 'form_field'],
   ['RateLimitedError', new RateLimitedError(60), 'rate_limited'],
+  ['RouteFileError', new RouteFileError('routes[0] (GET /a): bad'), 'route_file'],
 ];
 
 /** Compiles only while `code` narrows the union to one class per case. */

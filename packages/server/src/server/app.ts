@@ -13,7 +13,13 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { fastifyAdapter } from 'countersign/fastify';
-import { compileTrustProxy, createProvider, type ProviderOptions, type Store } from 'countersign';
+import {
+  compileTrustProxy,
+  type CreateProviderOptions,
+  createProvider,
+  type ProviderOptions,
+  type Store,
+} from 'countersign';
 import { MemoryServerData } from '../data/memory-data.js';
 import type { ServerData } from '../data/server-data.js';
 import { connectionIds } from './connection-ids.js';
@@ -37,6 +43,7 @@ import { apiRoutes } from './routes/api.js';
 import { connectionRoutes } from './routes/connections.js';
 import { consentRoutes } from './routes/consent.js';
 import { consoleRoutes } from './routes/console.js';
+import { forwardAuthProvider, gateway, type GatewayOptions } from './gateway/gateway.js';
 import { ltiRoutes } from './routes/lti.js';
 import { homePage } from './views/home.js';
 import { loadSession } from './session.js';
@@ -79,6 +86,11 @@ export interface ServerOptions extends Pick<
   readonly problemLog?: { readonly limit?: number; readonly redisPrefix?: string } | undefined;
   /** The account forms' rate limits, each in place of its default in `DEFAULT_ACCOUNT_LIMITS`. */
   readonly accountLimits?: Partial<AccountLimitSettings> | undefined;
+  /**
+   * The gateway: the routes of a route file, for forward-auth; with an upstream, every request
+   * matching one is also forwarded there (and the sample API is off). See docs/gateway.md.
+   */
+  readonly gateway?: GatewayOptions | undefined;
   /** Where to log (JSON lines, pino); no logging when absent. */
   readonly log?: LogOptions | undefined;
 }
@@ -144,11 +156,14 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     },
   });
   limitConnections(app.server, limits);
+  // The paths of the server's own routes, which no gateway route may overlap.
+  const ownPaths: string[] = [];
+  app.addHook('onRoute', ({ url }) => void ownPaths.push(url));
   const data = options.data ?? new MemoryServerData();
   const problems = problemRecorder(options, data, clock, (error) =>
     app.log.error({ err: error }, 'problem log'),
   );
-  const provider = createProvider({
+  const providerOptions: CreateProviderOptions = {
     store: options.store,
     publicUrl: options.publicUrl,
     trustProxy,
@@ -175,7 +190,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     },
     onPreviousSecret: ({ endpoint, consumer, at, expiresAt }) =>
       problems.recordPreviousSecret({ at, consumerKey: consumer.key, endpoint, expiresAt }),
-  });
+  };
+  const provider = createProvider(providerOptions);
   const ctx: ServerContext = {
     store: options.store,
     data,
@@ -208,7 +224,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     });
     apiErrors(api, ctx);
     await api.register(oauth.plugin);
-    apiRoutes(api, ctx, oauth);
+    if (options.gateway?.upstream === undefined) apiRoutes(api, ctx, oauth);
   });
   // LTI launches and grades: form POSTs from inside an LMS's frame, raw bodies, framable (routes/lti.ts).
   await app.register((lti) => {
@@ -274,6 +290,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       connectionRoutes(pages, ctx, connectionIds(cookieSecret));
     });
   });
+  if (options.gateway) {
+    const forwardAuth = forwardAuthProvider(provider, providerOptions);
+    await app.register(
+      gateway(options.gateway, { provider, forwardAuthProvider: forwardAuth, trust: trustProxy, ownPaths }),
+    );
+  }
   app.setErrorHandler(async (error, request, reply) => {
     const status = (error as { statusCode?: number }).statusCode ?? 500;
     if (status >= 500) request.log.error({ reqId: request.id, err: error }, 'request failed');

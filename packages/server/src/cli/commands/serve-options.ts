@@ -42,6 +42,29 @@ const trustedProxies = (text: string) => {
 
 const DAY = 86_400;
 
+/** The upstream's origin, from `--upstream`: http or https, with no path, query or credentials. */
+const upstreamOrigin = (value: string) => {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (
+    !url ||
+    (url.protocol !== 'http:' && url.protocol !== 'https:') ||
+    url.username !== '' ||
+    url.password !== '' ||
+    url.pathname !== '/' ||
+    url.search !== '' ||
+    url.hash !== ''
+  )
+    throw new InvalidValueError(
+      'must be an http or https origin, like http://127.0.0.1:8080 (no path, query or credentials)',
+    );
+  return url.origin;
+};
+
 /**
  * Every option of `countersign serve`, each with its variable: one entry here is the flag, its
  * environment variable, its parsing, its help and its place in the README's usage line.
@@ -166,5 +189,24 @@ export const SERVE_OPTIONS = {
     env: 'COUNTERSIGN_METRICS_TOKEN_FILE',
     help: 'a file holding the bearer token /metrics requires',
     parse: anyText,
+  }),
+  routes: option({
+    value: 'FILE',
+    env: 'COUNTERSIGN_ROUTES',
+    help: "the gateway's route file (JSON): which requests are verified with which scope, and forwarded",
+    parse: anyText,
+  }),
+  upstream: option({
+    value: 'URL',
+    env: 'COUNTERSIGN_UPSTREAM',
+    help: 'the API the gateway forwards verified requests to (the sample API is then off)',
+    parse: upstreamOrigin,
+  }),
+  'upstream-timeout': option({
+    value: 'SECONDS',
+    env: 'COUNTERSIGN_UPSTREAM_TIMEOUT',
+    help: 'how long the upstream may take to begin its answer before the gateway answers 504',
+    parse: wholeNumber(1, 3600),
+    defaultText: '30',
   }),
 };

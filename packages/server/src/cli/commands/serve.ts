@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { TrustProxy } from 'countersign';
 import { buildServer, type ServerOptions } from '../../server/app.js';
+import type { GatewayOptions } from '../../server/gateway/gateway.js';
+import { parseRouteFile, RouteFileError } from '../../server/gateway/routes.js';
 import { BatchedLines } from '../../server/batched-lines.js';
 import { connectionLimits } from '../../server/connection-limits.js';
 import { buildMetricsServer, createMetrics } from '../../server/metrics.js';
@@ -58,6 +60,34 @@ function metricsToken(values: Values, env: CommandIo['env']): string | undefined
   return token;
 }
 
+/** The gateway's options, from `--routes`, `--upstream` and `--upstream-timeout`. */
+function gatewayOptions(values: Values): GatewayOptions | undefined {
+  const file = values.routes;
+  if (file === undefined) {
+    if (values.upstream !== undefined) throw new CliError('--upstream needs --routes FILE');
+    if (values['upstream-timeout'] !== undefined) throw new CliError('--upstream-timeout needs --upstream');
+    return undefined;
+  }
+  if (values['upstream-timeout'] !== undefined && values.upstream === undefined)
+    throw new CliError('--upstream-timeout needs --upstream');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new CliError(`cannot read --routes ${file}: ${(error as Error).message}`);
+  }
+  try {
+    return {
+      routes: parseRouteFile(text),
+      upstream: values.upstream,
+      upstreamTimeout: values['upstream-timeout'],
+    };
+  } catch (error) {
+    if (error instanceof RouteFileError) throw new CliError(`--routes ${file}: ${error.message}`);
+    throw error;
+  }
+}
+
 /** Whether the server listens on this machine only. */
 function isLoopback(host: string | undefined): boolean {
   return host === '127.0.0.1' || host === '::1' || host === 'localhost';
@@ -87,6 +117,7 @@ async function serve(values: Values, io: CommandIo): Promise<void> {
     onMainListener:
       metricsPort === undefined && (token !== undefined || (isLoopback(values.host) && trust === undefined)),
   };
+  const gateway = gatewayOptions(values);
   const redis = openRedis(values);
   let store: Awaited<ReturnType<typeof openStore>>;
   try {
@@ -126,11 +157,13 @@ async function serve(values: Values, io: CommandIo): Promise<void> {
       parameterLimit: values['parameter-limit'],
       connections: limits,
       metricsAccess,
+      gateway,
       log: { level: 'info', stream: logLines },
     });
   } catch (error) {
     await closeStores();
     if (error instanceof TypeError) throw new CliError(error.message);
+    if (error instanceof RouteFileError) throw new CliError(`--routes ${values.routes}: ${error.message}`);
     throw error;
   }
   try {
@@ -160,6 +193,12 @@ async function serve(values: Values, io: CommandIo): Promise<void> {
   if (values['public-url'] !== undefined) out(`  Public URL (what clients sign): ${url}`);
   out(`  Open ${url}/signup to create an account, then register an application in the console.`);
   out(`  OAuth endpoints: POST ${url}/oauth/initiate, ${url}/oauth/authorize, POST ${url}/oauth/token`);
+  if (gateway?.upstream !== undefined)
+    out(`  Gateway: ${gateway.routes.length} routes of ${values.routes} forwarded to ${gateway.upstream}`);
+  if (gateway) {
+    const who = trust === undefined ? ' (answers only a trusted proxy: give --trust-proxy-from)' : '';
+    out(`  Forward-auth: GET ${url}/oauth/forward-auth${who}`);
+  }
   if (metricsUrl !== '') out(`  Metrics: ${metricsUrl}`);
   out(`  Store: ${describeStore(values)}. Stop with Ctrl-C.`);
   await new Promise<void>((resolve) => {
