@@ -1,9 +1,10 @@
 /**
- * Every page of the reference server in Chromium at a phone's width (390 px): axe-core finds no
- * serious or critical violation (WCAG 2.1 A and AA: labels, contrast, names, landmarks), and the
- * page does not scroll sideways. Also: input borders at 3:1 against their background, a visible
- * focus ring, the confirmation steps working with JavaScript off, and the copy buttons with it on.
- * A screenshot of each page goes to `.artifacts/screenshots/390px/` (not committed).
+ * Every page of the reference server in Chromium at a phone's width (390 px), and the engine's
+ * problem page a browser gets: axe-core finds no serious or critical violation (WCAG 2.1 A and AA:
+ * labels, contrast, names, landmarks), and the page does not scroll sideways. Also: input borders
+ * at 3:1 against their background, a visible focus ring, the confirmation steps working with
+ * JavaScript off, and the copy buttons with it on. A screenshot of each page goes to
+ * `.artifacts/screenshots/390px/` (not committed).
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -296,6 +297,49 @@ describe.skipIf(!hasChromium)('every page at 390 px, checked by axe-core', { tim
     await check('connections');
   });
 
+  it("the LMS registration page, an LTI launch, and the engine's problem page for a browser", async () => {
+    await page.goto(`${base}/console/new-lms`);
+    await check('register-lms');
+    const lms = await provider.registerConsumer({ name: 'Moodle of School A', owner: 'ann', lti: true });
+    const launch: [string, string][] = [
+      ['lti_message_type', 'basic-lti-launch-request'],
+      ['lti_version', 'LTI-1p0'],
+      ['resource_link_id', '17'],
+      ['resource_link_title', 'Quiz one, with a title too long for a phone screen to hold on one line'],
+      ['user_id', '42'],
+      ['roles', 'Learner'],
+      ['lis_person_name_full', 'Grace Hopper'],
+      ['context_id', '8'],
+      ['context_title', 'Compilers'],
+      ['oauth_callback', 'about:blank'],
+    ];
+    const { oauthParameters } = signRequest({
+      method: 'POST',
+      url: `${base}/lti/launch`,
+      form: launch,
+      consumerKey: lms.key,
+      consumerSecret: lms.secret,
+    });
+    // The LMS's page: a form the browser submits to the tool, as an LMS launches.
+    const fields = [...launch, ...oauthParameters]
+      .map(
+        ([name, value]) => `<input type="hidden" name="${name}" value="${value.replaceAll('"', '&quot;')}">`,
+      )
+      .join('');
+    await page.goto(`${base}/nowhere-but-this-origin`);
+    await page.setContent(
+      `<form method="post" action="${base}/lti/launch">${fields}<button>Launch</button></form>`,
+    );
+    await page.click('button');
+    await page.waitForURL(`${base}/lti/launch`);
+    expect(await page.textContent('main')).toContain('Grace Hopper');
+    await check('lti-launch');
+    const problem = await page.goto(`${base}/api/v1/me`);
+    expect(problem?.status()).toBe(400);
+    expect(problem?.headers()['www-authenticate']).toContain('oauth_problem="parameter_absent"');
+    await check('problem-page');
+  });
+
   it('the error pages: 403 (CSRF), 404, 429 and 500', async () => {
     await page.goto(`${base}/console/apps/${consumer.key}/edit`);
     await page.evaluate(
@@ -362,6 +406,9 @@ describe.skipIf(!hasChromium)('every page at 390 px, checked by axe-core', { tim
         'error-400-api',
         'error-500',
         'error-429',
+        'register-lms',
+        'lti-launch',
+        'problem-page',
       ]),
     );
   });

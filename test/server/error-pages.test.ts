@@ -241,11 +241,16 @@ describe('error pages', () => {
     expect(logs).toContain(INTERNAL);
   });
 
-  it('keeps OAuth problems as the protocol says, even for a browser', async () => {
+  it("leaves OAuth problems to the engine: their status and WWW-Authenticate, the engine's page for a browser", async () => {
     const response = await app.inject({ method: 'GET', url: '/oauth/initiate', headers: BROWSER });
     expect(response.statusCode).toBe(405);
     expect(response.headers['www-authenticate']).toContain('oauth_problem="method_not_allowed"');
-    expect(response.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(response.body).toContain('method_not_allowed');
+    // Not the site's error page: that is for what is not an OAuth problem.
+    expect(response.body).not.toContain('/static/style.css');
+    const client = await app.inject({ method: 'GET', url: '/oauth/initiate', headers: { accept: '*/*' } });
+    expect(client.headers['content-type']).toBe('application/x-www-form-urlencoded');
   });
 
   it('answers an unknown path or an undecodable URL without echoing it (a PLAINTEXT signature is the secrets)', async () => {

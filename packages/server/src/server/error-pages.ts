@@ -4,8 +4,9 @@
  * the request; a 5xx page says only that something went wrong, and the detail goes to the log,
  * never to the browser. Other clients get what they read: Fastify's JSON 404 for an unknown path,
  * short plain text for the errors of the OAuth endpoints and the API that are not OAuth problems
- * (a body too large, an undecodable URL, a store outage). OAuth problems are never pages: their
- * status, `WWW-Authenticate` and body are the protocol's.
+ * (a body too large, an undecodable URL, a store outage). OAuth problems are the engine's to
+ * render (their status and `WWW-Authenticate` always; for a browser, the engine's own problem page,
+ * docs/problems.md), not these pages.
  */
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -111,9 +112,9 @@ export function answerError(
 /**
  * The API scope's error answers (the OAuth endpoints and the sample API): a Fastify error (a body
  * too large) as `answerError` says, and a 5xx the engine answered in plain text (a store outage)
- * as the error page when a browser asked. The API answers JSON and OAuth problems otherwise, never
- * pages: of helmet's headers only nosniff matters, and it is set here without running helmet's
- * dozen hooks on every API call.
+ * as the error page when a browser asked. Otherwise the API answers JSON and OAuth problems as the
+ * engine renders them: of helmet's headers only nosniff matters, and it is set here without running
+ * helmet's dozen hooks on every API call.
  */
 export function apiErrors(api: FastifyInstance, ctx: ServerContext): void {
   api.setErrorHandler(async (error: FastifyError, request, reply) => {
