@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import express, { type Express, type RequestHandler } from 'express';
 import passport from 'passport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProvider, MemoryStore, OAuthProblem, type Provider } from 'countersign';
+import { createProvider, MemoryStore, OAuthProblem, type Provider, StoreUnavailableError } from 'countersign';
 import { OAuthClient, type Credentials } from 'countersign/client';
 import { expressAdapter } from 'countersign/express';
 import { ConsumerStrategy, problemHandler, TokenStrategy } from 'countersign/passport';
@@ -302,6 +302,34 @@ describe('refusals', () => {
     const response = await threeLegged.fetch(`${base}/broken`, { token: access });
     expect(response.status).toBe(500);
     expect(await response.text()).toBe('Internal server error.');
+  });
+});
+
+describe('an unreachable store', () => {
+  it('is answered 503 by problemHandler, as the adapters answer it', async () => {
+    class Unreachable extends MemoryStore {
+      override getConsumer(): never {
+        throw new StoreUnavailableError('connection refused');
+      }
+    }
+    const down = createProvider({ store: new Unreachable(), onError: () => {} });
+    const auth = new passport.Passport();
+    auth.use(new TokenStrategy(down));
+    const app = express();
+    app.use(auth.initialize());
+    app.get('/me', auth.authenticate('oauth', { session: false }) as RequestHandler, show);
+    app.use(problemHandler());
+    const listening = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => listening.once('listening', resolve));
+    try {
+      const port = (listening.address() as AddressInfo).port;
+      const response = await threeLegged.fetch(`http://127.0.0.1:${port}/me`, { token: access });
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toBe('2');
+      expect(await response.text()).not.toContain('connection refused');
+    } finally {
+      await new Promise((resolve) => listening.close(resolve));
+    }
   });
 });
 
