@@ -67,6 +67,7 @@ function routes(app: Express): void {
     }),
   );
   auth.use(new TokenStrategy(provider, { name: 'refusing', user: () => false }));
+  auth.use(new TokenStrategy(provider, { name: 'small', bodyLimit: 16 }));
   auth.use(
     new TokenStrategy(provider, {
       name: 'throwing',
@@ -109,6 +110,8 @@ function routes(app: Express): void {
   app.get('/throwing', authenticate('throwing', loud), show);
   app.get('/broken', authenticate('broken', loud), show);
   app.post('/notes/raw', authenticate('oauth', session), show);
+  app.post('/notes/small', authenticate('small', loud), show);
+  app.get('/scopes', authenticate('oauth', { ...loud, scope: ['read_public', 'write_private'] }), show);
   app.post('/notes', express.urlencoded({ extended: false }), authenticate('oauth', loud), show);
   app.get('/old/me', authenticate('old-oauth', session), show);
   app.get('/old/status', authenticate('old-consumer', session), show);
@@ -296,6 +299,20 @@ describe('refusals', () => {
     expect(thrown.status).toBe(403);
     expect(thrown.headers.get('www-authenticate')).toContain('oauth_problem="permission_denied"');
     expect(await thrown.text()).toContain('Bob%20may%20not%20see%20this.');
+  });
+
+  it('answers a body over the limit with 413', async () => {
+    const response = await threeLegged.fetch(`${base}/notes/small`, {
+      token: access,
+      form: [['title', 'x'.repeat(64)]],
+    });
+    expect(response.status).toBe(413);
+    expect(await response.text()).toBe('Request body too large.');
+  });
+
+  it('takes one scope per route: a list is a mistake of the app, never a check skipped', async () => {
+    const response = await threeLegged.fetch(`${base}/scopes`, { token: access });
+    expect(response.status).toBe(500);
   });
 
   it('hands an error of the user callback to Express as an error, its detail kept from the client', async () => {
