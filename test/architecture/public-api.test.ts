@@ -154,4 +154,21 @@ describe('the public API', () => {
       [...options, 'FetchAdapter', 'fetchAdapter', 'fromFetchRequest', 'toResponse'].sort(),
     );
   });
+
+  it('exports from countersign/passport the two strategies, their options and auth info, and the problem handler', () => {
+    const entry = entries.find((e) => e.endsWith('/countersign/src/passport.ts'));
+    const source = entry === undefined ? undefined : program.getSourceFile(entry);
+    const module = source && checker.getSymbolAtLocation(source);
+    const names = (module ? checker.getExportsOfModule(module) : []).map((s) => s.name).sort();
+    expect(names).toEqual(
+      [
+        'TokenStrategy',
+        'ConsumerStrategy',
+        'PassportStrategyOptions',
+        'OAuthAuthInfo',
+        'ConsumerWithoutSecrets',
+        'problemHandler',
+      ].sort(),
+    );
+  });
 });

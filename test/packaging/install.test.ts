@@ -123,6 +123,7 @@ describe('the library installed from its tarball into an empty project', () => {
         'countersign/fetch',
         'countersign/lti',
         'countersign/node',
+        'countersign/passport',
         'countersign/store-kit',
         'countersign/testing',
       ].sort(),
@@ -136,7 +137,7 @@ describe('the library installed from its tarball into an empty project', () => {
        }
        console.log(names.length);`,
     );
-    expect(loaded).toBe('9');
+    expect(loaded).toBe('10');
   });
 
   it('works as an LTI tool: countersign/lti verifies a launch signed as an LMS signs it, about:blank callback and all', () => {

@@ -47,6 +47,9 @@ async function toOAuthRequest(req: Request, limit: number): Promise<OAuthRequest
   return request;
 }
 
+/** How the adapter reads a request (raw body, or a parsed form re-encoded), for the Passport strategies. */
+export { toOAuthRequest as readExpressRequest };
+
 /** The Express adapter's two middlewares. */
 export interface ExpressAdapter {
   /** Serves `POST /oauth/initiate` and `POST /oauth/token` (paths configurable). */
