@@ -27,7 +27,8 @@ export interface ProviderOptions {
    * Who is suspended, when the application keeps its users itself: a suspended user can neither
    * decide (`user_refused`) nor use the tokens they granted. Without it, a store that keeps users
    * (the built-in ones) decides it; with it, `addUser`, `suspendUser` and `resumeUser` reject,
-   * since the users are the application's.
+   * since the users are the application's. A user no one says is suspended (one the store does not
+   * hold included) is let in: to shut one out for good, answer `true`, or revoke their tokens.
    */
   readonly users?: UserDirectory | undefined;
   /**
