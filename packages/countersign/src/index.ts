@@ -65,6 +65,7 @@ export type {
   User,
 } from './provider/model.js';
 export { PROVIDER_DEFAULTS, type ProviderOptions } from './provider/options.js';
+export type { UserDirectory } from './provider/users.js';
 export type { SignatureDiagnosis, SignatureMatch } from './provider/diagnose.js';
 export { compileTrustProxy, type ProxyTrust, type TrustProxy } from './provider/trusted-proxy.js';
 export { type CreateProviderOptions, createProvider, type Provider } from './provider/provider.js';

@@ -21,6 +21,11 @@ export interface AuthorizationRequest {
 
 /** The user's answer. */
 export interface UserDecision {
+  /**
+   * Who decides: the id the application authenticated the user as, its own way. The store need not
+   * hold this user; the engine only asks whether it is suspended (the `users` option of
+   * `createProvider`, else the store's users) and records it on the tokens granted.
+   */
   readonly user: string;
   readonly approve: boolean;
   /** The scopes granted (a subset of those requested); default: all requested. */
@@ -61,19 +66,23 @@ function withQuery(callback: string, pairs: Record<string, string>): string {
   return url.toString();
 }
 
-/** Records the user's decision on a pending request token. */
+/**
+ * Records the user's decision on a pending request token; a suspended user is refused as
+ * `user_refused`.
+ */
 export async function decide(
   config: ProviderConfig,
   token: string,
   decision: UserDecision,
 ): Promise<DecisionOutcome> {
+  const user = decision?.user;
+  if (typeof user !== 'string' || user === '')
+    throw new ProviderInputError('invalid_user', 'the deciding user is a non-empty string');
   const { requestToken } = await authorization(config, token);
-  const user = await config.store.getUser(decision.user);
-  if (!user) throw new ProviderInputError('unknown_user', `no user named ${decision.user}`);
-  if (user.status !== 'active') throw new OAuthProblem('user_refused');
+  if (await config.isSuspended(user)) throw new OAuthProblem('user_refused');
   const oob = requestToken.callback === 'oob';
   if (!decision.approve) {
-    if (!(await config.store.decideRequestToken(token, { state: 'denied', user: user.name }))) {
+    if (!(await config.store.decideRequestToken(token, { state: 'denied', user }))) {
       throw new OAuthProblem('token_used', { advice: 'The user has already decided on this request token.' });
     }
     return oob
@@ -92,7 +101,7 @@ export async function decide(
   const verifier = oob ? newPin(config.randomBytes) : newCredential(config.randomBytes);
   const decided = await config.store.decideRequestToken(token, {
     state: 'authorized',
-    user: user.name,
+    user,
     grantedScopes: [...grantedScopes],
     verifier,
   });

@@ -4,8 +4,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { isSignatureMethodName, type SignatureMethodName } from '../core/signature-methods.js';
-import type { Store } from './store.js';
+import type { AdminStore, EngineStore } from './store.js';
 import { compileTrustProxy, type ProxyTrust, type TrustProxy } from './trusted-proxy.js';
+import { type IsSuspended, resolveUsers, type UserDirectory } from './users.js';
 
 /** The defaults of the options that are numbers, for whoever shows them (the CLI's help). */
 export const PROVIDER_DEFAULTS = {
@@ -16,7 +17,20 @@ export const PROVIDER_DEFAULTS = {
 
 /** What `createProvider` takes. */
 export interface ProviderOptions {
-  readonly store: Store;
+  /**
+   * Where the provider keeps its data. The engine needs the {@link EngineStore} part only; the
+   * lifecycle operations (`registerConsumer`, `addUser` …) need the admin part as well, and reject
+   * with a `TypeError` naming the method a store without it lacks.
+   */
+  readonly store: EngineStore;
+  /**
+   * Who is suspended, when the application keeps its users itself: a suspended user can neither
+   * decide (`user_refused`) nor use the tokens they granted. Without it, a store that keeps users
+   * (the built-in ones) decides it; with it, `addUser`, `suspendUser` and `resumeUser` reject,
+   * since the users are the application's. A user no one says is suspended (one the store does not
+   * hold included) is let in: to shut one out for good, answer `true`, or revoke their tokens.
+   */
+  readonly users?: UserDirectory | undefined;
   /**
    * The public base URL clients sign against (`https://api.example.com`), when a proxy in front
    * changes the scheme, host or port. Its path, if any, is put before the request path.
@@ -69,7 +83,11 @@ export interface ProviderOptions {
 
 /** Options after defaults and validation. */
 export interface ProviderConfig {
-  readonly store: Store;
+  /** The store; its admin methods only where it has them (see `lifecycle.ts`). */
+  readonly store: EngineStore & Partial<AdminStore>;
+  /** Whether the application (the `users` option) answers for its users, rather than the store. */
+  readonly hostUsers: boolean;
+  readonly isSuspended: IsSuspended;
   readonly publicUrl:
     { readonly scheme: string; readonly host: string; readonly pathPrefix: string } | undefined;
   readonly trustProxy: ProxyTrust | undefined;
@@ -120,9 +138,32 @@ function proxyHeaders(value: ProviderOptions['proxyHeaders']): ProviderConfig['p
   return value ?? 'x-forwarded';
 }
 
+/** What a store must implement for the engine (`EngineStore`, but for the optional `getUser`). */
+const ENGINE_METHODS = [
+  'getConsumer',
+  'createRequestToken',
+  'getRequestToken',
+  'decideRequestToken',
+  'redeemRequestToken',
+  'getAccessToken',
+  'touchAccessToken',
+  'recordNonce',
+] as const satisfies readonly (keyof EngineStore)[];
+
+function checkStore(store: EngineStore | undefined): EngineStore {
+  if (!store) throw new TypeError('store is required');
+  for (const method of ENGINE_METHODS) {
+    if (typeof store[method] !== 'function')
+      throw new TypeError(`store.${method} is not a function: a store implements every EngineStore method`);
+  }
+  if (store.getUser !== undefined && typeof store.getUser !== 'function')
+    throw new TypeError('store.getUser, when there is one, must be a function');
+  return store;
+}
+
 /** Applies defaults and validates; throws `TypeError` on a bad option. */
 export function resolveOptions(options: ProviderOptions): ProviderConfig {
-  if (typeof options.store?.getConsumer !== 'function') throw new TypeError('store is required');
+  const store = checkStore(options.store);
   const methods = options.signatureMethods ?? ['HMAC-SHA1'];
   if (methods.length === 0) throw new TypeError('signatureMethods must name at least one method');
   for (const method of methods) {
@@ -135,7 +176,9 @@ export function resolveOptions(options: ProviderOptions): ProviderConfig {
   if (options.consumerKeyPattern !== undefined && !(options.consumerKeyPattern instanceof RegExp))
     throw new TypeError('consumerKeyPattern must be a RegExp');
   return {
-    store: options.store,
+    store,
+    hostUsers: options.users !== undefined,
+    isSuspended: resolveUsers(options.users, store),
     publicUrl: options.publicUrl === undefined ? undefined : parsePublicUrl(options.publicUrl),
     trustProxy: compileTrustProxy(options.trustProxy),
     proxyHeaders: proxyHeaders(options.proxyHeaders),

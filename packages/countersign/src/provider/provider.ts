@@ -23,6 +23,8 @@ import { initiate } from './initiate.js';
 import { asProblem } from './input-problem.js';
 import {
   addUser,
+  adminStore,
+  deleteConsumer,
   endPreviousSecret,
   type RotateOptions,
   revokeToken,
@@ -43,7 +45,11 @@ import {
   verify,
 } from './verify.js';
 
-/** An OAuth 1.0a provider. */
+/**
+ * An OAuth 1.0a provider. The lifecycle operations (`registerConsumer` to `resumeUser`) call the
+ * store's admin part (`AdminStore`); on a store that implements only `EngineStore` they reject with
+ * a `TypeError` naming the method it lacks.
+ */
 export interface Provider {
   /** `POST /oauth/initiate`: answers with a request token, or a problem. */
   initiate(request: OAuthRequest): Promise<WireResponse>;
@@ -69,7 +75,17 @@ export interface Provider {
   verifyLaunch<T>(request: OAuthRequest, read: (verified: VerifiedRequest) => T): Promise<T>;
   /** What the consent page shows for a request token; throws an `OAuthProblem` if it cannot be decided. */
   authorization(requestToken: string): Promise<AuthorizationRequest>;
-  /** Records the user's decision on a request token. */
+  /**
+   * Records the user's decision on a request token. `decision.user` is whoever the application
+   * authenticated, its own way: the store need not hold them. Throws `OAuthProblem` `user_refused`
+   * if that user is suspended (the `users` option, else the store's users), `ProviderInputError`
+   * `invalid_user` for an empty id and `invalid_scope` for a scope not requested.
+   *
+   * @example
+   * ```ts
+   * const { redirect, verifier } = await provider.decide(token, { user: session.userId, approve: true });
+   * ```
+   */
   decide(requestToken: string, decision: UserDecision): Promise<DecisionOutcome>;
   /**
    * Registers a consumer with a fresh secret, and a fresh key unless `registration.key` chooses one.
@@ -167,6 +183,8 @@ export interface Provider {
   /**
    * Adds an active user: a resource owner who may authorize consumers. Atomic: of concurrent
    * additions of one name exactly one succeeds, the others throw `ProviderInputError` `user_exists`.
+   * Only for users the store keeps: `decide` needs no user added first. Rejects with a `TypeError`
+   * when the store keeps no users (it lacks `addUser`) or the `users` option answers for them.
    *
    * @example
    * ```ts
@@ -177,6 +195,8 @@ export interface Provider {
   /**
    * Suspends a user: requests signed with the tokens they granted are refused as `user_refused`, and
    * they cannot authorize anything, until they are resumed. Throws `ProviderInputError` `unknown_user`.
+   * Only for users the store keeps: rejects with a `TypeError` when the store keeps none (it lacks
+   * `getUser` or `putUser`) or the `users` option answers for them (suspend them there).
    *
    * @example
    * ```ts
@@ -185,7 +205,8 @@ export interface Provider {
    */
   suspendUser(name: string): Promise<User>;
   /**
-   * Makes a suspended user active again. Throws `ProviderInputError` `unknown_user`.
+   * Makes a suspended user active again. Throws `ProviderInputError` `unknown_user`; rejects with a
+   * `TypeError` as `suspendUser` does.
    *
    * @example
    * ```ts
@@ -352,8 +373,9 @@ export function createProvider(options: CreateProviderOptions): Provider {
     authorization: (token) => authorization(config, token),
     decide: (token, decision) => decide(config, token, decision),
     async registerConsumer(registration) {
+      const store = adminStore(config, 'registering a consumer', 'addConsumer');
       const consumer = newConsumer(config, registration);
-      if (!(await config.store.addConsumer(consumer)))
+      if (!(await store.addConsumer(consumer)))
         throw new ProviderInputError('key_taken', `a consumer with the key ${consumer.key} already exists`);
       return consumer;
     },
@@ -363,7 +385,7 @@ export function createProvider(options: CreateProviderOptions): Provider {
     suspendConsumer: (key) => setStatus(config, key, 'suspended'),
     resumeConsumer: (key) => setStatus(config, key, 'active'),
     disableConsumer: (key) => setStatus(config, key, 'disabled'),
-    deleteConsumer: (key) => config.store.deleteConsumer(key),
+    deleteConsumer: (key) => deleteConsumer(config, key),
     revokeAccessToken: (token) => revokeToken(config, token),
     diagnoseSignature: (request, consumer) => diagnoseSignature(config, request, consumer),
     addUser: (name) => addUser(config, name),

@@ -1,9 +1,9 @@
 /**
  * The storage contract, owned by the engine: what the engine calls while it serves requests
- * (`EngineStore`), the admin part the lifecycle operations and the reference server call
- * (`AdminStore`), and the types both use. Every store — memory, SQLite, PostgreSQL — implements it,
- * importing it from here (the stores depend on the engine, never the reverse), and runs the same
- * shared suite. Some operations must be atomic: `decideRequestToken` changes a request token only
+ * (`EngineStore`, all a store written for `createProvider` must implement), the admin part the
+ * lifecycle operations and the reference server call (`AdminStore`), and the types both use. Every
+ * store — memory, SQLite, PostgreSQL — implements both, importing them from here (the stores depend
+ * on the engine, never the reverse), and runs the same shared suite. Some operations must be atomic: `decideRequestToken` changes a request token only
  * from the state it expects, `redeemRequestToken` compares a verifier and exchanges or counts it in
  * one step per request token, and `recordNonce` inserts only if absent.
  */
@@ -90,7 +90,10 @@ export interface ReadOptions {
 }
 
 /**
- * What the engine calls while it serves the token endpoints, the consent calls and verification.
+ * What the engine calls while it serves the token endpoints, the consent calls and verification:
+ * all a store must implement for `createProvider`. Consumers get into it however the application
+ * puts them there; the engine only reads them. The lifecycle operations (`registerConsumer`,
+ * `revokeAccessToken`, `addUser` …) need the {@link AdminStore} part as well.
  *
  * The reads and writes every signed request makes (`getConsumer`, `getUser`, `getRequestToken`,
  * `getAccessToken`, `touchAccessToken`, `recordNonce`) may answer synchronously or with a promise.
@@ -104,7 +107,11 @@ export interface ReadOptions {
  */
 export interface EngineStore {
   getConsumer(key: string): MaybePromise<Consumer | undefined>;
-  getUser(name: string, options?: ReadOptions): MaybePromise<User | undefined>;
+  /**
+   * The user of this name, if the store keeps users: without the `users` option of `createProvider`,
+   * a user it holds as `suspended` is refused (`user_refused`). A store without users leaves it out.
+   */
+  getUser?(name: string, options?: ReadOptions): MaybePromise<User | undefined>;
 
   createRequestToken(token: RequestToken): Promise<void>;
   getRequestToken(token: string): MaybePromise<RequestToken | undefined>;
@@ -155,6 +162,8 @@ export interface AdminStore {
   deleteConsumer(key: string): Promise<void>;
   listConsumers(owner: string): Promise<Consumer[]>;
 
+  /** The user of this name (see `EngineStore.getUser`); a store with an admin part keeps users. */
+  getUser(name: string, options?: ReadOptions): MaybePromise<User | undefined>;
   /** Inserts or replaces a user. */
   putUser(user: User): Promise<void>;
   /**

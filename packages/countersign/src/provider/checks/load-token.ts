@@ -16,14 +16,14 @@ function rejected(advice: string): OAuthProblem {
   return new OAuthProblem('token_rejected', { advice });
 }
 
+const refusedIf = (suspended: boolean) => (suspended ? new OAuthProblem('user_refused') : undefined);
+
 function userRefused(
   context: CheckContext,
   name: string | undefined,
 ): MaybePromise<OAuthProblem | undefined> {
   if (name === undefined) return undefined;
-  return andThen(context.config.store.getUser(name, SAME_REQUEST), (user) =>
-    user?.status === 'active' ? undefined : new OAuthProblem('user_refused'),
-  );
+  return andThen(context.config.isSuspended(name, SAME_REQUEST), refusedIf);
 }
 
 function accessTokenProblem(
