@@ -24,8 +24,13 @@ export interface SuiteOptions<S> {
   readonly name: string;
   /** A fresh, empty store for each test. */
   readonly open: () => S | Promise<S>;
-  /** Runs after each test, once the store is closed (drop its tables, say). */
+  /**
+   * Runs after each test, once the store is closed (drop its tables, say).
+   *
+   * @defaultValue `undefined`
+   */
   readonly cleanup?: (() => void | Promise<void>) | undefined;
+  /** The test runner's `describe`, `it`, `beforeEach` and `afterEach` (vitest's, node:test's, …). */
   readonly test: TestFunctions;
 }
 
@@ -84,7 +89,15 @@ function withStore<S extends Pick<Store, 'close'>>(
  * ```
  */
 export function runNonceSuite(
-  options: SuiteOptions<NonceStore> & { readonly expiresByGivenClock?: boolean | undefined },
+  options: SuiteOptions<NonceStore> & {
+    /**
+     * Whether the store expires nonces by the `now` it is given (`false` for one that expires them
+     * by its own clock, as Redis does: the steps that move `now` past an expiry are skipped).
+     *
+     * @defaultValue `true`
+     */
+    readonly expiresByGivenClock?: boolean | undefined;
+  },
 ): void {
   const { it } = options.test;
   const expiresByGivenClock = options.expiresByGivenClock ?? true;
@@ -156,7 +169,14 @@ export function exchangeWithRightVerifier(
  * ```
  */
 export function runStoreSuite(
-  options: SuiteOptions<Store> & { readonly concurrentGuesses?: number | undefined },
+  options: SuiteOptions<Store> & {
+    /**
+     * How many guesses of a verifier race at one request token at once.
+     *
+     * @defaultValue `1000`
+     */
+    readonly concurrentGuesses?: number | undefined;
+  },
 ): void {
   runNonceSuite(options);
   withStore(options, 'store', (store) => {
