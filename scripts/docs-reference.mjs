@@ -50,7 +50,7 @@ async function convert(entries, out) {
     name: 'Countersign API reference',
     entryPoints: entries.map((entry) => entry.file),
     displayBasePath: packages,
-    tsconfig: join(root, 'tsconfig.json'),
+    tsconfig: join(root, 'tsconfig.docs.json'),
     plugin: ['typedoc-plugin-markdown'],
     markdown: out,
     readme: 'none',
