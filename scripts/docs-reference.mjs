@@ -148,7 +148,7 @@ function optionSets(modules, urlOf) {
             title,
             module: module.name,
             declaration,
-            url: urlOf(signature),
+            url: urlOf(signature.parent),
             takenBy: [],
             alsoFrom: [],
           });
