@@ -43,21 +43,33 @@ export { DEFAULT_TABLE_PREFIX } from './postgres-schema.js';
 
 /** What `PostgresStore.connect` takes besides the URL or the pool. */
 export interface PostgresStoreOptions {
-  /** The most connections of a pool the store makes from a URL (default 10). */
+  /**
+   * The most connections of a pool the store makes from a URL (default 10).
+   *
+   * @defaultValue `10`
+   */
   readonly max?: number | undefined;
   /**
    * The keyring that seals secrets at rest. Secrets kept in clear before are sealed in place by the
    * first instance that connects with one; a database whose secrets were sealed with a key the
    * keyring lacks, or opened without a keyring, throws a `SecretKeyError`.
+   *
+   * @defaultValue `undefined`: secrets are kept in clear
    */
   readonly secrets?: Keyring | undefined;
   /**
    * What every table, index and function of the store is named with (default `countersign_`): its
    * tables are `countersign_consumers`, …, and its migrations are recorded in
    * `countersign_migrations`. The store touches no other table.
+   *
+   * @defaultValue `'countersign_'`
    */
   readonly tablePrefix?: string | undefined;
-  /** A schema for the store's tables (created if absent); default the connection's search path. */
+  /**
+   * A schema for the store's tables (created if absent); default the connection's search path.
+   *
+   * @defaultValue `undefined`: the connection's search path
+   */
   readonly schema?: string | undefined;
 }
 

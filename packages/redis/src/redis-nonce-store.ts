@@ -52,12 +52,27 @@ export class RedisNonceStore implements NonceStore {
 
   /**
    * @param redis A URL, or a client of the caller's (then `close` leaves it open: its owner closes it).
-   * @param options.clockSkewMs How far apart the clocks of the instances sharing Redis may be
-   *   (default 30 s). A key's time to live is counted on the clock of the instance that recorded it,
-   *   while another instance accepts the timestamp by its own clock: each key lives this much longer,
-   *   so that an instance whose clock is behind never accepts a replay another instance forgot.
    */
-  constructor(redis: string | Redis, options: { prefix?: string; clockSkewMs?: number } = {}) {
+  constructor(
+    redis: string | Redis,
+    options: {
+      /**
+       * What the key of every nonce starts with, so that several stores can share one Redis.
+       *
+       * @defaultValue `'countersign:nonce:'`
+       */
+      prefix?: string;
+      /**
+       * How far apart the clocks of the instances sharing Redis may be, in milliseconds. A key's time
+       * to live is counted on the clock of the instance that recorded it, while another instance
+       * accepts the timestamp by its own clock: each key lives this much longer, so that an instance
+       * whose clock is behind never accepts a replay another instance forgot.
+       *
+       * @defaultValue `30000` (30 s)
+       */
+      clockSkewMs?: number;
+    } = {},
+  ) {
     this.#prefix = options.prefix ?? 'countersign:nonce:';
     this.#clockSkewMs = options.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS;
     this.#ownsClient = typeof redis === 'string';

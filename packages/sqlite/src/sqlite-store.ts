@@ -45,18 +45,24 @@ export interface SqliteStoreOptions {
   /**
    * Keep the rows signed requests read in memory (default `true`); with `false` every request
    * reads them from the file, as the benchmark of lookups does.
+   *
+   * @defaultValue `true`
    */
   readonly cacheRows?: boolean | undefined;
   /**
    * The keyring that seals secrets at rest. Secrets kept in clear by an earlier open are sealed in
    * place on the first open with one; a database whose secrets were sealed with a key the keyring
    * lacks, or opened without a keyring, throws a `SecretKeyError`.
+   *
+   * @defaultValue `undefined`: secrets are kept in clear
    */
   readonly secrets?: Keyring | undefined;
   /**
    * What every table and index of the store is named with (default `countersign_`): its tables are
    * `countersign_consumers`, …, and its migrations are recorded in `countersign_migrations`. The
    * store touches no other table.
+   *
+   * @defaultValue `'countersign_'`
    */
   readonly tablePrefix?: string | undefined;
 }

@@ -13,15 +13,41 @@ import { type SignedRequest, signRequest } from './sign-request.js';
 /** Where the protocol parameters go (RFC 5849 §3.5). */
 export type Placement = 'header' | 'query' | 'body';
 
+/** The consumer's credentials, and how its requests are signed and sent. */
 export interface ClientOptions {
+  /** The consumer key the provider issued. */
   readonly consumerKey: string;
+  /** The consumer secret the provider issued (unused by the RSA methods). */
   readonly consumerSecret: string;
+  /**
+   * The signature method requests are signed with.
+   *
+   * @defaultValue `'HMAC-SHA1'`
+   */
   readonly signatureMethod?: SignatureMethodName | undefined;
-  /** The private key, for RSA-SHA1 / RSA-SHA256: PEM, or a KeyObject. */
+  /**
+   * The private key, for RSA-SHA1 / RSA-SHA256: PEM, or a KeyObject.
+   *
+   * @defaultValue `undefined`: needed by the RSA methods only
+   */
   readonly privateKey?: KeyObject | string | undefined;
+  /**
+   * Where the protocol parameters go: the `Authorization` header, the query, or a form body.
+   *
+   * @defaultValue `'header'`
+   */
   readonly placement?: Placement | undefined;
+  /**
+   * The `realm` of the `Authorization` header.
+   *
+   * @defaultValue `undefined`: no realm is sent
+   */
   readonly realm?: string | undefined;
-  /** How long to wait for each answer to begin, in milliseconds (30,000 unless given). */
+  /**
+   * How long to wait for each answer to begin, in milliseconds (30,000 unless given).
+   *
+   * @defaultValue `30000`
+   */
   readonly timeout?: number | undefined;
 }
 

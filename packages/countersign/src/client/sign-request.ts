@@ -16,28 +16,79 @@ import {
 
 /** What a client needs to sign one request. */
 export interface SignRequestOptions {
+  /** The HTTP method (`GET`, `POST`, …). */
   readonly method: string;
   /** The absolute request URL; its query is signed. */
   readonly url: string;
-  /** A form body to send (signed as parameters). */
+  /**
+   * A form body to send (signed as parameters).
+   *
+   * @defaultValue `undefined`
+   */
   readonly form?: readonly (readonly [string, string])[];
-  /** A non-form body, covered by `oauth_body_hash` instead. */
+  /**
+   * A non-form body, covered by `oauth_body_hash` instead.
+   *
+   * @defaultValue `undefined`: no `oauth_body_hash` is sent
+   */
   readonly body?: string | Uint8Array;
+  /** The consumer key the provider issued. */
   readonly consumerKey: string;
+  /** The consumer secret the provider issued (unused by the RSA methods). */
   readonly consumerSecret: string;
+  /**
+   * The request token or access token the request is made with (`oauth_token`).
+   *
+   * @defaultValue `undefined`: a request without a token (initiating, or two-legged)
+   */
   readonly token?: string | undefined;
+  /**
+   * The secret of `token`, the second half of the signing key.
+   *
+   * @defaultValue `''`
+   */
   readonly tokenSecret?: string | undefined;
+  /**
+   * The signature method the request is signed with.
+   *
+   * @defaultValue `'HMAC-SHA1'`
+   */
   readonly signatureMethod?: SignatureMethodName;
-  /** The private key for the RSA methods: PEM, or a KeyObject. */
+  /**
+   * The private key for the RSA methods: PEM, or a KeyObject.
+   *
+   * @defaultValue `undefined`: needed by the RSA methods only
+   */
   readonly privateKey?: KeyObject | string | undefined;
-  /** Further protocol parameters (`oauth_callback`, `oauth_verifier`); they replace defaults of the same name. */
+  /**
+   * Further protocol parameters (`oauth_callback`, `oauth_verifier`); they replace defaults of the same name.
+   *
+   * @defaultValue `undefined`
+   */
   readonly extra?: Readonly<Record<string, string>>;
-  /** Seconds since the epoch; defaults to now. */
+  /**
+   * Seconds since the epoch; defaults to now.
+   *
+   * @defaultValue `undefined`: the current time
+   */
   readonly timestamp?: string | undefined;
-  /** Defaults to 32 random characters. */
+  /**
+   * Defaults to 32 random characters.
+   *
+   * @defaultValue `undefined`: 32 random characters from `[a-z0-9]`
+   */
   readonly nonce?: string | undefined;
+  /**
+   * The `realm` of the `Authorization` header.
+   *
+   * @defaultValue `undefined`: no realm is sent
+   */
   readonly realm?: string | undefined;
-  /** Whether to send `oauth_version=1.0` (default true); RFC 5849's own examples leave it out. */
+  /**
+   * Whether to send `oauth_version=1.0` (default true); RFC 5849's own examples leave it out.
+   *
+   * @defaultValue `true`
+   */
   readonly version?: boolean | undefined;
 }
 

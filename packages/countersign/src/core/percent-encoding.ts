@@ -110,7 +110,16 @@ function malformed(context: DecodeContext, why: string): MalformedInputError {
  */
 export function percentDecode(
   text: string,
-  options: { plusAsSpace: boolean; context?: DecodeContext } = { plusAsSpace: false },
+  options: {
+    /** Whether `+` means a space, as in form encoding. */
+    plusAsSpace: boolean;
+    /**
+     * Where the text came from, named in the error when it is malformed.
+     *
+     * @defaultValue `undefined`: the error names no parameter
+     */
+    context?: DecodeContext;
+  } = { plusAsSpace: false },
 ): string {
   return decodeComponent(text, options.plusAsSpace, options.context?.name, options.context?.raw);
 }

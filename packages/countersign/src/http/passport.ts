@@ -49,15 +49,25 @@ export interface OAuthAuthInfo {
  * ```
  */
 export interface PassportStrategyOptions extends VerifyOptions {
-  /** The name `passport.authenticate` knows it by: `oauth` (TokenStrategy) or `consumer` unless given. */
+  /**
+   * The name `passport.authenticate` knows it by.
+   *
+   * @defaultValue `'oauth'` (TokenStrategy), `'consumer'` (ConsumerStrategy)
+   */
   readonly name?: string | undefined;
-  /** The largest body read, in bytes (1 MiB unless given); a larger one fails with 413. */
+  /**
+   * The largest body read, in bytes; a larger one fails with 413.
+   *
+   * @defaultValue `1_048_576` (1 MiB)
+   */
   readonly bodyLimit?: number | undefined;
   /**
    * The application's user for a verified request, as `req.user`; a falsy answer refuses the
    * request (`user_refused` for TokenStrategy, `consumer_key_invalid` for ConsumerStrategy), and an
    * `OAuthProblem` thrown refuses it with that problem. Default: `{ name }` of the resource owner
    * (TokenStrategy), the consumer without its secrets (ConsumerStrategy).
+   *
+   * @defaultValue `undefined` (the default user described above)
    */
   readonly user?:
     | ((verified: VerifiedRequest, req: Request) => MaybePromise<object | false | null | undefined>)

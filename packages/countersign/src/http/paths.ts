@@ -15,9 +15,17 @@ export interface EndpointPaths {
  * ```
  */
 export interface AdapterOptions {
-  /** Where the token endpoints are. */
+  /**
+   * Where the token endpoints are.
+   *
+   * @defaultValue `{ initiate: '/oauth/initiate', token: '/oauth/token' }`
+   */
   readonly paths?: EndpointPaths | undefined;
-  /** The largest body read, in bytes (default 1 MiB); a larger one is answered with 413. */
+  /**
+   * The largest body read, in bytes (default 1 MiB); a larger one is answered with 413.
+   *
+   * @defaultValue `1048576` (1 MiB)
+   */
   readonly bodyLimit?: number | undefined;
 }
 

@@ -114,7 +114,11 @@ export interface Launch {
 
 /** What a tool takes, beyond what LTI requires. */
 export interface LaunchOptions {
-  /** The message types this tool takes (default both: Basic Launch and Content-Item selection). */
+  /**
+   * The message types this tool takes (default both: Basic Launch and Content-Item selection).
+   *
+   * @defaultValue `['basic-lti-launch-request', 'ContentItemSelectionRequest']`
+   */
   readonly messageTypes?: readonly LtiMessageType[] | undefined;
 }
 

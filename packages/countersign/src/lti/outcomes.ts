@@ -40,13 +40,27 @@ export class OutcomeError extends CountersignError<OutcomeErrorCode> {
 
 /** The LMS's credentials at this tool (a launch's `consumer`), and how to reach it. */
 export interface OutcomesOptions {
+  /** The LMS's consumer key at this tool. */
   readonly key: string;
+  /** The LMS's consumer secret at this tool. */
   readonly secret: string;
-  /** Default HMAC-SHA1, which every LMS takes; the body hash follows the method. */
+  /**
+   * Default HMAC-SHA1, which every LMS takes; the body hash follows the method.
+   *
+   * @defaultValue `'HMAC-SHA1'`
+   */
   readonly signatureMethod?: SignatureMethodName | undefined;
-  /** How long to wait for the LMS's answer, in milliseconds (default 30,000). */
+  /**
+   * How long to wait for the LMS's answer, in milliseconds (default 30,000).
+   *
+   * @defaultValue `30000`
+   */
   readonly timeout?: number | undefined;
-  /** The `fetch` to send with (default the global one). */
+  /**
+   * The `fetch` to send with (default the global one).
+   *
+   * @defaultValue `globalThis.fetch`
+   */
   readonly fetch?: typeof fetch | undefined;
 }
 

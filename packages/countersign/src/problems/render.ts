@@ -213,7 +213,16 @@ const BODIES: Readonly<Record<(typeof FORMATS)[number], (problem: OAuthProblem) 
  */
 export function renderProblem(
   problem: OAuthProblem,
-  options: { realm: string; accept?: string | undefined },
+  options: {
+    /** The realm of the `WWW-Authenticate` header. */
+    realm: string;
+    /**
+     * The request's `Accept` header, which chooses the body's format.
+     *
+     * @defaultValue `undefined`: a form-encoded body
+     */
+    accept?: string | undefined;
+  },
 ): WireResponse {
   const format = preferredFormat(options.accept);
   const [contentType, body] = BODIES[format](problem);

@@ -91,6 +91,8 @@ export interface RotateOptions {
   /**
    * How many seconds the previous secret is still accepted (0, the default, for not at all; at
    * most {@link MAX_GRACE_PERIOD}). A secret kept from an earlier rotation is replaced.
+   *
+   * @defaultValue `0`
    */
   readonly gracePeriod?: number | undefined;
 }

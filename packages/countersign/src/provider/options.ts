@@ -15,7 +15,10 @@ export const PROVIDER_DEFAULTS = {
   parameterLimit: 1000,
 } as const;
 
-/** What `createProvider` takes. */
+/**
+ * The engine's options: what `createProvider` takes, but for the report hooks of
+ * `CreateProviderOptions`.
+ */
 export interface ProviderOptions {
   /**
    * Where the provider keeps its data. The engine needs the {@link EngineStore} part only; the
@@ -29,55 +32,103 @@ export interface ProviderOptions {
    * (the built-in ones) decides it; with it, `addUser`, `suspendUser` and `resumeUser` reject,
    * since the users are the application's. A user no one says is suspended (one the store does not
    * hold included) is let in: to shut one out for good, answer `true`, or revoke their tokens.
+   *
+   * @defaultValue `undefined` (the store's users decide)
    */
   readonly users?: UserDirectory | undefined;
   /**
    * The public base URL clients sign against (`https://api.example.com`), when a proxy in front
    * changes the scheme, host or port. Its path, if any, is put before the request path.
+   *
+   * @defaultValue `undefined`: the URL the request arrived at
    */
   readonly publicUrl?: string | undefined;
   /**
    * The proxies in front of the server (`true` is one hop; a number of hops; proxy addresses or
    * CIDR ranges). When the request's direct peer is one of them, the URL is rebuilt from the
    * headers named by `proxyHeaders`, taking the value the nearest proxy set (the last one).
+   *
+   * @defaultValue `undefined`: forwarded headers are ignored
    */
   readonly trustProxy?: TrustProxy | undefined;
   /**
    * Which forwarded headers a trusted proxy sets (default `x-forwarded`: `X-Forwarded-Proto`,
    * `-Host` and `-Port`, as nginx sends them; `forwarded`: RFC 7239 `Forwarded`). The other
    * family is ignored, so a client cannot send one to override what the proxy set in the other.
+   *
+   * @defaultValue `'x-forwarded'`
    */
   readonly proxyHeaders?: 'x-forwarded' | 'forwarded' | undefined;
-  /** The realm of `WWW-Authenticate`; defaults to the request's origin followed by "/". */
+  /**
+   * The realm of `WWW-Authenticate`; defaults to the request's origin followed by "/".
+   *
+   * @defaultValue the request's origin and `/`
+   */
   readonly realm?: string | undefined;
-  /** Accepted clock skew either side of now, in seconds (default 300). */
+  /**
+   * Accepted clock skew either side of now, in seconds (default 300).
+   *
+   * @defaultValue `300`
+   */
   readonly timestampWindow?: number | undefined;
-  /** Request-token lifetime in seconds (default 300). */
+  /**
+   * Request-token lifetime in seconds (default 300).
+   *
+   * @defaultValue `300`
+   */
   readonly requestTokenTtl?: number | undefined;
-  /** Access-token lifetime in seconds; unset means until revoked. */
+  /**
+   * Access-token lifetime in seconds; unset means until revoked.
+   *
+   * @defaultValue `undefined`: a token lasts until it is revoked
+   */
   readonly accessTokenTtl?: number | undefined;
-  /** Signature methods the server accepts (default `['HMAC-SHA1']`). */
+  /**
+   * Signature methods the server accepts (default `['HMAC-SHA1']`).
+   *
+   * @defaultValue `['HMAC-SHA1']`
+   */
   readonly signatureMethods?: readonly SignatureMethodName[] | undefined;
-  /** Allow PLAINTEXT over plain HTTP (default false: PLAINTEXT only over HTTPS). */
+  /**
+   * Allow PLAINTEXT over plain HTTP (default false: PLAINTEXT only over HTTPS).
+   *
+   * @defaultValue `false`
+   */
   readonly allowPlaintextOverHttp?: boolean | undefined;
-  /** Whether a non-form body must carry `oauth_body_hash` (default `optional`). */
+  /**
+   * Whether a non-form body must carry `oauth_body_hash` (default `optional`).
+   *
+   * @defaultValue `'optional'`
+   */
   readonly bodyHash?: 'optional' | 'required' | undefined;
   /**
    * The shape of a well-formed consumer key: a key that does not match is `consumer_key_rejected`
    * without a store read. The default takes 1 to 255 printable ASCII characters without spaces:
    * the keys Countersign draws (32 characters from `[a-z0-9]`) and the ones an LMS administrator
    * chooses (`moodle-school-a`).
+   *
+   * @defaultValue `/^[\x21-\x7e]{1,255}$/`
    */
   readonly consumerKeyPattern?: RegExp | undefined;
   /**
    * The most parameters a request may carry in its query and form body together (default 1,000).
    * More is refused as `parameter_rejected` before any is parsed: each one costs parsing, sorting
    * and signing time, which an unsigned request could otherwise make the server spend.
+   *
+   * @defaultValue `1000`
    */
   readonly parameterLimit?: number | undefined;
-  /** Milliseconds since the epoch (default `Date.now`). */
+  /**
+   * Milliseconds since the epoch (default `Date.now`).
+   *
+   * @defaultValue `Date.now`
+   */
   readonly clock?: (() => number) | undefined;
-  /** Cryptographically secure random bytes (default `crypto.randomBytes`). */
+  /**
+   * Cryptographically secure random bytes (default `crypto.randomBytes`).
+   *
+   * @defaultValue `crypto.randomBytes`
+   */
   readonly randomBytes?: ((size: number) => Uint8Array) | undefined;
 }
 

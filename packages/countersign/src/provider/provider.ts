@@ -254,12 +254,24 @@ export interface PreviousSecretReport {
 
 /** Options of `createProvider` beyond the engine's: where refusals and unexpected errors are reported. */
 export interface CreateProviderOptions extends ProviderOptions {
+  /**
+   * Hears of unexpected errors: the detail of a generic 500 (`errorResponse`), and a report hook
+   * that threw.
+   *
+   * @defaultValue `console.error`
+   */
   readonly onError?: ((error: unknown) => void) | undefined;
-  /** Hears of every refused signed request (for metrics and the developer console); must not throw. */
+  /**
+   * Hears of every refused signed request (for metrics and the developer console); must not throw.
+   *
+   * @defaultValue `undefined`: refusals are not reported
+   */
   readonly onProblem?: ((report: ProblemReport) => void | Promise<void>) | undefined;
   /**
    * Hears of every request accepted with its consumer's previous secret (see
    * `rotateConsumerSecret`), once it is answered, without holding up the answer; must not throw.
+   *
+   * @defaultValue `undefined`: such requests are not reported
    */
   readonly onPreviousSecret?: ((report: PreviousSecretReport) => void | Promise<void>) | undefined;
 }

@@ -85,6 +85,8 @@ export interface ReadOptions {
    * freshness of cached rows with a query (PostgreSQL's change counter) may skip the check; a
    * revocation committed before the request arrived is still seen, because the consumer read's
    * check was made after that.
+   *
+   * @defaultValue `false`
    */
   readonly sameRequest?: boolean;
 }

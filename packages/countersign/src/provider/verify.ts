@@ -30,12 +30,18 @@ export interface VerifiedRequest {
  * ```
  */
 export interface VerifyOptions {
-  /** The scope the resource needs; none when absent. */
+  /**
+   * The scope the resource needs; none when absent.
+   *
+   * @defaultValue `undefined`: any scope the token was granted will do
+   */
   readonly scope?: string | undefined;
   /**
    * `required`: a non-form body must carry `oauth_body_hash`, so that it is covered by the
    * signature (else `parameter_absent`); `optional` (the default) leaves it to the provider-wide
    * `bodyHash` option. A form body is signed as parameters either way.
+   *
+   * @defaultValue `'optional'`
    */
   readonly bodyHash?: 'optional' | 'required' | undefined;
 }

@@ -25,7 +25,11 @@ export interface EngineSuiteOptions<S extends EngineStore> extends SuiteOptions<
    * consumers): a SQL insert, a call to the application's own admin code, a map's `set`.
    */
   readonly putConsumer: (store: S, consumer: Consumer) => void | Promise<void>;
-  /** How many guesses race at one request token (default 1,000); fewer for a store with round trips. */
+  /**
+   * How many guesses race at one request token; fewer for a store with round trips.
+   *
+   * @defaultValue `1000`
+   */
   readonly concurrentGuesses?: number | undefined;
 }
 

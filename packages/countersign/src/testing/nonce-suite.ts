@@ -19,6 +19,12 @@ import { type SuiteOptions, withStore } from './suite-kit.js';
  */
 export function runNonceSuite(
   options: SuiteOptions<Pick<EngineStore, 'recordNonce'>> & {
+    /**
+     * Whether the store expires nonces by the `now` it is given; `false` for one that uses its own
+     * clock (Redis), which skips the steps that move `now` past an expiry.
+     *
+     * @defaultValue `true`
+     */
     readonly expiresByGivenClock?: boolean | undefined;
   },
 ): void {

@@ -33,7 +33,14 @@ import {
  * ```
  */
 export function runStoreSuite(
-  options: SuiteOptions<Store> & { readonly concurrentGuesses?: number | undefined },
+  options: SuiteOptions<Store> & {
+    /**
+     * How many guesses of a verifier race at one request token at once.
+     *
+     * @defaultValue `1000`
+     */
+    readonly concurrentGuesses?: number | undefined;
+  },
 ): void {
   runEngineSuite({ ...options, putConsumer: (store, consumer) => store.putConsumer(consumer) });
   withStore(options, 'store', (store) => {

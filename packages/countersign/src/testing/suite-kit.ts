@@ -21,8 +21,13 @@ export interface SuiteOptions<S> {
   readonly name: string;
   /** A fresh, empty store for each test. */
   readonly open: () => S | Promise<S>;
-  /** Runs after each test, once the store is closed (drop its tables, say). */
+  /**
+   * Runs after each test, once the store is closed (drop its tables, say).
+   *
+   * @defaultValue `undefined`
+   */
   readonly cleanup?: (() => void | Promise<void>) | undefined;
+  /** The test runner's `describe`, `it`, `beforeEach` and `afterEach` (vitest's, node:test's, …). */
   readonly test: TestFunctions;
 }
 
