@@ -98,6 +98,10 @@ async function startExpress(provider: Provider): Promise<RunningApp> {
 async function startFastify(provider: Provider): Promise<RunningApp> {
   const oauth = fastifyAdapter(provider);
   const app = Fastify();
+  // Raw bodies for every type, so that the resources echo the exact bytes (the adapter leaves the
+  // app's parsers alone; test/http/host-apps.test.ts runs it behind parsers of the app's own).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
   await app.register(oauth.plugin);
   for (const path of Object.keys(RESOURCES)) {
     app.all(path, { preHandler: oauth.protect(protectOptions(path)) }, async (request, reply) => {
