@@ -44,7 +44,7 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
-function listen(server: Server): Promise<RunningApp> {
+export function listen(server: Server): Promise<RunningApp> {
   return new Promise((resolve) => {
     server.listen(0, '127.0.0.1', () => {
       const { port } = server.address() as AddressInfo;
@@ -115,7 +115,7 @@ async function startFastify(provider: Provider): Promise<RunningApp> {
 }
 
 /** A minimal bridge from node:http to a fetch handler, standing in for Hono's node server. */
-function serveFetch(handler: (request: Request) => Promise<Response>): Server {
+export function serveFetch(handler: (request: Request) => Promise<Response>): Server {
   return createServer((req: IncomingMessage, res: ServerResponse) => {
     void (async () => {
       const chunks: Buffer[] = [];
