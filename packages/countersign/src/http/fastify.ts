@@ -116,7 +116,8 @@ const PARSED_ADVICE =
 export interface FastifyAdapterOptions extends AdapterOptions {
   /**
    * Answers a request `protect` refused, instead of the problem response (`refusal.response`):
-   * send the reply, or throw to hand the refusal to the application's error handler.
+   * send the reply, or throw to hand the refusal to the application's error handler. If it sends
+   * nothing, the problem response is sent; the route never runs.
    */
   readonly onRefused?:
     ((refusal: Refusal, request: FastifyRequest, reply: FastifyReply) => unknown) | undefined;
@@ -191,7 +192,8 @@ export function fastifyAdapter(provider: Provider, options: FastifyAdapterOption
       } catch (error) {
         const refusal = refusalFor(provider, error, oauthRequest);
         if (options.onRefused) await options.onRefused(refusal, request, reply);
-        else send(reply, refusal.response);
+        // Never on to the route: an onRefused that sent nothing leaves the problem response.
+        if (!reply.sent) send(reply, refusal.response);
         return reply;
       }
       return undefined;
