@@ -376,3 +376,24 @@ describe('fastify: bodies no parser reads', () => {
     expect(response.status).toBe(200);
   });
 });
+
+describe('fastify: a guarded route the plugin did not see', () => {
+  it('refuses a body-hashed JSON body with advice to register the plugin first, not as a mismatch', async () => {
+    const world = await createWorld();
+    const oauth = fastifyAdapter(world.provider);
+    const fastify = Fastify();
+    fastify.post('/early', { preHandler: oauth.protect({ bodyHash: 'required' }) }, () => ({ ok: true }));
+    await fastify.register(oauth.plugin);
+    const base = await fastify.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const app = { url: base, close: () => Promise.resolve() };
+      const token = await accessToken(world, base, ['read_public']);
+      const response = await sendSigned(world, app, { path: '/early', json: NOTE, token });
+      expect(response.status).toBe(400);
+      const advice = new URLSearchParams(await response.text()).get('oauth_problem_advice');
+      expect(advice).toContain('register oauth.plugin before this route');
+    } finally {
+      await fastify.close();
+    }
+  });
+});
