@@ -142,16 +142,43 @@ describe('the public API', () => {
       const module = source && checker.getSymbolAtLocation(source);
       return (module ? checker.getExportsOfModule(module) : []).map((s) => s.name).sort();
     };
-    const options = ['AdapterOptions', 'EndpointPaths'];
+    // Every adapter's own options (with `onRefused`), and the refusal it hands them.
+    const options = ['AdapterOptions', 'EndpointPaths', 'Refusal'];
     expect(exportsOf('node.ts')).toEqual(
-      [...options, 'NodeAdapter', 'nodeAdapter', 'fromNodeRequest', 'readBody', 'sendWire'].sort(),
+      [
+        ...options,
+        'NodeAdapter',
+        'NodeAdapterOptions',
+        'nodeAdapter',
+        'fromNodeRequest',
+        'readBody',
+        'sendWire',
+      ].sort(),
     );
-    expect(exportsOf('express.ts')).toEqual([...options, 'ExpressAdapter', 'expressAdapter'].sort());
+    expect(exportsOf('express.ts')).toEqual(
+      [
+        ...options,
+        'ExpressAdapter',
+        'ExpressAdapterOptions',
+        'expressAdapter',
+        // Raw bytes kept behind express.json(), the request read, and what protect proved, typed.
+        'keepRawBody',
+        'readExpressRequest',
+        'verifiedRequest',
+      ].sort(),
+    );
     expect(exportsOf('fastify.ts')).toEqual(
-      [...options, 'FastifyAdapter', 'fastifyAdapter', 'fromFastifyRequest'].sort(),
+      [...options, 'FastifyAdapter', 'FastifyAdapterOptions', 'fastifyAdapter', 'fromFastifyRequest'].sort(),
     );
     expect(exportsOf('fetch.ts')).toEqual(
-      [...options, 'FetchAdapter', 'fetchAdapter', 'fromFetchRequest', 'toResponse'].sort(),
+      [
+        ...options,
+        'FetchAdapter',
+        'FetchAdapterOptions',
+        'fetchAdapter',
+        'fromFetchRequest',
+        'toResponse',
+      ].sort(),
     );
   });
 

@@ -78,7 +78,10 @@ describe('docs/reference', () => {
     expect(rows.map((row) => row.set)).toEqual(
       expect.arrayContaining([
         expect.stringContaining('`CreateProviderOptions`'),
-        expect.stringContaining('`AdapterOptions`'),
+        expect.stringContaining('`NodeAdapterOptions`'),
+        expect.stringContaining('`ExpressAdapterOptions`'),
+        expect.stringContaining('`FastifyAdapterOptions`'),
+        expect.stringContaining('`FetchAdapterOptions`'),
         expect.stringContaining('`SqliteStoreOptions`'),
         expect.stringContaining('`PostgresStoreOptions`'),
         expect.stringContaining('`new RedisNonceStore(…, options)`'),

@@ -44,7 +44,7 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
-function listen(server: Server): Promise<RunningApp> {
+export function listen(server: Server): Promise<RunningApp> {
   return new Promise((resolve) => {
     server.listen(0, '127.0.0.1', () => {
       const { port } = server.address() as AddressInfo;
@@ -98,6 +98,10 @@ async function startExpress(provider: Provider): Promise<RunningApp> {
 async function startFastify(provider: Provider): Promise<RunningApp> {
   const oauth = fastifyAdapter(provider);
   const app = Fastify();
+  // Raw bodies for every type, so that the resources echo the exact bytes (the adapter leaves the
+  // app's parsers alone; test/http/host-apps.test.ts runs it behind parsers of the app's own).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
   await app.register(oauth.plugin);
   for (const path of Object.keys(RESOURCES)) {
     app.all(path, { preHandler: oauth.protect(protectOptions(path)) }, async (request, reply) => {
@@ -111,7 +115,7 @@ async function startFastify(provider: Provider): Promise<RunningApp> {
 }
 
 /** A minimal bridge from node:http to a fetch handler, standing in for Hono's node server. */
-function serveFetch(handler: (request: Request) => Promise<Response>): Server {
+export function serveFetch(handler: (request: Request) => Promise<Response>): Server {
   return createServer((req: IncomingMessage, res: ServerResponse) => {
     void (async () => {
       const chunks: Buffer[] = [];

@@ -7,5 +7,7 @@ export {
   type EndpointPaths,
   type FastifyAdapter,
   fastifyAdapter,
+  type FastifyAdapterOptions,
   fromFastifyRequest,
+  type Refusal,
 } from './http/fastify.js';

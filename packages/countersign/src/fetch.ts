@@ -7,6 +7,8 @@ export {
   type EndpointPaths,
   type FetchAdapter,
   fetchAdapter,
+  type FetchAdapterOptions,
   fromFetchRequest,
+  type Refusal,
   toResponse,
 } from './http/fetch.js';

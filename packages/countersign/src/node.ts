@@ -9,6 +9,8 @@ export {
   fromNodeRequest,
   type NodeAdapter,
   nodeAdapter,
+  type NodeAdapterOptions,
   readBody,
+  type Refusal,
   sendWire,
 } from './http/node.js';

@@ -1,19 +1,42 @@
 /**
  * The Express adapter: a middleware serving the token endpoints, and a `protect` middleware for
- * resources that puts what the request proves on `res.locals.oauth`. Mount it before body parsers
- * so it can read the raw body; if a form parser ran first, its flat result is re-encoded (the base
- * string sorts parameters, so order does not matter), and a nested value is `parameter_rejected`.
+ * resources. It works before or after the application's body parsers: with `express.json()` or
+ * `express.urlencoded()` mounted first, pass them `verify: oauth.keepRawBody` so that the exact
+ * bytes are kept beside the parsed body; a flat form parsed without them is re-encoded (the base
+ * string sorts parameters, so order does not matter), and a body hash over a body parsed without
+ * them is refused with advice saying so, never as a mismatch.
  */
+import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { percentEncode } from '../core/percent-encoding.js';
 import { OAuthProblem } from '../problems/oauth-problem.js';
 import type { Provider } from '../provider/provider.js';
 import { isFormBody, type OAuthRequest } from '../provider/request.js';
-import type { VerifyOptions } from '../provider/verify.js';
+import type { VerifiedRequest, VerifyOptions } from '../provider/verify.js';
 import { BodyTooLargeError, DEFAULT_BODY_LIMIT, fromNodeRequest, readBody, sendWire } from './node.js';
 import { type AdapterOptions, DEFAULT_PATHS, endpointFor } from './paths.js';
+import { bodyAlreadyParsed, needsBodyBytes, type Refusal, refusalFor, TOO_LARGE } from './refusal.js';
 
 export type { AdapterOptions, EndpointPaths } from './paths.js';
+export type { Refusal } from './refusal.js';
+
+/** The bytes body-parser read, kept by `keepRawBody`. */
+const rawBodies = new WeakMap<IncomingMessage, Buffer>();
+/** What `protect` proved, for `verifiedRequest`. */
+const verifiedRequests = new WeakMap<Response, VerifiedRequest>();
+
+/**
+ * A body-parser `verify` hook that keeps the exact bytes of the body it parses, so that `protect`
+ * verifies them behind `express.json()` or `express.urlencoded()`.
+ *
+ * @example
+ * ```ts
+ * app.use(express.json({ verify: keepRawBody }));
+ * ```
+ */
+export function keepRawBody(req: IncomingMessage, _res: unknown, buffer: Buffer): void {
+  rawBodies.set(req, buffer);
+}
 
 function reencodeForm(body: Record<string, unknown>): string {
   const pairs: string[] = [];
@@ -36,7 +59,24 @@ function fromExpressRequest(req: Request, body: Uint8Array | string | undefined)
   return { ...fromNodeRequest(req, body), target: req.originalUrl };
 }
 
-async function toOAuthRequest(req: Request, limit: number): Promise<OAuthRequest> {
+const PARSED_ADVICE =
+  'Server: pass { verify: oauth.keepRawBody } to express.json() and express.urlencoded(), or mount oauth.protect() before them.';
+
+/**
+ * The engine's view of an Express request, its body read (up to `limit` bytes, else
+ * `BodyTooLargeError`) or taken from what a body parser kept: the bytes `keepRawBody` kept, a
+ * raw or text body, or a flat form re-encoded. A body parsed into an object without its bytes is
+ * left out; `protect` refuses it when verifying needs it.
+ *
+ * @example
+ * ```ts
+ * const request = await readExpressRequest(req);
+ * const launch = await verifyLaunch(provider, request);
+ * ```
+ */
+export async function readExpressRequest(req: Request, limit = DEFAULT_BODY_LIMIT): Promise<OAuthRequest> {
+  const kept = rawBodies.get(req);
+  if (kept) return fromExpressRequest(req, kept);
   const parsed: unknown = req.body;
   if (Buffer.isBuffer(parsed) || typeof parsed === 'string') return fromExpressRequest(req, parsed);
   if (req.readable) return fromExpressRequest(req, await readBody(req, limit));
@@ -47,65 +87,120 @@ async function toOAuthRequest(req: Request, limit: number): Promise<OAuthRequest
   return request;
 }
 
-/** How the adapter reads a request (raw body, or a parsed form re-encoded), for the Passport strategies. */
-export { toOAuthRequest as readExpressRequest };
+/** Whether a parser turned the body into an object and kept none of its bytes. */
+function parsedAway(req: Request): boolean {
+  const parsed: unknown = req.body;
+  return (
+    !rawBodies.has(req) &&
+    parsed !== null &&
+    typeof parsed === 'object' &&
+    !Buffer.isBuffer(parsed) &&
+    !req.readable &&
+    (Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined)
+  );
+}
 
-/** The Express adapter's two middlewares. */
+/**
+ * What `protect` proved about the request this response answers.
+ *
+ * @example
+ * ```ts
+ * app.get('/api/me', oauth.protect({ scope: 'read_public' }), (_req, res) => {
+ *   res.json({ user: verifiedRequest(res).user });
+ * });
+ * ```
+ */
+export function verifiedRequest(res: Response): VerifiedRequest {
+  const verified = verifiedRequests.get(res);
+  if (!verified) throw new Error('verifiedRequest(res): no oauth.protect() ran before this handler.');
+  return verified;
+}
+
+/** The Express adapter's options: the shared ones, and who answers a refused resource request. */
+export interface ExpressAdapterOptions extends AdapterOptions {
+  /**
+   * Answers a request `protect` refused, instead of the problem response (`refusal.response`)
+   * the adapter would send: render a page, or `next(refusal.problem)` to an error middleware.
+   *
+   * @defaultValue `undefined` (the problem response is sent)
+   */
+  readonly onRefused?:
+    ((refusal: Refusal, req: Request, res: Response, next: NextFunction) => void) | undefined;
+}
+
+/** The Express adapter's middlewares, and the body-parser hook that keeps raw bytes. */
 export interface ExpressAdapter {
   /** Serves `POST /oauth/initiate` and `POST /oauth/token` (paths configurable). */
   readonly endpoints: RequestHandler;
   /**
    * Verifies a resource request needing `scope` (and a signed non-form body with `bodyHash:
-   * 'required'`); sets `res.locals.oauth` and `res.locals.rawBody`.
+   * 'required'`); what it proves is `verifiedRequest(res)` (also `res.locals.oauth`), the body's
+   * bytes `res.locals.rawBody`.
    */
   protect(options?: VerifyOptions): RequestHandler;
+  /** `keepRawBody`, for `express.json({ verify: oauth.keepRawBody })`. */
+  readonly keepRawBody: typeof keepRawBody;
 }
 
 /**
  * @example
  * ```ts
  * const oauth = expressAdapter(provider);
+ * app.use(express.json({ verify: oauth.keepRawBody }));
  * app.use(oauth.endpoints);
- * app.get('/api/me', oauth.protect({ scope: 'read_public' }), (req, res) => res.json({ user: res.locals.oauth.user }));
+ * app.get('/api/me', oauth.protect({ scope: 'read_public' }), (req, res) => res.json({ user: verifiedRequest(res).user }));
  * ```
  */
-export function expressAdapter(provider: Provider, options: AdapterOptions = {}): ExpressAdapter {
+export function expressAdapter(provider: Provider, options: ExpressAdapterOptions = {}): ExpressAdapter {
   const paths = options.paths ?? DEFAULT_PATHS;
   const limit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
-  const run = (
-    handle: (request: OAuthRequest, res: Response, next: NextFunction) => Promise<void>,
-  ): RequestHandler => {
-    return (req, res, next) => {
-      toOAuthRequest(req, limit)
-        .then((request) =>
-          handle(request, res, next).catch((error: unknown) =>
-            sendWire(res, provider.errorResponse(error, request)),
-          ),
-        )
-        .catch((error: unknown) => {
-          if (error instanceof BodyTooLargeError)
-            res.status(413).type('text/plain').send('Request body too large.');
-          else sendWire(res, provider.errorResponse(error, fromExpressRequest(req, undefined)));
-        });
-    };
+  const endpointHandler: RequestHandler = (req, res) => {
+    readExpressRequest(req, limit)
+      .then(async (request) => {
+        const endpoint = endpointFor(paths, request.target.split('?')[0] ?? '/');
+        if (endpoint) sendWire(res, await provider[endpoint](request));
+      })
+      .catch((error: unknown) => {
+        if (error instanceof BodyTooLargeError) sendWire(res, TOO_LARGE.response);
+        else sendWire(res, provider.errorResponse(error, fromExpressRequest(req, undefined)));
+      });
   };
-  const endpointHandler = run(async (request, res) => {
-    const endpoint = endpointFor(paths, request.target.split('?')[0] ?? '/');
-    if (endpoint) sendWire(res, await provider[endpoint](request));
-  });
+  const refuse = (refusal: Refusal, req: Request, res: Response, next: NextFunction) => {
+    if (options.onRefused) options.onRefused(refusal, req, res, next);
+    else sendWire(res, refusal.response);
+  };
+  /** Verifies the request, keeping what it proves; the refusal when it is refused. */
+  const verify = async (req: Request, res: Response, protectOptions: VerifyOptions | undefined) => {
+    let request: OAuthRequest;
+    try {
+      request = await readExpressRequest(req, limit);
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) return TOO_LARGE;
+      return refusalFor(provider, error, fromExpressRequest(req, undefined));
+    }
+    try {
+      if (request.body === undefined && parsedAway(req) && needsBodyBytes(request, protectOptions)) {
+        throw bodyAlreadyParsed(PARSED_ADVICE);
+      }
+      const verified = await provider.verify(request, protectOptions);
+      verifiedRequests.set(res, verified);
+      res.locals.oauth = verified;
+      res.locals.rawBody = request.body;
+      return undefined;
+    } catch (error) {
+      return refusalFor(provider, error, request);
+    }
+  };
   return {
     endpoints: (req, res, next) => {
-      if (endpointFor(paths, req.path) === undefined) {
-        next();
-        return;
-      }
-      void endpointHandler(req, res, next);
+      if (endpointFor(paths, req.path) === undefined) next();
+      else endpointHandler(req, res, next);
     },
-    protect: (protectOptions) =>
-      run(async (request, res, next) => {
-        res.locals.oauth = await provider.verify(request, protectOptions);
-        res.locals.rawBody = request.body;
-        next();
-      }),
+    protect: (protectOptions) => (req, res, next) => {
+      verify(req, res, protectOptions)
+        .then((refusal) => (refusal ? refuse(refusal, req, res, next) : next()))
+        .catch(next);
+    },
+    keepRawBody,
   };
 }

@@ -10,8 +10,10 @@ import type { Provider } from '../provider/provider.js';
 import type { OAuthRequest } from '../provider/request.js';
 import type { VerifiedRequest, VerifyOptions } from '../provider/verify.js';
 import { type AdapterOptions, DEFAULT_PATHS, endpointFor } from './paths.js';
+import { type Refusal, refusalFor, TOO_LARGE } from './refusal.js';
 
 export type { AdapterOptions, EndpointPaths } from './paths.js';
+export type { Refusal } from './refusal.js';
 
 /** Bodies larger than this are refused with 413 (default 1 MiB). */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -68,19 +70,27 @@ export function sendWire(response: ServerResponse, wire: WireResponse): void {
   response.end(wire.body);
 }
 
-const TOO_LARGE: WireResponse = {
-  status: 413,
-  headers: { 'content-type': 'text/plain; charset=utf-8', connection: 'close' },
-  body: 'Request body too large.',
-};
+/** The node:http adapter's options: the shared ones, and who answers a refused resource request. */
+export interface NodeAdapterOptions extends AdapterOptions {
+  /**
+   * Answers a request `protect` refused, instead of the problem response (`refusal.response`)
+   * the adapter would write; it must end `response` itself.
+   *
+   * @defaultValue `undefined` (the problem response is sent)
+   */
+  readonly onRefused?:
+    | ((refusal: Refusal, request: IncomingMessage, response: ServerResponse) => void | Promise<void>)
+    | undefined;
+}
 
 /** The node:http adapter's two calls. */
 export interface NodeAdapter {
   /** Serves the initiate and token endpoints; returns `false` (and does nothing) for other paths. */
   handleEndpoint(request: IncomingMessage, response: ServerResponse): Promise<boolean>;
   /**
-   * Verifies a protected-resource request. On success returns what it proves and the body it read;
-   * on refusal sends the problem response and returns `undefined`.
+   * Verifies a protected-resource request. On success returns what it proves and the body it read
+   * (the request stream is consumed: parse the returned bytes); on refusal sends the problem
+   * response, or hands the refusal to `onRefused`, and returns `undefined`.
    */
   protect(
     request: IncomingMessage,
@@ -100,15 +110,19 @@ export interface NodeAdapter {
  * });
  * ```
  */
-export function nodeAdapter(provider: Provider, options: AdapterOptions = {}): NodeAdapter {
+export function nodeAdapter(provider: Provider, options: NodeAdapterOptions = {}): NodeAdapter {
   const paths = options.paths ?? DEFAULT_PATHS;
   const limit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
-  const read = async (request: IncomingMessage, response: ServerResponse) => {
+  const { onRefused } = options;
+  const refuse = async (refusal: Refusal, request: IncomingMessage, response: ServerResponse) => {
+    if (onRefused) await onRefused(refusal, request, response);
+    else sendWire(response, refusal.response);
+  };
+  const read = async (request: IncomingMessage) => {
     try {
       return await readBody(request, limit);
     } catch (error) {
       if (!(error instanceof BodyTooLargeError)) throw error;
-      sendWire(response, TOO_LARGE);
       return undefined;
     }
   };
@@ -116,20 +130,26 @@ export function nodeAdapter(provider: Provider, options: AdapterOptions = {}): N
     async handleEndpoint(request, response) {
       const endpoint = endpointFor(paths, (request.url ?? '/').split('?')[0] ?? '/');
       if (!endpoint) return false;
-      const body = await read(request, response);
-      if (!body) return true;
+      const body = await read(request);
+      if (!body) {
+        sendWire(response, TOO_LARGE.response);
+        return true;
+      }
       const oauthRequest = fromNodeRequest(request, body);
       sendWire(response, await provider[endpoint](oauthRequest));
       return true;
     },
     async protect(request, response, protectOptions) {
-      const body = await read(request, response);
-      if (!body) return undefined;
+      const body = await read(request);
+      if (!body) {
+        await refuse(TOO_LARGE, request, response);
+        return undefined;
+      }
       const oauthRequest = fromNodeRequest(request, body);
       try {
         return { verified: await provider.verify(oauthRequest, protectOptions), body };
       } catch (error) {
-        sendWire(response, provider.errorResponse(error, oauthRequest));
+        await refuse(refusalFor(provider, error, oauthRequest), request, response);
         return undefined;
       }
     },

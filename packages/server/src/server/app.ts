@@ -97,6 +97,8 @@ export interface ServerOptions extends Pick<
 
 /** Problems per consumer and minute recorded by default; the rest are only counted. */
 const PROBLEM_LOG_LIMIT = 20;
+/** The API's body limit without `bodyLimit`: the OAuth adapter's own default. */
+const API_BODY_LIMIT = 1024 * 1024;
 
 function problemRecorder(
   options: ServerOptions,
@@ -223,6 +225,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       if (!endpoints.has(route.url)) endpoints.set(route.url, 'resource');
     });
     apiErrors(api, ctx);
+    // The API's bodies stay raw, as its signatures cover them; routes/api.ts reads JSON itself.
+    api.removeAllContentTypeParsers();
+    api.addContentTypeParser(
+      '*',
+      { parseAs: 'buffer', bodyLimit: options.bodyLimit ?? API_BODY_LIMIT },
+      (_request, body, done) => done(null, body),
+    );
     await api.register(oauth.plugin);
     if (options.gateway?.upstream === undefined) apiRoutes(api, ctx, oauth);
   });

@@ -2,7 +2,7 @@
  * The sample protected API: `GET /api/v1/me` (read_public), `GET /api/v1/notes` (read_private),
  * `POST /api/v1/notes` (write_private, form or JSON body; a JSON body must carry `oauth_body_hash`),
  * `DELETE /api/v1/notes/:id` (write_private).
- * Registered beside the OAuth plugin, so bodies arrive raw and signatures cover them exactly.
+ * Registered in a context whose parser keeps bodies raw (app.ts), so signatures cover them exactly.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyAdapter } from 'countersign/fastify';
