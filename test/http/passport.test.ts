@@ -13,7 +13,7 @@ import passport from 'passport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProvider, MemoryStore, OAuthProblem, type Provider, StoreUnavailableError } from 'countersign';
 import { OAuthClient, type Credentials } from 'countersign/client';
-import { expressAdapter } from 'countersign/express';
+import { expressAdapter, keepRawBody } from 'countersign/express';
 import { ConsumerStrategy, problemHandler, TokenStrategy } from 'countersign/passport';
 
 type Done = (error: unknown, ...results: unknown[]) => void;
@@ -113,6 +113,8 @@ function routes(app: Express): void {
   app.post('/notes/small', authenticate('small', loud), show);
   app.get('/scopes', authenticate('oauth', { ...loud, scope: ['read_public', 'write_private'] }), show);
   app.post('/notes', express.urlencoded({ extended: false }), authenticate('oauth', loud), show);
+  app.post('/notes/json', express.json({ verify: keepRawBody }), authenticate('oauth', loud), show);
+  app.post('/notes/json-unkept', express.json(), authenticate('oauth', loud), show);
   app.get('/old/me', authenticate('old-oauth', session), show);
   app.get('/old/status', authenticate('old-consumer', session), show);
   app.use(problemHandler());
@@ -223,6 +225,25 @@ describe('TokenStrategy', () => {
       await inBody.fetch(`${base}/notes`, { token: access, form: [['title', 'x']] }),
     );
     expect(authInfo.parameters).toEqual([{ name: 'title', value: 'x', source: 'body' }]);
+  });
+});
+
+describe('TokenStrategy behind express.json()', () => {
+  const note = { type: 'application/json', data: JSON.stringify({ title: 'Groceries' }) };
+
+  it('verifies a body-hashed JSON body whose bytes keepRawBody kept', async () => {
+    const { rawBody } = await shown(
+      await threeLegged.fetch(`${base}/notes/json`, { token: access, body: note }),
+    );
+    expect(rawBody).toBe(note.data);
+  });
+
+  it('refuses one parsed away without keepRawBody with advice naming it, not a body hash mismatch', async () => {
+    const response = await threeLegged.fetch(`${base}/notes/json-unkept`, { token: access, body: note });
+    const text = await response.text();
+    expect(response.status).toBe(400);
+    expect(text).toContain('keepRawBody');
+    expect(text).not.toContain('body_hash_invalid');
   });
 });
 

@@ -60,7 +60,7 @@ function fromExpressRequest(req: Request, body: Uint8Array | string | undefined)
 }
 
 const PARSED_ADVICE =
-  'Server: pass { verify: oauth.keepRawBody } to express.json() and express.urlencoded(), or mount oauth.protect() before them.';
+  'Server: pass { verify: oauth.keepRawBody } to express.json() and express.urlencoded(), or mount oauth.protect() or the Passport strategy before them.';
 
 /**
  * The engine's view of an Express request, its body read (up to `limit` bytes, else
@@ -85,6 +85,21 @@ export async function readExpressRequest(req: Request, limit = DEFAULT_BODY_LIMI
     return { ...request, body: reencodeForm(parsed as Record<string, unknown>) };
   }
   return request;
+}
+
+/**
+ * Throws the problem for a body a parser turned into an object without `keepRawBody`, when
+ * verifying `request` needs its bytes: advice for the application, not a misleading mismatch. For
+ * what reads requests with {@link readExpressRequest} (`protect`, the Passport strategies).
+ */
+export function refuseParsedAway(
+  req: Request,
+  request: OAuthRequest,
+  options: VerifyOptions | undefined,
+): void {
+  if (request.body === undefined && parsedAway(req) && needsBodyBytes(request, options)) {
+    throw bodyAlreadyParsed(PARSED_ADVICE);
+  }
 }
 
 /** Whether a parser turned the body into an object and kept none of its bytes. */
@@ -179,9 +194,7 @@ export function expressAdapter(provider: Provider, options: ExpressAdapterOption
       return refusalFor(provider, error, fromExpressRequest(req, undefined));
     }
     try {
-      if (request.body === undefined && parsedAway(req) && needsBodyBytes(request, protectOptions)) {
-        throw bodyAlreadyParsed(PARSED_ADVICE);
-      }
+      refuseParsedAway(req, request, protectOptions);
       const verified = await provider.verify(request, protectOptions);
       verifiedRequests.set(res, verified);
       res.locals.oauth = verified;

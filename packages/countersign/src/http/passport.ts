@@ -16,7 +16,7 @@ import type { Consumer } from '../provider/model.js';
 import type { Provider } from '../provider/provider.js';
 import type { OAuthRequest } from '../provider/request.js';
 import type { VerifiedRequest, VerifyOptions } from '../provider/verify.js';
-import { readExpressRequest } from './express.js';
+import { readExpressRequest, refuseParsedAway } from './express.js';
 import { BodyTooLargeError, DEFAULT_BODY_LIMIT, fromNodeRequest, sendWire } from './node.js';
 
 /** A consumer as `req.user` and `req.authInfo` carry it: its secrets left out, since apps log and store these. */
@@ -142,7 +142,9 @@ function refusal(kind: Kind): OAuthProblem {
 
 /** The user and auth info of an accepted request; throws what refuses it. */
 async function accept(setup: Setup, req: Request, request: OAuthRequest, route: VerifyOptions | undefined) {
-  const verified = await setup.provider.verify(request, verifyOptions(setup.options, route));
+  const options = verifyOptions(setup.options, route);
+  refuseParsedAway(req, request, options);
+  const verified = await setup.provider.verify(request, options);
   if (setup.kind === 'token' && verified.twoLegged) {
     throw new OAuthProblem('parameter_absent', {
       parametersAbsent: ['oauth_token'],
