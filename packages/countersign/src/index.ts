@@ -75,6 +75,8 @@ export type {
   AdminStore,
   Decision,
   EngineStore,
+  ImportBatch,
+  ImportResult,
   ReadOptions,
   RedeemAttempt,
   Redemption,

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import type { NonceStore, Redemption, Store } from '../provider/store.js';
 import type { AccessToken } from '../provider/model.js';
 import { accessTokenFixture, consumerFixture, requestTokenFixture } from './fixtures.js';
+import { importTests } from './import-tests.js';
 
 /** The test runner's functions the suite declares its tests with. */
 export interface TestFunctions {
@@ -163,6 +164,7 @@ export function runStoreSuite(
     consumerAndUserTests(options.test, store);
     requestTokenTests(options.test, store, options.concurrentGuesses ?? 1000);
     accessTokenTests(options.test, store);
+    importTests(options.test, store);
   });
 }
 
