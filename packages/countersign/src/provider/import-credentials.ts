@@ -56,6 +56,13 @@ export interface ImportOptions {
   readonly replace?: boolean | undefined;
   /** Add each consumer's owner as a user too, where developers are users (the reference server). */
   readonly addOwners?: boolean | undefined;
+  /**
+   * The application's own rule for user names, checked on every token's user (and, with
+   * `addOwners`, every owner): what is wrong with a name, or `undefined` for a good one.
+   */
+  readonly userNameProblem?: ((name: string) => string | undefined) | undefined;
+  /** Check every record and write nothing: the summary says what the import would write. */
+  readonly dryRun?: boolean | undefined;
 }
 
 /** What an import wrote. */
@@ -117,13 +124,21 @@ function time(value: unknown, field: string): number | undefined {
   return value;
 }
 
-function checkedConsumer(config: ProviderConfig, c: ImportedConsumer): Consumer {
+/** A user or owner name, checked with the application's rule. */
+function userName(value: unknown, field: string, options: ImportOptions): string {
+  const name = text(value, field);
+  const problem = options.userNameProblem?.(name);
+  if (problem !== undefined) throw new Fault(`${field} ${name}: ${problem}`);
+  return name;
+}
+
+function checkedConsumer(config: ProviderConfig, c: ImportedConsumer, options: ImportOptions): Consumer {
   fieldFaults(c, CONSUMER_FIELDS);
   const secret = credential(c.secret, 'secret');
   const registration: ConsumerRegistration = {
     key: credential(c.key, 'key'),
     name: text(c.name, 'name'),
-    owner: text(c.owner, 'owner'),
+    owner: options.addOwners === true ? userName(c.owner, 'owner', options) : text(c.owner, 'owner'),
     callback: c.callback === undefined || c.callback === '' ? 'oob' : c.callback,
     scopes: c.scopes,
     signatureMethods: c.signatureMethods,
@@ -144,12 +159,13 @@ function checkedToken(
   config: ProviderConfig,
   t: ImportedAccessToken,
   consumer: Consumer | undefined,
+  options: ImportOptions,
 ): AccessToken {
   fieldFaults(t, TOKEN_FIELDS);
   const token = credential(t.token, 'token');
   const secret = credential(t.secret, 'secret');
   const consumerKey = text(t.consumerKey, 'consumerKey');
-  const user = text(t.user, 'user');
+  const user = userName(t.user, 'user', options);
   if (!consumer) throw new Fault(`no consumer has the key ${consumerKey}, in the import or the store`);
   const scopes = [...new Set(t.scopes ?? consumer.scopes)];
   const beyond = scopes.filter((s) => !consumer.scopes.includes(s));
@@ -166,7 +182,7 @@ function checkedToken(
 async function checkAll(
   config: ProviderConfig,
   credentials: CredentialsImport,
-  replace: boolean,
+  options: ImportOptions,
 ): Promise<{ consumers: Consumer[]; accessTokens: AccessToken[]; faults: ImportFault[] }> {
   const faults: ImportFault[] = [];
   const each = async <I, R>(
@@ -199,8 +215,8 @@ async function checkAll(
     credentials.consumers ?? [],
     (c) => c.key,
     async (c) => {
-      const consumer = checkedConsumer(config, c);
-      if (!replace && (await store.getConsumer(consumer.key)))
+      const consumer = checkedConsumer(config, c, options);
+      if (options.replace !== true && (await store.getConsumer(consumer.key)))
         throw new Fault(`a consumer with the key ${consumer.key} is already stored`);
       return consumer;
     },
@@ -214,8 +230,8 @@ async function checkAll(
       const consumer =
         inImport.get(t.consumerKey) ??
         (typeof t.consumerKey === 'string' ? await store.getConsumer(t.consumerKey) : undefined);
-      const token = checkedToken(config, t, consumer);
-      if (!replace && (await store.getAccessToken(token.token)))
+      const token = checkedToken(config, t, consumer, options);
+      if (options.replace !== true && (await store.getAccessToken(token.token)))
         throw new Fault(`an access token ${token.token} is already stored`);
       return token;
     },
@@ -265,7 +281,7 @@ export async function importCredentials(
   options: ImportOptions = {},
 ): Promise<ImportSummary> {
   const replace = options.replace === true;
-  const checked = await checkAll(config, credentials, replace);
+  const checked = await checkAll(config, credentials, options);
   if (checked.faults.length > 0) throw refused(checked.faults);
   const names = new Set(checked.accessTokens.map((t) => t.user));
   if (options.addOwners === true) for (const c of checked.consumers) names.add(c.owner);
@@ -273,8 +289,10 @@ export async function importCredentials(
   for (const name of names)
     if (!(await config.store.getUser(name)))
       users.push({ name, status: 'active', createdAt: config.clock() });
-  const result = await config.store.importRecords({ ...checked, users, replace });
-  if (!result.imported) throw refused(takenFaults(result, checked));
+  if (options.dryRun !== true) {
+    const result = await config.store.importRecords({ ...checked, users, replace });
+    if (!result.imported) throw refused(takenFaults(result, checked));
+  }
   return {
     consumers: checked.consumers.length,
     accessTokens: checked.accessTokens.length,
