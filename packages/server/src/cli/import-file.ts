@@ -70,7 +70,8 @@ function timeValue(value: unknown, field: string): unknown {
 /** A JSON record with its times read. */
 function jsonRecord(value: unknown): Raw {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return value as Raw;
-  const record: Raw = { ...(value as Raw) };
+  // A null field is an absent one (SQL exports write NULL columns so).
+  const record: Raw = Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null));
   for (const field of TIME_FIELDS) if (field in record) record[field] = timeValue(record[field], field);
   return record;
 }
