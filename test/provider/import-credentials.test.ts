@@ -101,6 +101,7 @@ describe('importCredentials', () => {
           { ...TOKEN, token: 'orphan', consumerKey: 'nobody' },
           { ...TOKEN, token: 'greedy', scopes: ['admin'] },
           { ...TOKEN, token: 'late', createdAt: -5 },
+          { ...TOKEN, token: 'letters', scopes: 'orders' as unknown as string[] },
         ],
       }),
     );
@@ -111,13 +112,15 @@ describe('importCredentials', () => {
       ['accessTokens', 1, 'orphan'],
       ['accessTokens', 2, 'greedy'],
       ['accessTokens', 3, 'late'],
+      ['accessTokens', 4, 'letters'],
     ]);
     expect(error.faults[0]?.message).toBe('unknown fields: extra');
     expect(error.faults[1]?.message).toBe('the same key as consumers[0]');
     expect(error.faults[2]?.message).toBe('secret is required');
     expect(error.faults[3]?.message).toBe('no consumer has the key nobody, in the import or the store');
     expect(error.faults[4]?.message).toBe('scopes its consumer may not request: admin');
-    expect(error.message).toMatch(/^nothing imported: consumers\[1\]: unknown fields: extra \(and 5 more\)$/);
+    expect(error.faults[6]?.message).toBe('scopes must be a list of names');
+    expect(error.message).toMatch(/^nothing imported: consumers\[1\]: unknown fields: extra \(and 6 more\)$/);
     expect(JSON.stringify(error.faults)).not.toContain(CONSUMER.secret);
     expect(store.getConsumer(CONSUMER.key)).toBeUndefined();
     expect(store.getAccessToken(TOKEN.token)).toBeUndefined();

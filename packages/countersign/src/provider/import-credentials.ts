@@ -117,6 +117,25 @@ function credential(value: unknown, field: string): string {
   return value as string;
 }
 
+/** A list of names (scopes, signature methods), when given. */
+function names(value: unknown, field: string): string[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string'))
+    throw new Fault(`${field} must be a list of names`);
+  return value;
+}
+
+/** An optional field of a given type. */
+function optional<T extends 'string' | 'boolean'>(
+  value: unknown,
+  type: T,
+  field: string,
+): (T extends 'string' ? string : boolean) | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== type) throw new Fault(`${field} must be a ${type}`);
+  return value as T extends 'string' ? string : boolean;
+}
+
 function time(value: unknown, field: string): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)
@@ -140,11 +159,11 @@ function checkedConsumer(config: ProviderConfig, c: ImportedConsumer, options: I
     name: text(c.name, 'name'),
     owner: options.addOwners === true ? userName(c.owner, 'owner', options) : text(c.owner, 'owner'),
     callback: c.callback === undefined || c.callback === '' ? 'oob' : c.callback,
-    scopes: c.scopes,
-    signatureMethods: c.signatureMethods,
-    twoLegged: c.twoLegged,
-    description: c.description,
-    rsaPublicKey: c.rsaPublicKey,
+    scopes: names(c.scopes, 'scopes'),
+    signatureMethods: names(c.signatureMethods, 'signatureMethods'),
+    twoLegged: optional(c.twoLegged, 'boolean', 'twoLegged'),
+    description: optional(c.description, 'string', 'description'),
+    rsaPublicKey: optional(c.rsaPublicKey, 'string', 'rsaPublicKey'),
   };
   const createdAt = time(c.createdAt, 'createdAt') ?? config.clock();
   try {
@@ -167,7 +186,7 @@ function checkedToken(
   const consumerKey = text(t.consumerKey, 'consumerKey');
   const user = userName(t.user, 'user', options);
   if (!consumer) throw new Fault(`no consumer has the key ${consumerKey}, in the import or the store`);
-  const scopes = [...new Set(t.scopes ?? consumer.scopes)];
+  const scopes = [...new Set(names(t.scopes, 'scopes') ?? consumer.scopes)];
   const beyond = scopes.filter((s) => !consumer.scopes.includes(s));
   if (beyond.length > 0) throw new Fault(`scopes its consumer may not request: ${beyond.join(', ')}`);
   const times = {
