@@ -10,6 +10,8 @@ import type {
   AccessToken,
   Consumer,
   Decision,
+  ImportBatch,
+  ImportResult,
   RedeemAttempt,
   Redemption,
   RequestToken,
@@ -102,6 +104,23 @@ class MapStore implements Store {
     return [...this.accessTokens.values()]
       .filter((t) => t.user === user)
       .sort((a, b) => b.createdAt - a.createdAt);
+  }
+  async importRecords(batch: ImportBatch): Promise<ImportResult> {
+    const existingConsumers = batch.consumers.map((c) => c.key).filter((k) => this.consumers.has(k));
+    const existingAccessTokens = batch.accessTokens
+      .map((t) => t.token)
+      .filter((t) => this.accessTokens.has(t));
+    if (!batch.replace && existingConsumers.length + existingAccessTokens.length > 0)
+      return { imported: false, existingConsumers, existingAccessTokens };
+    // Copied before anything is written, so a record that cannot be read writes nothing.
+    const copies = {
+      consumers: batch.consumers.map((c) => ({ ...c })),
+      tokens: batch.accessTokens.map((t) => ({ ...t })),
+    };
+    for (const user of batch.users) if (!this.users.has(user.name)) this.users.set(user.name, { ...user });
+    for (const consumer of copies.consumers) this.consumers.set(consumer.key, consumer);
+    for (const token of copies.tokens) this.accessTokens.set(token.token, token);
+    return { imported: true };
   }
   recordNonce(key: string, now: number, expiresAt: number) {
     if (expiresAt <= now) return false;

@@ -52,7 +52,19 @@ export type { WireResponse } from './problems/wire.js';
 export type { AuthorizationRequest, DecisionOutcome, UserDecision } from './provider/authorize.js';
 export type { ConsumerChanges, ConsumerRegistration } from './provider/consumers.js';
 export type { RotateOptions } from './provider/lifecycle.js';
-export { ProviderInputError, type ProviderInputCode, StoreUnavailableError } from './provider/errors.js';
+export type {
+  CredentialsImport,
+  ImportedAccessToken,
+  ImportedConsumer,
+  ImportOptions,
+  ImportSummary,
+} from './provider/import-credentials.js';
+export {
+  type ImportFault,
+  ProviderInputError,
+  type ProviderInputCode,
+  StoreUnavailableError,
+} from './provider/errors.js';
 export { CountersignError } from './core/countersign-error.js';
 export * as errors from './errors.js';
 export type {
@@ -76,6 +88,8 @@ export type {
   AdminStore,
   Decision,
   EngineStore,
+  ImportBatch,
+  ImportResult,
   ReadOptions,
   RedeemAttempt,
   Redemption,

@@ -11,6 +11,8 @@ import {
   type AccessToken,
   type Consumer,
   type Decision,
+  type ImportBatch,
+  type ImportResult,
   type MaybePromise,
   type ReadOptions,
   type RedeemAttempt,
@@ -477,6 +479,77 @@ export class PostgresStore implements Store {
       [user],
     );
     return rows.map(this.#read.accessToken);
+  }
+
+  async importRecords(batch: ImportBatch): Promise<ImportResult> {
+    try {
+      return await this.#transaction((client) => this.#importIn(client, batch));
+    } finally {
+      this.#rows.clear();
+    }
+  }
+
+  /**
+   * The import inside its transaction. Without `replace` the inserts have no conflict clause, so a
+   * key stored by someone else after the check fails the whole import instead of replacing it.
+   */
+  async #importIn(client: pg.PoolClient, batch: ImportBatch): Promise<ImportResult> {
+    const t = this.#tables;
+    if (!batch.replace) {
+      const keys = batch.consumers.map((c) => c.key);
+      const tokens = batch.accessTokens.map((a) => a.token);
+      const stored = async (sql: string, values: string[]) =>
+        new Set((await client.query<Row>(sql, [values])).rows.map((r) => String(r.v)));
+      const consumers = await stored(`SELECT key AS v FROM ${t.consumers} WHERE key = ANY($1)`, keys);
+      const accessTokens = await stored(
+        `SELECT token AS v FROM ${t.accessTokens} WHERE token = ANY($1)`,
+        tokens,
+      );
+      if (consumers.size + accessTokens.size > 0)
+        return {
+          imported: false,
+          existingConsumers: keys.filter((k) => consumers.has(k)),
+          existingAccessTokens: tokens.filter((k) => accessTokens.has(k)),
+        };
+    }
+    for (const u of batch.users)
+      await client.query(
+        `INSERT INTO ${t.users} (name, status, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING`,
+        [u.name, u.status, u.createdAt],
+      );
+    const onConsumerConflict = batch.replace
+      ? `ON CONFLICT (key) DO UPDATE SET secret = $2, name = $3, description = $4, owner = $5, callback = $6, scopes = $7,
+           signature_methods = $8, two_legged = $9, rsa_public_key = $10, lti = $11, status = $12, created_at = $13,
+           previous_secret = $14, previous_secret_expires_at = $15`
+      : '';
+    for (const c of batch.consumers)
+      await client.query(
+        `INSERT INTO ${t.consumers} (${CONSUMER_COLUMNS})
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ${onConsumerConflict}`,
+        this.#consumerValues(c),
+      );
+    const onTokenConflict = batch.replace
+      ? `ON CONFLICT (token) DO UPDATE SET secret = $2, consumer_key = $3, "user" = $4, scopes = $5, created_at = $6,
+           expires_at = $7, revoked_at = $8, last_used_at = $9`
+      : '';
+    for (const a of batch.accessTokens)
+      await client.query(
+        `INSERT INTO ${t.accessTokens} (token, secret, consumer_key, "user", scopes, created_at, expires_at, revoked_at,
+           last_used_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ${onTokenConflict}`,
+        [
+          a.token,
+          this.#secrets.seal(a.secret, secretContext('access_tokens', 'secret', a.token)),
+          a.consumerKey,
+          a.user,
+          a.scopes,
+          a.createdAt,
+          a.expiresAt ?? null,
+          a.revokedAt ?? null,
+          a.lastUsedAt ?? null,
+        ],
+      );
+    return { imported: true };
   }
 
   async recordNonce(key: string, now: number, expiresAt: number) {

@@ -3,7 +3,7 @@
  * conditional statements or immediate transactions, so they hold across processes sharing the file.
  */
 import type Database from 'better-sqlite3';
-import type { RedeemAttempt, Redemption, RequestToken } from 'countersign';
+import type { ImportBatch, ImportResult, RedeemAttempt, Redemption, RequestToken } from 'countersign';
 import { redemptionOf } from 'countersign/store-kit';
 import { SQLITE_MIGRATIONS, type SqliteTables } from './sqlite-schema.js';
 
@@ -14,6 +14,12 @@ export interface PendingNonce {
   readonly expiresAt: number;
   readonly resolve: (recorded: boolean) => void;
   readonly reject: (error: unknown) => void;
+}
+
+/** How the store turns imported records into rows (sealing their secrets). */
+export interface ImportRows {
+  readonly consumer: (consumer: ImportBatch['consumers'][number]) => Record<string, unknown>;
+  readonly accessToken: (token: ImportBatch['accessTokens'][number]) => Record<string, unknown>;
 }
 
 /**
@@ -61,6 +67,8 @@ export interface SqliteStatements {
   readonly revokeAccessToken: Database.Statement;
   readonly touchAccessToken: (at: number, token: string) => void;
   readonly listAccessTokens: Database.Statement;
+  /** `Store.importRecords`, in one immediate transaction; the rows are made inside it. */
+  readonly importRecords: (batch: ImportBatch, rows: ImportRows) => ImportResult;
 }
 
 /** Every statement the store runs, prepared once. */
@@ -124,6 +132,7 @@ export function prepare(db: Database.Database, t: SqliteTables): SqliteStatement
       fullSync.run();
     }
   };
+  const importRecords = importTransaction(db, t);
   const touch = db.prepare(`UPDATE ${t.accessTokens} SET last_used_at = ? WHERE token = ?`);
   const runImmediately = db.transaction((work: () => unknown) => work());
   return {
@@ -187,5 +196,38 @@ export function prepare(db: Database.Database, t: SqliteTables): SqliteStatement
     listAccessTokens: db.prepare(
       `SELECT * FROM ${t.accessTokens} WHERE user = ? ORDER BY created_at DESC, token`,
     ),
+    importRecords: (batch, rows) => importRecords.immediate(batch, rows),
   };
+}
+
+/** Imported records, all or nothing: a key already stored (without `replace`) or a throw writes none. */
+function importTransaction(db: Database.Database, t: SqliteTables) {
+  const consumerExists = db.prepare(`SELECT 1 FROM ${t.consumers} WHERE key = ?`).pluck();
+  const tokenExists = db.prepare(`SELECT 1 FROM ${t.accessTokens} WHERE token = ?`).pluck();
+  const addUser = db.prepare(
+    `INSERT INTO ${t.users} (name, status, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING`,
+  );
+  const putConsumer = db.prepare(
+    `INSERT OR REPLACE INTO ${t.consumers} (key, secret, previous_secret, previous_secret_expires_at, name,
+       description, owner, callback, scopes, signature_methods, two_legged, rsa_public_key, lti, status, created_at)
+     VALUES (@key, @secret, @previous_secret, @previous_secret_expires_at, @name, @description, @owner, @callback,
+       @scopes, @signature_methods, @two_legged, @rsa_public_key, @lti, @status, @created_at)`,
+  );
+  const putAccessToken = db.prepare(
+    `INSERT OR REPLACE INTO ${t.accessTokens} (token, secret, consumer_key, user, scopes, created_at, expires_at,
+       revoked_at, last_used_at)
+     VALUES (@token, @secret, @consumer_key, @user, @scopes, @created_at, @expires_at, @revoked_at, @last_used_at)`,
+  );
+  return db.transaction((batch: ImportBatch, rows: ImportRows): ImportResult => {
+    if (!batch.replace) {
+      const existingConsumers = batch.consumers.map((c) => c.key).filter((k) => consumerExists.get(k));
+      const existingAccessTokens = batch.accessTokens.map((a) => a.token).filter((a) => tokenExists.get(a));
+      if (existingConsumers.length + existingAccessTokens.length > 0)
+        return { imported: false, existingConsumers, existingAccessTokens };
+    }
+    for (const u of batch.users) addUser.run(u.name, u.status, u.createdAt);
+    for (const c of batch.consumers) putConsumer.run(rows.consumer(c));
+    for (const a of batch.accessTokens) putAccessToken.run(rows.accessToken(a));
+    return { imported: true };
+  });
 }

@@ -14,6 +14,8 @@ import {
   type AccessToken,
   type Consumer,
   type Decision,
+  type ImportBatch,
+  type ImportResult,
   type MaybePromise,
   type RedeemAttempt,
   type RequestToken,
@@ -314,6 +316,27 @@ export class SqliteStore implements Store {
 
   listAccessTokens(user: string) {
     return Promise.resolve((this.#sql.listAccessTokens.all(user) as Row[]).map(this.#read.accessToken));
+  }
+
+  importRecords(batch: ImportBatch): Promise<ImportResult> {
+    const rows = {
+      consumer: (c: Consumer) => this.#consumerRow(c),
+      accessToken: (a: AccessToken) => ({
+        token: a.token,
+        secret: this.#secrets.seal(a.secret, secretContext('access_tokens', 'secret', a.token)),
+        consumer_key: a.consumerKey,
+        user: a.user,
+        scopes: JSON.stringify(a.scopes),
+        created_at: a.createdAt,
+        expires_at: a.expiresAt ?? null,
+        revoked_at: a.revokedAt ?? null,
+        last_used_at: a.lastUsedAt ?? null,
+      }),
+    };
+    // A throw inside the transaction rolls it back, and rejects.
+    return new Promise<ImportResult>((resolve) => resolve(this.#sql.importRecords(batch, rows))).finally(() =>
+      this.#rows.clear(),
+    );
   }
 
   /**

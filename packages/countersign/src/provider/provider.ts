@@ -19,6 +19,12 @@ import { INITIATE, LAUNCH, LAUNCH_CHECKS, runChecks, TOKEN } from './endpoints.j
 import { diagnoseSignature, type SignatureDiagnosis } from './diagnose.js';
 import { ProviderInputError, StoreUnavailableError } from './errors.js';
 import { exchange } from './exchange.js';
+import {
+  type CredentialsImport,
+  type ImportOptions,
+  type ImportSummary,
+  importCredentials,
+} from './import-credentials.js';
 import { initiate } from './initiate.js';
 import { asProblem } from './input-problem.js';
 import {
@@ -170,6 +176,20 @@ export interface Provider {
    * ```
    */
   deleteConsumer(key: string): Promise<void>;
+  /**
+   * Brings consumers and access tokens over from another provider, with their keys and secrets, so
+   * that requests their clients sign as before verify here. Every record is checked first (its
+   * token's consumer must be in the import or the store), then all are written in one transaction;
+   * a token's user who is not stored is added. Throws `ProviderInputError` `import_refused`, with
+   * every fault in `faults`, and imports nothing, if any record has one — a key already stored is
+   * one, unless `replace`.
+   *
+   * @example
+   * ```ts
+   * const { addedUsers } = await provider.importCredentials({ consumers, accessTokens });
+   * ```
+   */
+  importCredentials(credentials: CredentialsImport, options?: ImportOptions): Promise<ImportSummary>;
   /**
    * Revokes an access token: requests signed with it are refused as `token_revoked`. Revoking a
    * revoked token again changes nothing. Returns whether the token exists.
@@ -399,6 +419,7 @@ export function createProvider(options: CreateProviderOptions): Provider {
     disableConsumer: (key) => setStatus(config, key, 'disabled'),
     deleteConsumer: (key) => deleteConsumer(config, key),
     revokeAccessToken: (token) => revokeToken(config, token),
+    importCredentials: (credentials, importOptions) => importCredentials(config, credentials, importOptions),
     diagnoseSignature: (request, consumer) => diagnoseSignature(config, request, consumer),
     addUser: (name) => addUser(config, name),
     suspendUser: (name) => setUserStatus(config, name, 'suspended'),

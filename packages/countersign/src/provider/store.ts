@@ -144,6 +144,41 @@ export interface EngineStore {
 }
 
 /**
+ * Records brought over from another provider, for `AdminStore.importRecords` to write together.
+ *
+ * @example
+ * ```ts
+ * const batch: ImportBatch = { users: [bob], consumers: [consumer], accessTokens: [token], replace: false };
+ * ```
+ */
+export interface ImportBatch {
+  /** Users to add; a user of the same name already stored stays as it is. */
+  readonly users: readonly User[];
+  readonly consumers: readonly Consumer[];
+  readonly accessTokens: readonly AccessToken[];
+  /** Whether a consumer or access token whose key is already stored is replaced; if not, nothing is written. */
+  readonly replace: boolean;
+}
+
+/**
+ * What `AdminStore.importRecords` did: wrote the whole batch, or (without `replace`) nothing, because
+ * of the keys it names that are already stored.
+ *
+ * @example
+ * ```ts
+ * const result = await store.importRecords(batch);
+ * if (!result.imported) console.log(`already stored: ${result.existingConsumers.join(', ')}`);
+ * ```
+ */
+export type ImportResult =
+  | { readonly imported: true }
+  | {
+      readonly imported: false;
+      readonly existingConsumers: readonly string[];
+      readonly existingAccessTokens: readonly string[];
+    };
+
+/**
  * The admin part: registering and changing consumers and users, listing and revoking grants, and
  * closing. The provider's lifecycle operations and the reference server's pages call these.
  *
@@ -173,6 +208,12 @@ export interface AdminStore {
    * sign-ups of one name, exactly one gets `true`, and no one's password replaces another's.
    */
   addUser(user: User): Promise<boolean>;
+
+  /**
+   * Writes a batch of imported records in one transaction: all of them, or none if a key is taken
+   * (without `replace`) or a write fails half-way.
+   */
+  importRecords(batch: ImportBatch): Promise<ImportResult>;
 
   /** Marks an access token revoked (idempotent). Returns whether the token exists. */
   revokeAccessToken(token: string, at: number): Promise<boolean>;

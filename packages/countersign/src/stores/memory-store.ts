@@ -5,7 +5,14 @@
  */
 import type { AccessToken, Consumer, RequestToken, User } from '../provider/model.js';
 import { NonceCache } from './nonce-cache.js';
-import { type Decision, type RedeemAttempt, redemptionOf, type Store } from '../provider/store.js';
+import {
+  type Decision,
+  type ImportBatch,
+  type ImportResult,
+  type RedeemAttempt,
+  redemptionOf,
+  type Store,
+} from '../provider/store.js';
 
 /**
  * @example
@@ -117,6 +124,30 @@ export class MemoryStore implements Store {
         .filter((t) => t.user === user)
         .sort((a, b) => b.createdAt - a.createdAt),
     );
+  }
+
+  importRecords(batch: ImportBatch): Promise<ImportResult> {
+    if (!batch.replace) {
+      const existingConsumers = batch.consumers.map((c) => c.key).filter((k) => this.#consumers.has(k));
+      const existingAccessTokens = batch.accessTokens
+        .map((t) => t.token)
+        .filter((t) => this.#accessTokens.has(t));
+      if (existingConsumers.length + existingAccessTokens.length > 0)
+        return Promise.resolve({ imported: false, existingConsumers, existingAccessTokens });
+    }
+    // Copied first, written after: a record that cannot be read fails the import before any write.
+    let users: User[], consumers: Consumer[], accessTokens: AccessToken[];
+    try {
+      users = batch.users.map((u) => ({ ...u }));
+      consumers = batch.consumers.map((c) => ({ ...c }));
+      accessTokens = batch.accessTokens.map((t) => ({ ...t }));
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    for (const u of users) if (!this.#users.has(u.name)) this.#users.set(u.name, u);
+    for (const c of consumers) this.#consumers.set(c.key, c);
+    for (const t of accessTokens) this.#accessTokens.set(t.token, t);
+    return Promise.resolve({ imported: true as const });
   }
 
   recordNonce(key: string, now: number, expiresAt: number) {

@@ -19,6 +19,7 @@ import {
   type TestFunctions,
   withStore,
 } from './suite-kit.js';
+import { importTests } from './import-tests.js';
 
 /**
  * Runs the whole contract against fresh stores: the engine part ({@link runEngineSuite}, the nonces
@@ -46,6 +47,7 @@ export function runStoreSuite(
   withStore(options, 'store', (store) => {
     consumerAndUserTests(options.test, store);
     accessTokenTests(options.test, store);
+    importTests(options.test, store);
   });
 }
 

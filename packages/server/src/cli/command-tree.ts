@@ -9,6 +9,7 @@ import type { Command, CommandIo, Entry } from './command-definition.js';
 import { authorize } from './commands/authorize.js';
 import { consumer } from './commands/consumer.js';
 import { approve, deny } from './commands/decide.js';
+import { importCommand } from './commands/import.js';
 import { profile } from './commands/profile.js';
 import { request } from './commands/request.js';
 import { secrets } from './commands/secrets.js';
@@ -27,6 +28,7 @@ export const COMMANDS: Readonly<Record<string, Entry>> = {
   approve,
   deny,
   token,
+  import: importCommand,
   secrets,
   request,
   profile,

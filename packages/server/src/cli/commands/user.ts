@@ -19,7 +19,8 @@ async function readStdinLine(): Promise<string> {
 }
 
 const add = command({
-  summary: 'Adds a user, reading the password from standard input',
+  summary:
+    'Adds a user, reading the password from standard input (or gives one to a user imported without one)',
   arguments: ['NAME'],
   options: {
     'password-stdin': flag({
@@ -34,12 +35,21 @@ const add = command({
     withStore(values, io.env, async ({ store, data }) => {
       const problem = userNameProblem(name);
       if (problem) throw new CliError(problem);
-      if (await store.getUser(name)) throw new CliError(`a user named ${name} already exists`);
+      // A user without an account (brought by `import`) is given one; a user with one is refused.
+      const existing = await store.getUser(name);
+      if (existing && (await data.getPasswordHash(name)) !== undefined)
+        throw new CliError(`a user named ${name} already exists`);
       const password = await readStdinLine();
       const weak = passwordProblem(password, name);
       if (weak) throw new CliError(weak);
-      const provider = createProvider({ store });
-      if (!(await addUser(provider, data, name, await hashPassword(password), Date.now())))
+      const hash = await hashPassword(password);
+      if (existing) {
+        if (!(await data.addAccount(name, hash, Date.now())))
+          throw new CliError(`a user named ${name} already exists`);
+        io.out(`user ${name} given a password`);
+        return;
+      }
+      if (!(await addUser(createProvider({ store }), data, name, hash, Date.now())))
         throw new CliError(`a user named ${name} already exists`);
       io.out(`user ${name} added`);
     }),
