@@ -277,6 +277,8 @@ export async function measureGateway({
     ratios: {
       gatewayCpuVsMe: paired('gateway', 'me', 'cpuPerRequest'),
       forwardAuthRateVsMe: paired('forward_auth', 'me', 'rps'),
+      // The rate on a shared machine moves with the machine; the CPU each request takes, much less.
+      forwardAuthCpuVsMe: paired('forward_auth', 'me', 'cpuPerRequest'),
       nginxFloorCpuVsUpstream: paired('nginx_floor', 'upstream', 'cpuPerRequest'),
     },
   };
@@ -302,6 +304,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     );
     console.log(
       `forward-auth rate vs GET /api/v1/me (>= 1.0)             ${fmt(result.ratios.forwardAuthRateVsMe)}`,
+    );
+    console.log(
+      `forward-auth CPU per request vs GET /api/v1/me           ${fmt(result.ratios.forwardAuthCpuVsMe)}`,
     );
   }
   for (const note of notes) console.log(`note: ${note}`);
