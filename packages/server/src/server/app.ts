@@ -33,13 +33,7 @@ import { CSRF_COOKIE, csrfUserInfo, type ServerContext, pageContext, sendPage } 
 import { answerError, apiErrors, pageErrors, plainErrorText } from './error-pages.js';
 import { createMetrics, type MetricsAccess, metricsHandler } from './metrics.js';
 import { ProblemRecorder } from './problem-recorder.js';
-import {
-  loggerOptions,
-  type LogOptions,
-  type OAuthEndpointName,
-  RequestLog,
-  requestIds,
-} from './request-log.js';
+import { loggerOptions, type LogOptions, type OAuthEndpointName, RequestLog } from './request-log.js';
 import { pingRedis, type ReadinessCheck, readinessHandler, readinessProbe } from './readiness.js';
 import { MemoryRateCounter, RedisRateCounter } from './rate-counter.js';
 import { accountLimits, type AccountLimitSettings } from './rate-limits.js';
@@ -148,12 +142,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   // resources), noted as it is registered.
   const endpoints = new Map<string, OAuthEndpointName>(OAUTH_ROUTES);
   const requestLog = new RequestLog(endpoints);
-  const requestId = requestIds();
   const app = Fastify({
     ...timeoutOptions(limits),
     logger: loggerOptions(options.log),
     logController: requestLog,
-    genReqId: requestId,
     // Requests log through the server's logger itself, naming their id in the line, instead of
     // through a child logger made for every request.
     childLoggerFactory: (logger) => logger,
@@ -301,15 +293,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   if (options.gateway) {
     const forwardAuth = forwardAuthProvider(provider, providerOptions);
     await app.register(
-      gateway(options.gateway, {
-        provider,
-        forwardAuthProvider: forwardAuth,
-        trust: trustProxy,
-        ownPaths,
-        metrics,
-        requestLog,
-        requestId,
-      }),
+      gateway(options.gateway, { provider, forwardAuthProvider: forwardAuth, trust: trustProxy, ownPaths }),
     );
   }
   app.setErrorHandler(async (error, request, reply) => {

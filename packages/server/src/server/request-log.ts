@@ -6,7 +6,7 @@
  * The consumer is named only when it is known to exist: the key a refused request claims may be
  * anything the client sent, a secret pasted in the wrong field included.
  */
-import type { FastifyBaseLogger, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
+import type { FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import { LogController } from 'fastify';
 import { parseAuthorizationHeader, type ProblemReport } from 'countersign';
 import { maskUrl } from './log-redaction.js';
@@ -39,24 +39,9 @@ export function loggerOptions(log: LogOptions | undefined): NonNullable<FastifyS
 }
 
 /** The problem a refused signed request was answered with, from its `WWW-Authenticate` header. */
-function problemOf(header: unknown): string | undefined {
+function problemOf(reply: FastifyReply): string | undefined {
+  const header = reply.getHeader('www-authenticate');
   return typeof header === 'string' ? /oauth_problem="([a-z_]+)"/.exec(header)?.[1] : undefined;
-}
-
-/** A request the server answered outside Fastify's lifecycle (the gateway's direct lane), as it is logged. */
-export interface AnsweredRequest {
-  readonly id: string;
-  readonly method: string;
-  readonly url: string;
-  readonly ip: string | undefined;
-  readonly status: number;
-  readonly ms: number;
-  /** The verified consumer's key, when the request was verified. */
-  readonly consumer?: string | undefined;
-  /** The headers object the engine was given (by which a refused request's known consumer is found). */
-  readonly headers: object;
-  /** The answer's `WWW-Authenticate` header, when it has one. */
-  readonly wwwAuthenticate?: string | undefined;
 }
 
 /**
@@ -78,30 +63,6 @@ function acceptedConsumerKey(request: FastifyRequest): string | undefined {
   return Buffer.isBuffer(body)
     ? (new URLSearchParams(body.toString('latin1')).get('oauth_consumer_key') ?? undefined)
     : undefined;
-}
-
-/**
- * Request ids as Fastify's default makes them (`req-1`, `req-2`, … in base 36, wrapping before
- * V8's small integers end), from one counter that Fastify and the gateway's direct lane share.
- */
-export function requestIds(): () => string {
-  let next = 0;
-  return () => {
-    next = (next + 1) & 0x7fffffff;
-    return `req-${next.toString(36)}`;
-  };
-}
-
-/** A log line's first fields, in the order every line has them. */
-function logLine(
-  reqId: string,
-  method: string,
-  url: string,
-  ip: string | undefined,
-  status: number,
-  ms: number,
-): Record<string, unknown> {
-  return { reqId, method, url, ip, status, ms: Math.round(ms * 10) / 10 };
 }
 
 /** One log line per request, written when it is answered (Fastify's default writes two). */
@@ -133,28 +94,22 @@ export class RequestLog extends LogController {
     // line is written for every request, and pino serializes a flat object faster.
     const { method, url, ip } = requestFields(request);
     const status = reply.statusCode;
-    const line = logLine(request.id, method, url, ip, status, reply.elapsedTime);
+    const line: Record<string, unknown> = {
+      reqId: request.id,
+      method,
+      url,
+      ip,
+      status,
+      ms: Math.round(reply.elapsedTime * 10) / 10,
+    };
     const consumer = this.#consumerOf(request, status);
     if (consumer !== undefined) line.consumer = consumer;
     if (status >= 400) {
-      const problem = problemOf(reply.getHeader('www-authenticate'));
+      const problem = problemOf(reply);
       if (problem !== undefined) line.problem = problem;
     }
     if (error) reply.log.error({ ...line, err: error }, 'request failed');
     else reply.log.info(line, 'request');
-  }
-
-  /** Logs the line of a request answered outside Fastify's lifecycle, as `requestCompleted` would. */
-  answered(logger: FastifyBaseLogger, request: AnsweredRequest): void {
-    const { status } = request;
-    const line = logLine(request.id, request.method, maskUrl(request.url), request.ip, status, request.ms);
-    const consumer = request.consumer ?? (status >= 400 ? this.#refused.get(request.headers) : undefined);
-    if (consumer !== undefined) line.consumer = consumer;
-    if (status >= 400) {
-      const problem = problemOf(request.wwwAuthenticate);
-      if (problem !== undefined) line.problem = problem;
-    }
-    logger.info(line, 'request');
   }
 
   #consumerOf(request: FastifyRequest, status: number): string | undefined {

@@ -16,9 +16,8 @@
  * against an empty body; the problem's advice then says so.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { type Headers, isOAuthProblem, type OAuthRequest, OAuthProblem, type Provider } from 'countersign';
+import { type Headers, isOAuthProblem, type OAuthRequest, OAuthProblem } from 'countersign';
 import type { GatewayContext } from './gateway.js';
 import { identityOf, type PeerTrust } from './forward-headers.js';
 import { AMBIGUOUS_PATH, pathSegments } from './request-path.js';
@@ -81,65 +80,15 @@ function withBodyAdvice(error: unknown, headers: Headers): unknown {
     : new OAuthProblem(error.problem, { ...error.details, advice: error.advice + note });
 }
 
-/** Forward-auth's answer to one request: its status, its headers and its body. */
-export interface Verdict {
-  readonly status: number;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body?: string | undefined;
-  /** The verified consumer's key, for the log. */
-  readonly consumer?: string | undefined;
+function plain(reply: FastifyReply, status: number, text: string): FastifyReply {
+  return reply
+    .code(status)
+    .header('cache-control', 'no-store')
+    .type('text/plain; charset=utf-8')
+    .send(`${text}\n`);
 }
 
-function plain(status: number, text: string): Verdict {
-  const headers = { 'cache-control': 'no-store', 'content-type': 'text/plain; charset=utf-8' };
-  return { status, headers, body: `${text}\n` };
-}
-
-const LET_THROUGH: Verdict = { status: 200, headers: { 'cache-control': 'no-store' } };
-
-/** Forward-auth's verdict on the request a proxy asks about in `request`. */
-export async function forwardAuthVerdict(
-  provider: Provider,
-  routes: readonly GatewayRoute[],
-  trusted: PeerTrust,
-  request: IncomingMessage,
-): Promise<Verdict> {
-  const socket = request.socket;
-  if (!trusted(socket)) return plain(403, NOT_A_PROXY);
-  const { headers } = request;
-  const asked = original(headers);
-  if (typeof asked === 'string') return plain(400, asked);
-  const q = asked.uri.indexOf('?');
-  const segments = pathSegments(q < 0 ? asked.uri : asked.uri.slice(0, q));
-  if (segments === undefined) return plain(400, AMBIGUOUS_PATH);
-  const route = matchRoute(routes, asked.method, segments);
-  if (!route) return plain(404, 'No route serves this request.');
-  if (route.public) return LET_THROUGH;
-  const oauthRequest: OAuthRequest = {
-    method: asked.method,
-    target: asked.uri,
-    headers,
-    secure: (socket as Partial<TLSSocket>).encrypted === true,
-    remoteAddress: socket.remoteAddress ?? '',
-    body: undefined,
-  };
-  let identity;
-  try {
-    identity = identityOf(await provider.verify(oauthRequest, { scope: route.scope }));
-  } catch (error) {
-    return provider.errorResponse(withBodyAdvice(error, headers), oauthRequest);
-  }
-  const answer: Record<string, string> = {
-    'cache-control': 'no-store',
-    'x-oauth-consumer-key': identity.consumerKey,
-  };
-  if (identity.user !== undefined) answer['x-oauth-user'] = identity.user;
-  answer['x-oauth-scopes'] = identity.scopes.join(',');
-  answer['x-oauth-two-legged'] = String(identity.twoLegged);
-  return { status: 200, headers: answer, consumer: identity.consumerKey };
-}
-
-/** The forward-auth route (Fastify's) over `routes`. */
+/** The forward-auth handler over `routes`. */
 export function forwardAuthRoute(
   context: GatewayContext,
   routes: readonly GatewayRoute[],
@@ -147,7 +96,38 @@ export function forwardAuthRoute(
 ) {
   const provider = context.forwardAuthProvider;
   return async (request: FastifyRequest, reply: FastifyReply) => {
-    const verdict = await forwardAuthVerdict(provider, routes, trusted, request.raw);
-    return reply.code(verdict.status).headers(verdict.headers).send(verdict.body);
+    const socket = request.raw.socket;
+    const peer = socket.remoteAddress ?? '';
+    if (!trusted(socket)) return plain(reply, 403, NOT_A_PROXY);
+    const asked = original(request.headers);
+    if (typeof asked === 'string') return plain(reply, 400, asked);
+    const q = asked.uri.indexOf('?');
+    const segments = pathSegments(q < 0 ? asked.uri : asked.uri.slice(0, q));
+    if (segments === undefined) return plain(reply, 400, AMBIGUOUS_PATH);
+    const route = matchRoute(routes, asked.method, segments);
+    if (!route) return plain(reply, 404, 'No route serves this request.');
+    reply.header('cache-control', 'no-store');
+    if (route.public) return reply.code(200).send();
+    const oauthRequest: OAuthRequest = {
+      method: asked.method,
+      target: asked.uri,
+      headers: request.headers,
+      secure: (socket as Partial<TLSSocket>).encrypted === true,
+      remoteAddress: peer,
+      body: undefined,
+    };
+    let identity;
+    try {
+      identity = identityOf(await provider.verify(oauthRequest, { scope: route.scope }));
+    } catch (error) {
+      const wire = provider.errorResponse(withBodyAdvice(error, request.headers), oauthRequest);
+      return reply.code(wire.status).headers(wire.headers).send(wire.body);
+    }
+    reply.header('x-oauth-consumer-key', identity.consumerKey);
+    if (identity.user !== undefined) reply.header('x-oauth-user', identity.user);
+    reply
+      .header('x-oauth-scopes', identity.scopes.join(','))
+      .header('x-oauth-two-legged', String(identity.twoLegged));
+    return reply.code(200).send();
   };
 }

@@ -6,7 +6,7 @@
  * of the pages (sessions, CSRF, helmet) runs on a forwarded request.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import {
   type CreateProviderOptions,
@@ -16,11 +16,8 @@ import {
   type ProxyTrust,
   type WireResponse,
 } from 'countersign';
-import { answer, answerFirst, hasBody, type Lane, type LaneRecords, track } from './direct-lane.js';
-import { forwardAuthRoute, forwardAuthVerdict } from './forward-auth.js';
+import { forwardAuthRoute } from './forward-auth.js';
 import { type Identity, identityOf, peerTrust, type PeerTrust, upstreamHeaders } from './forward-headers.js';
-import type { Metrics } from '../metrics.js';
-import type { RequestLog } from '../request-log.js';
 import { AMBIGUOUS_PATH, pathSegments } from './request-path.js';
 import {
   type GatewayRoute,
@@ -48,11 +45,6 @@ export interface GatewayContext {
   readonly trust: ProxyTrust | undefined;
   /** The server's own paths (Fastify's syntax), which no route may overlap. */
   readonly ownPaths: readonly string[];
-  /** The server's metrics and request log, which the direct lane records its requests in. */
-  readonly metrics: Metrics;
-  readonly requestLog: RequestLog;
-  /** The next request id, from the counter Fastify's requests take theirs from. */
-  readonly requestId: () => string;
 }
 
 /**
@@ -126,14 +118,14 @@ async function bodyOf(request: FastifyRequest): Promise<Buffer | undefined | nul
 /** The identity a request proves for `route`, or the problem response it gets instead. */
 async function identityFor(
   provider: Provider,
-  request: IncomingMessage,
+  request: FastifyRequest,
   route: GatewayRoute,
   body: Buffer | undefined,
 ): Promise<Identity | WireResponse> {
-  const socket = request.socket;
+  const socket = request.raw.socket;
   const oauthRequest: OAuthRequest = {
-    method: request.method ?? 'GET',
-    target: request.url ?? '/',
+    method: request.method,
+    target: request.raw.url ?? '/',
     headers: request.headers,
     secure: (socket as Partial<TLSSocket>).encrypted === true,
     remoteAddress: socket.remoteAddress,
@@ -150,105 +142,49 @@ async function identityFor(
  * A connection idle longer than the server's idle timeout is closed: while an upstream that may
  * take longer than that is answering, the client's connection waits as long as the upstream may.
  */
-function waitForUpstream(
-  server: Server,
-  request: IncomingMessage,
-  response: ServerResponse,
+function waitForUpstream(request: FastifyRequest, reply: FastifyReply, timeoutMs: number): void {
+  const idle = request.server.server.timeout;
+  if (idle <= 0 || timeoutMs < idle) return;
+  const socket = request.raw.socket;
+  socket.setTimeout(timeoutMs + 5_000);
+  reply.raw.once('finish', () => socket.setTimeout(idle));
+}
+
+/** The forwarding route: verify with the route's scope, then stream the upstream's answer back. */
+function forwardRoute(
+  context: GatewayContext,
+  routes: readonly GatewayRoute[],
+  trusted: PeerTrust,
+  upstream: Upstream,
   timeoutMs: number,
 ) {
-  const idle = server.timeout;
-  if (idle <= 0 || timeoutMs < idle) return;
-  const socket = request.socket;
-  socket.setTimeout(timeoutMs + 5_000);
-  response.once('finish', () => socket.setTimeout(idle));
-}
-
-/** What forwarding needs besides the request. */
-interface Forwarding {
-  readonly context: GatewayContext;
-  readonly routes: readonly GatewayRoute[];
-  readonly trusted: PeerTrust;
-  readonly upstream: Upstream;
-  readonly timeoutMs: number;
-  readonly server: Server;
-}
-
-/** The route that serves a request target, `undefined` when none does, `null` for a refused path. */
-function routeFor(routes: readonly GatewayRoute[], method: string, target: string) {
-  const q = target.indexOf('?');
-  const segments = pathSegments(q < 0 ? target : target.slice(0, q));
-  return segments === undefined ? null : matchRoute(routes, method, segments);
-}
-
-/** Sends a verified (or public) request to the upstream, its answer streamed into `response`. */
-function forwardTo(
-  forwarding: Forwarding,
-  request: IncomingMessage,
-  response: ServerResponse,
-  identity: Identity | undefined,
-  body: Buffer | undefined,
-  onError: (error: Error) => void,
-): void {
-  const socket = request.socket;
-  const headers = upstreamHeaders(request.rawHeaders, {
-    peer: socket.remoteAddress ?? '',
-    trusted: forwarding.trusted(socket),
-    scheme: (socket as Partial<TLSSocket>).encrypted === true ? 'https' : 'http',
-    identity,
-    bodyLength: body?.length,
-  });
-  waitForUpstream(forwarding.server, request, response, forwarding.timeoutMs);
-  const path = request.url ?? '/';
-  forwarding.upstream.forward({ method: request.method ?? 'GET', path, headers, body, onError }, response);
-}
-
-/** The forwarding route (Fastify's): verify with the route's scope, then stream the upstream's answer back. */
-function forwardRoute(forwarding: Forwarding) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
-    const route = routeFor(forwarding.routes, request.method, request.raw.url ?? '/');
-    if (route === null) return plain(reply, 400, AMBIGUOUS_PATH);
+    const target = request.raw.url ?? '/';
+    const q = target.indexOf('?');
+    const segments = pathSegments(q < 0 ? target : target.slice(0, q));
+    if (segments === undefined) return plain(reply, 400, AMBIGUOUS_PATH);
+    const route = matchRoute(routes, request.method, segments);
     if (!route) return reply.callNotFound();
     const body = await bodyOf(request);
     if (body === null) return plain(reply, 413, 'Request body too large.');
-    const provider = forwarding.context.provider;
-    const identity = route.public ? undefined : await identityFor(provider, request.raw, route, body);
+    const identity = route.public ? undefined : await identityFor(context.provider, request, route, body);
     if (identity && 'status' in identity) return send(reply, identity);
+    const socket = request.raw.socket;
+    const peer = socket.remoteAddress ?? '';
+    const headers = upstreamHeaders(request.raw.rawHeaders, {
+      peer,
+      trusted: trusted(socket),
+      scheme: (socket as Partial<TLSSocket>).encrypted === true ? 'https' : 'http',
+      identity,
+      bodyLength: body?.length,
+    });
+    waitForUpstream(request, reply, timeoutMs);
     reply.hijack();
     const onError = (error: Error) => request.log.error({ reqId: request.id, err: error }, 'upstream failed');
-    forwardTo(forwarding, request.raw, reply.raw, identity, body, onError);
+    upstream.forward({ method: request.method, path: target, headers, body, onError }, reply.raw);
     return reply;
   };
 }
-
-/** The direct lane's forwarding: a request without a body that a route matches (see direct-lane.ts). */
-async function forwardDirect(
-  forwarding: Forwarding,
-  records: LaneRecords,
-  route: GatewayRoute,
-  request: IncomingMessage,
-  response: ServerResponse,
-): Promise<void> {
-  const exchange = track(records, request, response, '/*');
-  const provider = forwarding.context.provider;
-  const identity = route.public ? undefined : await identityFor(provider, request, route, undefined);
-  if (identity && 'status' in identity) {
-    exchange.wwwAuthenticate = identity.headers['www-authenticate'];
-    return answer(response, identity.status, identity.headers, identity.body);
-  }
-  exchange.consumer = identity?.consumerKey;
-  const onError = (error: Error) =>
-    records.logger.error({ reqId: exchange.id, err: error }, 'upstream failed');
-  forwardTo(forwarding, request, response, identity, undefined, onError);
-}
-
-/** An error nothing else answered: logged, and answered 500 without saying more. */
-function failed(records: LaneRecords, response: ServerResponse, error: unknown): void {
-  records.logger.error({ err: error }, 'request failed');
-  if (response.headersSent) response.destroy();
-  else answer(response, 500, PLAIN, 'Something went wrong on the server.\n');
-}
-
-const PLAIN = { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' };
 
 /**
  * The gateway's plugin: the forwarding route (with an upstream) and forward-auth. Throws
@@ -269,64 +205,12 @@ export function gateway(options: GatewayOptions, context: GatewayContext) {
       done(null, body),
     );
     const trusted = peerTrust(context.trust);
-    const records: LaneRecords = {
-      metrics: context.metrics,
-      requestLog: context.requestLog,
-      logger: app.log,
-      requestId: context.requestId,
-      trust: context.trust,
-    };
-    // A closing server's requests go to Fastify, which answers them 503.
-    let closing = false;
-    app.addHook('preClose', (done) => {
-      closing = true;
-      done();
-    });
     app.get('/oauth/forward-auth', forwardAuthRoute(context, routes, trusted));
-    const askingLane = forwardAuthLane(context, routes, trusted, records);
-    if (options.upstream === undefined) {
-      answerFirst(app.server, (request, response) => !closing && askingLane(request, response));
-      return Promise.resolve();
-    }
+    if (options.upstream === undefined) return Promise.resolve();
     const timeoutMs = (options.upstreamTimeout ?? 30) * 1000;
     const upstream = connectUpstream(options.upstream, timeoutMs);
     app.addHook('onClose', () => upstream.close());
-    const forwarding: Forwarding = { context, routes, trusted, upstream, timeoutMs, server: app.server };
-    app.all('/*', forwardRoute(forwarding));
-    answerFirst(app.server, (request, response) => {
-      if (closing) return false;
-      if (askingLane(request, response)) return true;
-      if (hasBody(request)) return false;
-      const route = routeFor(routes, request.method ?? 'GET', request.url ?? '/');
-      if (!route) return false;
-      forwardDirect(forwarding, records, route, request, response).catch((error: unknown) =>
-        failed(records, response, error),
-      );
-      return true;
-    });
+    app.all('/*', forwardRoute(context, routes, trusted, upstream, timeoutMs));
     return Promise.resolve();
-  };
-}
-
-/** The direct lane's forward-auth: a plain `GET /oauth/forward-auth` (see direct-lane.ts). */
-function forwardAuthLane(
-  context: GatewayContext,
-  routes: readonly GatewayRoute[],
-  trusted: PeerTrust,
-  records: LaneRecords,
-): Lane {
-  const provider = context.forwardAuthProvider;
-  return (request, response) => {
-    if (request.url !== '/oauth/forward-auth' || request.method !== 'GET' || hasBody(request)) return false;
-    const exchange = track(records, request, response, '/oauth/forward-auth');
-    forwardAuthVerdict(provider, routes, trusted, request).then(
-      (verdict) => {
-        exchange.consumer = verdict.consumer;
-        exchange.wwwAuthenticate = verdict.headers['www-authenticate'];
-        answer(response, verdict.status, verdict.headers, verdict.body);
-      },
-      (error: unknown) => failed(records, response, error),
-    );
-    return true;
   };
 }
