@@ -491,7 +491,9 @@ export class PostgresStore implements Store {
 
   /**
    * The import inside its transaction. Without `replace` the inserts have no conflict clause, so a
-   * key stored by someone else after the check fails the whole import instead of replacing it.
+   * key stored by someone else after the check fails the whole import instead of replacing it. With
+   * it, a stored consumer that is not active keeps its status, and a stored revoked token stays
+   * revoked from the earlier time (LEAST ignores a NULL).
    */
   async #importIn(client: pg.PoolClient, batch: ImportBatch): Promise<ImportResult> {
     const t = this.#tables;
@@ -519,23 +521,24 @@ export class PostgresStore implements Store {
       );
     const onConsumerConflict = batch.replace
       ? `ON CONFLICT (key) DO UPDATE SET secret = $2, name = $3, description = $4, owner = $5, callback = $6, scopes = $7,
-           signature_methods = $8, two_legged = $9, rsa_public_key = $10, lti = $11, status = $12, created_at = $13,
+           signature_methods = $8, two_legged = $9, rsa_public_key = $10, lti = $11, created_at = $13,
+           status = CASE WHEN stored.status = 'active' THEN $12 ELSE stored.status END,
            previous_secret = $14, previous_secret_expires_at = $15`
       : '';
     for (const c of batch.consumers)
       await client.query(
-        `INSERT INTO ${t.consumers} (${CONSUMER_COLUMNS})
+        `INSERT INTO ${t.consumers} AS stored (${CONSUMER_COLUMNS})
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ${onConsumerConflict}`,
         this.#consumerValues(c),
       );
     const onTokenConflict = batch.replace
       ? `ON CONFLICT (token) DO UPDATE SET secret = $2, consumer_key = $3, "user" = $4, scopes = $5, created_at = $6,
-           expires_at = $7, revoked_at = $8, last_used_at = $9`
+           expires_at = $7, revoked_at = LEAST(stored.revoked_at, $8), last_used_at = $9`
       : '';
     for (const a of batch.accessTokens)
       await client.query(
-        `INSERT INTO ${t.accessTokens} (token, secret, consumer_key, "user", scopes, created_at, expires_at, revoked_at,
-           last_used_at)
+        `INSERT INTO ${t.accessTokens} AS stored (token, secret, consumer_key, "user", scopes, created_at, expires_at,
+           revoked_at, last_used_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ${onTokenConflict}`,
         [
           a.token,

@@ -55,6 +55,9 @@ export interface CredentialsImport {
 export interface ImportOptions {
   /**
    * Replace a stored consumer or access token of the same key, instead of refusing the import.
+   * What was decided here stays: a stored consumer that is suspended or disabled keeps its status
+   * (a disabled one stays disabled for good), and a stored access token that is revoked stays
+   * revoked, from the earlier of its two revocation times.
    *
    * @defaultValue `false`
    */
@@ -212,6 +215,21 @@ function checkedToken(
   return { token, secret, consumerKey, user, scopes, ...times };
 }
 
+/**
+ * The consumer that replaces a stored one: a consumer suspended or disabled here stays so (a
+ * disabled consumer stays disabled for good), whatever the other provider's export says.
+ */
+function keptStatus(consumer: Consumer, stored: Consumer): Consumer {
+  return stored.status === 'active' ? consumer : { ...consumer, status: stored.status };
+}
+
+/** The access token that replaces a stored one: a token revoked here stays revoked, from the earlier time. */
+function keptRevocation(token: AccessToken, stored: AccessToken): AccessToken {
+  if (stored.revokedAt === undefined) return token;
+  const revokedAt = Math.min(stored.revokedAt, token.revokedAt ?? stored.revokedAt);
+  return { ...token, revokedAt };
+}
+
 /** The records checked, or every fault found. */
 async function checkAll(
   config: ProviderConfig,
@@ -250,9 +268,11 @@ async function checkAll(
     (c) => c.key,
     async (c) => {
       const consumer = checkedConsumer(config, c, options);
-      if (options.replace !== true && (await store.getConsumer(consumer.key)))
+      const stored = await store.getConsumer(consumer.key);
+      if (!stored) return consumer;
+      if (options.replace !== true)
         throw new Fault(`a consumer with the key ${consumer.key} is already stored`);
-      return consumer;
+      return keptStatus(consumer, stored);
     },
   );
   const inImport = new Map(consumers.map((c) => [c.key, c]));
@@ -265,9 +285,10 @@ async function checkAll(
         inImport.get(t.consumerKey) ??
         (typeof t.consumerKey === 'string' ? await store.getConsumer(t.consumerKey) : undefined);
       const token = checkedToken(config, t, consumer, options);
-      if (options.replace !== true && (await store.getAccessToken(token.token)))
-        throw new Fault(`an access token ${token.token} is already stored`);
-      return token;
+      const stored = await store.getAccessToken(token.token);
+      if (!stored) return token;
+      if (options.replace !== true) throw new Fault(`an access token ${token.token} is already stored`);
+      return keptRevocation(token, stored);
     },
   );
   return { consumers, accessTokens, faults };

@@ -1,9 +1,10 @@
 /**
  * The store suite's part on `importRecords`: a batch is written whole, or not at all — when a key
- * is already stored (without `replace`), and when a write fails half-way.
+ * is already stored (without `replace`), and when a write fails half-way; with `replace`, a stored
+ * consumer's status other than active and a stored token's revocation stay.
  */
 import assert from 'node:assert/strict';
-import type { AccessToken, User } from '../provider/model.js';
+import type { AccessToken, Consumer, User } from '../provider/model.js';
 import type { ImportBatch, Store } from '../provider/store.js';
 import { accessTokenFixture, consumerFixture } from './fixtures.js';
 import type { TestFunctions } from './suite-kit.js';
@@ -85,6 +86,31 @@ export function importTests({ it }: TestFunctions, store: () => Store): void {
     assert.deepEqual(await store().importRecords({ ...batch(true) }), { imported: true });
     assert.equal((await store().getConsumer('magento-2'))?.secret, 'c2'.repeat(16));
     assert.equal((await store().getAccessToken('t3'.repeat(16)))?.user, 'erin');
+  });
+
+  it('with replace, keeps a stored status that is not active, and a stored revocation', async () => {
+    await store().importRecords(batch());
+    const [first, second] = batch().consumers as [Consumer, Consumer];
+    await store().putConsumer({ ...first, status: 'disabled' });
+    await store().putConsumer({ ...second, status: 'suspended' });
+    await store().revokeAccessToken('t1'.repeat(16), 3);
+    await store().revokeAccessToken('t3'.repeat(16), 9e11);
+    const again = batch(true);
+    const replacing: ImportBatch = {
+      ...again,
+      consumers: again.consumers.map((c) => ({ ...c, secret: 'new'.repeat(10) })),
+      accessTokens: again.accessTokens.map((t) => (t.token === 't3'.repeat(16) ? { ...t, revokedAt: 4 } : t)),
+    };
+    assert.deepEqual(await store().importRecords(replacing), { imported: true });
+    const [disabled, suspended] = [
+      await store().getConsumer('magento-1'),
+      await store().getConsumer('magento-2'),
+    ];
+    assert.equal(disabled?.secret, 'new'.repeat(10));
+    assert.equal(disabled?.status, 'disabled');
+    assert.equal(suspended?.status, 'suspended');
+    const revokedAt = async (token: string) => (await store().getAccessToken(token.repeat(16)))?.revokedAt;
+    assert.deepEqual([await revokedAt('t1'), await revokedAt('t2'), await revokedAt('t3')], [3, 5, 4]);
   });
 
   it('writes nothing when a write fails half-way', async () => {
