@@ -76,6 +76,14 @@ export interface PostgresStoreOptions {
 }
 
 /** Errors that mean "the database cannot be reached right now", as opposed to a bug. */
+/** How many times an import whose keys another import took meanwhile is checked again. */
+const IMPORT_ATTEMPTS = 3;
+
+/** PostgreSQL's unique_violation: a key stored by another transaction that committed first. */
+function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: unknown } | undefined)?.code === '23505';
+}
+
 function isUnavailable(error: unknown): boolean {
   const e = error as { code?: string; message?: string };
   if (typeof e.code === 'string' && /^(08|57P0|53)/.test(e.code)) return true;
@@ -483,7 +491,15 @@ export class PostgresStore implements Store {
 
   async importRecords(batch: ImportBatch): Promise<ImportResult> {
     try {
-      return await this.#transaction((client) => this.#importIn(client, batch));
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await this.#transaction((client) => this.#importIn(client, batch));
+        } catch (error) {
+          // Another import stored one of these keys after this one's check, and committed: the insert
+          // failed on the key, and the check, run again, answers which keys are stored.
+          if (batch.replace || !isUniqueViolation(error) || attempt === IMPORT_ATTEMPTS) throw error;
+        }
+      }
     } finally {
       this.#rows.clear();
     }
@@ -491,7 +507,8 @@ export class PostgresStore implements Store {
 
   /**
    * The import inside its transaction. Without `replace` the inserts have no conflict clause, so a
-   * key stored by someone else after the check fails the whole import instead of replacing it. With
+   * key stored by someone else after the check fails the whole import instead of replacing it (and
+   * `importRecords` checks again, to answer which keys are stored). With
    * it, a stored consumer that is not active keeps its status, and a stored revoked token stays
    * revoked from the earlier time (LEAST ignores a NULL).
    */
@@ -500,13 +517,14 @@ export class PostgresStore implements Store {
     if (!batch.replace) {
       const keys = batch.consumers.map((c) => c.key);
       const tokens = batch.accessTokens.map((a) => a.token);
-      const stored = async (sql: string, values: string[]) =>
-        new Set((await client.query<Row>(sql, [values])).rows.map((r) => String(r.v)));
-      const consumers = await stored(`SELECT key AS v FROM ${t.consumers} WHERE key = ANY($1)`, keys);
-      const accessTokens = await stored(
-        `SELECT token AS v FROM ${t.accessTokens} WHERE token = ANY($1)`,
-        tokens,
+      // One statement, so one snapshot: another import committing meanwhile is seen whole or not at all.
+      const { rows } = await client.query<Row>(
+        `SELECT 'consumer' AS kind, key AS v FROM ${t.consumers} WHERE key = ANY($1)
+         UNION ALL SELECT 'token', token FROM ${t.accessTokens} WHERE token = ANY($2)`,
+        [keys, tokens],
       );
+      const stored = (kind: string) => new Set(rows.filter((r) => r.kind === kind).map((r) => String(r.v)));
+      const [consumers, accessTokens] = [stored('consumer'), stored('token')];
       if (consumers.size + accessTokens.size > 0)
         return {
           imported: false,

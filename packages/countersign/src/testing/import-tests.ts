@@ -113,6 +113,33 @@ export function importTests({ it }: TestFunctions, store: () => Store): void {
     assert.deepEqual([await revokedAt('t1'), await revokedAt('t2'), await revokedAt('t3')], [3, 5, 4]);
   });
 
+  it('of two imports of the same keys at the same time, one writes and the other answers them stored', async () => {
+    for (let round = 0; round < 10; round++) {
+      const keyed = (b: ImportBatch, tag: string): ImportBatch => ({
+        ...b,
+        consumers: b.consumers.map((c) => ({ ...c, key: `${c.key}-${round}`, secret: tag.repeat(10) })),
+        accessTokens: b.accessTokens.map((t) => ({
+          ...t,
+          token: `${t.token}${round}`,
+          consumerKey: `${t.consumerKey}-${round}`,
+        })),
+      });
+      const results = await Promise.all([
+        store().importRecords(keyed(batch(), 'one')),
+        store().importRecords(keyed(batch(), 'two')),
+      ]);
+      const refused = results.filter((r) => !r.imported);
+      assert.equal(refused.length, 1, `round ${round}`);
+      assert.deepEqual(refused[0], {
+        imported: false,
+        existingConsumers: [`magento-1-${round}`, `magento-2-${round}`],
+        existingAccessTokens: ['t1', 't2', 't3'].map((t) => `${t.repeat(16)}${round}`),
+      });
+      const winner = results[0]?.imported === true ? 'one' : 'two';
+      assert.equal((await store().getConsumer(`magento-2-${round}`))?.secret, winner.repeat(10));
+    }
+  });
+
   it('writes nothing when a write fails half-way', async () => {
     const failing = accessTokenFixture({ token: 'ff'.repeat(16), consumerKey: 'magento-2' });
     // The last record cannot be read: the store fails after writing the others, inside its transaction.
