@@ -167,6 +167,29 @@ describe('importCredentials', () => {
     await expect(provider.resumeConsumer(CONSUMER.key)).rejects.toThrow();
   });
 
+  it('needs only importRecords of the store when the application keeps its users', async () => {
+    // The store's users left out, as in a store written for an application that keeps its own.
+    const withoutUsers = new Proxy(store, {
+      get: (target, name) => {
+        const value: unknown = Reflect.get(target, name);
+        if (name === 'getUser' || typeof value !== 'function') return undefined;
+        return (value as (...args: unknown[]) => unknown).bind(target);
+      },
+    });
+    const hosted = createProvider({
+      store: withoutUsers,
+      clock: () => NOW,
+      users: { isSuspended: () => false },
+    });
+    const summary = await hosted.importCredentials(
+      { consumers: [CONSUMER], accessTokens: [TOKEN] },
+      { addOwners: true },
+    );
+    expect(summary.addedUsers).toEqual([]);
+    expect(store.getUser(TOKEN.user)).toBeUndefined();
+    await hosted.verify(resource(CONSUMER.secret));
+  });
+
   it('adds owners as users only when asked, and leaves stored users as they are', async () => {
     await provider.addUser('customer-42');
     await provider.suspendUser('customer-42');

@@ -326,6 +326,25 @@ function takenFaults(
 }
 
 /**
+ * The users the import adds: token users and (with `addOwners`) owners the store lacks. None when
+ * the application keeps its users itself (the users option), so the store need not have `getUser`.
+ */
+async function missingUsers(
+  config: ProviderConfig,
+  checked: { consumers: Consumer[]; accessTokens: AccessToken[] },
+  options: ImportOptions,
+): Promise<User[]> {
+  if (config.hostUsers) return [];
+  const store = adminStore(config, 'importing credentials', 'getUser');
+  const names = new Set(checked.accessTokens.map((t) => t.user));
+  if (options.addOwners === true) for (const c of checked.consumers) names.add(c.owner);
+  const users: User[] = [];
+  for (const name of names)
+    if (!(await store.getUser(name))) users.push({ name, status: 'active', createdAt: config.clock() });
+  return users;
+}
+
+/**
  * Checks every record, then writes them all in one transaction of the store; throws
  * `ProviderInputError` `import_refused`, with every fault in `faults`, and writes nothing if any
  * record has one.
@@ -338,13 +357,8 @@ export async function importCredentials(
   const replace = options.replace === true;
   const checked = await checkAll(config, credentials, options);
   if (checked.faults.length > 0) throw refused(checked.faults);
-  const store = adminStore(config, 'importing credentials', 'getUser', 'importRecords');
-  // Users the application keeps itself (the users option) are not copied into the store.
-  const names = new Set(config.hostUsers ? [] : checked.accessTokens.map((t) => t.user));
-  if (options.addOwners === true && !config.hostUsers) for (const c of checked.consumers) names.add(c.owner);
-  const users: User[] = [];
-  for (const name of names)
-    if (!(await store.getUser(name))) users.push({ name, status: 'active', createdAt: config.clock() });
+  const store = adminStore(config, 'importing credentials', 'importRecords');
+  const users = await missingUsers(config, checked, options);
   if (options.dryRun !== true) {
     const result = await store.importRecords({ ...checked, users, replace });
     if (!result.imported) throw refused(takenFaults(result, checked));
