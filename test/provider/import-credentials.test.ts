@@ -12,6 +12,7 @@ import type {
 } from '../../packages/countersign/src/provider/import-credentials.js';
 import { createProvider, type Provider } from '../../packages/countersign/src/provider/provider.js';
 import type { OAuthRequest } from '../../packages/countersign/src/provider/request.js';
+import type { ImportBatch } from '../../packages/countersign/src/provider/store.js';
 import { MemoryStore } from '../../packages/countersign/src/stores/memory-store.js';
 
 const NOW = 1_800_000_000_000;
@@ -138,6 +139,55 @@ describe('importCredentials', () => {
     expect(store.getConsumer(CONSUMER.key)?.secret).toBe(CONSUMER.secret);
     await provider.importCredentials({ consumers: [rotated] }, { replace: true });
     await provider.verify(resource('a-new-secret'));
+  });
+
+  it('with replace, leaves a consumer disabled or suspended here so, and a token revoked here revoked', async () => {
+    const other = { ...CONSUMER, key: 'second-consumer-key' };
+    const later = { ...TOKEN, token: 'second-access-token', revokedAt: NOW + 5 };
+    await provider.importCredentials({ consumers: [CONSUMER, other], accessTokens: [TOKEN, later] });
+    await provider.disableConsumer(CONSUMER.key);
+    await provider.suspendConsumer(other.key);
+    await provider.revokeAccessToken(TOKEN.token);
+    await provider.revokeAccessToken(later.token);
+    const batches: ImportBatch[] = [];
+    const write = store.importRecords.bind(store);
+    store.importRecords = (batch) => (batches.push(batch), write(batch));
+    const rotated = { ...CONSUMER, secret: 'a-new-secret' };
+    await provider.importCredentials(
+      { consumers: [rotated, other], accessTokens: [TOKEN, { ...later, revokedAt: NOW - 5 }] },
+      { replace: true },
+    );
+    // Decided before the store writes, so every store is given the same records.
+    expect(batches[0]?.consumers.map((c) => c.status)).toEqual(['disabled', 'suspended']);
+    expect(batches[0]?.accessTokens.map((t) => t.revokedAt)).toEqual([NOW, NOW - 5]);
+    expect(store.getConsumer(CONSUMER.key)?.secret).toBe('a-new-secret');
+    await expect(provider.verify(resource('a-new-secret'))).rejects.toMatchObject({
+      problem: 'consumer_key_rejected',
+    });
+    await expect(provider.resumeConsumer(CONSUMER.key)).rejects.toThrow();
+  });
+
+  it('needs only importRecords of the store when the application keeps its users', async () => {
+    // The store's users left out, as in a store written for an application that keeps its own.
+    const withoutUsers = new Proxy(store, {
+      get: (target, name) => {
+        const value: unknown = Reflect.get(target, name);
+        if (name === 'getUser' || typeof value !== 'function') return undefined;
+        return (value as (...args: unknown[]) => unknown).bind(target);
+      },
+    });
+    const hosted = createProvider({
+      store: withoutUsers,
+      clock: () => NOW,
+      users: { isSuspended: () => false },
+    });
+    const summary = await hosted.importCredentials(
+      { consumers: [CONSUMER], accessTokens: [TOKEN] },
+      { addOwners: true },
+    );
+    expect(summary.addedUsers).toEqual([]);
+    expect(store.getUser(TOKEN.user)).toBeUndefined();
+    await hosted.verify(resource(CONSUMER.secret));
   });
 
   it('adds owners as users only when asked, and leaves stored users as they are', async () => {

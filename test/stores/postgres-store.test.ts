@@ -5,7 +5,9 @@
  */
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { ProviderInputError } from '../../packages/countersign/src/provider/errors.js';
 import { isPromiseLike } from '../../packages/countersign/src/provider/maybe-promise.js';
+import { createProvider } from '../../packages/countersign/src/provider/provider.js';
 import { PostgresStore } from '../../packages/postgres/src/postgres-store.js';
 import { createDatabase, hasPostgres } from '../support/services.js';
 import { keyLine, keyring, runSecretsSuite } from './secrets-suite.js';
@@ -154,5 +156,35 @@ describe.skipIf(!hasPostgres)('postgres caches across instances', () => {
       expect(await epoch()).toBe(before);
       await store.revokeAccessToken('a'.repeat(32), 11);
       expect(Number(await epoch())).toBeGreaterThan(Number(before));
+    }));
+});
+
+describe.skipIf(!hasPostgres)('postgres imports at the same time', () => {
+  it('refuses the later of two imports of one key with import_refused, from two instances', () =>
+    onFreshDatabase(async (open) => {
+      const [a, b] = [createProvider({ store: await open() }), createProvider({ store: await open() })];
+      for (let round = 0; round < 10; round++) {
+        const consumer = {
+          key: `warehouse-${round}`,
+          secret: 's'.repeat(32),
+          name: 'Warehouse',
+          owner: 'admin',
+        };
+        const token = {
+          token: `token-${round}`,
+          secret: 't'.repeat(32),
+          consumerKey: consumer.key,
+          user: 'bob',
+        };
+        const outcomes = await Promise.allSettled(
+          [a, b].map((p) => p.importCredentials({ consumers: [consumer], accessTokens: [token] })),
+        );
+        const refused = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as unknown] : []));
+        // Both checks may pass before either writes; the store then answers for the later one.
+        expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+        expect(refused).toHaveLength(1);
+        expect(refused[0]).toBeInstanceOf(ProviderInputError);
+        expect(refused[0]).toMatchObject({ code: 'import_refused' });
+      }
     }));
 });

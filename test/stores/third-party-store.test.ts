@@ -118,8 +118,17 @@ class MapStore implements Store {
       tokens: batch.accessTokens.map((t) => ({ ...t })),
     };
     for (const user of batch.users) if (!this.users.has(user.name)) this.users.set(user.name, { ...user });
-    for (const consumer of copies.consumers) this.consumers.set(consumer.key, consumer);
-    for (const token of copies.tokens) this.accessTokens.set(token.token, token);
+    // Replacing keeps what was decided here: a status other than active, and a revocation.
+    for (const consumer of copies.consumers) {
+      const status = this.consumers.get(consumer.key)?.status ?? 'active';
+      this.consumers.set(consumer.key, status === 'active' ? consumer : { ...consumer, status });
+    }
+    for (const token of copies.tokens) {
+      const revoked = this.accessTokens.get(token.token)?.revokedAt;
+      const revokedAt =
+        revoked === undefined ? token.revokedAt : Math.min(revoked, token.revokedAt ?? revoked);
+      this.accessTokens.set(token.token, { ...token, revokedAt });
+    }
     return { imported: true };
   }
   recordNonce(key: string, now: number, expiresAt: number) {

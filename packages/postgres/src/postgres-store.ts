@@ -76,6 +76,14 @@ export interface PostgresStoreOptions {
 }
 
 /** Errors that mean "the database cannot be reached right now", as opposed to a bug. */
+/** How many times an import whose keys another import took meanwhile is checked again. */
+const IMPORT_ATTEMPTS = 3;
+
+/** PostgreSQL's unique_violation: a key stored by another transaction that committed first. */
+function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: unknown } | undefined)?.code === '23505';
+}
+
 function isUnavailable(error: unknown): boolean {
   const e = error as { code?: string; message?: string };
   if (typeof e.code === 'string' && /^(08|57P0|53)/.test(e.code)) return true;
@@ -483,7 +491,15 @@ export class PostgresStore implements Store {
 
   async importRecords(batch: ImportBatch): Promise<ImportResult> {
     try {
-      return await this.#transaction((client) => this.#importIn(client, batch));
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await this.#transaction((client) => this.#importIn(client, batch));
+        } catch (error) {
+          // Another import stored one of these keys after this one's check, and committed: the insert
+          // failed on the key, and the check, run again, answers which keys are stored.
+          if (batch.replace || !isUniqueViolation(error) || attempt === IMPORT_ATTEMPTS) throw error;
+        }
+      }
     } finally {
       this.#rows.clear();
     }
@@ -491,20 +507,24 @@ export class PostgresStore implements Store {
 
   /**
    * The import inside its transaction. Without `replace` the inserts have no conflict clause, so a
-   * key stored by someone else after the check fails the whole import instead of replacing it.
+   * key stored by someone else after the check fails the whole import instead of replacing it (and
+   * `importRecords` checks again, to answer which keys are stored). With
+   * it, a stored consumer that is not active keeps its status, and a stored revoked token stays
+   * revoked from the earlier time (LEAST ignores a NULL).
    */
   async #importIn(client: pg.PoolClient, batch: ImportBatch): Promise<ImportResult> {
     const t = this.#tables;
     if (!batch.replace) {
       const keys = batch.consumers.map((c) => c.key);
       const tokens = batch.accessTokens.map((a) => a.token);
-      const stored = async (sql: string, values: string[]) =>
-        new Set((await client.query<Row>(sql, [values])).rows.map((r) => String(r.v)));
-      const consumers = await stored(`SELECT key AS v FROM ${t.consumers} WHERE key = ANY($1)`, keys);
-      const accessTokens = await stored(
-        `SELECT token AS v FROM ${t.accessTokens} WHERE token = ANY($1)`,
-        tokens,
+      // One statement, so one snapshot: another import committing meanwhile is seen whole or not at all.
+      const { rows } = await client.query<Row>(
+        `SELECT 'consumer' AS kind, key AS v FROM ${t.consumers} WHERE key = ANY($1)
+         UNION ALL SELECT 'token', token FROM ${t.accessTokens} WHERE token = ANY($2)`,
+        [keys, tokens],
       );
+      const stored = (kind: string) => new Set(rows.filter((r) => r.kind === kind).map((r) => String(r.v)));
+      const [consumers, accessTokens] = [stored('consumer'), stored('token')];
       if (consumers.size + accessTokens.size > 0)
         return {
           imported: false,
@@ -519,23 +539,24 @@ export class PostgresStore implements Store {
       );
     const onConsumerConflict = batch.replace
       ? `ON CONFLICT (key) DO UPDATE SET secret = $2, name = $3, description = $4, owner = $5, callback = $6, scopes = $7,
-           signature_methods = $8, two_legged = $9, rsa_public_key = $10, lti = $11, status = $12, created_at = $13,
+           signature_methods = $8, two_legged = $9, rsa_public_key = $10, lti = $11, created_at = $13,
+           status = CASE WHEN stored.status = 'active' THEN $12 ELSE stored.status END,
            previous_secret = $14, previous_secret_expires_at = $15`
       : '';
     for (const c of batch.consumers)
       await client.query(
-        `INSERT INTO ${t.consumers} (${CONSUMER_COLUMNS})
+        `INSERT INTO ${t.consumers} AS stored (${CONSUMER_COLUMNS})
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ${onConsumerConflict}`,
         this.#consumerValues(c),
       );
     const onTokenConflict = batch.replace
       ? `ON CONFLICT (token) DO UPDATE SET secret = $2, consumer_key = $3, "user" = $4, scopes = $5, created_at = $6,
-           expires_at = $7, revoked_at = $8, last_used_at = $9`
+           expires_at = $7, revoked_at = LEAST(stored.revoked_at, $8), last_used_at = $9`
       : '';
     for (const a of batch.accessTokens)
       await client.query(
-        `INSERT INTO ${t.accessTokens} (token, secret, consumer_key, "user", scopes, created_at, expires_at, revoked_at,
-           last_used_at)
+        `INSERT INTO ${t.accessTokens} AS stored (token, secret, consumer_key, "user", scopes, created_at, expires_at,
+           revoked_at, last_used_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ${onTokenConflict}`,
         [
           a.token,

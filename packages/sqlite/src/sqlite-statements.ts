@@ -207,16 +207,28 @@ function importTransaction(db: Database.Database, t: SqliteTables) {
   const addUser = db.prepare(
     `INSERT INTO ${t.users} (name, status, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING`,
   );
+  // A replaced consumer that is not active keeps its status; a replaced revoked token stays revoked,
+  // from the earlier time (min() of SQLite is NULL if either is, hence the coalesce on both sides).
   const putConsumer = db.prepare(
-    `INSERT OR REPLACE INTO ${t.consumers} (key, secret, previous_secret, previous_secret_expires_at, name,
+    `INSERT INTO ${t.consumers} (key, secret, previous_secret, previous_secret_expires_at, name,
        description, owner, callback, scopes, signature_methods, two_legged, rsa_public_key, lti, status, created_at)
      VALUES (@key, @secret, @previous_secret, @previous_secret_expires_at, @name, @description, @owner, @callback,
-       @scopes, @signature_methods, @two_legged, @rsa_public_key, @lti, @status, @created_at)`,
+       @scopes, @signature_methods, @two_legged, @rsa_public_key, @lti, @status, @created_at)
+     ON CONFLICT (key) DO UPDATE SET secret = excluded.secret, previous_secret = excluded.previous_secret,
+       previous_secret_expires_at = excluded.previous_secret_expires_at, name = excluded.name,
+       description = excluded.description, owner = excluded.owner, callback = excluded.callback,
+       scopes = excluded.scopes, signature_methods = excluded.signature_methods, two_legged = excluded.two_legged,
+       rsa_public_key = excluded.rsa_public_key, lti = excluded.lti,
+       status = CASE WHEN status = 'active' THEN excluded.status ELSE status END, created_at = excluded.created_at`,
   );
   const putAccessToken = db.prepare(
-    `INSERT OR REPLACE INTO ${t.accessTokens} (token, secret, consumer_key, user, scopes, created_at, expires_at,
+    `INSERT INTO ${t.accessTokens} (token, secret, consumer_key, user, scopes, created_at, expires_at,
        revoked_at, last_used_at)
-     VALUES (@token, @secret, @consumer_key, @user, @scopes, @created_at, @expires_at, @revoked_at, @last_used_at)`,
+     VALUES (@token, @secret, @consumer_key, @user, @scopes, @created_at, @expires_at, @revoked_at, @last_used_at)
+     ON CONFLICT (token) DO UPDATE SET secret = excluded.secret, consumer_key = excluded.consumer_key,
+       user = excluded.user, scopes = excluded.scopes, created_at = excluded.created_at,
+       expires_at = excluded.expires_at, last_used_at = excluded.last_used_at,
+       revoked_at = min(coalesce(revoked_at, excluded.revoked_at), coalesce(excluded.revoked_at, revoked_at))`,
   );
   return db.transaction((batch: ImportBatch, rows: ImportRows): ImportResult => {
     if (!batch.replace) {

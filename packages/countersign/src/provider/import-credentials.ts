@@ -55,6 +55,9 @@ export interface CredentialsImport {
 export interface ImportOptions {
   /**
    * Replace a stored consumer or access token of the same key, instead of refusing the import.
+   * What was decided here stays: a stored consumer that is suspended or disabled keeps its status
+   * (a disabled one stays disabled for good), and a stored access token that is revoked stays
+   * revoked, from the earlier of its two revocation times.
    *
    * @defaultValue `false`
    */
@@ -212,6 +215,21 @@ function checkedToken(
   return { token, secret, consumerKey, user, scopes, ...times };
 }
 
+/**
+ * The consumer that replaces a stored one: a consumer suspended or disabled here stays so (a
+ * disabled consumer stays disabled for good), whatever the other provider's export says.
+ */
+function keptStatus(consumer: Consumer, stored: Consumer): Consumer {
+  return stored.status === 'active' ? consumer : { ...consumer, status: stored.status };
+}
+
+/** The access token that replaces a stored one: a token revoked here stays revoked, from the earlier time. */
+function keptRevocation(token: AccessToken, stored: AccessToken): AccessToken {
+  if (stored.revokedAt === undefined) return token;
+  const revokedAt = Math.min(stored.revokedAt, token.revokedAt ?? stored.revokedAt);
+  return { ...token, revokedAt };
+}
+
 /** The records checked, or every fault found. */
 async function checkAll(
   config: ProviderConfig,
@@ -250,9 +268,11 @@ async function checkAll(
     (c) => c.key,
     async (c) => {
       const consumer = checkedConsumer(config, c, options);
-      if (options.replace !== true && (await store.getConsumer(consumer.key)))
+      const stored = await store.getConsumer(consumer.key);
+      if (!stored) return consumer;
+      if (options.replace !== true)
         throw new Fault(`a consumer with the key ${consumer.key} is already stored`);
-      return consumer;
+      return keptStatus(consumer, stored);
     },
   );
   const inImport = new Map(consumers.map((c) => [c.key, c]));
@@ -265,9 +285,10 @@ async function checkAll(
         inImport.get(t.consumerKey) ??
         (typeof t.consumerKey === 'string' ? await store.getConsumer(t.consumerKey) : undefined);
       const token = checkedToken(config, t, consumer, options);
-      if (options.replace !== true && (await store.getAccessToken(token.token)))
-        throw new Fault(`an access token ${token.token} is already stored`);
-      return token;
+      const stored = await store.getAccessToken(token.token);
+      if (!stored) return token;
+      if (options.replace !== true) throw new Fault(`an access token ${token.token} is already stored`);
+      return keptRevocation(token, stored);
     },
   );
   return { consumers, accessTokens, faults };
@@ -305,6 +326,25 @@ function takenFaults(
 }
 
 /**
+ * The users the import adds: token users and (with `addOwners`) owners the store lacks. None when
+ * the application keeps its users itself (the users option), so the store need not have `getUser`.
+ */
+async function missingUsers(
+  config: ProviderConfig,
+  checked: { consumers: Consumer[]; accessTokens: AccessToken[] },
+  options: ImportOptions,
+): Promise<User[]> {
+  if (config.hostUsers) return [];
+  const store = adminStore(config, 'importing credentials', 'getUser');
+  const names = new Set(checked.accessTokens.map((t) => t.user));
+  if (options.addOwners === true) for (const c of checked.consumers) names.add(c.owner);
+  const users: User[] = [];
+  for (const name of names)
+    if (!(await store.getUser(name))) users.push({ name, status: 'active', createdAt: config.clock() });
+  return users;
+}
+
+/**
  * Checks every record, then writes them all in one transaction of the store; throws
  * `ProviderInputError` `import_refused`, with every fault in `faults`, and writes nothing if any
  * record has one.
@@ -317,13 +357,8 @@ export async function importCredentials(
   const replace = options.replace === true;
   const checked = await checkAll(config, credentials, options);
   if (checked.faults.length > 0) throw refused(checked.faults);
-  const store = adminStore(config, 'importing credentials', 'getUser', 'importRecords');
-  // Users the application keeps itself (the users option) are not copied into the store.
-  const names = new Set(config.hostUsers ? [] : checked.accessTokens.map((t) => t.user));
-  if (options.addOwners === true && !config.hostUsers) for (const c of checked.consumers) names.add(c.owner);
-  const users: User[] = [];
-  for (const name of names)
-    if (!(await store.getUser(name))) users.push({ name, status: 'active', createdAt: config.clock() });
+  const store = adminStore(config, 'importing credentials', 'importRecords');
+  const users = await missingUsers(config, checked, options);
   if (options.dryRun !== true) {
     const result = await store.importRecords({ ...checked, users, replace });
     if (!result.imported) throw refused(takenFaults(result, checked));

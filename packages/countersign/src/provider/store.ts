@@ -156,7 +156,11 @@ export interface ImportBatch {
   readonly users: readonly User[];
   readonly consumers: readonly Consumer[];
   readonly accessTokens: readonly AccessToken[];
-  /** Whether a consumer or access token whose key is already stored is replaced; if not, nothing is written. */
+  /**
+   * Whether a consumer or access token whose key is already stored is replaced; if not, nothing is
+   * written. A replaced consumer whose stored status is not `active` keeps that status, and a
+   * replaced access token that is stored revoked stays revoked, from the earlier of the two times.
+   */
   readonly replace: boolean;
 }
 

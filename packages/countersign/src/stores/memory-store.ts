@@ -145,8 +145,16 @@ export class MemoryStore implements Store {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
     for (const u of users) if (!this.#users.has(u.name)) this.#users.set(u.name, u);
-    for (const c of consumers) this.#consumers.set(c.key, c);
-    for (const t of accessTokens) this.#accessTokens.set(t.token, t);
+    // A stored consumer that is not active keeps its status; a stored revoked token stays revoked.
+    for (const c of consumers) {
+      const stored = this.#consumers.get(c.key);
+      this.#consumers.set(c.key, stored && stored.status !== 'active' ? { ...c, status: stored.status } : c);
+    }
+    for (const t of accessTokens) {
+      const revoked = this.#accessTokens.get(t.token)?.revokedAt;
+      const revokedAt = revoked === undefined ? t.revokedAt : Math.min(revoked, t.revokedAt ?? revoked);
+      this.#accessTokens.set(t.token, { ...t, revokedAt });
+    }
     return Promise.resolve({ imported: true as const });
   }
 

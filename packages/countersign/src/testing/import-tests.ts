@@ -1,9 +1,10 @@
 /**
  * The store suite's part on `importRecords`: a batch is written whole, or not at all — when a key
- * is already stored (without `replace`), and when a write fails half-way.
+ * is already stored (without `replace`), and when a write fails half-way; with `replace`, a stored
+ * consumer's status other than active and a stored token's revocation stay.
  */
 import assert from 'node:assert/strict';
-import type { AccessToken, User } from '../provider/model.js';
+import type { AccessToken, Consumer, User } from '../provider/model.js';
 import type { ImportBatch, Store } from '../provider/store.js';
 import { accessTokenFixture, consumerFixture } from './fixtures.js';
 import type { TestFunctions } from './suite-kit.js';
@@ -85,6 +86,58 @@ export function importTests({ it }: TestFunctions, store: () => Store): void {
     assert.deepEqual(await store().importRecords({ ...batch(true) }), { imported: true });
     assert.equal((await store().getConsumer('magento-2'))?.secret, 'c2'.repeat(16));
     assert.equal((await store().getAccessToken('t3'.repeat(16)))?.user, 'erin');
+  });
+
+  it('with replace, keeps a stored status that is not active, and a stored revocation', async () => {
+    await store().importRecords(batch());
+    const [first, second] = batch().consumers as [Consumer, Consumer];
+    await store().putConsumer({ ...first, status: 'disabled' });
+    await store().putConsumer({ ...second, status: 'suspended' });
+    await store().revokeAccessToken('t1'.repeat(16), 3);
+    await store().revokeAccessToken('t3'.repeat(16), 9e11);
+    const again = batch(true);
+    const replacing: ImportBatch = {
+      ...again,
+      consumers: again.consumers.map((c) => ({ ...c, secret: 'new'.repeat(10) })),
+      accessTokens: again.accessTokens.map((t) => (t.token === 't3'.repeat(16) ? { ...t, revokedAt: 4 } : t)),
+    };
+    assert.deepEqual(await store().importRecords(replacing), { imported: true });
+    const [disabled, suspended] = [
+      await store().getConsumer('magento-1'),
+      await store().getConsumer('magento-2'),
+    ];
+    assert.equal(disabled?.secret, 'new'.repeat(10));
+    assert.equal(disabled?.status, 'disabled');
+    assert.equal(suspended?.status, 'suspended');
+    const revokedAt = async (token: string) => (await store().getAccessToken(token.repeat(16)))?.revokedAt;
+    assert.deepEqual([await revokedAt('t1'), await revokedAt('t2'), await revokedAt('t3')], [3, 5, 4]);
+  });
+
+  it('of two imports of the same keys at the same time, one writes and the other answers them stored', async () => {
+    for (let round = 0; round < 10; round++) {
+      const keyed = (b: ImportBatch, tag: string): ImportBatch => ({
+        ...b,
+        consumers: b.consumers.map((c) => ({ ...c, key: `${c.key}-${round}`, secret: tag.repeat(10) })),
+        accessTokens: b.accessTokens.map((t) => ({
+          ...t,
+          token: `${t.token}${round}`,
+          consumerKey: `${t.consumerKey}-${round}`,
+        })),
+      });
+      const results = await Promise.all([
+        store().importRecords(keyed(batch(), 'one')),
+        store().importRecords(keyed(batch(), 'two')),
+      ]);
+      const refused = results.filter((r) => !r.imported);
+      assert.equal(refused.length, 1, `round ${round}`);
+      assert.deepEqual(refused[0], {
+        imported: false,
+        existingConsumers: [`magento-1-${round}`, `magento-2-${round}`],
+        existingAccessTokens: ['t1', 't2', 't3'].map((t) => `${t.repeat(16)}${round}`),
+      });
+      const winner = results[0]?.imported === true ? 'one' : 'two';
+      assert.equal((await store().getConsumer(`magento-2-${round}`))?.secret, winner.repeat(10));
+    }
   });
 
   it('writes nothing when a write fails half-way', async () => {

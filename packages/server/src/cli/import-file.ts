@@ -2,8 +2,11 @@
  * The files `countersign import` reads, as the records `provider.importCredentials` takes, each
  * with the line it starts on. JSON: `{ "consumers": [...], "accessTokens": [...] }` with the
  * library's field names. CSV: one file holding both kinds, a `kind` column saying which (see
- * docs/guides/importing.md). Unknown fields and columns are refused. Nothing of a file's content
- * goes into an error (a secret may be anywhere in it): only lines, fields and codes.
+ * docs/guides/importing.md). Unknown fields and columns are refused. A fault printed names its line,
+ * the record (its consumer key or token) and what is wrong, which may quote the file's field and
+ * column names, user and owner names, consumer keys and scopes; never a secret field's value. A
+ * parser's own message, which may quote any text of the file (a secret too), is not passed on: only
+ * its position or code.
  */
 import type { CredentialsImport, ImportedAccessToken, ImportedConsumer } from 'countersign';
 import { parse as parseCsv } from 'csv-parse/sync';
