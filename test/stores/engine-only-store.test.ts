@@ -4,73 +4,11 @@
  * part of the shared suite, a provider on it runs the three-legged flow for a user it never held,
  * and the operations that need the admin part say which method the store lacks.
  */
-/* eslint-disable @typescript-eslint/require-await -- the contract's writes return promises, and these maps have the answer at once */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  createProvider,
-  type AccessToken,
-  type Consumer,
-  type Decision,
-  type EngineStore,
-  type OAuthRequest,
-  parseFormEncoded,
-  type RedeemAttempt,
-  type Redemption,
-  type RequestToken,
-} from 'countersign';
+import { createProvider, type EngineStore, type OAuthRequest, parseFormEncoded } from 'countersign';
 import { signRequest, type SignRequestOptions } from 'countersign/client';
 import { consumerFixture, runEngineSuite } from 'countersign/testing';
-
-/** The engine's part of the contract in maps; synchronous from read to write, so atomic. */
-class EngineMapStore implements EngineStore {
-  readonly consumers = new Map<string, Consumer>();
-  readonly requestTokens = new Map<string, RequestToken>();
-  readonly accessTokens = new Map<string, AccessToken>();
-  readonly nonces = new Map<string, number>();
-
-  getConsumer(key: string) {
-    return this.consumers.get(key);
-  }
-  async createRequestToken(token: RequestToken) {
-    this.requestTokens.set(token.token, token);
-  }
-  getRequestToken(token: string) {
-    return this.requestTokens.get(token);
-  }
-  async decideRequestToken(token: string, decision: Decision) {
-    const current = this.requestTokens.get(token);
-    if (current?.state !== 'pending') return false;
-    this.requestTokens.set(token, { ...current, ...decision });
-    return true;
-  }
-  async redeemRequestToken(token: string, attempt: RedeemAttempt): Promise<Redemption> {
-    const current = this.requestTokens.get(token);
-    if (current?.state !== 'authorized') return { outcome: 'used' };
-    if (current.verifierFailures >= attempt.limit) return { outcome: 'dead' };
-    if (current.verifier !== undefined && attempt.matches(current.verifier)) {
-      this.requestTokens.set(token, { ...current, state: 'exchanged' });
-      this.accessTokens.set(attempt.accessToken.token, attempt.accessToken);
-      return { outcome: 'exchanged' };
-    }
-    const failures = current.verifierFailures + 1;
-    this.requestTokens.set(token, { ...current, verifierFailures: failures });
-    return { outcome: 'wrong', failures };
-  }
-  getAccessToken(token: string) {
-    return this.accessTokens.get(token);
-  }
-  touchAccessToken(token: string, at: number) {
-    const current = this.accessTokens.get(token);
-    if (current) this.accessTokens.set(token, { ...current, lastUsedAt: at });
-  }
-  recordNonce(key: string, now: number, expiresAt: number) {
-    if (expiresAt <= now) return false;
-    const held = this.nonces.get(key);
-    if (held !== undefined && held > now) return false;
-    this.nonces.set(key, expiresAt);
-    return true;
-  }
-}
+import { EngineMapStore } from '../support/engine-map-store.js';
 
 runEngineSuite({
   name: 'an engine-only map store',

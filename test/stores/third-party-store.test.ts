@@ -7,32 +7,21 @@
 /* eslint-disable @typescript-eslint/require-await -- the contract's writes return promises, and these maps have the answer at once */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type {
-  AccessToken,
   Consumer,
-  Decision,
   ImportBatch,
   ImportResult,
-  RedeemAttempt,
-  Redemption,
-  RequestToken,
   Store,
   User,
 } from 'countersign';
 import { createProvider } from 'countersign';
 import { signRequest } from 'countersign/client';
 import { consumerFixture, runStoreSuite } from 'countersign/testing';
+import { EngineMapStore } from '../support/engine-map-store.js';
 
 /** Everything in maps; every operation synchronous from read to write, so the atomic ones are atomic. */
-class MapStore implements Store {
-  readonly consumers = new Map<string, Consumer>();
+class MapStore extends EngineMapStore implements Store {
   readonly users = new Map<string, User>();
-  readonly requestTokens = new Map<string, RequestToken>();
-  readonly accessTokens = new Map<string, AccessToken>();
-  readonly nonces = new Map<string, number>();
 
-  getConsumer(key: string) {
-    return this.consumers.get(key);
-  }
   async putConsumer(consumer: Consumer) {
     this.consumers.set(consumer.key, consumer);
   }
@@ -61,38 +50,6 @@ class MapStore implements Store {
     if (this.users.has(user.name)) return false;
     this.users.set(user.name, user);
     return true;
-  }
-  async createRequestToken(token: RequestToken) {
-    this.requestTokens.set(token.token, token);
-  }
-  getRequestToken(token: string) {
-    return this.requestTokens.get(token);
-  }
-  async decideRequestToken(token: string, decision: Decision) {
-    const current = this.requestTokens.get(token);
-    if (current?.state !== 'pending') return false;
-    this.requestTokens.set(token, { ...current, ...decision });
-    return true;
-  }
-  async redeemRequestToken(token: string, attempt: RedeemAttempt): Promise<Redemption> {
-    const current = this.requestTokens.get(token);
-    if (current?.state !== 'authorized') return { outcome: 'used' };
-    if (current.verifierFailures >= attempt.limit) return { outcome: 'dead' };
-    if (current.verifier !== undefined && attempt.matches(current.verifier)) {
-      this.requestTokens.set(token, { ...current, state: 'exchanged' });
-      this.accessTokens.set(attempt.accessToken.token, attempt.accessToken);
-      return { outcome: 'exchanged' };
-    }
-    const failures = current.verifierFailures + 1;
-    this.requestTokens.set(token, { ...current, verifierFailures: failures });
-    return { outcome: 'wrong', failures };
-  }
-  getAccessToken(token: string) {
-    return this.accessTokens.get(token);
-  }
-  touchAccessToken(token: string, at: number) {
-    const current = this.accessTokens.get(token);
-    if (current) this.accessTokens.set(token, { ...current, lastUsedAt: at });
   }
   async revokeAccessToken(token: string, at: number) {
     const current = this.accessTokens.get(token);
@@ -130,13 +87,6 @@ class MapStore implements Store {
       this.accessTokens.set(token.token, { ...token, revokedAt });
     }
     return { imported: true };
-  }
-  recordNonce(key: string, now: number, expiresAt: number) {
-    if (expiresAt <= now) return false;
-    const held = this.nonces.get(key);
-    if (held !== undefined && held > now) return false;
-    this.nonces.set(key, expiresAt);
-    return true;
   }
   async close() {}
 }
