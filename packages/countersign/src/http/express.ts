@@ -135,7 +135,9 @@ export function verifiedRequest(res: Response): VerifiedRequest {
 export interface ExpressAdapterOptions extends AdapterOptions {
   /**
    * Answers a request `protect` refused, instead of the problem response (`refusal.response`)
-   * the adapter would send: render a page, or `next(refusal.problem)` to an error middleware.
+   * the adapter would send: render a page, or `next(refusal.error)` to an error middleware (it
+   * carries the status, also for a 413, 500 or 503). The route never runs: the `next` it gets
+   * turns `next()`, `next('route')` and `next('router')` into `next(refusal.error)`.
    *
    * @defaultValue `undefined` (the problem response is sent)
    */
@@ -181,8 +183,19 @@ export function expressAdapter(provider: Provider, options: ExpressAdapterOption
       });
   };
   const refuse = (refusal: Refusal, req: Request, res: Response, next: NextFunction) => {
-    if (options.onRefused) options.onRefused(refusal, req, res, next);
-    else sendWire(res, refusal.response);
+    if (!options.onRefused) {
+      sendWire(res, refusal.response);
+      return;
+    }
+    // A refused request never reaches the route: a next() without an error carries the refusal.
+    const refusedNext = (error?: unknown) => {
+      next(
+        error === undefined || error === null || error === 'route' || error === 'router'
+          ? refusal.error
+          : error,
+      );
+    };
+    options.onRefused(refusal, req, res, refusedNext as NextFunction);
   };
   /** Verifies the request, keeping what it proves; the refusal when it is refused. */
   const verify = async (req: Request, res: Response, protectOptions: VerifyOptions | undefined) => {
