@@ -5,14 +5,19 @@
  */
 import { createServer } from 'node:http';
 import express from 'express';
+import Fastify, { type FastifyInstance } from 'fastify';
+import passport from 'passport';
 import { afterEach, describe, expect, it } from 'vitest';
 import { signRequest } from '../../packages/countersign/src/client/sign-request.js';
 import { expressAdapter } from '../../packages/countersign/src/http/express.js';
+import { fastifyAdapter } from '../../packages/countersign/src/http/fastify.js';
+import { fetchAdapter } from '../../packages/countersign/src/http/fetch.js';
+import { ConsumerStrategy } from '../../packages/countersign/src/http/passport.js';
 import { type Consumer } from '../../packages/countersign/src/provider/model.js';
 import { createProvider, type Provider } from '../../packages/countersign/src/provider/provider.js';
 import type { ProviderOptions } from '../../packages/countersign/src/provider/options.js';
 import { MemoryStore } from '../../packages/countersign/src/stores/memory-store.js';
-import { listen, type RunningApp } from '../e2e/apps.js';
+import { listen, type RunningApp, serveFetch } from '../e2e/apps.js';
 
 const running: RunningApp[] = [];
 afterEach(async () => {
@@ -41,6 +46,35 @@ async function world(options: Partial<ProviderOptions> = {}) {
     twoLegged: true,
   });
   return { provider, consumer, errors };
+}
+
+/** A two-legged request signed without a body hash, carrying a JSON body the signature does not cover. */
+function unhashedJson(consumer: Consumer, url: string): RequestInit {
+  const signed = signRequest({
+    method: 'POST',
+    url,
+    consumerKey: consumer.key,
+    consumerSecret: consumer.secret,
+  });
+  return {
+    method: 'POST',
+    headers: { authorization: signed.authorization, 'content-type': 'application/json' },
+    body: '{"amount":1000000}',
+  };
+}
+
+/** Expects the refusal of a body whose bytes a parser took, with advice, not the route's answer. */
+async function expectBodyParsedRefusal(response: Response): Promise<void> {
+  expect(response.status).toBe(400);
+  expect(response.headers.get('www-authenticate')).toContain('oauth_problem="parameter_rejected"');
+  const advice = new URLSearchParams(await response.text()).get('oauth_problem_advice');
+  expect(advice).toContain('parsed the request body before verifying it');
+}
+
+async function serveFastify(app: FastifyInstance): Promise<string> {
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  running.push({ url, close: () => app.close() });
+  return url;
 }
 
 const reached = (_req: unknown, res: express.Response) => res.json({ reached: true });
@@ -102,5 +136,92 @@ describe('express onRefused and next', () => {
     const response = await fetch(`${url}/api`);
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({ problem: 'parameter_absent' });
+  });
+});
+
+describe("a provider's bodyHash: 'required' when a parser already read the body", () => {
+  const required = { bodyHash: 'required' } as const;
+
+  it('express behind express.json() without keepRawBody', async () => {
+    const { provider, consumer } = await world(required);
+    const oauth = expressAdapter(provider);
+    const app = express();
+    app.use(express.json());
+    app.post('/api', oauth.protect(), reached);
+    const url = await serve(app);
+    await expectBodyParsedRefusal(await fetch(`${url}/api`, unhashedJson(consumer, `${url}/api`)));
+  });
+
+  it('express still verifies a flat form that urlencoded parsed, re-encoded', async () => {
+    const { provider, consumer } = await world(required);
+    const oauth = expressAdapter(provider);
+    const app = express();
+    app.use(express.urlencoded({ extended: false }));
+    app.post('/api', oauth.protect(), reached);
+    const url = await serve(app);
+    const form = [['text', 'a b']] as const;
+    const signed = signRequest({
+      method: 'POST',
+      url: `${url}/api`,
+      consumerKey: consumer.key,
+      consumerSecret: consumer.secret,
+      form,
+    });
+    const response = await fetch(`${url}/api`, {
+      method: 'POST',
+      headers: { authorization: signed.authorization, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'text=a%20b',
+    });
+    expect(response.status).toBe(200);
+  });
+
+  it('fastify with protect as an application-wide preHandler hook', async () => {
+    const { provider, consumer } = await world(required);
+    const oauth = fastifyAdapter(provider);
+    const app = Fastify();
+    await app.register(oauth.plugin);
+    app.addHook('preHandler', oauth.protect());
+    app.post('/api', () => ({ reached: true }));
+    const url = await serveFastify(app);
+    await expectBodyParsedRefusal(await fetch(`${url}/api`, unhashedJson(consumer, `${url}/api`)));
+  });
+
+  it('fastify on a guarded route registered before the plugin', async () => {
+    const { provider, consumer } = await world(required);
+    const oauth = fastifyAdapter(provider);
+    const app = Fastify();
+    app.post('/api', { preHandler: oauth.protect() }, () => ({ reached: true }));
+    await app.register(oauth.plugin);
+    const url = await serveFastify(app);
+    await expectBodyParsedRefusal(await fetch(`${url}/api`, unhashedJson(consumer, `${url}/api`)));
+  });
+
+  it('fetch with the body already read', async () => {
+    const { provider, consumer } = await world(required);
+    const oauth = fetchAdapter(provider);
+    const started = await listen(
+      serveFetch(async (request) => {
+        await request.json();
+        const result = await oauth.protect(request);
+        return result instanceof Response ? result : Response.json({ reached: true });
+      }),
+    );
+    running.push(started);
+    const url = `${started.url}/api`;
+    await expectBodyParsedRefusal(await fetch(url, unhashedJson(consumer, url)));
+  });
+
+  it('the Passport strategy behind express.json()', async () => {
+    const { provider, consumer } = await world(required);
+    const auth = new passport.Passport();
+    auth.use(new ConsumerStrategy(provider));
+    const app = express();
+    app.use(express.json());
+    app.use(auth.initialize());
+    app.post('/api', auth.authenticate('consumer', { session: false }) as express.RequestHandler, reached);
+    const url = await serve(app);
+    const response = await fetch(`${url}/api`, unhashedJson(consumer, `${url}/api`));
+    expect(response.status).toBe(400);
+    expect(await response.text()).not.toContain('reached');
   });
 });

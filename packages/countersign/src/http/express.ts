@@ -15,7 +15,14 @@ import { isFormBody, type OAuthRequest } from '../provider/request.js';
 import type { VerifiedRequest, VerifyOptions } from '../provider/verify.js';
 import { BodyTooLargeError, DEFAULT_BODY_LIMIT, fromNodeRequest, readBody, sendWire } from './node.js';
 import { type AdapterOptions, DEFAULT_PATHS, endpointFor } from './paths.js';
-import { bodyAlreadyParsed, needsBodyBytes, type Refusal, refusalFor, TOO_LARGE } from './refusal.js';
+import {
+  bodyAlreadyParsed,
+  bodySent,
+  needsBodyBytes,
+  type Refusal,
+  refusalFor,
+  TOO_LARGE,
+} from './refusal.js';
 
 export type { AdapterOptions, EndpointPaths } from './paths.js';
 export type { Refusal } from './refusal.js';
@@ -88,31 +95,25 @@ export async function readExpressRequest(req: Request, limit = DEFAULT_BODY_LIMI
 }
 
 /**
- * Throws the problem for a body a parser turned into an object without `keepRawBody`, when
- * verifying `request` needs its bytes: advice for the application, not a misleading mismatch. For
- * what reads requests with {@link readExpressRequest} (`protect`, the Passport strategies).
+ * Throws the problem for a body whose bytes a parser took without `keepRawBody`, when verifying
+ * `request` needs them: advice for the application, not a misleading mismatch, and never a body
+ * accepted that a required body hash did not cover. For what reads requests with
+ * {@link readExpressRequest} (`protect`, the Passport strategies).
  */
 export function refuseParsedAway(
+  provider: Provider,
   req: Request,
   request: OAuthRequest,
   options: VerifyOptions | undefined,
 ): void {
-  if (request.body === undefined && parsedAway(req) && needsBodyBytes(request, options)) {
+  if (request.body === undefined && bytesGone(req) && needsBodyBytes(provider, request, options)) {
     throw bodyAlreadyParsed(PARSED_ADVICE);
   }
 }
 
-/** Whether a parser turned the body into an object and kept none of its bytes. */
-function parsedAway(req: Request): boolean {
-  const parsed: unknown = req.body;
-  return (
-    !rawBodies.has(req) &&
-    parsed !== null &&
-    typeof parsed === 'object' &&
-    !Buffer.isBuffer(parsed) &&
-    !req.readable &&
-    (Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined)
-  );
+/** Whether a body was sent and something before the adapter read it, keeping none of its bytes. */
+function bytesGone(req: Request): boolean {
+  return !rawBodies.has(req) && !req.readable && bodySent(req.headers);
 }
 
 /**
@@ -207,7 +208,7 @@ export function expressAdapter(provider: Provider, options: ExpressAdapterOption
       return refusalFor(provider, error, fromExpressRequest(req, undefined));
     }
     try {
-      refuseParsedAway(req, request, protectOptions);
+      refuseParsedAway(provider, req, request, protectOptions);
       const verified = await provider.verify(request, protectOptions);
       verifiedRequests.set(res, verified);
       res.locals.oauth = verified;

@@ -20,7 +20,7 @@ import type { OAuthRequest } from '../provider/request.js';
 import type { VerifiedRequest, VerifyOptions } from '../provider/verify.js';
 import { DEFAULT_BODY_LIMIT } from './node.js';
 import { type AdapterOptions, DEFAULT_PATHS } from './paths.js';
-import { bodyAlreadyParsed, needsBodyBytes, type Refusal, refusalFor } from './refusal.js';
+import { bodyAlreadyParsed, bodySent, needsBodyBytes, type Refusal, refusalFor } from './refusal.js';
 
 export type { AdapterOptions, EndpointPaths } from './paths.js';
 export type { Refusal } from './refusal.js';
@@ -93,15 +93,14 @@ export function fromFastifyRequest(request: FastifyRequest): OAuthRequest {
   };
 }
 
-/** Whether the application parsed a body that no hook kept the bytes of. */
-function parsedAway(request: FastifyRequest): boolean {
+/** Whether a body was sent that the application parsed, or left unread, with no hook keeping its bytes. */
+function bytesGone(request: FastifyRequest): boolean {
   const body: unknown = request.body;
   return (
     keptBodies.get(request)?.complete !== true &&
-    body !== undefined &&
-    body !== null &&
     !Buffer.isBuffer(body) &&
-    typeof body !== 'string'
+    typeof body !== 'string' &&
+    bodySent(request.headers)
   );
 }
 
@@ -187,7 +186,7 @@ export function fastifyAdapter(provider: Provider, options: FastifyAdapterOption
     const guard: preHandlerAsyncHookHandler = async (request, reply) => {
       const oauthRequest = fromFastifyRequest(request);
       try {
-        if (parsedAway(request) && needsBodyBytes(oauthRequest, protectOptions)) {
+        if (bytesGone(request) && needsBodyBytes(provider, oauthRequest, protectOptions)) {
           throw bodyAlreadyParsed(PARSED_ADVICE);
         }
         request.oauth = await provider.verify(oauthRequest, protectOptions);

@@ -142,7 +142,7 @@ export function fetchAdapter(provider: Provider, options: FetchAdapterOptions = 
       const oauthRequest = request.bodyUsed ? requestHead(request) : await readClone(request, limit);
       if (!oauthRequest) return refuse(TOO_LARGE, request);
       try {
-        if (request.bodyUsed && needsBodyBytes(oauthRequest, protectOptions)) {
+        if (request.bodyUsed && needsBodyBytes(provider, oauthRequest, protectOptions)) {
           throw bodyAlreadyParsed(PARSED_ADVICE);
         }
         const verified = await provider.verify(oauthRequest, protectOptions);

@@ -84,15 +84,27 @@ export const TOO_LARGE: Refusal = {
 
 /**
  * Whether verifying a request needs the exact bytes of its body: a form body is signed as
- * parameters, and a body hash covers the bytes. Any other body is not signed, so one that a
- * parser read first can be left out.
+ * parameters, and a body hash covers the bytes, whether the client sent one or the route or the
+ * whole provider requires one. Any other body is not signed, so one that a parser read first can
+ * be left out.
  */
-export function needsBodyBytes(request: OAuthRequest, options: VerifyOptions | undefined): boolean {
-  if (options?.bodyHash === 'required' || isFormBody(request)) return true;
+export function needsBodyBytes(
+  provider: Provider,
+  request: OAuthRequest,
+  options: VerifyOptions | undefined,
+): boolean {
+  if (provider.bodyHash === 'required' || options?.bodyHash === 'required' || isFormBody(request)) {
+    return true;
+  }
   const authorization = request.headers.authorization;
   return (
     String(authorization ?? '').includes('oauth_body_hash') || request.target.includes('oauth_body_hash')
   );
+}
+
+/** Whether the request's head says a body was sent (a Content-Length over 0, or a Transfer-Encoding). */
+export function bodySent(headers: OAuthRequest['headers']): boolean {
+  return Number(headers['content-length'] ?? 0) > 0 || headers['transfer-encoding'] !== undefined;
 }
 
 /**
