@@ -12,6 +12,7 @@ import { signRequest } from '../../packages/countersign/src/client/sign-request.
 import { expressAdapter } from '../../packages/countersign/src/http/express.js';
 import { fastifyAdapter } from '../../packages/countersign/src/http/fastify.js';
 import { fetchAdapter } from '../../packages/countersign/src/http/fetch.js';
+import { nodeAdapter } from '../../packages/countersign/src/http/node.js';
 import { ConsumerStrategy } from '../../packages/countersign/src/http/passport.js';
 import { type Consumer } from '../../packages/countersign/src/provider/model.js';
 import { createProvider, type Provider } from '../../packages/countersign/src/provider/provider.js';
@@ -223,5 +224,93 @@ describe("a provider's bodyHash: 'required' when a parser already read the body"
     const response = await fetch(`${url}/api`, unhashedJson(consumer, `${url}/api`));
     expect(response.status).toBe(400);
     expect(await response.text()).not.toContain('reached');
+  });
+});
+
+describe('an onRefused that sends nothing or throws', () => {
+  /** Unsigned: refused as parameter_absent (400); a hang fails the test in two seconds. */
+  const unsigned = (url: string) => fetch(`${url}/api`, { signal: AbortSignal.timeout(2000) });
+  const silent = () => undefined;
+  const throwing = () => {
+    throw new Error('secret detail of the app');
+  };
+
+  async function expressWith(onRefused: () => unknown) {
+    const { provider, errors } = await world();
+    const app = express();
+    app.get('/api', expressAdapter(provider, { onRefused }).protect(), reached);
+    return { url: await serve(app), errors };
+  }
+
+  async function nodeWith(onRefused: () => unknown) {
+    const { provider, errors } = await world();
+    const oauth = nodeAdapter(provider, { onRefused: onRefused });
+    const outcomes: unknown[] = [];
+    const started = await listen(
+      createServer((req, res) => {
+        oauth.protect(req, res).then(
+          (ok) => {
+            outcomes.push(ok);
+            if (ok) res.end('reached');
+          },
+          (error: unknown) => outcomes.push(error),
+        );
+      }),
+    );
+    running.push(started);
+    return { url: started.url, errors, outcomes };
+  }
+
+  async function fetchWith(onRefused: () => unknown) {
+    const { provider, errors } = await world();
+    const oauth = fetchAdapter(provider, { onRefused: onRefused as () => Response });
+    const result = await oauth.protect(new Request('http://localhost/api'));
+    return { result, errors };
+  }
+
+  it('express sends the problem response when onRefused sends nothing', async () => {
+    const { url } = await expressWith(silent);
+    const response = await unsigned(url);
+    expect(response.status).toBe(400);
+    expect(response.headers.get('www-authenticate')).toContain('oauth_problem="parameter_absent"');
+  });
+
+  it('express answers an onRefused that throws with a 500 without detail', async () => {
+    const { url, errors } = await expressWith(throwing);
+    const response = await unsigned(url);
+    expect(response.status).toBe(500);
+    expect(await response.text()).not.toContain('secret detail');
+    expect(errors).toHaveLength(1);
+  });
+
+  it('node:http sends the problem response when onRefused sends nothing', async () => {
+    const { url, outcomes } = await nodeWith(silent);
+    const response = await unsigned(url);
+    expect(response.status).toBe(400);
+    expect(response.headers.get('www-authenticate')).toContain('oauth_problem="parameter_absent"');
+    expect(outcomes).toEqual([undefined]);
+  });
+
+  it('node:http answers an onRefused that throws with a 500, and protect resolves', async () => {
+    const { url, errors, outcomes } = await nodeWith(throwing);
+    const response = await unsigned(url);
+    expect(response.status).toBe(500);
+    expect(await response.text()).not.toContain('secret detail');
+    expect(errors).toHaveLength(1);
+    expect(outcomes).toEqual([undefined]);
+  });
+
+  it('fetch returns the problem response when onRefused returns nothing', async () => {
+    const { result } = await fetchWith(silent);
+    expect(result).toBeInstanceOf(Response);
+    expect((result as Response).status).toBe(400);
+  });
+
+  it('fetch returns a 500 without detail when onRefused throws', async () => {
+    const { result, errors } = await fetchWith(throwing);
+    expect(result).toBeInstanceOf(Response);
+    expect((result as Response).status).toBe(500);
+    expect(await (result as Response).text()).not.toContain('secret detail');
+    expect(errors).toHaveLength(1);
   });
 });

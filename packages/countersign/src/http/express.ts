@@ -138,12 +138,14 @@ export interface ExpressAdapterOptions extends AdapterOptions {
    * Answers a request `protect` refused, instead of the problem response (`refusal.response`)
    * the adapter would send: render a page, or `next(refusal.error)` to an error middleware (it
    * carries the status, also for a 413, 500 or 503). The route never runs: the `next` it gets
-   * turns `next()`, `next('route')` and `next('router')` into `next(refusal.error)`.
+   * turns `next()`, `next('route')` and `next('router')` into `next(refusal.error)`. If it neither
+   * answers nor calls `next` by the time it returns (or its promise settles), the problem response
+   * is sent; if it throws, a 500 without detail (the error goes to `onError`).
    *
    * @defaultValue `undefined` (the problem response is sent)
    */
   readonly onRefused?:
-    ((refusal: Refusal, req: Request, res: Response, next: NextFunction) => void) | undefined;
+    ((refusal: Refusal, req: Request, res: Response, next: NextFunction) => unknown) | undefined;
 }
 
 /** The Express adapter's middlewares, and the body-parser hook that keeps raw bytes. */
@@ -184,19 +186,35 @@ export function expressAdapter(provider: Provider, options: ExpressAdapterOption
       });
   };
   const refuse = (refusal: Refusal, req: Request, res: Response, next: NextFunction) => {
-    if (!options.onRefused) {
+    const { onRefused } = options;
+    if (!onRefused) {
       sendWire(res, refusal.response);
       return;
     }
+    let passedOn = false;
     // A refused request never reaches the route: a next() without an error carries the refusal.
     const refusedNext = (error?: unknown) => {
+      passedOn = true;
       next(
         error === undefined || error === null || error === 'route' || error === 'router'
           ? refusal.error
           : error,
       );
     };
-    options.onRefused(refusal, req, res, refusedNext as NextFunction);
+    const failed = (error: unknown) => {
+      if (passedOn) return;
+      // Answered as any failure of the server's own: a 500 without detail, the error to onError.
+      if (!res.headersSent) sendWire(res, provider.errorResponse(error, fromExpressRequest(req, undefined)));
+      else if (!res.writableEnded) res.end();
+    };
+    // res.render answers a tick later: look after those, then send what an onRefused that
+    // answered nothing left unsent, rather than leave the client waiting for the socket timeout.
+    const answered = () => {
+      if (!passedOn && !res.headersSent) sendWire(res, refusal.response);
+    };
+    Promise.resolve()
+      .then(() => onRefused(refusal, req, res, refusedNext as NextFunction))
+      .then(() => setImmediate(answered), failed);
   };
   /** Verifies the request, keeping what it proves; the refusal when it is refused. */
   const verify = async (req: Request, res: Response, protectOptions: VerifyOptions | undefined) => {
