@@ -242,9 +242,9 @@ describe('an onRefused that sends nothing or throws', () => {
     return { url: await serve(app), errors };
   }
 
-  async function nodeWith(onRefused: () => unknown) {
+  async function nodeWith(onRefused: () => void) {
     const { provider, errors } = await world();
-    const oauth = nodeAdapter(provider, { onRefused: onRefused });
+    const oauth = nodeAdapter(provider, { onRefused });
     const outcomes: unknown[] = [];
     const started = await listen(
       createServer((req, res) => {
