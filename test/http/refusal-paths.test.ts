@@ -4,13 +4,14 @@
  * the route or the whole provider), and an `onRefused` that sends nothing or throws.
  */
 import { createServer } from 'node:http';
+import fastifyFormbody from '@fastify/formbody';
 import express from 'express';
 import Fastify, { type FastifyInstance } from 'fastify';
 import passport from 'passport';
 import { afterEach, describe, expect, it } from 'vitest';
 import { signRequest } from '../../packages/countersign/src/client/sign-request.js';
 import { expressAdapter } from '../../packages/countersign/src/http/express.js';
-import { fastifyAdapter } from '../../packages/countersign/src/http/fastify.js';
+import { fastifyAdapter, fromFastifyRequest } from '../../packages/countersign/src/http/fastify.js';
 import { fetchAdapter } from '../../packages/countersign/src/http/fetch.js';
 import { nodeAdapter } from '../../packages/countersign/src/http/node.js';
 import { ConsumerStrategy } from '../../packages/countersign/src/http/passport.js';
@@ -312,5 +313,47 @@ describe('an onRefused that sends nothing or throws', () => {
     expect((result as Response).status).toBe(500);
     expect(await (result as Response).text()).not.toContain('secret detail');
     expect(errors).toHaveLength(1);
+  });
+});
+
+describe("fastify: a route of the application's own that reads the request itself", () => {
+  it('verifies an LTI-like form launch through fromFastifyRequest with preParsing: oauth.keepRawBody', async () => {
+    const { provider } = await world();
+    const lms = await provider.registerConsumer({ name: 'LMS', owner: 'alice', lti: true });
+    const oauth = fastifyAdapter(provider);
+    const app = Fastify();
+    await app.register(fastifyFormbody);
+    await app.register(oauth.plugin);
+    app.post('/lti/launch', { preParsing: oauth.keepRawBody }, async (request) => ({
+      consumer: await provider.verifyLaunch(fromFastifyRequest(request), (v) => v.consumer.name),
+      parsed: request.body,
+    }));
+    const url = `${await serveFastify(app)}/lti/launch`;
+    const form = [
+      ['lti_message_type', 'basic-lti-launch-request'],
+      ['lti_version', 'LTI-1p0'],
+      ['resource_link_id', 'link 1'],
+    ] as const;
+    const signed = signRequest({
+      method: 'POST',
+      url,
+      consumerKey: lms.key,
+      consumerSecret: lms.secret,
+      form,
+    });
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: signed.authorization, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(form.map(([k, v]): [string, string] => [k, v])).toString(),
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      consumer: 'LMS',
+      parsed: {
+        lti_message_type: 'basic-lti-launch-request',
+        lti_version: 'LTI-1p0',
+        resource_link_id: 'link 1',
+      },
+    });
   });
 });
