@@ -357,3 +357,23 @@ describe("fastify: a route of the application's own that reads the request itsel
     });
   });
 });
+
+describe('express: protect mounted before the body parsers', () => {
+  it('leaves the bytes it read in res.locals.rawBody, and its advice names keepRawBody only', async () => {
+    const { provider, consumer } = await world();
+    const oauth = expressAdapter(provider);
+    const app = express();
+    app.post('/first', oauth.protect(), express.json(), (_req, res) => {
+      res.json({ rawBody: String(res.locals.rawBody) });
+    });
+    app.post('/parsed', express.json(), oauth.protect({ bodyHash: 'required' }), reached);
+    const url = await serve(app);
+    const first = await fetch(`${url}/first`, unhashedJson(consumer, `${url}/first`));
+    expect(await first.json()).toEqual({ rawBody: '{"amount":1000000}' });
+    const parsed = await fetch(`${url}/parsed`, unhashedJson(consumer, `${url}/parsed`));
+    expect(parsed.status).toBe(400);
+    const advice = new URLSearchParams(await parsed.text()).get('oauth_problem_advice') ?? '';
+    expect(advice).toContain('{ verify: oauth.keepRawBody } to express.json()');
+    expect(advice).not.toContain('before them');
+  });
+});

@@ -1,10 +1,11 @@
 /**
  * The Express adapter: a middleware serving the token endpoints, and a `protect` middleware for
- * resources. It works before or after the application's body parsers: with `express.json()` or
- * `express.urlencoded()` mounted first, pass them `verify: oauth.keepRawBody` so that the exact
- * bytes are kept beside the parsed body; a flat form parsed without them is re-encoded (the base
- * string sorts parameters, so order does not matter), and a body hash over a body parsed without
- * them is refused with advice saying so, never as a mismatch.
+ * resources. Behind the application's `express.json()` or `express.urlencoded()`, pass them
+ * `verify: oauth.keepRawBody` so that the exact bytes are kept beside the parsed body; a flat form
+ * parsed without them is re-encoded (the base string sorts parameters, so order does not matter),
+ * and a body hash over a body parsed without them is refused with advice saying so, never as a
+ * mismatch. A `protect` before any parser reads the body itself: its bytes are then
+ * `res.locals.rawBody`, and a parser after it finds nothing left to parse.
  */
 import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
@@ -66,8 +67,10 @@ function fromExpressRequest(req: Request, body: Uint8Array | string | undefined)
   return { ...fromNodeRequest(req, body), target: req.originalUrl };
 }
 
+// Not "mount protect before the parsers": protect then reads the body itself, and the parsers
+// after it find the stream consumed (the bytes are in res.locals.rawBody, unparsed).
 const PARSED_ADVICE =
-  'Server: pass { verify: oauth.keepRawBody } to express.json() and express.urlencoded(), or mount oauth.protect() or the Passport strategy before them.';
+  'Server: pass { verify: oauth.keepRawBody } to express.json() and express.urlencoded().';
 
 /**
  * The engine's view of an Express request, its body read (up to `limit` bytes, else
