@@ -1,10 +1,11 @@
 /**
  * The Express adapter: a middleware serving the token endpoints, and a `protect` middleware for
- * resources. It works before or after the application's body parsers: with `express.json()` or
- * `express.urlencoded()` mounted first, pass them `verify: oauth.keepRawBody` so that the exact
- * bytes are kept beside the parsed body; a flat form parsed without them is re-encoded (the base
- * string sorts parameters, so order does not matter), and a body hash over a body parsed without
- * them is refused with advice saying so, never as a mismatch.
+ * resources. Behind the application's `express.json()` or `express.urlencoded()`, pass them
+ * `verify: oauth.keepRawBody` so that the exact bytes are kept beside the parsed body; a flat form
+ * parsed without them is re-encoded (the base string sorts parameters, so order does not matter),
+ * and a body hash over a body parsed without them is refused with advice saying so, never as a
+ * mismatch. A `protect` before any parser reads the body itself: its bytes are then
+ * `res.locals.rawBody`, and a parser after it finds nothing left to parse.
  */
 import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
@@ -15,7 +16,14 @@ import { isFormBody, type OAuthRequest } from '../provider/request.js';
 import type { VerifiedRequest, VerifyOptions } from '../provider/verify.js';
 import { BodyTooLargeError, DEFAULT_BODY_LIMIT, fromNodeRequest, readBody, sendWire } from './node.js';
 import { type AdapterOptions, DEFAULT_PATHS, endpointFor } from './paths.js';
-import { bodyAlreadyParsed, needsBodyBytes, type Refusal, refusalFor, TOO_LARGE } from './refusal.js';
+import {
+  bodyAlreadyParsed,
+  bodySent,
+  needsBodyBytes,
+  type Refusal,
+  refusalFor,
+  TOO_LARGE,
+} from './refusal.js';
 
 export type { AdapterOptions, EndpointPaths } from './paths.js';
 export type { Refusal } from './refusal.js';
@@ -59,8 +67,10 @@ function fromExpressRequest(req: Request, body: Uint8Array | string | undefined)
   return { ...fromNodeRequest(req, body), target: req.originalUrl };
 }
 
+// Not "mount protect before the parsers": protect then reads the body itself, and the parsers
+// after it find the stream consumed (the bytes are in res.locals.rawBody, unparsed).
 const PARSED_ADVICE =
-  'Server: pass { verify: oauth.keepRawBody } to express.json() and express.urlencoded(), or mount oauth.protect() or the Passport strategy before them.';
+  'Server: pass { verify: oauth.keepRawBody } to express.json() and express.urlencoded().';
 
 /**
  * The engine's view of an Express request, its body read (up to `limit` bytes, else
@@ -88,31 +98,25 @@ export async function readExpressRequest(req: Request, limit = DEFAULT_BODY_LIMI
 }
 
 /**
- * Throws the problem for a body a parser turned into an object without `keepRawBody`, when
- * verifying `request` needs its bytes: advice for the application, not a misleading mismatch. For
- * what reads requests with {@link readExpressRequest} (`protect`, the Passport strategies).
+ * Throws the problem for a body whose bytes a parser took without `keepRawBody`, when verifying
+ * `request` needs them: advice for the application, not a misleading mismatch, and never a body
+ * accepted that a required body hash did not cover. For what reads requests with
+ * {@link readExpressRequest} (`protect`, the Passport strategies).
  */
 export function refuseParsedAway(
+  provider: Provider,
   req: Request,
   request: OAuthRequest,
   options: VerifyOptions | undefined,
 ): void {
-  if (request.body === undefined && parsedAway(req) && needsBodyBytes(request, options)) {
+  if (request.body === undefined && bytesGone(req) && needsBodyBytes(provider, request, options)) {
     throw bodyAlreadyParsed(PARSED_ADVICE);
   }
 }
 
-/** Whether a parser turned the body into an object and kept none of its bytes. */
-function parsedAway(req: Request): boolean {
-  const parsed: unknown = req.body;
-  return (
-    !rawBodies.has(req) &&
-    parsed !== null &&
-    typeof parsed === 'object' &&
-    !Buffer.isBuffer(parsed) &&
-    !req.readable &&
-    (Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined)
-  );
+/** Whether a body was sent and something before the adapter read it, keeping none of its bytes. */
+function bytesGone(req: Request): boolean {
+  return !rawBodies.has(req) && !req.readable && bodySent(req.headers);
 }
 
 /**
@@ -135,12 +139,16 @@ export function verifiedRequest(res: Response): VerifiedRequest {
 export interface ExpressAdapterOptions extends AdapterOptions {
   /**
    * Answers a request `protect` refused, instead of the problem response (`refusal.response`)
-   * the adapter would send: render a page, or `next(refusal.problem)` to an error middleware.
+   * the adapter would send: render a page, or `next(refusal.error)` to an error middleware (it
+   * carries the status, also for a 413, 500 or 503). The route never runs: the `next` it gets
+   * turns `next()`, `next('route')` and `next('router')` into `next(refusal.error)`. If it neither
+   * answers nor calls `next` by the time it returns (or its promise settles), the problem response
+   * is sent; if it throws, a 500 without detail (the error goes to `onError`).
    *
    * @defaultValue `undefined` (the problem response is sent)
    */
   readonly onRefused?:
-    ((refusal: Refusal, req: Request, res: Response, next: NextFunction) => void) | undefined;
+    ((refusal: Refusal, req: Request, res: Response, next: NextFunction) => unknown) | undefined;
 }
 
 /** The Express adapter's middlewares, and the body-parser hook that keeps raw bytes. */
@@ -181,8 +189,35 @@ export function expressAdapter(provider: Provider, options: ExpressAdapterOption
       });
   };
   const refuse = (refusal: Refusal, req: Request, res: Response, next: NextFunction) => {
-    if (options.onRefused) options.onRefused(refusal, req, res, next);
-    else sendWire(res, refusal.response);
+    const { onRefused } = options;
+    if (!onRefused) {
+      sendWire(res, refusal.response);
+      return;
+    }
+    let passedOn = false;
+    // A refused request never reaches the route: a next() without an error carries the refusal.
+    const refusedNext = (error?: unknown) => {
+      passedOn = true;
+      next(
+        error === undefined || error === null || error === 'route' || error === 'router'
+          ? refusal.error
+          : error,
+      );
+    };
+    const failed = (error: unknown) => {
+      if (passedOn) return;
+      // Answered as any failure of the server's own: a 500 without detail, the error to onError.
+      if (!res.headersSent) sendWire(res, provider.errorResponse(error, fromExpressRequest(req, undefined)));
+      else if (!res.writableEnded) res.end();
+    };
+    // res.render answers a tick later: look after those, then send what an onRefused that
+    // answered nothing left unsent, rather than leave the client waiting for the socket timeout.
+    const answered = () => {
+      if (!passedOn && !res.headersSent) sendWire(res, refusal.response);
+    };
+    Promise.resolve()
+      .then(() => onRefused(refusal, req, res, refusedNext as NextFunction))
+      .then(() => setImmediate(answered), failed);
   };
   /** Verifies the request, keeping what it proves; the refusal when it is refused. */
   const verify = async (req: Request, res: Response, protectOptions: VerifyOptions | undefined) => {
@@ -194,7 +229,7 @@ export function expressAdapter(provider: Provider, options: ExpressAdapterOption
       return refusalFor(provider, error, fromExpressRequest(req, undefined));
     }
     try {
-      refuseParsedAway(req, request, protectOptions);
+      refuseParsedAway(provider, req, request, protectOptions);
       const verified = await provider.verify(request, protectOptions);
       verifiedRequests.set(res, verified);
       res.locals.oauth = verified;

@@ -12,6 +12,7 @@ import type {
   FastifyReply,
   FastifyRequest,
   preHandlerAsyncHookHandler,
+  preParsingHookHandler,
   RouteOptions,
 } from 'fastify';
 import type { WireResponse } from '../problems/wire.js';
@@ -20,7 +21,7 @@ import type { OAuthRequest } from '../provider/request.js';
 import type { VerifiedRequest, VerifyOptions } from '../provider/verify.js';
 import { DEFAULT_BODY_LIMIT } from './node.js';
 import { type AdapterOptions, DEFAULT_PATHS } from './paths.js';
-import { bodyAlreadyParsed, needsBodyBytes, type Refusal, refusalFor } from './refusal.js';
+import { bodyAlreadyParsed, bodySent, needsBodyBytes, type Refusal, refusalFor } from './refusal.js';
 
 export type { AdapterOptions, EndpointPaths } from './paths.js';
 export type { Refusal } from './refusal.js';
@@ -70,12 +71,15 @@ function keepBodyBytes(
 
 /**
  * The engine's view of a Fastify request: its body's bytes as the `preParsing` hook of a guarded
- * route kept them, else a body kept raw (a Buffer or a string, as by a raw parser of the
- * application's); a body parsed into anything else is left out.
+ * route, or `oauth.keepRawBody` on a route of the application's own, kept them, else a body kept
+ * raw (a Buffer or a string, as by a raw parser of the application's); a body parsed into
+ * anything else is left out.
  *
  * @example
  * ```ts
- * const launch = await verifyLaunch(provider, fromFastifyRequest(request));
+ * app.post('/lti/launch', { preParsing: oauth.keepRawBody }, async (request) =>
+ *   greet(await verifyLaunch(provider, fromFastifyRequest(request))),
+ * );
  * ```
  */
 export function fromFastifyRequest(request: FastifyRequest): OAuthRequest {
@@ -93,15 +97,14 @@ export function fromFastifyRequest(request: FastifyRequest): OAuthRequest {
   };
 }
 
-/** Whether the application parsed a body that no hook kept the bytes of. */
-function parsedAway(request: FastifyRequest): boolean {
+/** Whether a body was sent that the application parsed, or left unread, with no hook keeping its bytes. */
+function bytesGone(request: FastifyRequest): boolean {
   const body: unknown = request.body;
   return (
     keptBodies.get(request)?.complete !== true &&
-    body !== undefined &&
-    body !== null &&
     !Buffer.isBuffer(body) &&
-    typeof body !== 'string'
+    typeof body !== 'string' &&
+    bodySent(request.headers)
   );
 }
 
@@ -133,6 +136,17 @@ export interface FastifyAdapter {
    */
   readonly plugin: (instance: FastifyInstance) => Promise<void>;
   protect(options?: VerifyOptions): preHandlerAsyncHookHandler;
+  /**
+   * The `preParsing` hook `protect` puts on the routes it guards, for a route that reads the
+   * request itself with {@link fromFastifyRequest} (an LTI launch): the application's parser still
+   * parses the body, and the exact bytes a signature covers are kept beside it.
+   *
+   * @example
+   * ```ts
+   * app.post('/lti/launch', { preParsing: oauth.keepRawBody }, (request) => verifyLaunch(provider, fromFastifyRequest(request)));
+   * ```
+   */
+  readonly keepRawBody: preParsingHookHandler;
   /** Answers with the response for an error: the problem response for an `OAuthProblem`. */
   refuse(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply;
 }
@@ -187,7 +201,7 @@ export function fastifyAdapter(provider: Provider, options: FastifyAdapterOption
     const guard: preHandlerAsyncHookHandler = async (request, reply) => {
       const oauthRequest = fromFastifyRequest(request);
       try {
-        if (parsedAway(request) && needsBodyBytes(oauthRequest, protectOptions)) {
+        if (bytesGone(request) && needsBodyBytes(provider, oauthRequest, protectOptions)) {
           throw bodyAlreadyParsed(PARSED_ADVICE);
         }
         request.oauth = await provider.verify(oauthRequest, protectOptions);
@@ -203,5 +217,5 @@ export function fastifyAdapter(provider: Provider, options: FastifyAdapterOption
     guards.add(guard);
     return guard;
   };
-  return { plugin, refuse, protect };
+  return { plugin, refuse, protect, keepRawBody: keepBodyBytes };
 }

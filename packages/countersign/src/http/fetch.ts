@@ -93,6 +93,8 @@ const tooLarge = () => toResponse(TOO_LARGE.response);
 export interface FetchAdapterOptions extends AdapterOptions {
   /**
    * Answers a request `protect` refused, instead of the problem response (`refusal.response`).
+   * If it returns no `Response`, the problem response is returned; if it throws, a 500 without
+   * detail (the error goes to `onError`).
    *
    * @defaultValue `undefined` (the problem response is returned)
    */
@@ -129,8 +131,16 @@ export interface FetchAdapter {
 export function fetchAdapter(provider: Provider, options: FetchAdapterOptions = {}): FetchAdapter {
   const paths = options.paths ?? DEFAULT_PATHS;
   const limit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
-  const refuse = async (refusal: Refusal, request: Request) =>
-    options.onRefused ? options.onRefused(refusal, request) : toResponse(refusal.response);
+  const refuse = async (refusal: Refusal, request: Request): Promise<Response> => {
+    if (!options.onRefused) return toResponse(refusal.response);
+    try {
+      const answered: unknown = await options.onRefused(refusal, request);
+      // An onRefused that returned no Response leaves the problem response, never undefined.
+      return answered instanceof Response ? answered : toResponse(refusal.response);
+    } catch (error) {
+      return toResponse(provider.errorResponse(error, requestHead(request)));
+    }
+  };
   return {
     async handleEndpoint(request) {
       const endpoint = endpointFor(paths, new URL(request.url).pathname);
@@ -142,7 +152,7 @@ export function fetchAdapter(provider: Provider, options: FetchAdapterOptions = 
       const oauthRequest = request.bodyUsed ? requestHead(request) : await readClone(request, limit);
       if (!oauthRequest) return refuse(TOO_LARGE, request);
       try {
-        if (request.bodyUsed && needsBodyBytes(oauthRequest, protectOptions)) {
+        if (request.bodyUsed && needsBodyBytes(provider, oauthRequest, protectOptions)) {
           throw bodyAlreadyParsed(PARSED_ADVICE);
         }
         const verified = await provider.verify(oauthRequest, protectOptions);

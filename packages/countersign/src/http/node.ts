@@ -74,7 +74,9 @@ export function sendWire(response: ServerResponse, wire: WireResponse): void {
 export interface NodeAdapterOptions extends AdapterOptions {
   /**
    * Answers a request `protect` refused, instead of the problem response (`refusal.response`)
-   * the adapter would write; it must end `response` itself.
+   * the adapter would write; it must end `response` itself. If it has sent nothing by the time it
+   * returns (or its promise settles), the problem response is sent; if it throws, a 500 without
+   * detail (the error goes to `onError`).
    *
    * @defaultValue `undefined` (the problem response is sent)
    */
@@ -115,8 +117,21 @@ export function nodeAdapter(provider: Provider, options: NodeAdapterOptions = {}
   const limit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const { onRefused } = options;
   const refuse = async (refusal: Refusal, request: IncomingMessage, response: ServerResponse) => {
-    if (onRefused) await onRefused(refusal, request, response);
-    else sendWire(response, refusal.response);
+    if (!onRefused) {
+      sendWire(response, refusal.response);
+      return;
+    }
+    try {
+      await onRefused(refusal, request, response);
+    } catch (error) {
+      // Answered as any failure of the server's own: a 500 without detail, the error to onError.
+      if (!response.headersSent)
+        sendWire(response, provider.errorResponse(error, fromNodeRequest(request, undefined)));
+      else if (!response.writableEnded) response.end();
+      return;
+    }
+    // An onRefused that answered nothing would leave the client waiting until the socket times out.
+    if (!response.headersSent) sendWire(response, refusal.response);
   };
   const read = async (request: IncomingMessage) => {
     try {

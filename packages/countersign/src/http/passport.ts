@@ -143,7 +143,7 @@ function refusal(kind: Kind): OAuthProblem {
 /** The user and auth info of an accepted request; throws what refuses it. */
 async function accept(setup: Setup, req: Request, request: OAuthRequest, route: VerifyOptions | undefined) {
   const options = verifyOptions(setup.options, route);
-  refuseParsedAway(req, request, options);
+  refuseParsedAway(setup.provider, req, request, options);
   const verified = await setup.provider.verify(request, options);
   if (setup.kind === 'token' && verified.twoLegged) {
     throw new OAuthProblem('parameter_absent', {

@@ -25,40 +25,86 @@ export interface Refusal {
    * (413) or a failure of the server's own (503 for an unavailable store, else 500).
    */
   readonly problem: OAuthProblem | undefined;
+  /**
+   * The refusal as an error, always set: the `OAuthProblem`, else an `Error` whose `status` and
+   * `statusCode` are the response's (413, 500 or 503) and whose message and stack say no more than
+   * the response does. Express's `next(refusal.error)` answers with that status.
+   */
+  readonly error: OAuthProblem | (Error & { readonly status: number; readonly statusCode: number });
   /** The response the adapter sends when the application does not answer itself. */
   readonly response: WireResponse;
+}
+
+/**
+ * A refusal that is not an OAuth problem, as an error an error middleware understands: `status`
+ * and `statusCode` as Express's and Fastify's error handlers read them, no detail of the cause.
+ */
+class RefusalError extends Error {
+  override readonly name = 'RefusalError';
+  readonly status: number;
+  readonly statusCode: number;
+  /** Read by Express's error handler: the message may be shown even for a 5xx, it says nothing. */
+  readonly expose = true;
+
+  constructor(status: number, message: string) {
+    super(message);
+    this.status = status;
+    this.statusCode = status;
+    // Error pages in development show the stack: this one says only what the response says.
+    this.stack = `${this.name}: ${message}`;
+  }
+}
+
+function refusalError(response: WireResponse): RefusalError {
+  const message = typeof response.body === 'string' && response.body !== '' ? response.body : 'Refused.';
+  return new RefusalError(response.status, message);
 }
 
 /** The refusal for an error that `provider.verify` (or reading the request) threw. */
 export function refusalFor(provider: Provider, error: unknown, request: OAuthRequest): Refusal {
   const problem = asProblem(error);
-  return {
-    problem: isOAuthProblem(problem) ? problem : undefined,
-    response: provider.errorResponse(error, request),
-  };
+  const response = provider.errorResponse(error, request);
+  return isOAuthProblem(problem)
+    ? { problem, error: problem, response }
+    : { problem: undefined, error: refusalError(response), response };
 }
+
+const TOO_LARGE_RESPONSE: WireResponse = {
+  status: 413,
+  headers: { 'content-type': 'text/plain; charset=utf-8', connection: 'close' },
+  body: 'Request body too large.',
+};
 
 /** A body over the adapter's limit. */
 export const TOO_LARGE: Refusal = {
   problem: undefined,
-  response: {
-    status: 413,
-    headers: { 'content-type': 'text/plain; charset=utf-8', connection: 'close' },
-    body: 'Request body too large.',
-  },
+  error: refusalError(TOO_LARGE_RESPONSE),
+  response: TOO_LARGE_RESPONSE,
 };
 
 /**
  * Whether verifying a request needs the exact bytes of its body: a form body is signed as
- * parameters, and a body hash covers the bytes. Any other body is not signed, so one that a
- * parser read first can be left out.
+ * parameters, and a body hash covers the bytes, whether the client sent one or the route or the
+ * whole provider requires one. Any other body is not signed, so one that a parser read first can
+ * be left out.
  */
-export function needsBodyBytes(request: OAuthRequest, options: VerifyOptions | undefined): boolean {
-  if (options?.bodyHash === 'required' || isFormBody(request)) return true;
+export function needsBodyBytes(
+  provider: Provider,
+  request: OAuthRequest,
+  options: VerifyOptions | undefined,
+): boolean {
+  if (provider.bodyHash === 'required' || options?.bodyHash === 'required' || isFormBody(request)) {
+    return true;
+  }
   const authorization = request.headers.authorization;
   return (
     String(authorization ?? '').includes('oauth_body_hash') || request.target.includes('oauth_body_hash')
   );
+}
+
+/** Whether the request's head says a body was sent (a Content-Length over 0, or a Transfer-Encoding). */
+export function bodySent(headers: OAuthRequest['headers']): boolean {
+  return Number(headers['content-length'] ?? 0) > 0 || headers['transfer-encoding'] !== undefined;
 }
 
 /**

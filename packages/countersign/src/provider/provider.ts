@@ -250,6 +250,16 @@ export interface Provider {
    * store as 503, anything else as a generic 500 (the detail goes to `onError`, never the client).
    */
   errorResponse(error: unknown, request: OAuthRequest): WireResponse;
+  /**
+   * The provider's `bodyHash` option, resolved: whether every non-form body must carry
+   * `oauth_body_hash`. The adapters read it to refuse a body whose bytes a parser took.
+   *
+   * @example
+   * ```ts
+   * if (provider.bodyHash === 'required') console.log('every non-form body is hashed');
+   * ```
+   */
+  readonly bodyHash: 'optional' | 'required';
 }
 
 /** A refused request, as `onProblem` hears of it. */
@@ -424,6 +434,7 @@ export function createProvider(options: CreateProviderOptions): Provider {
     addUser: (name) => addUser(config, name),
     suspendUser: (name) => setUserStatus(config, name, 'suspended'),
     resumeUser: (name) => setUserStatus(config, name, 'active'),
+    bodyHash: config.bodyHashRequired ? 'required' : 'optional',
     errorResponse(thrown, request) {
       const error = asProblem(thrown);
       if (isOAuthProblem(error)) return problemResponse(config, error, request);
