@@ -6,13 +6,7 @@
  */
 /* eslint-disable @typescript-eslint/require-await -- the contract's writes return promises, and these maps have the answer at once */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type {
-  Consumer,
-  ImportBatch,
-  ImportResult,
-  Store,
-  User,
-} from 'countersign';
+import type { Consumer, ImportBatch, ImportResult, Store, User } from 'countersign';
 import { createProvider } from 'countersign';
 import { signRequest } from 'countersign/client';
 import { consumerFixture, runStoreSuite } from 'countersign/testing';
