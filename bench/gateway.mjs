@@ -10,9 +10,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { signRequest } from '../packages/countersign/dist/client/sign-request.js';
 import { SqliteStore } from '../packages/sqlite/dist/sqlite-store.js';
-import { CONSUMER, seed, TOKEN, URL_ME } from './requests.mjs';
+import { seed, signedAuthorizations, URL_ME } from './requests.mjs';
 
 const here = new URL('.', import.meta.url).pathname;
 const NGINX = existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx';
@@ -184,21 +183,7 @@ export async function measureGateway({
     notes.push('gateway: nginx not installed, skipped');
     return undefined;
   }
-  const at = String(Math.floor(Date.now() / 1000));
-  const signed = Array.from(
-    { length: pool },
-    (_, i) =>
-      signRequest({
-        method: 'GET',
-        url: URL_ME,
-        consumerKey: CONSUMER.key,
-        consumerSecret: CONSUMER.secret,
-        token: TOKEN.token,
-        tokenSecret: TOKEN.secret,
-        timestamp: at,
-        nonce: `g${Date.now()}-${i}`,
-      }).authorization,
-  );
+  const signed = signedAuthorizations(pool, `g${Date.now()}-`);
   const authorization = (i) => ({ authorization: signed[i % pool] });
   const askForwardAuth = (i) => ({
     authorization: signed[i % pool],

@@ -72,6 +72,28 @@ export function signedRequests(n, token = TOKEN, prefix = 'nonce') {
 }
 
 /** What the bare verifier needs to check the requests above. */
+/**
+ * `n` Authorization headers for `GET /api/v1/me` with the access token, signed now (a server under
+ * load checks their timestamps against its clock), each with its own nonce.
+ */
+export function signedAuthorizations(n, prefix) {
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  return Array.from(
+    { length: n },
+    (_, i) =>
+      signRequest({
+        method: 'GET',
+        url: URL_ME,
+        consumerKey: CONSUMER.key,
+        consumerSecret: CONSUMER.secret,
+        token: TOKEN.token,
+        tokenSecret: TOKEN.secret,
+        timestamp,
+        nonce: `${prefix}${i}`,
+      }).authorization,
+  );
+}
+
 export const BARE_VERIFIER_OPTIONS = {
   consumerKey: CONSUMER.key,
   consumerSecret: CONSUMER.secret,

@@ -8,8 +8,15 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { signRequest } from '../packages/countersign/dist/client/sign-request.js';
-import { BARE_VERIFIER_OPTIONS, CONSUMER, NOW, seed, signedRequests, TOKEN, URL_ME } from './requests.mjs';
+import {
+  BARE_VERIFIER_OPTIONS,
+  CONSUMER,
+  NOW,
+  seed,
+  signedAuthorizations,
+  signedRequests,
+  TOKEN,
+} from './requests.mjs';
 import { signingKey } from '../packages/countersign/dist/core/signature-methods.js';
 import { nonceKey } from '../packages/countersign/dist/provider/checks/check-nonce.js';
 import { createProvider, MemoryStore } from '../packages/countersign/dist/index.js';
@@ -242,24 +249,7 @@ results.verify_sqlite_1m_tokens_ops = median(tokenRounds.many);
 // The servers take turns in each of HTTP_ROUNDS rounds, so that a slow spell of the machine falls
 // on one round of every server rather than on all of one server's requests.
 const POOL = quick ? 60_000 : 200_000;
-const timestamp = () => String(Math.floor(Date.now() / 1000));
-function signedPool(prefix) {
-  const at = timestamp();
-  return Array.from(
-    { length: POOL },
-    (_, i) =>
-      signRequest({
-        method: 'GET',
-        url: URL_ME,
-        consumerKey: CONSUMER.key,
-        consumerSecret: CONSUMER.secret,
-        token: TOKEN.token,
-        tokenSecret: TOKEN.secret,
-        timestamp: at,
-        nonce: `${prefix}${i}`,
-      }).authorization,
-  );
-}
+const signedPool = (prefix) => signedAuthorizations(POOL, prefix);
 
 /** CPU seconds a process has used so far (user + system), from /proc. */
 function cpuSeconds(pid) {
