@@ -359,6 +359,29 @@ describe.skipIf(!hasPython)('the gateway in front of a Python upstream', () => {
     expect(createHash('sha256').update(body).digest('hex')).toBe(response.headers.get('x-body-sha256'));
   });
 
+  it('holds the upstream back while a client reads slowly, and still delivers the answer whole', async () => {
+    const size = 8 * 1024 * 1024 + 7;
+    const path = `/v1/large?bytes=${size}&mark=slow-reader`;
+    const response = await new Promise<IncomingMessage>((resolve, reject) => {
+      httpRequest(gw.base + path, { headers: { authorization: signed('GET', path) } }, resolve)
+        .on('error', reject)
+        .end();
+    });
+    expect(response.statusCode).toBe(200);
+    // Not reading for a while fills the socket buffers: the gateway's writes report back-pressure,
+    // and only the client's draining lets the upstream's answer go on.
+    response.pause();
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    const hash = createHash('sha256');
+    let length = 0;
+    for await (const chunk of response as AsyncIterable<Buffer>) {
+      hash.update(chunk);
+      length += chunk.length;
+    }
+    expect(length).toBe(size);
+    expect(hash.digest('hex')).toBe(response.headers['x-body-sha256']);
+  });
+
   it('streams: the first bytes arrive while the upstream is still answering', async () => {
     const id = `held-${Date.now()}`;
     const response = await gw.client.fetch(`${gw.base}/v1/held?id=${id}`, { token: gw.access });

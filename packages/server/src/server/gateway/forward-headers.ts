@@ -48,13 +48,13 @@ const FORWARDED = new Set(['forwarded', 'x-real-ip']);
 /** The cookies of the server's own pages (the session and the CSRF secret), never the upstream's. */
 const OWN_COOKIES = new Set(['cs_session', '_csrf']);
 
-/** The names a `Connection` header lists, lower-cased. */
-function connectionTokens(raw: readonly string[]): Set<string> {
+const NO_TOKENS: ReadonlySet<string> = new Set();
+
+/** The names a `Connection` header's value lists, lower-cased. */
+function connectionTokens(value: string | undefined): ReadonlySet<string> {
+  if (value === undefined) return NO_TOKENS;
   const tokens = new Set<string>();
-  for (let i = 0; i < raw.length; i += 2) {
-    if ((raw[i] as string).toLowerCase() !== 'connection') continue;
-    for (const token of (raw[i + 1] as string).split(',')) tokens.add(token.trim().toLowerCase());
-  }
+  for (const token of value.split(',')) tokens.add(token.trim().toLowerCase());
   return tokens;
 }
 
@@ -76,6 +76,8 @@ export interface ForwardContext {
   readonly trusted: boolean;
   /** `http` or `https`: this server's own connection. */
   readonly scheme: string;
+  /** The client's `Connection` header as Node reads it (repeated ones joined), if any. */
+  readonly connection?: string | undefined;
   readonly identity?: Identity | undefined;
   readonly bodyLength?: number | undefined;
 }
@@ -105,7 +107,7 @@ export function peerTrust(trust: ProxyTrust | undefined): PeerTrust {
  * headers (names as the client wrote them).
  */
 export function upstreamHeaders(raw: readonly string[], context: ForwardContext): string[] {
-  const hop = connectionTokens(raw);
+  const hop = connectionTokens(context.connection);
   const out: string[] = [];
   let host: string | undefined;
   let forwardedFor: string | undefined;
@@ -160,22 +162,22 @@ export function upstreamHeaders(raw: readonly string[], context: ForwardContext)
  * `Buffer`s, read as Latin-1 so that every byte is passed on unchanged).
  */
 export function clientHeaders(raw: readonly Buffer[]): string[] {
-  const names: string[] = [];
-  const values: string[] = [];
-  const hop = new Set<string>();
+  const out: string[] = [];
+  let connection: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = (raw[i] as Buffer).toString('latin1');
     const value = (raw[i + 1] as Buffer).toString('latin1');
     const lower = name.toLowerCase();
-    if (lower === 'connection') for (const token of value.split(',')) hop.add(token.trim().toLowerCase());
-    names.push(name);
-    values.push(value);
+    if (lower === 'connection') connection = connection === undefined ? value : `${connection},${value}`;
+    if (HOP_BY_HOP.has(lower) || lower.startsWith('proxy-')) continue;
+    out.push(name, value);
   }
-  const out: string[] = [];
-  for (let i = 0; i < names.length; i++) {
-    const lower = (names[i] as string).toLowerCase();
-    if (HOP_BY_HOP.has(lower) || hop.has(lower) || lower.startsWith('proxy-')) continue;
-    out.push(names[i] as string, values[i] as string);
-  }
-  return out;
+  if (connection === undefined) return out;
+  // Headers the `Connection` header names are this hop's too, wherever they came.
+  const hop = connectionTokens(connection);
+  if ([...hop].every((token) => HOP_BY_HOP.has(token))) return out;
+  const kept: string[] = [];
+  for (let i = 0; i < out.length; i += 2)
+    if (!hop.has((out[i] as string).toLowerCase())) kept.push(out[i] as string, out[i + 1] as string);
+  return kept;
 }

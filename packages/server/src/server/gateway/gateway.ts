@@ -109,21 +109,10 @@ async function readRest(request: IncomingMessage): Promise<Buffer | undefined> {
   return Buffer.concat(chunks);
 }
 
-/** The body to verify and forward: what the parser read, or the rest of the request; `null` past the limit. */
-async function bodyOf(request: FastifyRequest): Promise<Buffer | undefined | null> {
-  if (hasUnreadBody(request)) return (await readRest(request.raw)) ?? null;
-  return Buffer.isBuffer(request.body) ? request.body : undefined;
-}
-
-/** The identity a request proves for `route`, or the problem response it gets instead. */
-async function identityFor(
-  provider: Provider,
-  request: FastifyRequest,
-  route: GatewayRoute,
-  body: Buffer | undefined,
-): Promise<Identity | WireResponse> {
+/** The request as the provider verifies it. */
+function oauthRequestOf(request: FastifyRequest, body: Buffer | undefined): OAuthRequest {
   const socket = request.raw.socket;
-  const oauthRequest: OAuthRequest = {
+  return {
     method: request.method,
     target: request.raw.url ?? '/',
     headers: request.headers,
@@ -131,11 +120,6 @@ async function identityFor(
     remoteAddress: socket.remoteAddress,
     body,
   };
-  try {
-    return identityOf(await provider.verify(oauthRequest, { scope: route.scope }));
-  } catch (error) {
-    return provider.errorResponse(error, oauthRequest);
-  }
 }
 
 /**
@@ -150,7 +134,11 @@ function waitForUpstream(request: FastifyRequest, reply: FastifyReply, timeoutMs
   reply.raw.once('finish', () => socket.setTimeout(idle));
 }
 
-/** The forwarding route: verify with the route's scope, then stream the upstream's answer back. */
+/**
+ * The forwarding route: verify with the route's scope, then stream the upstream's answer back.
+ * Written without `async`: a request without a body that needs no verifying (a public route)
+ * is forwarded in the turn that read it, and a verified one right when its verdict comes.
+ */
 function forwardRoute(
   context: GatewayContext,
   routes: readonly GatewayRoute[],
@@ -158,31 +146,66 @@ function forwardRoute(
   upstream: Upstream,
   timeoutMs: number,
 ) {
-  return async (request: FastifyRequest, reply: FastifyReply) => {
-    const target = request.raw.url ?? '/';
-    const q = target.indexOf('?');
-    const segments = pathSegments(q < 0 ? target : target.slice(0, q));
-    if (segments === undefined) return plain(reply, 400, AMBIGUOUS_PATH);
-    const route = matchRoute(routes, request.method, segments);
-    if (!route) return reply.callNotFound();
-    const body = await bodyOf(request);
-    if (body === null) return plain(reply, 413, 'Request body too large.');
-    const identity = route.public ? undefined : await identityFor(context.provider, request, route, body);
-    if (identity && 'status' in identity) return send(reply, identity);
+  const { provider } = context;
+  const forward = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    body: Buffer | undefined,
+    identity?: Identity,
+  ) => {
     const socket = request.raw.socket;
-    const peer = socket.remoteAddress ?? '';
     const headers = upstreamHeaders(request.raw.rawHeaders, {
-      peer,
+      peer: socket.remoteAddress ?? '',
       trusted: trusted(socket),
       scheme: (socket as Partial<TLSSocket>).encrypted === true ? 'https' : 'http',
+      connection: request.headers.connection,
       identity,
       bodyLength: body?.length,
     });
     waitForUpstream(request, reply, timeoutMs);
     reply.hijack();
     const onError = (error: Error) => request.log.error({ reqId: request.id, err: error }, 'upstream failed');
-    upstream.forward({ method: request.method, path: target, headers, body, onError }, reply.raw);
+    upstream.forward(
+      { method: request.method, path: request.raw.url ?? '/', headers, body, onError },
+      reply.raw,
+    );
     return reply;
+  };
+  const verifyAndForward = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    route: GatewayRoute,
+    body: Buffer | undefined,
+  ): FastifyReply | Promise<FastifyReply> => {
+    if (route.public) return forward(request, reply, body);
+    const oauthRequest = oauthRequestOf(request, body);
+    return provider.verify(oauthRequest, { scope: route.scope }).then(
+      (verified) => forward(request, reply, body, identityOf(verified)),
+      (error: unknown) => send(reply, provider.errorResponse(error, oauthRequest)),
+    );
+  };
+  return (request: FastifyRequest, reply: FastifyReply): FastifyReply | Promise<FastifyReply> => {
+    const target = request.raw.url ?? '/';
+    const q = target.indexOf('?');
+    const segments = pathSegments(q < 0 ? target : target.slice(0, q));
+    if (segments === undefined) return plain(reply, 400, AMBIGUOUS_PATH);
+    const route = matchRoute(routes, request.method, segments);
+    if (!route) {
+      reply.callNotFound();
+      return reply;
+    }
+    if (!hasUnreadBody(request))
+      return verifyAndForward(
+        request,
+        reply,
+        route,
+        Buffer.isBuffer(request.body) ? request.body : undefined,
+      );
+    return readRest(request.raw).then((body) =>
+      body === undefined
+        ? plain(reply, 413, 'Request body too large.')
+        : verifyAndForward(request, reply, route, body),
+    );
   };
 }
 

@@ -61,6 +61,7 @@ function fail(response: ServerResponse, error: Error): void {
 /** One request's handler: the upstream's answer, written to the client as it arrives. */
 function streamInto(response: ServerResponse, onError: (error: Error) => void): Dispatcher.DispatchHandlers {
   let abort: ((error?: Error) => void) | undefined;
+  let resume: (() => void) | undefined;
   let finished = false;
   const onClose = () => {
     if (!finished) abort?.(new undiciErrors.RequestAbortedError('the client went away'));
@@ -70,15 +71,18 @@ function streamInto(response: ServerResponse, onError: (error: Error) => void): 
     onConnect(abortRequest) {
       abort = abortRequest;
     },
-    onHeaders(status, raw, resume, statusText) {
+    onHeaders(status, raw, resumeReading, statusText) {
       // 1xx answers (100 Continue, 103 Early Hints) are the upstream's business with this hop.
       if (status < 200) return true;
+      resume = resumeReading;
       response.writeHead(status, statusText, clientHeaders(raw));
-      response.on('drain', resume);
       return true;
     },
     onData(chunk) {
-      return response.write(chunk);
+      if (response.write(chunk)) return true;
+      // The client reads more slowly than the upstream sends: undici stops reading until it drains.
+      if (resume) response.once('drain', resume);
+      return false;
     },
     onComplete() {
       finished = true;
