@@ -118,7 +118,9 @@ export function forwardAuthRoute(
     };
     let identity;
     try {
-      identity = identityOf(await provider.verify(oauthRequest, { scope: route.scope }));
+      const verified = await provider.verify(oauthRequest, { scope: route.scope });
+      request.oauth = verified;
+      identity = identityOf(verified);
     } catch (error) {
       const wire = provider.errorResponse(withBodyAdvice(error, request.headers), oauthRequest);
       return reply.code(wire.status).headers(wire.headers).send(wire.body);

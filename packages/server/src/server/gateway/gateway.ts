@@ -179,10 +179,18 @@ function forwardRoute(
   ): FastifyReply | Promise<FastifyReply> => {
     if (route.public) return forward(request, reply, body);
     const oauthRequest = oauthRequestOf(request, body);
-    return provider.verify(oauthRequest, { scope: route.scope }).then(
-      (verified) => forward(request, reply, body, identityOf(verified)),
-      (error: unknown) => send(reply, provider.errorResponse(error, oauthRequest)),
-    );
+    const refuse = (error: unknown) => send(reply, provider.errorResponse(error, oauthRequest));
+    let verdict: Promise<Identity>;
+    try {
+      verdict = provider.verify(oauthRequest, { scope: route.scope }).then((verified) => {
+        // What the request proved, as `protect` leaves it: the log line names its consumer.
+        request.oauth = verified;
+        return identityOf(verified);
+      });
+    } catch (error) {
+      return refuse(error);
+    }
+    return verdict.then((identity) => forward(request, reply, body, identity), refuse);
   };
   return (request: FastifyRequest, reply: FastifyReply): FastifyReply | Promise<FastifyReply> => {
     const target = request.raw.url ?? '/';
@@ -227,6 +235,7 @@ export function gateway(options: GatewayOptions, context: GatewayContext) {
     app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_request, body, done) =>
       done(null, body),
     );
+    if (!app.hasRequestDecorator('oauth')) app.decorateRequest('oauth', null);
     const trusted = peerTrust(context.trust);
     app.get('/oauth/forward-auth', forwardAuthRoute(context, routes, trusted));
     if (options.upstream === undefined) return Promise.resolve();
