@@ -5,7 +5,14 @@
  * and the operations that need the admin part say which method the store lacks.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createProvider, type EngineStore, type OAuthRequest, parseFormEncoded } from 'countersign';
+import {
+  createProvider,
+  type EngineStore,
+  type NonceStore,
+  type OAuthRequest,
+  parseFormEncoded,
+  withNonceStore,
+} from 'countersign';
 import { signRequest, type SignRequestOptions } from 'countersign/client';
 import { consumerFixture, runEngineSuite } from 'countersign/testing';
 import { EngineMapStore } from '../support/engine-map-store.js';
@@ -110,6 +117,29 @@ describe('a provider on an engine-only store', () => {
       );
     }
     expect([...store.consumers.values()]).toEqual([CONSUMER]);
+  });
+
+  it('takes a nonce store of its own through withNonceStore, and closes it', async () => {
+    const held = new Set<string>();
+    let closed = 0;
+    const nonces: NonceStore = {
+      recordNonce: (key) => !held.has(key) && held.add(key).size > 0,
+      close: () => {
+        closed++;
+        return Promise.resolve();
+      },
+    };
+    const composed = withNonceStore(store, nonces);
+    const provider = createProvider({ store: composed, clock: () => NOW });
+    const request = signed('/photos', { nonce: 'only-once' });
+    expect(await provider.verify(request)).toMatchObject({ twoLegged: true });
+    // The nonce went to the nonce store, not to the engine store's own map.
+    expect(held.size).toBe(1);
+    expect(store.nonces.size).toBe(0);
+    await expect(provider.verify(request)).rejects.toMatchObject({ problem: 'nonce_used' });
+    // The engine store has no close of its own: closing closes the nonce store alone.
+    await composed.close();
+    expect(closed).toBe(1);
   });
 
   it('is refused at createProvider when an engine method is missing, naming it', () => {

@@ -242,22 +242,25 @@ export type Store = EngineStore & AdminStore;
 export type NonceStore = Pick<Store, 'recordNonce' | 'close'>;
 
 /**
- * A store whose nonces go to `nonces` and everything else to `store`; closing closes both.
+ * A store whose nonces go to `nonces` and everything else to `store`; closing closes both (`store`
+ * only if it has a `close`). `store` may be a whole `Store` or one written for the engine alone.
  *
  * @example
  * ```ts
  * const store = withNonceStore(await PostgresStore.connect(url), new RedisNonceStore(redisUrl));
  * ```
  */
-export function withNonceStore<S extends Store>(
+export function withNonceStore<S extends EngineStore>(
   store: S,
   nonces: NonceStore,
-): Omit<S, 'recordNonce'> & NonceStore {
+): Omit<S, 'recordNonce' | 'close'> & NonceStore {
   const recordNonce = nonces.recordNonce.bind(nonces);
-  const close = async () => Promise.all([nonces.close(), store.close()]).then(() => undefined);
+  const closeStore = (store as { close?: () => Promise<void> }).close;
+  const close = async () => Promise.all([nonces.close(), closeStore?.call(store)]).then(() => undefined);
   // Methods are bound once, not on every call (every signed request makes several).
   const bound = new Map<PropertyKey, unknown>();
-  return new Proxy(store, {
+  // The proxy answers `close` itself, so it is a NonceStore whether or not `store` has a `close`.
+  return new Proxy(store as S & NonceStore, {
     get(target, property) {
       if (property === 'recordNonce') return recordNonce;
       if (property === 'close') return close;
