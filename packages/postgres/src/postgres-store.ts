@@ -75,8 +75,11 @@ export interface PostgresStoreOptions {
   readonly schema?: string | undefined;
 }
 
-/** Errors that mean "the database cannot be reached right now", as opposed to a bug. */
-/** How many times an import whose keys another import took meanwhile is checked again. */
+/**
+ * How many times an import whose keys another import took meanwhile is tried. A unique violation
+ * means the other import committed the key, so the check of the second attempt finds it and
+ * answers: two always suffice (the store suite races five imports), the third is a margin.
+ */
 const IMPORT_ATTEMPTS = 3;
 
 /** PostgreSQL's unique_violation: a key stored by another transaction that committed first. */
@@ -84,6 +87,7 @@ function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: unknown } | undefined)?.code === '23505';
 }
 
+/** Errors that mean "the database cannot be reached right now", as opposed to a bug. */
 function isUnavailable(error: unknown): boolean {
   const e = error as { code?: string; message?: string };
   if (typeof e.code === 'string' && /^(08|57P0|53)/.test(e.code)) return true;
