@@ -6,11 +6,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signRequest } from '../../packages/countersign/src/client/sign-request.js';
+import { collectLog } from '../support/log-lines.js';
 import { type Gateway, rawRequest, startGateway } from './harness.js';
 
 describe('the log lines of the gateway and of forward-auth', () => {
-  const lines: string[] = [];
-  const log = { stream: { write: (line: string) => void lines.push(line) } };
+  const collected = collectLog();
+  const { lines, lineFor } = collected;
+  const log = { stream: collected.stream };
   let upstream: Server;
   let gw: Gateway;
   let auth: Gateway;
@@ -27,19 +29,6 @@ describe('the log lines of the gateway and of forward-auth', () => {
     await auth?.app.close();
     await new Promise((resolve) => upstream.close(resolve));
   });
-
-  /** The line of the last request whose URL begins with `url` (written when it is answered). */
-  async function lineFor(url: string): Promise<Record<string, unknown>> {
-    for (let waited = 0; waited < 2000; waited += 20) {
-      const found = lines
-        .map((line) => JSON.parse(line) as Record<string, unknown>)
-        .filter((line) => line.msg === 'request' && String(line.url).startsWith(url))
-        .at(-1);
-      if (found) return found;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    throw new Error(`no line for ${url}`);
-  }
 
   const sign = (server: Gateway, url: string, tokenSecret = server.access.secret) =>
     signRequest({

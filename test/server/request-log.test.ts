@@ -10,9 +10,11 @@ import { OAuthClient } from '../../packages/countersign/src/client/oauth-client.
 import { createProvider } from '../../packages/countersign/src/provider/provider.js';
 import { buildServer } from '../../packages/server/src/server/app.js';
 import { MemoryStore } from '../../packages/countersign/src/stores/memory-store.js';
+import { collectLog } from '../support/log-lines.js';
 
 describe('the log line of each request', () => {
-  const lines: string[] = [];
+  const log = collectLog();
+  const { lines, lineFor } = log;
   let app: FastifyInstance;
   let base: string;
   let consumer: { key: string; secret: string };
@@ -21,7 +23,7 @@ describe('the log line of each request', () => {
 
   beforeAll(async () => {
     const store = new MemoryStore();
-    app = await buildServer({ store, log: { stream: { write: (line) => void lines.push(line) } } });
+    app = await buildServer({ store, log: { stream: log.stream } });
     await app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     await store.putUser({ name: 'bob', status: 'active', createdAt: 0 });
@@ -39,19 +41,6 @@ describe('the log line of each request', () => {
     access = await client.exchange(`${base}/oauth/token`, request, verifier);
   });
   afterAll(() => app.close());
-
-  /** The line of the last request to `path` (lines are written when the answer is sent). */
-  async function lineFor(path: string): Promise<Record<string, unknown>> {
-    for (let waited = 0; waited < 2000; waited += 20) {
-      const found = lines
-        .map((line) => JSON.parse(line) as Record<string, unknown>)
-        .filter((line) => line.msg === 'request' && String(line.url).startsWith(path))
-        .at(-1);
-      if (found) return found;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    throw new Error(`no line for ${path}`);
-  }
 
   it('names the consumer of accepted requests at initiate, token and a resource, with the latency', async () => {
     for (const path of ['/oauth/initiate', '/oauth/token']) {
