@@ -174,10 +174,17 @@ export function clientHeaders(raw: readonly Buffer[]): string[] {
   }
   if (connection === undefined) return out;
   // Headers the `Connection` header names are this hop's too, wherever they came.
+  // Most name only `keep-alive`, dropped already: then `out` stands as it is.
   const hop = connectionTokens(connection);
-  if ([...hop].every((token) => HOP_BY_HOP.has(token))) return out;
+  for (const token of hop) if (!HOP_BY_HOP.has(token)) return withoutNamed(out, hop);
+  return out;
+}
+
+/** A flat header list without the headers `names` names (lower-cased). */
+function withoutNamed(headers: readonly string[], names: ReadonlySet<string>): string[] {
   const kept: string[] = [];
-  for (let i = 0; i < out.length; i += 2)
-    if (!hop.has((out[i] as string).toLowerCase())) kept.push(out[i] as string, out[i + 1] as string);
+  for (let i = 0; i < headers.length; i += 2)
+    if (!names.has((headers[i] as string).toLowerCase()))
+      kept.push(headers[i] as string, headers[i + 1] as string);
   return kept;
 }
