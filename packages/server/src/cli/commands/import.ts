@@ -11,6 +11,7 @@ import { userNameProblem } from '../../server/passwords.js';
 import { CliError, InvalidValueError } from '../cli-error.js';
 import { command } from '../command-definition.js';
 import { asCredentials, type ImportFile, readImportFile } from '../import-file.js';
+import { decryptMagentoSecrets, readMagentoKeys } from '../magento-secrets.js';
 import { SECRET_KEY_VARIABLE, STORE_EXCLUSIVE, STORE_OPTIONS, withStore } from '../open-store.js';
 import { flag, option } from '../option-types.js';
 
@@ -56,6 +57,11 @@ export const importCommand = command({
       parse: format,
     }),
     'dry-run': flag({ help: 'check every record and import nothing' }),
+    'magento-keys': option({
+      value: 'FILE',
+      help: "decrypt the secrets Magento 2.4.3-p2 and later keep encrypted (KEY:3:…) with its crypt/key: FILE is Magento's app/etc/env.php, or holds only that key",
+      parse: (text) => text,
+    }),
     replace: flag({
       help: 'replace stored consumers and access tokens of the same keys (default: refuse them)',
     }),
@@ -67,6 +73,8 @@ export const importCommand = command({
   run: (values, [path = ''], io) => {
     const text = readFile(path);
     const file = readImportFile(text, values.format ?? (/\.csv$/i.test(path) ? 'csv' : 'json'));
+    const magentoKeys = values['magento-keys'];
+    if (magentoKeys !== undefined) decryptMagentoSecrets(file, readMagentoKeys(magentoKeys));
     const fail = (printed: Printed[]) => {
       for (const fault of printed.sort((a, b) => a.line - b.line)) io.err(fault.text);
       const count = `${printed.length} fault${printed.length === 1 ? '' : 's'}`;

@@ -1,0 +1,197 @@
+/**
+ * `countersign import FILE --magento-keys FILE`: secrets that Magento 2.4.3-p2 and later encrypted,
+ * encrypted here by PHP's own libsodium binding exactly as Magento's encryptor does
+ * (`KEY:3:base64(nonce . ciphertext)`, the nonce as additional data), read back so that a request
+ * signed with the plain secrets verifies; a wrong key refuses the file, naming the line and never a
+ * key or a secret.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { signRequest } from '../../packages/countersign/src/client/sign-request.js';
+import { createProvider } from '../../packages/countersign/src/provider/provider.js';
+import { openStore } from '../../packages/server/src/cli/open-store.js';
+import { runCli, runCliRefused } from '../support/processes.js';
+
+const hasPhpSodium =
+  spawnSync('php', ['-r', 'exit(extension_loaded("sodium") ? 0 : 1);'], { stdio: 'ignore' }).status === 0;
+if (!hasPhpSodium) {
+  if (process.env.CI === 'true') throw new Error('CI needs php-cli (with its sodium extension)');
+  console.warn('NOTICE: php with sodium (php-cli) not found; the Magento secret import test is skipped.');
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'countersign-magento-secrets-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+// Key 0 as Magento before 2.4.7 made it (32 characters), key 1 as 2.4.7 does ("base64" + 32 bytes).
+const OLD_KEY = '6f1c7a2e9b4d8f3a0c5e7b1d2f4a6c8e';
+const NEW_KEY = `base64${Buffer.from('0123456789abcdef0123456789ABCDEF').toString('base64')}`;
+const CONSUMER_SECRET = 'k2pd8wq4zr7mxn1c5hv9tj3bg6yl0fse';
+const TOKEN_SECRET = 'r8mz2wq5kd9pt1vx4cn7hj0gb3yl6fsa';
+const TOKEN = 'n4c8v2xm6q0zk5rt9wp3jd7hb1gyl5fs';
+
+/** `plain` encrypted with `keys[version]` the way Magento's Encryptor::encrypt writes it. */
+function magentoEncrypt(plain: string, keys: string, version: number): string {
+  const php = `
+    $keys = preg_split('/\\s+/s', trim($argv[1]));
+    $key = $keys[(int)$argv[3]];
+    if (str_starts_with($key, 'base64')) $key = base64_decode(substr($key, 6));
+    $nonce = random_bytes(SODIUM_CRYPTO_AEAD_CHACHA20POLY1305_IETF_NPUBBYTES);
+    $cipher = sodium_crypto_aead_chacha20poly1305_ietf_encrypt($argv[2], $nonce, $nonce, $key);
+    echo $argv[3] . ':3:' . base64_encode($nonce . $cipher);`;
+  const run = spawnSync('php', ['-r', php, keys, plain, String(version)], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`php failed: ${run.stderr}`);
+  return run.stdout;
+}
+
+let files = 0;
+function file(name: string, text: string): string {
+  const path = join(dir, `${files++}-${name}`);
+  writeFileSync(path, text);
+  return path;
+}
+
+/** An `app/etc/env.php` as Magento writes it, its two keys on two lines of one value. */
+const envPhp = (keys: string) =>
+  `<?php\nreturn [\n    'backend' => [\n        'frontName' => 'admin_x1'\n    ],\n    'crypt' => [\n        'key' => '${keys}'\n    ],\n    'db' => [\n        'table_prefix' => ''\n    ]\n];\n`;
+
+/** The export of docs/guides/importing.md's query, for one consumer and its token. */
+function exportDocument(consumerSecret: string, tokenSecret: string): string {
+  return JSON.stringify(
+    {
+      consumers: [
+        {
+          key: 'erp-sync',
+          secret: consumerSecret,
+          name: 'ERP sync',
+          owner: 'magento-admin',
+          callback: 'oob',
+          createdAt: '2023-03-04T05:06:07Z',
+        },
+      ],
+      accessTokens: [
+        {
+          token: TOKEN,
+          secret: tokenSecret,
+          consumerKey: 'erp-sync',
+          user: 'integration-1',
+          createdAt: '2023-03-04T05:06:07Z',
+        },
+      ],
+    },
+    null,
+    2,
+  );
+}
+
+async function verifies(db: string): Promise<string | undefined> {
+  const opened = await openStore({ db }, process.env);
+  try {
+    const signed = signRequest({
+      method: 'GET',
+      url: 'http://shop.test/rest/V1/orders',
+      consumerKey: 'erp-sync',
+      consumerSecret: CONSUMER_SECRET,
+      token: TOKEN,
+      tokenSecret: TOKEN_SECRET,
+    });
+    const headers = { host: 'shop.test', authorization: signed.authorization };
+    const verified = await createProvider({ store: opened.store }).verify({
+      method: 'GET',
+      target: '/rest/V1/orders',
+      headers,
+      secure: false,
+    });
+    return verified.user;
+  } finally {
+    await opened.close();
+  }
+}
+
+describe.skipIf(!hasPhpSodium)('countersign import --magento-keys', () => {
+  const keys = `${OLD_KEY}\n${NEW_KEY}`;
+
+  it("reads secrets encrypted with either of the deployment's keys, given its env.php", async () => {
+    const json = exportDocument(
+      magentoEncrypt(CONSUMER_SECRET, keys, 0),
+      magentoEncrypt(TOKEN_SECRET, keys, 1),
+    );
+    expect(json).not.toContain(CONSUMER_SECRET);
+    const db = join(dir, `${files++}.db`);
+    const out = runCli([
+      'import',
+      file('magento.json', json),
+      '--magento-keys',
+      file('env.php', envPhp(keys)),
+      '--db',
+      db,
+    ]);
+    expect(out).toContain('imported 1 consumers and 1 access tokens');
+    expect(await verifies(db)).toBe('integration-1');
+  });
+
+  it('takes a file holding only the key, and secrets written before the upgrade as they are', async () => {
+    const json = exportDocument(magentoEncrypt(CONSUMER_SECRET, keys, 1), TOKEN_SECRET);
+    const db = join(dir, `${files++}.db`);
+    runCli([
+      'import',
+      file('magento.json', json),
+      '--magento-keys',
+      file('magento.key', `${keys}\n`),
+      '--db',
+      db,
+    ]);
+    expect(await verifies(db)).toBe('integration-1');
+  });
+
+  it("refuses secrets of another deployment's key, naming their lines, and imports nothing", async () => {
+    const other = 'f0e1d2c3b4a5968778695a4b3c2d1e0f';
+    const json = exportDocument(
+      magentoEncrypt(CONSUMER_SECRET, other, 0),
+      magentoEncrypt(TOKEN_SECRET, keys, 1),
+    );
+    const db = join(dir, `${files++}.db`);
+    const path = file('magento.json', json);
+    const refused = runCliRefused([
+      'import',
+      path,
+      '--magento-keys',
+      file('magento.key', OLD_KEY),
+      '--db',
+      db,
+    ]);
+    const lines = refused.stderr.trim().split('\n');
+    expect(lines).toEqual([
+      `${path}:3: consumer erp-sync: secret does not decrypt with Magento key 0 (another deployment's key, or a damaged value)`,
+      `${path}:13: access token ${TOKEN}: secret is encrypted with Magento key 1, and the key file has keys 0 to 0`,
+      `countersign import: nothing imported: ${path} has 2 faults`,
+    ]);
+    for (const secret of [other, OLD_KEY, CONSUMER_SECRET, TOKEN_SECRET])
+      expect(refused.stderr).not.toContain(secret);
+    const opened = await openStore({ db }, process.env);
+    try {
+      expect(await opened.store.getConsumer('erp-sync')).toBeUndefined();
+    } finally {
+      await opened.close();
+    }
+  });
+
+  it('refuses a key file without a Magento key in one line', () => {
+    const json = file('magento.json', exportDocument(CONSUMER_SECRET, TOKEN_SECRET));
+    const db = ['--db', join(dir, `${files++}.db`)];
+    const short = file('short.key', 'abc');
+    expect(runCliRefused(['import', json, '--magento-keys', short, ...db]).stderr.trim()).toBe(
+      `countersign import: key 0 in ${short} is not a Magento key: 32 characters, or "base64" and 32 bytes in Base64`,
+    );
+    const env = file('env.php', "<?php\nreturn ['db' => []];\n");
+    expect(runCliRefused(['import', json, '--magento-keys', env, ...db]).stderr.trim()).toBe(
+      `countersign import: ${env} has no crypt/key (the 'crypt' => ['key' => '…'] of app/etc/env.php)`,
+    );
+    const missing = join(dir, 'none.key');
+    expect(runCliRefused(['import', json, '--magento-keys', missing, ...db]).stderr.trim()).toBe(
+      `countersign import: cannot read the Magento key file ${missing}: ENOENT`,
+    );
+  });
+});
