@@ -33,20 +33,22 @@ const TOKEN_SECRET = 'r8mz2wq5kd9pt1vx4cn7hj0gb3yl6fsa';
 const TOKEN = 'n4c8v2xm6q0zk5rt9wp3jd7hb1gyl5fs';
 
 /** `plain` encrypted with `keys[version]` the way Magento's Encryptor::encrypt writes it. */
-function magentoEncrypt(plain: string, keys: string, version: number): string {
+function magentoEncrypt(plain: string | Buffer, keys: string, version: number): string {
   const php = `
     $keys = preg_split('/\\s+/s', trim($argv[1]));
     $key = $keys[(int)$argv[3]];
     if (str_starts_with($key, 'base64')) $key = base64_decode(substr($key, 6));
     $nonce = random_bytes(SODIUM_CRYPTO_AEAD_CHACHA20POLY1305_IETF_NPUBBYTES);
-    $cipher = sodium_crypto_aead_chacha20poly1305_ietf_encrypt($argv[2], $nonce, $nonce, $key);
+    $cipher = sodium_crypto_aead_chacha20poly1305_ietf_encrypt(hex2bin($argv[2]), $nonce, $nonce, $key);
     echo $argv[3] . ':3:' . base64_encode($nonce . $cipher);`;
-  const run = spawnSync('php', ['-r', php, keys, plain, String(version)], { encoding: 'utf8' });
+  const hex = Buffer.from(plain).toString('hex');
+  const run = spawnSync('php', ['-r', php, keys, hex, String(version)], { encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`php failed: ${run.stderr}`);
   return run.stdout;
 }
 
 let files = 0;
+const newDb = () => ['--db', join(dir, `${files++}.db`)];
 function file(name: string, text: string): string {
   const path = join(dir, `${files++}-${name}`);
   writeFileSync(path, text);
@@ -133,7 +135,8 @@ describe.skipIf(!hasPhpSodium)('countersign import --magento-keys', () => {
   });
 
   it('takes a file holding only the key, and secrets written before the upgrade as they are', async () => {
-    const json = exportDocument(magentoEncrypt(CONSUMER_SECRET, keys, 1), TOKEN_SECRET);
+    // Trimmed as Magento's decrypt trims, with PHP's trim().
+    const json = exportDocument(magentoEncrypt(`\0 ${CONSUMER_SECRET}\n\t`, keys, 1), TOKEN_SECRET);
     const db = join(dir, `${files++}.db`);
     runCli([
       'import',
@@ -176,6 +179,56 @@ describe.skipIf(!hasPhpSodium)('countersign import --magento-keys', () => {
     } finally {
       await opened.close();
     }
+  });
+
+  it('refuses damaged values, each on its line, and reads an env.php in array() form', () => {
+    // Key 0 holds a quote and a backslash, which env.php escapes as PHP writes them.
+    const quoted = `${OLD_KEY.slice(0, 30)}'\\`;
+    const env = `<?PHP\nreturn array (\n  'crypt' => \n  array (\n    'key' => '${quoted.replace(/[\\']/g, '\\$&')}\n${NEW_KEY}',\n  ),\n);\n`;
+    const good = magentoEncrypt(CONSUMER_SECRET, keys, 1);
+    const damagedTag = `${good.slice(0, -3)}${good.at(-3) === 'A' ? 'B' : 'A'}${good.slice(-2)}`;
+    const secrets: Record<string, string> = {
+      'old-cipher': '0:2:c2VjcmV0c2VjcmV0c2VjcmV0',
+      'not-base64': '1:3:abc$',
+      'too-short': '1:3:AAAA',
+      'damaged-tag': damagedTag,
+      // Decrypts only if key 0 was read from env.php unescaped.
+      'not-utf8': magentoEncrypt(Buffer.from([0x61, 0xa0, 0x62]), `${quoted}\n${NEW_KEY}`, 0),
+    };
+    const consumers = Object.entries(secrets).map(([key, secret]) => ({
+      key,
+      secret,
+      name: key,
+      owner: 'magento-admin',
+      callback: 'oob',
+    }));
+    const text = JSON.stringify({ consumers: [null, ...consumers], accessTokens: [] }, null, 2);
+    const path = file('damaged.json', text);
+    const refused = runCliRefused(['import', path, '--magento-keys', file('env.php', env), ...newDb()]);
+    const lineOf = (key: string) => text.split('\n').findIndex((l) => l.includes(`"key": "${key}"`));
+    const said = (key: string, what: string) => `${path}:${lineOf(key)}: consumer ${key}: ${what}`;
+    expect(refused.stderr).toContain(`${path}:3: consumer consumers[0]: is not a record`);
+    expect(refused.stderr).toContain(
+      said(
+        'old-cipher',
+        "secret is encrypted with Magento's cipher 2; only cipher 3 (ChaCha20-Poly1305) is read",
+      ),
+    );
+    expect(refused.stderr).toContain(
+      said('not-base64', 'secret is not the Base64 Magento writes after KEY:3:'),
+    );
+    expect(refused.stderr).toContain(
+      said('too-short', 'secret is too short to be a value Magento encrypted'),
+    );
+    expect(refused.stderr).toContain(
+      said(
+        'damaged-tag',
+        "secret does not decrypt with Magento key 1 (another deployment's key, or a damaged value)",
+      ),
+    );
+    expect(refused.stderr).toContain(said('not-utf8', 'secret decrypts to bytes that are not UTF-8'));
+    expect(refused.stderr).toMatch(/nothing imported: .* has 6 faults\n$/);
+    expect(refused.stderr).not.toMatch(/TypeError|\n\s+at /);
   });
 
   it('refuses a key file without a Magento key in one line', () => {

@@ -12,7 +12,12 @@ import { readFileSync } from 'node:fs';
 import { CliError } from './cli-error.js';
 import type { ImportFile } from './import-file.js';
 
-const ENCRYPTED = /^(\d+):(\d+):([A-Za-z0-9+/]+={0,2})$/;
+/** What Magento's encryptor writes; a plain Magento secret (32 letters and digits) has no colon. */
+const ENCRYPTED = /^(\d+):(\d+):(.*)$/s;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/** What PHP's trim() removes, which Magento's decrypt applies to what it decrypted. */
+const PHP_TRIMMED = new Set([0x20, 0x09, 0x0a, 0x0d, 0x00, 0x0b]);
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 const CHACHA20_POLY1305 = 3;
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
@@ -32,8 +37,10 @@ export function readMagentoKeys(path: string): Buffer[] {
       `cannot read the Magento key file ${path}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`,
     );
   }
-  if (text.trimStart().startsWith('<?php')) {
-    const value = /['"]crypt['"]\s*=>\s*(?:\[|array\s*\()\s*['"]key['"]\s*=>\s*'([^']*)'/.exec(text)?.[1];
+  // A byte-order mark, as read in Latin-1.
+  text = text.replace(/^\xEF\xBB\xBF/, '');
+  if (/^\s*<\?php/i.test(text)) {
+    const value = cryptKey(text);
     if (value === undefined)
       throw new CliError(`${path} has no crypt/key (the 'crypt' => ['key' => '…'] of app/etc/env.php)`);
     text = value;
@@ -52,6 +59,29 @@ export function readMagentoKeys(path: string): Buffer[] {
   });
 }
 
+/**
+ * The value of `'crypt' => ['key' => '…']` in the text of an env.php, as PHP reads the quoted
+ * string (Magento writes it single-quoted, with `\\` and `\'` escaped).
+ */
+function cryptKey(php: string): string | undefined {
+  const quoted =
+    /['"]crypt['"]\s*=>\s*(?:\[|array\s*\()\s*['"]key['"]\s*=>\s*('(?:[^'\\]|\\.)*'|"(?:[^"\\$]|\\.)*")/i.exec(
+      php,
+    )?.[1];
+  if (quoted === undefined) return undefined;
+  const body = quoted.slice(1, -1);
+  return quoted.startsWith("'") ? body.replace(/\\(['\\])/g, '$1') : body.replace(/\\(["\\$])/g, '$1');
+}
+
+/** `bytes` without what PHP's trim() would remove at either end. */
+function phpTrimmed(bytes: Buffer): Buffer {
+  let start = 0;
+  let end = bytes.length;
+  while (start < end && PHP_TRIMMED.has(bytes[start] as number)) start++;
+  while (end > start && PHP_TRIMMED.has(bytes[end - 1] as number)) end--;
+  return bytes.subarray(start, end);
+}
+
 /** Why `value` cannot be decrypted, or its plain text. */
 function decrypted(value: string, keys: readonly Buffer[]): { plain: string } | { fault: string } {
   const [, version = '', cipher = '', encoded = ''] = ENCRYPTED.exec(value) ?? [];
@@ -64,22 +94,28 @@ function decrypted(value: string, keys: readonly Buffer[]): { plain: string } | 
     return {
       fault: `secret is encrypted with Magento key ${version}, and the key file has keys 0 to ${keys.length - 1}`,
     };
+  if (!BASE64.test(encoded)) return { fault: 'secret is not the Base64 Magento writes after KEY:3:' };
   const data = Buffer.from(encoded, 'base64');
   if (data.length < NONCE_BYTES + TAG_BYTES)
     return { fault: 'secret is too short to be a value Magento encrypted' };
   const nonce = data.subarray(0, NONCE_BYTES);
   const text = data.subarray(NONCE_BYTES, data.length - TAG_BYTES);
+  let plain: Buffer;
   try {
     const decipher = createDecipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG_BYTES });
     decipher.setAAD(nonce, { plaintextLength: text.length });
     decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
-    const plain = Buffer.concat([decipher.update(text), decipher.final()]);
-    // Magento's decrypt trims what it decrypted.
-    return { plain: plain.toString('utf8').trim() };
+    plain = Buffer.concat([decipher.update(text), decipher.final()]);
   } catch {
     return {
       fault: `secret does not decrypt with Magento key ${version} (another deployment's key, or a damaged value)`,
     };
+  }
+  try {
+    // Magento's decrypt trims what it decrypted, as PHP's trim() does.
+    return { plain: UTF8.decode(phpTrimmed(plain)) };
+  } catch {
+    return { fault: 'secret decrypts to bytes that are not UTF-8' };
   }
 }
 
@@ -90,6 +126,7 @@ function decrypted(value: string, keys: readonly Buffer[]): { plain: string } | 
 export function decryptMagentoSecrets(file: ImportFile, keys: readonly Buffer[]): void {
   for (const list of ['consumers', 'accessTokens'] as const) {
     file.credentials[list].forEach((record, index) => {
+      if (typeof record !== 'object' || record === null) return;
       const { secret } = record;
       if (typeof secret !== 'string' || !ENCRYPTED.test(secret)) return;
       const result = decrypted(secret, keys);
