@@ -10,10 +10,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { signRequest } from '../../packages/countersign/src/client/sign-request.js';
-import { createProvider } from '../../packages/countersign/src/provider/provider.js';
 import { openStore } from '../../packages/server/src/cli/open-store.js';
 import { runCli, runCliRefused } from '../support/processes.js';
+import { verifyInStore } from '../support/verify-in-store.js';
 
 const hasPhpSodium =
   spawnSync('php', ['-r', 'exit(extension_loaded("sodium") ? 0 : 1);'], { stdio: 'ignore' }).status === 0;
@@ -88,29 +87,16 @@ function exportDocument(consumerSecret: string, tokenSecret: string): string {
   );
 }
 
-async function verifies(db: string): Promise<string | undefined> {
-  const opened = await openStore({ db }, process.env);
-  try {
-    const signed = signRequest({
-      method: 'GET',
+const verifies = async (db: string) =>
+  (
+    await verifyInStore(db, {
       url: 'http://shop.test/rest/V1/orders',
       consumerKey: 'erp-sync',
       consumerSecret: CONSUMER_SECRET,
       token: TOKEN,
       tokenSecret: TOKEN_SECRET,
-    });
-    const headers = { host: 'shop.test', authorization: signed.authorization };
-    const verified = await createProvider({ store: opened.store }).verify({
-      method: 'GET',
-      target: '/rest/V1/orders',
-      headers,
-      secure: false,
-    });
-    return verified.user;
-  } finally {
-    await opened.close();
-  }
-}
+    })
+  ).user;
 
 describe.skipIf(!hasPhpSodium)('countersign import --magento-keys', () => {
   const keys = `${OLD_KEY}\n${NEW_KEY}`;

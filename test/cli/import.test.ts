@@ -7,10 +7,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { signRequest } from '../../packages/countersign/src/client/sign-request.js';
-import { createProvider } from '../../packages/countersign/src/provider/provider.js';
 import { openStore } from '../../packages/server/src/cli/open-store.js';
 import { runCli, runCliRefused } from '../support/processes.js';
+import { verifyInStore } from '../support/verify-in-store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'countersign-import-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -34,28 +33,15 @@ function file(name: string, text: string): string {
 const newDb = () => ['--db', join(dir, `${files++}.db`)];
 
 /** Verifies a request signed with the imported credentials against the store `flags` name. */
-async function verifyImported(
-  flags: string[],
-): Promise<{ user?: string | undefined; scopes: readonly string[] }> {
-  const opened = await openStore({ db: flags[1] }, process.env);
-  try {
-    const signed = signRequest({
-      method: 'GET',
-      url: 'http://provider.test/api/orders',
-      consumerKey: 'warehouse-sync',
-      consumerSecret: CONSUMER_SECRET,
-      token: 'h7x0c2vq9pmd4ryk1wzj8tgs6lbfa3ne',
-      tokenSecret: TOKEN_SECRET,
-    });
-    const headers = { host: 'provider.test', authorization: signed.authorization };
-    return await createProvider({ store: opened.store }).verify(
-      { method: 'GET', target: '/api/orders', headers, secure: false },
-      { scope: 'orders' },
-    );
-  } finally {
-    await opened.close();
-  }
-}
+const verifyImported = (flags: string[]) =>
+  verifyInStore(flags[1] as string, {
+    url: 'http://provider.test/api/orders',
+    consumerKey: 'warehouse-sync',
+    consumerSecret: CONSUMER_SECRET,
+    token: 'h7x0c2vq9pmd4ryk1wzj8tgs6lbfa3ne',
+    tokenSecret: TOKEN_SECRET,
+    scope: 'orders',
+  });
 
 describe('countersign import', () => {
   it('imports a CSV file, after which a request signed with the old credentials verifies', async () => {
