@@ -217,6 +217,38 @@ describe.skipIf(!hasPhpSodium)('countersign import --magento-keys', () => {
     expect(refused.stderr).not.toMatch(/TypeError|\n\s+at /);
   });
 
+  it('reads past crypt blocks left in comments, and refuses an env.php with two in use', async () => {
+    const json = exportDocument(magentoEncrypt(CONSUMER_SECRET, keys, 1), TOKEN_SECRET);
+    const stale = "'crypt' => ['key' => 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'],";
+    // Comment markers inside strings are the strings' own, and a quote inside a comment is not one.
+    const env = envPhp(keys).replace(
+      "    'crypt' => [",
+      [
+        `    // ${stale}`,
+        `    # ${stale} it's stale`,
+        `    /* ${stale}\n    ${stale} */`,
+        "    'cache' => ['frontend' => ['id_prefix' => 'x//y#z/*']],",
+        "    'crypt' => [",
+      ].join('\n'),
+    );
+    const db = join(dir, `${files++}.db`);
+    runCli(['import', file('magento.json', json), '--magento-keys', file('env.php', env), '--db', db]);
+    expect(await verifies(db)).toBe('integration-1');
+
+    const twice = file('env.php', envPhp(keys).replace('];\n', `    ${stale}\n];\n`));
+    expect(
+      runCliRefused([
+        'import',
+        file('magento.json', json),
+        '--magento-keys',
+        twice,
+        ...newDb(),
+      ]).stderr.trim(),
+    ).toBe(
+      `countersign import: ${twice} has 2 crypt/key entries; give the value in use in a file of its own`,
+    );
+  });
+
   it('refuses a key file without a Magento key in one line', () => {
     const json = file('magento.json', exportDocument(CONSUMER_SECRET, TOKEN_SECRET));
     const db = ['--db', join(dir, `${files++}.db`)];

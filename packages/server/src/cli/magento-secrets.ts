@@ -40,7 +40,7 @@ export function readMagentoKeys(path: string): Buffer[] {
   // A byte-order mark, as read in Latin-1.
   text = text.replace(/^\xEF\xBB\xBF/, '');
   if (/^\s*<\?php/i.test(text)) {
-    const value = cryptKey(text);
+    const value = cryptKey(text, path);
     if (value === undefined)
       throw new CliError(`${path} has no crypt/key (the 'crypt' => ['key' => '…'] of app/etc/env.php)`);
     text = value;
@@ -59,15 +59,51 @@ export function readMagentoKeys(path: string): Buffer[] {
   });
 }
 
+/** `'crypt' => ['key' => '…']`: PHP's keys are case-sensitive, its `array` is not. */
+const CRYPT_KEY =
+  /['"]crypt['"]\s*=>\s*(?:\[|[Aa][Rr][Rr][Aa][Yy]\s*\()\s*['"]key['"]\s*=>\s*('(?:[^'\\]|\\.)*'|"(?:[^"\\$]|\\.)*")/g;
+
+/**
+ * `php` with its comments (`//`, `#`, `/* … *\/`) blanked out and its quoted strings kept, so that
+ * a `crypt` block left in a comment (an old key kept for reference) is not read.
+ */
+function withoutComments(php: string): string {
+  let out = '';
+  let i = 0;
+  while (i < php.length) {
+    const c = php[i] as string;
+    if (c === "'" || c === '"') {
+      let j = i + 1;
+      while (j < php.length && php[j] !== c) j += php[j] === '\\' ? 2 : 1;
+      out += php.slice(i, j + 1);
+      i = j + 1;
+    } else if (c === '#' || php.startsWith('//', i)) {
+      const end = php.indexOf('\n', i);
+      i = end < 0 ? php.length : end;
+    } else if (php.startsWith('/*', i)) {
+      const end = php.indexOf('*/', i + 2);
+      i = end < 0 ? php.length : end + 2;
+      out += ' ';
+    } else {
+      out += c;
+      i++;
+    }
+  }
+  return out;
+}
+
 /**
  * The value of `'crypt' => ['key' => '…']` in the text of an env.php, as PHP reads the quoted
- * string (Magento writes it single-quoted, with `\\` and `\'` escaped).
+ * string (Magento writes it single-quoted, with `\\` and `\'` escaped); `undefined` when there is
+ * none, and a `CliError` when there is more than one outside comments.
  */
-function cryptKey(php: string): string | undefined {
-  const quoted =
-    /['"]crypt['"]\s*=>\s*(?:\[|array\s*\()\s*['"]key['"]\s*=>\s*('(?:[^'\\]|\\.)*'|"(?:[^"\\$]|\\.)*")/i.exec(
-      php,
-    )?.[1];
+function cryptKey(php: string, path: string): string | undefined {
+  const found = [...withoutComments(php).matchAll(CRYPT_KEY)].map((match) => match[1] as string);
+  if (found.length > 1)
+    throw new CliError(
+      `${path} has ${found.length} crypt/key entries; give the value in use in a file of its own`,
+    );
+  const quoted = found[0];
   if (quoted === undefined) return undefined;
   const body = quoted.slice(1, -1);
   return quoted.startsWith("'") ? body.replace(/\\(['\\])/g, '$1') : body.replace(/\\(["\\$])/g, '$1');
