@@ -158,15 +158,15 @@ export function upstreamHeaders(raw: readonly string[], context: ForwardContext)
 }
 
 /**
- * The upstream response's headers to pass back, as a flat list, from its raw headers (undici's
- * `Buffer`s, read as Latin-1 so that every byte is passed on unchanged).
+ * The upstream response's headers to pass back, as a flat list, from its header fields (read as
+ * Latin-1, so that every byte is passed on unchanged).
  */
-export function clientHeaders(raw: readonly Buffer[]): string[] {
+export function clientHeaders(raw: readonly string[]): string[] {
   const out: string[] = [];
   let connection: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
-    const name = (raw[i] as Buffer).toString('latin1');
-    const value = (raw[i + 1] as Buffer).toString('latin1');
+    const name = raw[i] as string;
+    const value = raw[i + 1] as string;
     const lower = name.toLowerCase();
     if (lower === 'connection') connection = connection === undefined ? value : `${connection},${value}`;
     if (HOP_BY_HOP.has(lower) || lower.startsWith('proxy-')) continue;
