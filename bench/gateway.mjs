@@ -146,7 +146,7 @@ async function serve(dir, name, flags) {
 
 /**
  * Loads `url` from 32 connections, `warmUp` requests first that are not counted (so that V8 has
- * optimized the code: the gateway's path through undici takes longer to warm up than the others);
+ * optimized the code: the gateway's path takes longer to warm up than the others);
  * each request takes the next header set of `headers`, if any.
  */
 async function load(url, pids, seconds, warmUp, headers) {
