@@ -39,6 +39,9 @@ function perConnection(): number[] {
 
 const heads = () => received.map(({ head }) => head);
 
+/** Headers the front adds to the next request it forwards, as the gateway adds identities. */
+let extraHeaders: string[] = [];
+
 let upstream: Upstream;
 let front: Server;
 let base: string;
@@ -47,13 +50,19 @@ const errors: Error[] = [];
 beforeAll(async () => {
   await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
   upstream = connectUpstream(`http://127.0.0.1:${(raw.address() as AddressInfo).port}`, 1_000);
-  // What the gateway does once a request is verified: its headers, less hop-by-hop ones.
+  // What the gateway does once a request is verified: its headers, less hop-by-hop ones and the
+  // length (the gateway says the length of the body it read, and the bodies here are empty).
   front = createHttpServer((request, response) => {
     const headers = request.rawHeaders.filter(
-      (_, i, all) => !/^connection$/i.test(all[i - (i % 2)] as string),
+      (_, i, all) => !/^(connection|content-length)$/i.test(all[i - (i % 2)] as string),
     );
     upstream.forward(
-      { method: request.method ?? 'GET', path: request.url ?? '/', headers, onError: (e) => errors.push(e) },
+      {
+        method: request.method ?? 'GET',
+        path: request.url ?? '/',
+        headers: [...headers, ...extraHeaders],
+        onError: (e) => errors.push(e),
+      },
       response,
     );
   });
@@ -64,6 +73,7 @@ beforeAll(async () => {
 afterEach(() => {
   received.length = 0;
   errors.length = 0;
+  extraHeaders = [];
 });
 
 afterAll(async () => {
@@ -210,5 +220,63 @@ describe('the gateway’s client to the upstream', () => {
     expect(length).toBe(size);
     expect(await get('/after')).toMatchObject({ status: 200, body: 'next' });
     expect(perConnection()).toEqual([2]);
+  });
+  it('drops an idle connection on which the upstream sent an answer nobody asked for', async () => {
+    answer = (head, socket) => {
+      if (head.startsWith('GET /first')) {
+        socket.write('HTTP/1.1 204 No Content\r\n\r\n');
+        setTimeout(() => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nforged'), 20);
+      } else socket.write('HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nreal');
+    };
+    expect((await get('/first')).status).toBe(204);
+    await sleep(100);
+    expect((await get('/second')).body).toBe('real');
+    expect(perConnection()).toEqual([1, 1]);
+  });
+
+  it('never lets a character beyond Latin-1 become a line break toward the upstream', async () => {
+    answer = (_head, socket) => socket.write('HTTP/1.1 204 No Content\r\n\r\n');
+    // U+010D U+010A are CR LF once written as Latin-1.
+    extraHeaders = ['x-oauth-user', 'alice\u010d\u010ax-oauth-scopes: admin'];
+    const refused = await get('/injected');
+    expect(refused).toMatchObject({ status: 502, body: 'The upstream service could not be reached.\n' });
+    expect(received).toEqual([]);
+    expect(errors.map((e) => e.message)).toEqual(['request header x-oauth-user is not one HTTP allows']);
+  });
+
+  it('says Content-Length: 0 for a POST, PUT or PATCH without a body, and nothing for a GET', async () => {
+    answer = (_head, socket) => socket.write('HTTP/1.1 204 No Content\r\n\r\n');
+    for (const method of ['POST', 'PUT', 'PATCH', 'GET', 'DELETE']) await get('/m', { method });
+    expect(heads().map((head) => /\r\ncontent-length: 0/i.test(head))).toEqual([
+      true,
+      true,
+      true,
+      false,
+      false,
+    ]);
+  });
+
+  it('does not time the upstream out while a slow client holds it back', async () => {
+    const size = 16 * 1024 * 1024;
+    answer = (_head, socket) => {
+      socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${size}\r\n\r\n`);
+      socket.write(Buffer.alloc(size, 0x62));
+    };
+    const length = await new Promise<number>((resolve, reject) => {
+      httpRequest(`${base}/slow-reader`, (response) => {
+        response.pause();
+        // Longer than the upstream timeout (1 s here) without reading a byte.
+        setTimeout(() => {
+          let total = 0;
+          response.on('data', (chunk: Buffer) => (total += chunk.length)).on('end', () => resolve(total));
+          response.on('aborted', () => reject(new Error('cut')));
+          response.resume();
+        }, 1_500);
+      })
+        .on('error', reject)
+        .end();
+    });
+    expect(length).toBe(size);
+    expect(errors).toEqual([]);
   });
 });

@@ -35,16 +35,32 @@ export interface ResponseEvents {
 /** The most a header section (or a trailer section, or a chunk's size line) may take. */
 const MAX_HEAD = 64 * 1024;
 const MAX_CHUNK_LINE = 4 * 1024;
+const MAX_INFORMATIONAL = 16;
+const EMPTY = Buffer.alloc(0);
+/** One byte less than the longest separator looked for (`\r\n\r\n`). */
+const TAIL_BYTES = 3;
 const CRLF = Buffer.from('\r\n');
 const HEAD_END = Buffer.from('\r\n\r\n');
 const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: ([\t\x20-\x7e\x80-\xff]*))?$/;
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** A header name or a method (RFC 9110 §5.6.2). */
+export const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** A field value's characters: no control characters but the tab (RFC 9110 §5.5). */
-const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+export const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const CHUNK_SIZE = /^([0-9A-Fa-f]{1,13})(?:;[\t\x20-\x7e\x80-\xff]*)?$/;
 const DIGITS = /^\d{1,15}$/;
 
 type State = 'head' | 'length' | 'chunk-size' | 'chunk-data' | 'chunk-end' | 'trailers' | 'close' | 'done';
+
+const isOws = (code: number) => code === 0x20 || code === 0x09;
+
+/** `text` without the space and tab at either end (RFC 9110's optional white space), nothing else. */
+function trimmedOws(text: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && isOws(text.charCodeAt(start))) start++;
+  while (end > start && isOws(text.charCodeAt(end - 1))) end--;
+  return start === 0 && end === text.length ? text : text.slice(start, end);
+}
 
 /** `[name, value]` of one field line (of the header or the trailer section), or a throw. */
 function fieldLine(line: string, section = 'header'): [string, string] {
@@ -52,18 +68,14 @@ function fieldLine(line: string, section = 'header'): [string, string] {
   const name = line.slice(0, colon);
   // A first character of white space is obsolete line folding; a colon first, no name.
   if (colon <= 0 || !TOKEN.test(name)) throw new UpstreamProtocolError(`a malformed ${section} line`);
-  let start = colon + 1;
-  let end = line.length;
-  while (start < end && (line.charCodeAt(start) === 0x20 || line.charCodeAt(start) === 0x09)) start++;
-  while (end > start && (line.charCodeAt(end - 1) === 0x20 || line.charCodeAt(end - 1) === 0x09)) end--;
-  const value = line.slice(start, end);
+  const value = trimmedOws(line.slice(colon + 1));
   if (!FIELD_VALUE.test(value)) throw new UpstreamProtocolError(`a control character in ${section} ${name}`);
   return [name, value];
 }
 
 /** The comma-separated members of the values of one field, trimmed and lower-cased. */
 function members(values: readonly string[]): string[] {
-  return values.flatMap((value) => value.split(',').map((member) => member.trim().toLowerCase()));
+  return values.flatMap((value) => value.split(',').map((member) => trimmedOws(member).toLowerCase()));
 }
 
 /**
@@ -79,13 +91,10 @@ function bodyFraming(lengths: readonly string[], codings: readonly string[]): 'c
     return 'chunked';
   }
   if (lengths.length === 0) return 'close';
-  if (lengths.length === 1 && DIGITS.test(lengths[0] as string)) return Number(lengths[0]);
-  // Repeated or listed, every value must be the same number (RFC 9110 §8.6).
-  const values = new Set(lengths.flatMap((value) => value.split(',').map((member) => member.trim())));
-  const [length] = values;
-  if (values.size !== 1 || !DIGITS.test(length as string))
+  // One field, one number: a repeated or listed length, even of one value, is refused as llhttp does.
+  if (lengths.length !== 1 || !DIGITS.test(lengths[0] as string))
     throw new UpstreamProtocolError('a Content-Length that is not one number');
-  return Number(length);
+  return Number(lengths[0]);
 }
 
 /**
@@ -97,8 +106,16 @@ export class ResponseParser {
   /** The request was HEAD: the answer has no body, whatever its headers say. */
   readonly #noBody: boolean;
   #state: State = 'head';
-  /** Bytes of a header section, a chunk size line or a trailer section not yet whole. */
-  #pending: Buffer | undefined;
+  /** Bytes of a header section, a chunk size line or a trailer line not yet whole. */
+  #pending: Buffer[] = [];
+  #pendingLength = 0;
+  /** The last bytes held, in which a separator may have begun. */
+  #tail = EMPTY;
+  /** The 1xx answers read, and the bytes of the trailer section, each bounded. */
+  #informational = 0;
+  #trailerBytes = 0;
+  /** The CR after a chunk's data came at the end of a read. */
+  #carriageReturn = false;
   /** What is left of the body (`length`) or of the chunk (`chunk-data`). */
   #remaining = 0;
   #keepAlive = false;
@@ -148,17 +165,34 @@ export class ResponseParser {
       throw new UpstreamProtocolError('the connection closed before the answer was whole');
   }
 
-  /** Joins what was pending with `data`, or throws past `limit`; `undefined`: wait for more. */
+  /**
+   * What was pending and `data`, split at the first `separator`; `undefined`: not yet whole, held
+   * (each byte is looked at and copied once, however the upstream splits its writes). Throws past
+   * `limit` bytes before the separator.
+   */
   #until(data: Buffer, separator: Buffer, limit: number): { before: Buffer; after: Buffer } | undefined {
-    const buffer = this.#pending === undefined ? data : Buffer.concat([this.#pending, data]);
-    const at = buffer.indexOf(separator);
+    const pending = this.#pending;
+    let at: number;
+    if (pending.length === 0) at = data.indexOf(separator);
+    else {
+      // A separator may begin in what is held: look again only at its last bytes.
+      const tail = this.#tail.subarray(Math.max(0, this.#tail.length - separator.length + 1));
+      const found = Buffer.concat([tail, data]).indexOf(separator);
+      at = found < 0 ? -1 : this.#pendingLength - tail.length + found;
+    }
     if (at < 0) {
-      if (buffer.length > limit) throw new UpstreamProtocolError('a header section or chunk line too long');
-      this.#pending = buffer;
+      this.#pendingLength += data.length;
+      if (this.#pendingLength > limit)
+        throw new UpstreamProtocolError('a header section or chunk line too long');
+      pending.push(data);
+      this.#tail = Buffer.concat([this.#tail, data.subarray(-TAIL_BYTES)]).subarray(-TAIL_BYTES);
       return undefined;
     }
     if (at > limit) throw new UpstreamProtocolError('a header section or chunk line too long');
-    this.#pending = undefined;
+    const buffer = pending.length === 0 ? data : Buffer.concat([...pending, data]);
+    this.#pending = [];
+    this.#pendingLength = 0;
+    this.#tail = EMPTY;
     return { before: buffer.subarray(0, at), after: buffer.subarray(at + separator.length) };
   }
 
@@ -185,6 +219,8 @@ export class ResponseParser {
     }
     // 1xx answers (100 Continue, 103 Early Hints) are this hop's; the final answer follows.
     if (code < 200) {
+      if (++this.#informational > MAX_INFORMATIONAL)
+        throw new UpstreamProtocolError('too many 1xx answers before the final one');
       if (code === 101) throw new UpstreamProtocolError('a switch of protocols the gateway did not ask for');
       return split.after;
     }
@@ -227,17 +263,16 @@ export class ResponseParser {
   }
 
   #chunkEnd(data: Buffer): Buffer {
-    const buffer = this.#pending === undefined ? data : Buffer.concat([this.#pending, data]);
-    if (buffer.length < 2) {
-      if (buffer[0] !== 0x0d) throw new UpstreamProtocolError('a chunk longer than its size');
-      this.#pending = buffer;
-      return EMPTY;
-    }
-    this.#pending = undefined;
-    if (buffer[0] !== 0x0d || buffer[1] !== 0x0a)
+    // The CRLF after a chunk's data, perhaps split over two reads.
+    const held = this.#carriageReturn;
+    const cr = held ? 0x0d : data[0];
+    const lf = held ? data[0] : data[1];
+    if (cr !== 0x0d || (lf !== undefined && lf !== 0x0a))
       throw new UpstreamProtocolError('a chunk longer than its size');
+    this.#carriageReturn = lf === undefined;
+    if (lf === undefined) return EMPTY;
     this.#state = 'chunk-size';
-    return buffer.subarray(2);
+    return data.subarray(held ? 1 : 2);
   }
 
   /** The trailer section after the last chunk: checked like headers, and not passed on. */
@@ -247,6 +282,8 @@ export class ResponseParser {
       const split = this.#until(rest, CRLF, MAX_HEAD);
       if (split === undefined) return EMPTY;
       if (split.before.length === 0) return this.#finish(this.#keepAlive, split.after);
+      this.#trailerBytes += split.before.length + 2;
+      if (this.#trailerBytes > MAX_HEAD) throw new UpstreamProtocolError('a trailer section too long');
       fieldLine(split.before.toString('latin1'), 'trailer');
       rest = split.after;
       if (rest.length === 0) return EMPTY;
@@ -260,5 +297,3 @@ export class ResponseParser {
     return EMPTY;
   }
 }
-
-const EMPTY = Buffer.alloc(0);

@@ -21,10 +21,12 @@ import { connect as connectTcp, isIP, type Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
 import { clientHeaders } from './forward-headers.js';
 import {
+  FIELD_VALUE,
   ResponseParser,
-  UpstreamProtocolError,
   type ResponseEvents,
   type ResponseHead,
+  TOKEN,
+  UpstreamProtocolError,
 } from './response-parser.js';
 
 /** The upstream origin's connections; `close` waits for the requests under way. */
@@ -55,8 +57,12 @@ const IDLE_MS = 4_000;
 const IDLE_MARGIN_MS = 1_000;
 const SWEEP_MS = 1_000;
 const KEEP_ALIVE_TIMEOUT = /(?:^|,)\s*timeout\s*=\s*(\d+)/i;
-/** What may not be in a request head's parts: a line break would start another header. */
-const LINE_BREAK = /[\r\n\0]/;
+/** The longest an advertised `Keep-Alive: timeout` keeps a connection (undici's limit). */
+const IDLE_MAX_MS = 600_000;
+/** A request target's characters; written as Latin-1, nothing else survives unchanged. */
+const TARGET = /^[\x21-\x7e\x80-\xff]+$/;
+/** Methods whose request means something with a body: without one they say `Content-Length: 0`. */
+const EXPECTS_BODY = new Set(['POST', 'PUT', 'PATCH']);
 
 /** The upstream did not answer within the timeout. */
 class UpstreamTimeoutError extends Error {
@@ -77,27 +83,37 @@ function fail(response: ServerResponse, error: Error): void {
   response.end(text);
 }
 
-/** The request's head, or a throw when a part of it would break the message's lines. */
+/**
+ * The request's head, or a throw when a part of it is not what HTTP allows there. The head is
+ * written as Latin-1, which keeps only the low byte of each character: so only characters that
+ * Latin-1 writes as themselves are let through, and a character such as U+010A cannot become a
+ * line break on the wire.
+ */
 function requestHead(request: UpstreamRequest, host: string): string {
-  if (LINE_BREAK.test(request.method) || LINE_BREAK.test(request.path))
-    throw new UpstreamProtocolError('a line break in the request line');
+  if (!TOKEN.test(request.method) || !TARGET.test(request.path))
+    throw new UpstreamProtocolError('a request line HTTP does not allow');
   let head = `${request.method} ${request.path} HTTP/1.1\r\n`;
   let hasHost = false;
   const { headers } = request;
   for (let i = 0; i < headers.length; i += 2) {
     const name = headers[i] as string;
     const value = headers[i + 1] as string;
-    if (LINE_BREAK.test(name) || LINE_BREAK.test(value))
-      throw new UpstreamProtocolError(`a line break in request header ${name}`);
+    if (!TOKEN.test(name) || !FIELD_VALUE.test(value))
+      throw new UpstreamProtocolError(
+        `request header ${TOKEN.test(name) ? name : '(a bad name)'} is not one HTTP allows`,
+      );
     if (!hasHost && name.length === 4 && name.toLowerCase() === 'host') hasHost = true;
     head += `${name}: ${value}\r\n`;
   }
-  return hasHost ? `${head}\r\n` : `${head}host: ${host}\r\n\r\n`;
+  if (!hasHost) head += `host: ${host}\r\n`;
+  if (request.body === undefined && EXPECTS_BODY.has(request.method)) head += 'content-length: 0\r\n';
+  return `${head}\r\n`;
 }
 
 /** One connection to the upstream, and the exchange it carries, if any. */
 class Connection {
   readonly socket: Socket;
+  readonly timeoutMs: number;
   exchange: Exchange | undefined;
   /** When it became idle, and how long it may stay so. */
   idleSince = 0;
@@ -105,6 +121,7 @@ class Connection {
 
   constructor(socket: Socket, pool: ConnectionPool, timeoutMs: number) {
     this.socket = socket;
+    this.timeoutMs = timeoutMs;
     socket.setNoDelay(true);
     // Under a request: no answer in time. Idle: closed, as the upstream would close it.
     socket.setTimeout(timeoutMs);
@@ -136,12 +153,20 @@ class Exchange implements ResponseEvents {
   readonly #pool: ConnectionPool;
   readonly #onError: (error: Error) => void;
   readonly #parser: ResponseParser;
+  /** When the answer's head must have come, however slowly its bytes trickle in. */
+  readonly #headDeadline: number;
+  #headRead = false;
   #done = false;
+  #paused = false;
   readonly #onClientClose = () => {
     // The client went away before the answer was whole: the connection is in the middle of it.
     if (!this.#done) this.#stop(undefined);
   };
-  readonly #resume = () => this.#connection.socket.resume();
+  readonly #resume = () => {
+    this.#paused = false;
+    this.#connection.socket.setTimeout(this.#connection.timeoutMs);
+    this.#connection.socket.resume();
+  };
 
   constructor(
     pool: ConnectionPool,
@@ -154,6 +179,7 @@ class Exchange implements ResponseEvents {
     this.#response = response;
     this.#onError = request.onError;
     this.#parser = new ResponseParser(request.method === 'HEAD', this);
+    this.#headDeadline = Date.now() + connection.timeoutMs;
     response.on('close', this.#onClientClose);
   }
 
@@ -162,7 +188,10 @@ class Exchange implements ResponseEvents {
       this.#parser.push(chunk);
     } catch (error) {
       this.fail(error as Error);
+      return;
     }
+    if (!this.#headRead && !this.#done && Date.now() > this.#headDeadline)
+      this.fail(new UpstreamTimeoutError('the upstream did not send its answer’s head in time'));
   }
 
   end(): void {
@@ -174,17 +203,19 @@ class Exchange implements ResponseEvents {
   }
 
   onHead(head: ResponseHead): void {
+    this.#headRead = true;
     this.#response.writeHead(head.status, head.reason, clientHeaders(head.headers));
-    const keepAlive = head.headers.findIndex((name, i) => i % 2 === 0 && name.toLowerCase() === 'keep-alive');
-    const timeout =
-      keepAlive < 0 ? undefined : KEEP_ALIVE_TIMEOUT.exec(head.headers[keepAlive + 1] as string);
-    if (timeout) this.#connection.idleMs = Math.min(IDLE_MS, Number(timeout[1]) * 1000 - IDLE_MARGIN_MS);
+    const timeout = head.keepAlive === undefined ? undefined : KEEP_ALIVE_TIMEOUT.exec(head.keepAlive);
+    if (timeout) this.#connection.idleMs = Math.min(IDLE_MAX_MS, Number(timeout[1]) * 1000 - IDLE_MARGIN_MS);
   }
 
   onBody(chunk: Buffer): void {
-    if (this.#response.write(chunk)) return;
-    // The client reads more slowly than the upstream sends: stop reading until it drains.
+    if (this.#response.write(chunk) || this.#paused) return;
+    // The client reads more slowly than the upstream sends: stop reading until it drains. The
+    // upstream is not late meanwhile, so its timeout waits too.
+    this.#paused = true;
     this.#connection.socket.pause();
+    this.#connection.socket.setTimeout(0);
     this.#response.once('drain', this.#resume);
   }
 
@@ -211,17 +242,28 @@ class Exchange implements ResponseEvents {
     const connection = this.#connection;
     connection.exchange = undefined;
     // The answer may have ended while its client was pushing back: the next one is read again.
-    this.#response.off('drain', this.#resume);
-    if (connection.socket.isPaused()) connection.socket.resume();
+    if (this.#paused) {
+      this.#response.off('drain', this.#resume);
+      this.#resume();
+    }
     if (reusable === true) this.#pool.release(connection);
     else connection.socket.destroy();
     this.#pool.finished();
   }
 }
 
-/** The idle connections (the most recently used first out) and the count of exchanges under way. */
+/**
+ * The idle connections (the most recently used first out) and the count of exchanges under way.
+ * A connection whose answer has just ended waits one turn of the event loop before it is taken
+ * again (as undici does since GHSA-35p6-xmwp-9g52): bytes or a close the upstream sent after its
+ * answer, already on their way, are read first and the connection dropped, instead of being taken
+ * for the next request's answer.
+ */
 class ConnectionPool {
   readonly #idle: Connection[] = [];
+  /** Released this turn of the event loop, idle from the next. */
+  #settling: Connection[] = [];
+  #settleScheduled = false;
   readonly #open: () => Socket;
   readonly #timeoutMs: number;
   readonly #host: string;
@@ -236,14 +278,26 @@ class ConnectionPool {
     const host = origin.hostname.replace(/^\[(.*)\]$/, '$1');
     this.#host = origin.host;
     this.#timeoutMs = timeoutMs;
-    this.#open =
-      origin.protocol === 'https:'
-        ? () =>
-            connectTls({ host, port, servername: isIP(host) ? undefined : host, ALPNProtocols: ['http/1.1'] })
-        : () => connectTcp({ host, port });
+    if (origin.protocol === 'https:') {
+      // The last session the upstream gave, so that a new connection resumes it.
+      let session: Buffer | undefined;
+      this.#open = () => {
+        const socket = connectTls({
+          host,
+          port,
+          servername: isIP(host) ? undefined : host,
+          ALPNProtocols: ['http/1.1'],
+          session,
+        });
+        socket.on('session', (ticket: Buffer) => (session = ticket));
+        return socket;
+      };
+    } else this.#open = () => connectTcp({ host, port });
   }
 
   forward(request: UpstreamRequest, response: ServerResponse): void {
+    // The client went away while its request was verified or its body read.
+    if (response.destroyed || response.socket?.destroyed !== false) return;
     let head: string;
     try {
       head = requestHead(request, this.#host);
@@ -283,8 +337,17 @@ class ConnectionPool {
       return;
     }
     connection.idleSince = Date.now();
-    this.#idle.push(connection);
-    this.#sweeper ??= setInterval(() => this.#sweep(), SWEEP_MS).unref();
+    this.#settling.push(connection);
+    if (this.#settleScheduled) return;
+    this.#settleScheduled = true;
+    setImmediate(() => {
+      this.#settleScheduled = false;
+      const settled = this.#settling;
+      this.#settling = [];
+      for (const settledConnection of settled)
+        if (!settledConnection.socket.destroyed) this.#idle.push(settledConnection);
+      if (this.#idle.length > 0) this.#sweeper ??= setInterval(() => this.#sweep(), SWEEP_MS).unref();
+    });
   }
 
   #sweep(): void {
@@ -312,7 +375,8 @@ class ConnectionPool {
   close(): Promise<void> {
     this.#closing = true;
     clearInterval(this.#sweeper);
-    for (const connection of this.#idle.splice(0)) connection.socket.destroy();
+    for (const connection of [...this.#idle.splice(0), ...this.#settling.splice(0)])
+      connection.socket.destroy();
     if (this.#active === 0) return Promise.resolve();
     return new Promise((resolve) => {
       this.#closed = resolve;
