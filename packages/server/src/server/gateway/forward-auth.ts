@@ -20,6 +20,7 @@ import type { TLSSocket } from 'node:tls';
 import { type Headers, isOAuthProblem, type OAuthRequest, OAuthProblem } from 'countersign';
 import type { GatewayContext } from './gateway.js';
 import { identityOf, type PeerTrust } from './forward-headers.js';
+import { TOKEN } from './http-grammar.js';
 import { AMBIGUOUS_PATH, pathSegments } from './request-path.js';
 import { type GatewayRoute, matchRoute } from './routes.js';
 
@@ -40,7 +41,6 @@ const NO_BODY_HASH =
   ' Forward-auth does not see the request body (nginx auth_request cannot pass it), so it cannot ' +
   'check oauth_body_hash against it: put the gateway (countersign serve --upstream) in front instead.';
 
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 // eslint-disable-next-line no-control-regex -- control characters are what this refuses
 const URI = /^\/[^\u0000-\u0020\u007f]*$/;
 

@@ -8,6 +8,7 @@
  *
  * Bytes are read as Latin-1, so that every byte of a header is passed on unchanged.
  */
+import { FIELD_VALUE, TOKEN } from './http-grammar.js';
 
 /** An answer the gateway will not pass on: its framing or its header section is malformed. */
 export class UpstreamProtocolError extends Error {
@@ -32,7 +33,7 @@ export interface ResponseEvents {
   onComplete(reusable: boolean): void;
 }
 
-/** The most a header section (or a trailer section, or a chunk's size line) may take. */
+/** The most a header section (or a trailer section) may take, a chunk's size line, 1xx answers. */
 const MAX_HEAD = 64 * 1024;
 const MAX_CHUNK_LINE = 4 * 1024;
 const MAX_INFORMATIONAL = 16;
@@ -42,10 +43,6 @@ const TAIL_BYTES = 3;
 const CRLF = Buffer.from('\r\n');
 const HEAD_END = Buffer.from('\r\n\r\n');
 const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: ([\t\x20-\x7e\x80-\xff]*))?$/;
-/** A header name or a method (RFC 9110 §5.6.2). */
-export const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-/** A field value's characters: no control characters but the tab (RFC 9110 §5.5). */
-export const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const CHUNK_SIZE = /^([0-9A-Fa-f]{1,13})(?:;[\t\x20-\x7e\x80-\xff]*)?$/;
 const DIGITS = /^\d{1,15}$/;
 
@@ -123,10 +120,6 @@ export class ResponseParser {
   constructor(noBody: boolean, events: ResponseEvents) {
     this.#noBody = noBody;
     this.#events = events;
-  }
-
-  get complete(): boolean {
-    return this.#state === 'done';
   }
 
   push(chunk: Buffer): void {

@@ -20,12 +20,11 @@ import type { ServerResponse } from 'node:http';
 import { connect as connectTcp, isIP, type Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
 import { clientHeaders } from './forward-headers.js';
+import { FIELD_VALUE, TOKEN } from './http-grammar.js';
 import {
-  FIELD_VALUE,
   ResponseParser,
   type ResponseEvents,
   type ResponseHead,
-  TOKEN,
   UpstreamProtocolError,
 } from './response-parser.js';
 
@@ -55,10 +54,11 @@ const SLOW = 'The upstream service did not answer in time.\n';
 const IDLE_MS = 4_000;
 /** How much sooner than the upstream's own `Keep-Alive: timeout` an idle connection is closed. */
 const IDLE_MARGIN_MS = 1_000;
-const SWEEP_MS = 1_000;
-const KEEP_ALIVE_TIMEOUT = /(?:^|,)\s*timeout\s*=\s*(\d+)/i;
 /** The longest an advertised `Keep-Alive: timeout` keeps a connection (undici's limit). */
 const IDLE_MAX_MS = 600_000;
+const KEEP_ALIVE_TIMEOUT = /(?:^|,)\s*timeout\s*=\s*(\d+)/i;
+/** How often idle connections past their time are closed. */
+const SWEEP_MS = 1_000;
 /** A request target's characters; written as Latin-1, nothing else survives unchanged. */
 const TARGET = /^[\x21-\x7e\x80-\xff]+$/;
 /** Methods whose request means something with a body: without one they say `Content-Length: 0`. */
