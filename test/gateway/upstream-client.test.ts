@@ -56,15 +56,19 @@ beforeAll(async () => {
     const headers = request.rawHeaders.filter(
       (_, i, all) => !/^(connection|content-length)$/i.test(all[i - (i % 2)] as string),
     );
-    upstream.forward(
-      {
-        method: request.method ?? 'GET',
-        path: request.url ?? '/',
-        headers: [...headers, ...extraHeaders],
-        onError: (e) => errors.push(e),
-      },
-      response,
-    );
+    const forward = () =>
+      upstream.forward(
+        {
+          method: request.method ?? 'GET',
+          path: request.url ?? '/',
+          headers: [...headers, ...extraHeaders],
+          onError: (e) => errors.push(e),
+        },
+        response,
+      );
+    // `/late…`: forwarded a while after it came, as a request whose verification or body takes time.
+    if (request.url?.startsWith('/late')) setTimeout(forward, 100);
+    else forward();
   });
   await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(front.address() as AddressInfo).port}`;
@@ -278,5 +282,17 @@ describe('the gateway’s client to the upstream', () => {
     });
     expect(length).toBe(size);
     expect(errors).toEqual([]);
+  });
+  it('sends nothing upstream for a client that went away before its request was forwarded', async () => {
+    answer = (_head, socket) => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+    const gone = new AbortController();
+    const request = fetch(`${base}/late`, { signal: gone.signal }).catch(() => undefined);
+    await sleep(30);
+    gone.abort();
+    await request;
+    await sleep(150);
+    expect(received).toEqual([]);
+    expect((await get('/late-kept')).body).toBe('ok');
+    expect(heads().map((head) => head.split(' ')[1])).toEqual(['/late-kept']);
   });
 });
